@@ -1,0 +1,1 @@
+"""Pure rules of the escalation bot: no Slack, no SQL, no reading the clock."""

@@ -1,0 +1,209 @@
+"""Load app.yaml and the flow folder into validated, frozen objects, or list every problem."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+
+from bot.config import schema
+from bot.config.errors import ConfigError, ConfigProblem
+from bot.config.flows import build_flow, build_policy
+from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
+from bot.domain.flow import Flow
+from bot.domain.policy import Policy
+
+COMMON_FILE = "_common.yaml"
+POLICIES_FILE = "_policies.yaml"
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    """The deployment's own settings from app.yaml."""
+
+    team: str
+    timezone: ZoneInfo
+    case_prefix: str
+    store_url: str
+    slash_command: str
+    flows_dir: Path
+    schedules_dir: Path
+    escalations_channel: str
+    leads_channel: str
+    leads: tuple[str, ...]
+    holiday_country: str
+    holiday_subdivision: str | None
+    tick_seconds: float
+    max_attempts: int
+    lease: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the bot reads from the repository, validated."""
+
+    app: AppConfig
+    flows: tuple[Flow, ...]
+    policies: Mapping[str, Policy]
+    source: Path
+
+    def flow(self, flow_id: str) -> Flow:
+        for flow in self.flows:
+            if flow.id == flow_id:
+                return flow
+        raise KeyError(flow_id)
+
+    def find_flow(self, word: str) -> Flow | None:
+        """The flow whose id or alias is `word` (case-insensitive), if any."""
+        key = word.strip().lower().replace("-", "_")
+        for flow in self.flows:
+            names = {flow.id, *flow.aliases}
+            if key in {n.replace("-", "_") for n in names}:
+                return flow
+        return None
+
+
+def _known_keys() -> list[str]:
+    keys: set[str] = set()
+    for value in vars(schema).values():
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            keys.update(value.model_fields)
+    return sorted(keys)
+
+
+def pydantic_problems(doc: YamlDocument, exc: ValidationError, prefix: Loc = ()) -> list[ConfigProblem]:
+    """Turn pydantic's errors into file:line problems with a hint."""
+    problems = []
+    for err in exc.errors():
+        loc: Loc = (*prefix, *(p for p in err["loc"] if isinstance(p, str | int)))
+        kind, hint = err["type"], ""
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+            close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "remove it; see the configuration reference"
+        elif kind == "missing":
+            message = f"missing required key {loc[-1]!r}"
+        elif kind == "string_pattern_mismatch" and "[UW]" in str(err.get("ctx", {}).get("pattern", "")):
+            hint = "use a Slack user id such as U012ABCDEF"
+        elif kind == "string_pattern_mismatch" and "[CGD]" in str(err.get("ctx", {}).get("pattern", "")):
+            hint = "use a Slack channel id such as C012ABCDEF (channel details → About)"
+        problems.append(doc.problem(loc, message, hint))
+    return problems
+
+
+def parse_model(doc: YamlDocument, model: type[M], problems: list[ConfigProblem], prefix: Loc = ()) -> M | None:
+    """Validate `doc.data` (or a part of it) into `model`, recording problems."""
+    data: Any = doc.data
+    for part in prefix:
+        data = data[part]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(pydantic_problems(doc, exc, prefix))
+        return None
+
+
+def _read(path: Path, problems: list[ConfigProblem]) -> YamlDocument | None:
+    try:
+        doc = load_yaml(path)
+    except YamlSyntaxError as exc:
+        problems.append(exc.problem)
+        return None
+    except OSError as exc:
+        problems.append(ConfigProblem(path, None, "", f"cannot read: {exc.strerror}"))
+        return None
+    if not isinstance(doc.data, dict):
+        problems.append(ConfigProblem(path, 1, "", "expected a mapping of keys at the top level"))
+        return None
+    return doc
+
+
+def _store_url(url: str, base: Path) -> str:
+    """Relative SQLite paths are relative to app.yaml, not to wherever the bot was started."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((base / url.removeprefix(prefix)).resolve())
+    return url
+
+
+def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> AppConfig:
+    return AppConfig(
+        team=spec.team,
+        timezone=ZoneInfo(spec.timezone),
+        case_prefix=spec.case_prefix,
+        store_url=_store_url(env.get("DATABASE_URL") or spec.store_url, base),
+        slash_command=spec.slash_command,
+        flows_dir=(base / spec.paths.flows).resolve(),
+        schedules_dir=(base / spec.paths.schedules).resolve(),
+        escalations_channel=spec.channels.escalations,
+        leads_channel=spec.channels.leads,
+        leads=tuple(spec.leads),
+        holiday_country=spec.holidays.country,
+        holiday_subdivision=spec.holidays.subdivision,
+        tick_seconds=spec.jobs.tick_seconds,
+        max_attempts=spec.jobs.max_attempts,
+        lease=spec.jobs.lease,
+    )
+
+
+def _load_policies(folder: Path, problems: list[ConfigProblem]) -> dict[str, Policy]:
+    path = folder / POLICIES_FILE
+    if not path.exists():
+        problems.append(ConfigProblem(path, None, "", "missing", "every flow names a policy from this file"))
+        return {}
+    doc = _read(path, problems)
+    spec = parse_model(doc, schema.PoliciesSpec, problems) if doc else None
+    if spec is None:
+        return {}
+    return {name: build_policy(name, p) for name, p in spec.policies.items()}
+
+
+def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
+    """Load and check everything; raise ConfigError listing every problem found."""
+    env = env if env is not None else {}
+    problems: list[ConfigProblem] = []
+    path = path.resolve()
+    doc = _read(path, problems)
+    app_spec = parse_model(doc, schema.AppSpec, problems) if doc else None
+    if app_spec is None:
+        raise ConfigError(problems)
+    app = _app_config(app_spec, path.parent, env)
+    if not app.flows_dir.is_dir():
+        raise ConfigError([doc.problem(("paths", "flows"), f"folder {app.flows_dir} does not exist")])  # type: ignore[union-attr]
+
+    common_doc = _read(app.flows_dir / COMMON_FILE, problems)
+    common = parse_model(common_doc, schema.CommonSpec, problems) if common_doc else None
+    policies = _load_policies(app.flows_dir, problems)
+    flows: list[Flow] = []
+    seen: dict[str, Path] = {}
+    for flow_path in sorted(app.flows_dir.glob("*.yaml")):
+        if flow_path.name.startswith("_"):
+            continue
+        flow_doc = _read(flow_path, problems)
+        if flow_doc is None or common is None or common_doc is None:
+            continue
+        flow = build_flow(flow_doc, common, app, policies, problems)
+        if flow is None:
+            continue
+        for name in (flow.id, *flow.aliases):
+            if name in seen:
+                problems.append(
+                    flow_doc.problem(("id",), f"flow id or alias {name!r} is also used in {seen[name].name}")
+                )
+            seen[name] = flow_path
+        flows.append(flow)
+    if not flows and not problems:
+        problems.append(ConfigProblem(app.flows_dir, None, "", "no flows found", "add a <flow>.yaml file"))
+    if len(flows) > 100:
+        problems.append(ConfigProblem(app.flows_dir, None, "", "more than 100 flows cannot fit one menu"))
+    if problems:
+        raise ConfigError(problems)
+    return Config(app=app, flows=tuple(flows), policies=policies, source=path)

@@ -1,0 +1,69 @@
+"""The case: an escalation as the domain sees it, and its states."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    WAITING_ON_REP = "waiting_on_rep"
+    WAITING_ON_PARTNER = "waiting_on_partner"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """Where a Slack message lives (channel id and ts), without Slack's shapes."""
+
+    channel_id: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """An escalation as stored."""
+
+    id: int
+    human_id: str
+    flow_id: str
+    status: CaseStatus
+    severity_id: str
+    reporter_id: str
+    advertiser: str
+    campaign: str
+    market: str
+    summary: str
+    deadline_at: datetime | None
+    sensitive: bool
+    created_at: datetime
+    values: dict[str, Any] = field(default_factory=dict)
+    root: MessageRef | None = None
+    permalink: str | None = None
+    source_channel_id: str | None = None
+    followers: tuple[str, ...] = ()
+
+
+def human_id(prefix: str, number: int) -> str:
+    """`ADS-1042` from the case number; numbers start at 1001 so ids are never short."""
+    return f"{prefix}-{1000 + number}"
+
+
+def parse_human_id(prefix: str, text: str) -> int | None:
+    """The case number in `ADS-1042`, or None if the text is not one of ours."""
+    head, _, tail = text.strip().upper().partition("-")
+    if head != prefix.upper() or not tail.isdigit() or int(tail) <= 1000:
+        return None
+    return int(tail) - 1000

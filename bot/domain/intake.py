@@ -1,0 +1,159 @@
+"""Checking what a reporter typed into the intake modal, field by field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.domain.flow import FieldKind, FieldRole, Flow, IntakeField
+from bot.domain.severity import Severity, decide_severity
+
+FieldValue = str | list[str] | datetime | date | bool | None
+
+
+class IntakeInvalid(Exception):
+    """The submission has field errors; nothing may be stored."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """A valid submission, ready to become a case."""
+
+    flow_id: str
+    reporter_id: str
+    severity: Severity
+    severity_reasons: tuple[str, ...]
+    advertiser: str
+    campaign: str
+    market: str
+    deadline_at: datetime | None
+    summary: str
+    sensitive: bool
+    values: dict[str, Any] = field(default_factory=dict)
+    source_channel_id: str | None = None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Normalise typed text: NFC, no control characters, no surrounding blanks."""
+    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+
+
+def match_key(text: str) -> str:
+    """The form of an advertiser or campaign name used to spot duplicate cases."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", folded).split())
+
+
+def _check_url(spec: IntakeField, text: str) -> str | None:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+        return "Enter a full link starting with https://"
+    if spec.allowed_hosts:
+        host = parts.hostname.lower()
+        if not any(host == h or host.endswith("." + h) for h in spec.allowed_hosts):
+            return "Use a link on " + " or ".join(spec.allowed_hosts)
+    return None
+
+
+def _check_field(spec: IntakeField, value: FieldValue, now: datetime) -> tuple[FieldValue, str | None]:
+    """Return the cleaned value and an error message for one field."""
+    if isinstance(value, str):
+        value = clean_text(value)
+    empty = value is None or value == "" or value == [] or value is False
+    if empty:
+        if spec.required:
+            return None, f"{spec.label} is required"
+        return (False if spec.kind is FieldKind.CHECKBOX else None), None
+    if spec.kind in (FieldKind.TEXT, FieldKind.LONG_TEXT, FieldKind.URL):
+        assert isinstance(value, str)
+        if spec.max_length is not None and len(value) > spec.max_length:
+            return value, f"Keep it under {spec.max_length} characters (now {len(value)})"
+        if len(value) < spec.min_length:
+            return value, f"Write at least {spec.min_length} characters"
+        if spec.kind is FieldKind.URL:
+            return value, _check_url(spec, value)
+        return value, None
+    if spec.kind is FieldKind.SELECT:
+        if value not in {o.value for o in spec.options}:
+            return None, "Pick one of the options"
+        return value, None
+    if spec.kind is FieldKind.MULTI_SELECT:
+        allowed = {o.value for o in spec.options}
+        if not isinstance(value, list) or not set(value) <= allowed:
+            return None, "Pick from the options"
+        return value, None
+    if spec.kind is FieldKind.DATETIME:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            return None, "Pick a date and time"
+        if spec.role is FieldRole.DEADLINE and value <= now:
+            return value, "The deadline is in the past: pick a time from now on"
+        return value, None
+    if spec.kind is FieldKind.DATE:
+        if not isinstance(value, date):
+            return None, "Pick a date"
+        return value, None
+    return value, None
+
+
+def validate_intake(
+    flow: Flow,
+    raw: dict[str, FieldValue],
+    *,
+    reporter_id: str,
+    now: datetime,
+    source_channel_id: str | None = None,
+) -> Intake:
+    """Validate every field of `flow`; raise IntakeInvalid with one message per bad field."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for spec in flow.fields:
+        cleaned, error = _check_field(spec, raw.get(spec.id), now)
+        if spec.kind is FieldKind.SEVERITY and cleaned is not None:
+            if cleaned not in {s.id for s in flow.severities}:
+                cleaned, error = None, "Pick one of the severities"
+        if error:
+            errors[spec.id] = error
+        values[spec.id] = cleaned
+    if errors:
+        raise IntakeInvalid(errors)
+
+    def by_role(role: FieldRole) -> Any:
+        spec = flow.field_for(role)
+        return values.get(spec.id) if spec else None
+
+    deadline_at = by_role(FieldRole.DEADLINE)
+    chosen = by_role(FieldRole.SEVERITY)
+    decision = decide_severity(
+        severities=flow.severities,
+        default_id=flow.default_severity,
+        chosen_id=chosen,
+        rules=flow.severity_rules,
+        deadline_at=deadline_at,
+        values=values,
+        now=now,
+    )
+    return Intake(
+        flow_id=flow.id,
+        reporter_id=reporter_id,
+        severity=decision.severity,
+        severity_reasons=decision.reasons,
+        advertiser=by_role(FieldRole.ADVERTISER) or "",
+        campaign=by_role(FieldRole.CAMPAIGN) or "",
+        market=by_role(FieldRole.MARKET) or "",
+        deadline_at=deadline_at,
+        summary=by_role(FieldRole.SUMMARY) or "",
+        sensitive=flow.sensitive or bool(by_role(FieldRole.SENSITIVE)),
+        values=values,
+        source_channel_id=source_channel_id,
+    )

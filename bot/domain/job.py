@@ -1,0 +1,42 @@
+"""A durable job as the runner sees it: one future action with a unique key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class JobState(StrEnum):
+    """Life of a job row."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A claimed job; `attempt` is the fence token of this claim."""
+
+    id: int
+    kind: str
+    key: str
+    due_at: datetime
+    attempt: int
+    max_attempts: int
+    case_id: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    claimed_by: str | None = None
+
+    @property
+    def is_last_attempt(self) -> bool:
+        return self.attempt >= self.max_attempts
+
+
+def backoff(attempt: int, *, base: timedelta = timedelta(seconds=2), cap: timedelta = timedelta(minutes=5)) -> timedelta:
+    """Exponential backoff after the given failed attempt (1-based): 2 s, 4 s, 8 s … capped."""
+    return min(cap, base * (2 ** max(0, attempt - 1)))

@@ -1,0 +1,159 @@
+"""Cases, their followers and their audit trail, mapped to domain objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.domain.case import Case, CaseStatus, MessageRef, human_id
+from bot.domain.intake import Intake, match_key
+from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow
+
+
+def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+class CaseRepo:
+    """Case rows inside one transaction."""
+
+    def __init__(self, session: Session, *, prefix: str) -> None:
+        self._session = session
+        self._prefix = prefix
+
+    def _to_case(self, row: CaseRow) -> Case:
+        assert row.id is not None
+        followers = self._session.execute(
+            select(CaseFollowerRow.user_id)
+            .where(CaseFollowerRow.case_id == row.id)  # type: ignore[arg-type]
+            .order_by(CaseFollowerRow.added_at)  # type: ignore[arg-type]
+        ).scalars().all()
+        return Case(
+            id=row.id,
+            human_id=human_id(self._prefix, row.id),
+            flow_id=row.flow_id,
+            status=CaseStatus(row.status),
+            severity_id=row.severity_id,
+            reporter_id=row.reporter_id,
+            advertiser=row.advertiser,
+            campaign=row.campaign,
+            market=row.market,
+            summary=row.summary,
+            deadline_at=row.deadline_at,
+            sensitive=row.sensitive,
+            created_at=row.created_at,
+            values=dict(row.values or {}),
+            root=MessageRef(row.channel_id, row.root_ts) if row.channel_id and row.root_ts else None,
+            permalink=row.permalink,
+            source_channel_id=row.source_channel_id,
+            followers=tuple(followers),
+        )
+
+    def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
+        """Insert a new case with its reporter as first follower and an `opened` event."""
+        row = CaseRow(
+            flow_id=intake.flow_id,
+            status=CaseStatus.NEW.value,
+            is_open=True,
+            severity_id=intake.severity.id,
+            reporter_id=intake.reporter_id,
+            advertiser=intake.advertiser,
+            advertiser_key=match_key(intake.advertiser),
+            campaign=intake.campaign,
+            campaign_key=match_key(intake.campaign),
+            market=intake.market,
+            summary=intake.summary,
+            deadline_at=intake.deadline_at,
+            sensitive=intake.sensitive,
+            values=_json_safe(intake.values),
+            intake_key=intake_key,
+            source_channel_id=intake.source_channel_id,
+            created_at=now,
+            updated_at=now,
+        )
+        self._session.add(row)
+        self._session.flush()
+        assert row.id is not None
+        self._session.add(CaseFollowerRow(case_id=row.id, user_id=intake.reporter_id, added_at=now))
+        self.add_event(
+            row.id,
+            kind="opened",
+            actor_id=intake.reporter_id,
+            now=now,
+            data={"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
+        )
+        self._session.flush()
+        return self._to_case(row)
+
+    def get(self, case_id: int) -> Case:
+        row = self._session.get(CaseRow, case_id)
+        if row is None:
+            raise LookupError(f"no case {case_id}")
+        return self._to_case(row)
+
+    def find(self, case_id: int) -> Case | None:
+        row = self._session.get(CaseRow, case_id)
+        return self._to_case(row) if row else None
+
+    def by_intake_key(self, key: str) -> Case | None:
+        row = self._session.execute(select(CaseRow).where(CaseRow.intake_key == key)).scalar_one_or_none()  # type: ignore[arg-type]
+        return self._to_case(row) if row else None
+
+    def find_open_duplicate(self, *, advertiser: str, campaign: str) -> Case | None:
+        """The oldest open case for the same advertiser and campaign, if any."""
+        row = self._session.execute(
+            select(CaseRow)
+            .where(
+                CaseRow.is_open == True,  # type: ignore[arg-type]  # noqa: E712
+                CaseRow.advertiser_key == match_key(advertiser),  # type: ignore[arg-type]
+                CaseRow.campaign_key == match_key(campaign),  # type: ignore[arg-type]
+            )
+            .order_by(CaseRow.id)  # type: ignore[arg-type]
+            .limit(1)
+        ).scalar_one_or_none()
+        return self._to_case(row) if row else None
+
+    def set_root(self, case_id: int, ref: MessageRef, *, now: datetime) -> None:
+        self._session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id)  # type: ignore[arg-type]
+            .values(channel_id=ref.channel_id, root_ts=ref.ts, updated_at=now)
+        )
+
+    def set_permalink(self, case_id: int, permalink: str, *, now: datetime) -> None:
+        self._session.execute(
+            update(CaseRow).where(CaseRow.id == case_id).values(permalink=permalink, updated_at=now)  # type: ignore[arg-type]
+        )
+
+    def add_follower(self, case_id: int, user_id: str, *, now: datetime) -> bool:
+        """Add a follower; False if they already follow (idempotent)."""
+        exists = self._session.get(CaseFollowerRow, (case_id, user_id))
+        if exists is not None:
+            return False
+        try:
+            with self._session.begin_nested():
+                self._session.add(CaseFollowerRow(case_id=case_id, user_id=user_id, added_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def add_event(
+        self, case_id: int, *, kind: str, now: datetime, actor_id: str | None = None, data: dict[str, Any] | None = None
+    ) -> None:
+        self._session.add(CaseEventRow(case_id=case_id, at=now, kind=kind, actor_id=actor_id, data=data or {}))
+
+    def events(self, case_id: int) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """(kind, actor, data) in order, for the audit view and tests."""
+        rows = self._session.execute(
+            select(CaseEventRow.kind, CaseEventRow.actor_id, CaseEventRow.data)
+            .where(CaseEventRow.case_id == case_id)  # type: ignore[arg-type]
+            .order_by(CaseEventRow.id)  # type: ignore[arg-type]
+        ).all()
+        return [(k, a, dict(d)) for k, a, d in rows]
+
+    def count(self) -> int:
+        return len(self._session.execute(select(CaseRow.id)).all())

@@ -1,0 +1,161 @@
+"""The durable job table: enqueue once per key, claim atomically, finish under a fence."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from bot.domain.job import Job, JobState
+from bot.store.tables import JobRow
+
+log = logging.getLogger(__name__)
+
+
+def _to_job(row: Any) -> Job:
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        key=row.key,
+        due_at=row.due_at,
+        attempt=row.attempts,
+        max_attempts=row.max_attempts,
+        case_id=row.case_id,
+        payload=dict(row.payload or {}),
+        claimed_by=row.claimed_by,
+    )
+
+
+class JobRepo:
+    """Job rows inside one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._dialect = session.get_bind().dialect.name
+
+    def enqueue(
+        self,
+        *,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        now: datetime,
+        payload: dict[str, Any] | None = None,
+        case_id: int | None = None,
+        max_attempts: int = 8,
+    ) -> bool:
+        """Add a job unless one with `key` exists already; True if this call added it."""
+        values = {
+            "kind": kind,
+            "key": key,
+            "due_at": due_at,
+            "payload": payload or {},
+            "case_id": case_id,
+            "state": JobState.PENDING.value,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "created_at": now,
+        }
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        stmt = insert(JobRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
+        return self._session.execute(stmt.returning(JobRow.id)).first() is not None  # type: ignore[arg-type]
+
+    def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int = 20) -> list[Job]:
+        """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over."""
+        expired = self._session.execute(
+            update(JobRow)
+            .where(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now)  # type: ignore[arg-type]
+            .values(state=JobState.PENDING.value)
+            .returning(JobRow.id, JobRow.key, JobRow.claimed_by)  # type: ignore[arg-type]
+        ).all()
+        for job_id, key, owner in expired:
+            # The worker died (or hung) between claiming and finishing: its send may or may not have
+            # reached Slack. This is the one window in which a message can repeat.
+            log.warning("lease_expired_resend job=%s key=%s previous_worker=%s", job_id, key, owner)
+        due = (
+            select(JobRow.id)
+            .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)  # type: ignore[arg-type]
+            .order_by(JobRow.due_at, JobRow.id)  # type: ignore[arg-type]
+            .limit(limit)
+        )
+        if self._dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        rows = self._session.execute(
+            update(JobRow)
+            .where(JobRow.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+            .values(
+                state=JobState.RUNNING.value,
+                claimed_by=worker,
+                lease_until=now + lease,
+                attempts=JobRow.attempts + 1,
+            )
+            .returning(JobRow)
+        ).scalars().all()
+        return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
+
+    def _fenced(self, job: Job) -> Any:
+        return and_(
+            JobRow.id == job.id,
+            JobRow.state == JobState.RUNNING.value,
+            JobRow.claimed_by == job.claimed_by,
+            JobRow.attempts == job.attempt,
+        )
+
+    def _finish(self, job: Job, **values: Any) -> bool:
+        result = self._session.execute(update(JobRow).where(self._fenced(job)).values(**values))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def complete(self, job: Job, *, now: datetime) -> bool:
+        """Mark done; False when this worker no longer holds the claim."""
+        return self._finish(job, state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)
+
+    def retry(self, job: Job, *, due_at: datetime, error: str) -> bool:
+        """Put back for another attempt at `due_at`."""
+        return self._finish(job, state=JobState.PENDING.value, due_at=due_at, lease_until=None, last_error=error[:2000])
+
+    def fail(self, job: Job, *, now: datetime, error: str) -> bool:
+        """Give up on the job; the caller makes sure a person hears of it."""
+        return self._finish(job, state=JobState.FAILED.value, finished_at=now, lease_until=None, last_error=error[:2000])
+
+    def release(self, job: Job) -> bool:
+        """Hand a claimed job back untouched (graceful shutdown)."""
+        return self._finish(job, state=JobState.PENDING.value, lease_until=None, attempts=job.attempt - 1)
+
+    def cancel_for_case(self, case_id: int, *, kinds: Iterable[str], now: datetime) -> int:
+        """Cancel a case's pending jobs of these kinds, in the caller's transaction."""
+        result = self._session.execute(
+            update(JobRow)
+            .where(
+                JobRow.case_id == case_id,  # type: ignore[arg-type]
+                JobRow.state == JobState.PENDING.value,  # type: ignore[arg-type]
+                JobRow.kind.in_(list(kinds)),  # type: ignore[attr-defined]
+            )
+            .values(state=JobState.CANCELLED.value, finished_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def states(self, *, case_id: int | None = None, kind: str | None = None) -> dict[str, str]:
+        """key → state, for inspection and tests."""
+        query = select(JobRow.key, JobRow.state)
+        if case_id is not None:
+            query = query.where(JobRow.case_id == case_id)  # type: ignore[arg-type]
+        if kind is not None:
+            query = query.where(JobRow.kind == kind)  # type: ignore[arg-type]
+        return {k: s for k, s in self._session.execute(query).all()}
+
+    def overdue(self, *, now: datetime, older_than: timedelta) -> int:
+        """How many pending jobs are late by more than `older_than` (the auditor's question)."""
+        rows = self._session.execute(
+            select(JobRow.id).where(
+                or_(
+                    and_(JobRow.state == JobState.PENDING.value, JobRow.due_at < now - older_than),  # type: ignore[arg-type]
+                    and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now),  # type: ignore[arg-type]
+                )
+            )
+        ).all()
+        return len(rows)

@@ -1,0 +1,124 @@
+"""SQLModel tables: the only place rows are defined. Rows never leave bot/store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on SQLite (which keeps no zone) as on Postgres."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_open_match", "is_open", "advertiser_key", "campaign_key"),
+        Index("ix_cases_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    flow_id: str = Field(max_length=64)
+    status: str = Field(max_length=32)
+    is_open: bool = True
+    severity_id: str = Field(max_length=64)
+    reporter_id: str = Field(max_length=32)
+    advertiser: str = Field(max_length=300)
+    advertiser_key: str = Field(max_length=300)
+    campaign: str = Field(max_length=300)
+    campaign_key: str = Field(max_length=300)
+    market: str = Field(default="", max_length=32)
+    summary: str = Field(default="")
+    deadline_at: datetime | None = _utc(nullable=True)
+    sensitive: bool = False
+    values: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    intake_key: str | None = Field(default=None, max_length=200, unique=True)
+    source_channel_id: str | None = Field(default=None, max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32)
+    root_ts: str | None = Field(default=None, max_length=32)
+    permalink: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    version: int = 1
+
+
+class CaseEventRow(SQLModel, table=True):
+    """The append-only audit trail of a case."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case", "case_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    at: datetime = _utc(nullable=False)
+    kind: str = Field(max_length=64)
+    actor_id: str | None = Field(default=None, max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CaseFollowerRow(SQLModel, table=True):
+    """Reps who filed or follow a case; each hears the outcome."""
+
+    __tablename__ = "case_followers"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    user_id: str = Field(max_length=32, primary_key=True)
+    added_at: datetime = _utc(nullable=False)
+
+
+class JobRow(SQLModel, table=True):
+    """A durable future action (a Slack post, a page, a reminder, a digest), claimed atomically."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_jobs_key"),
+        Index("ix_jobs_due", "state", "due_at"),
+        Index("ix_jobs_case", "case_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    key: str = Field(max_length=200)
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=16)
+    due_at: datetime = _utc(nullable=False)
+    attempts: int = 0
+    max_attempts: int = 8
+    claimed_by: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _utc(nullable=True)
+    last_error: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = _utc(nullable=False)
+    finished_at: datetime | None = _utc(nullable=True)
+
+
+class RequestKeyRow(SQLModel, table=True):
+    """Slack deliveries already handled (re-sent events, double clicks)."""
+
+    __tablename__ = "request_keys"
+
+    key: str = Field(primary_key=True, max_length=200)
+    seen_at: datetime = _utc(nullable=False)
