@@ -1,0 +1,105 @@
+"""The one place that builds the object graph: config → store → Slack clients → jobs → Bolt app."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+
+from bot.config.loader import Config
+from bot.jobs.clock import Clock, SystemClock
+from bot.jobs.runner import JobRunner
+from bot.jobs.scheduler import Ticker
+from bot.services.deliveries import Deliveries, give_up
+from bot.slack.app import build_app
+from bot.slack.client import build_client
+from bot.slack.http import HttpServer, build_wsgi
+from bot.slack.notifier import SlackNotifier
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class MissingSecret(Exception):
+    """A required environment variable is not set."""
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Secrets and endpoints, from the environment only (never from YAML)."""
+
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None
+    api_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, socket_mode: bool = False) -> Secrets:
+        env = os.environ if env is None else env
+        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"] if socket_mode else [])
+        missing = [name for name in needed if not env.get(name)]
+        if missing:
+            raise MissingSecret("set " + ", ".join(missing) + " in the environment")
+        return cls(
+            bot_token=env["SLACK_BOT_TOKEN"],
+            signing_secret=env["SLACK_SIGNING_SECRET"],
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            api_url=env.get("SLACK_API_URL") or None,
+        )
+
+
+@dataclass
+class Bot:
+    """A whole bot: what `serve`, the demo and the end-to-end tests run."""
+
+    config: Config
+    store: Store
+    clock: Clock
+    app: App
+    runner: JobRunner
+    ticker: Ticker
+    http: HttpServer | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def health(self) -> dict[str, Any]:
+        last = self.ticker.last_tick_at
+        return {"status": "ok", "last_tick_at": last.isoformat() if last else None}
+
+    def start(self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True) -> None:
+        """Start the ticker and, if a port is given, the HTTP server (port 0: any free port)."""
+        if tick:
+            self.ticker.start()
+        if http_port is not None:
+            self.http = HttpServer(build_wsgi(self.app, health=self.health), host=host, port=http_port)
+            self.http.start()
+
+    def stop(self) -> None:
+        if self.http is not None:
+            self.http.stop()
+        self.ticker.stop()
+        self.store.close()
+
+
+def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, store: Store | None = None) -> Bot:
+    """Wire everything; the Web API must be reachable (Bolt calls auth.test as the app is built)."""
+    clock = clock or SystemClock()
+    store = store or Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    notifier = SlackNotifier(
+        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True), tz=config.app.timezone
+    )
+    deliveries = Deliveries(config=config, store=store, notifier=notifier)
+    runner = JobRunner(store=store, clock=clock, handlers=deliveries.handlers(), give_up=give_up, lease=config.app.lease)
+    ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
+    app = build_app(
+        config=config,
+        store=store,
+        clock=clock,
+        client=build_client(token=secrets.bot_token, base_url=secrets.api_url),
+        signing_secret=secrets.signing_secret,
+        kick=ticker.kick,
+    )
+    return Bot(config=config, store=store, clock=clock, app=app, runner=runner, ticker=ticker)

@@ -1,0 +1,120 @@
+"""`escalation-bot serve | demo | check-config | manifest`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from bot.config.errors import ConfigError
+from bot.config.loader import Config, load_config
+
+
+def _load(path: str) -> Config:
+    import os
+
+    return load_config(Path(path), env=os.environ)
+
+
+def _print_problems(error: ConfigError) -> None:
+    print(f"{len(error.problems)} configuration problem(s):", file=sys.stderr)
+    for problem in error.problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    print(f"OK: {len(config.flows)} flows, {len(config.policies)} policies, time zone {config.app.timezone.key}")
+    for flow in config.flows:
+        print(f"  {flow.id:22} → {flow.channel_id}  policy {flow.policy}  {len(flow.fields)} fields")
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from bot.slack.manifest import build_manifest
+
+    manifest = build_manifest(_load(args.config), request_url=args.request_url, socket_mode=args.socket)
+    print(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.bootstrap import MissingSecret, Secrets, build_bot
+
+    config = _load(args.config)
+    try:
+        secrets = Secrets.from_env(socket_mode=not args.http)
+    except MissingSecret as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    bot = build_bot(config, secrets=secrets)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger(__name__).info("signal %s: stopping", signum)
+        bot.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.http:
+        bot.start(http_port=args.port, host=args.host)
+        assert bot.http is not None
+        print(f"serving Slack requests on http://{args.host}:{bot.http.port}/slack/events", flush=True)
+        signal.pause()
+        return 0
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    bot.start()
+    print("connected to Slack in Socket Mode", flush=True)
+    SocketModeHandler(bot.app, secrets.app_token).start()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(config=_load(args.config), out=sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="escalation-bot", description=__doc__)
+    parser.add_argument("--config", default="app.yaml", help="path to app.yaml (default: ./app.yaml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve Slack: Socket Mode (SLACK_APP_TOKEN) or --http")
+    serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests on /slack/events")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.set_defaults(func=cmd_serve)
+    check = sub.add_parser("check-config", help="validate app.yaml, flows and policies; non-zero on problems")
+    check.set_defaults(func=cmd_check_config)
+    manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
+    manifest.add_argument("--request-url", help="public URL of /slack/events (HTTP mode)")
+    manifest.add_argument("--socket", action="store_true", help="a manifest for Socket Mode")
+    manifest.set_defaults(func=cmd_manifest)
+    demo = sub.add_parser("demo", help="play an intake against the local Slack stand-in; no workspace needed")
+    demo.set_defaults(func=cmd_demo)
+    for name in ("serve", "check-config", "manifest", "demo"):
+        sub.choices[name].add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except ConfigError as error:
+        _print_problems(error)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Claims due job rows and runs their handlers; retries with backoff, then tells a person."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from bot.domain.job import Job, backoff
+from bot.jobs.clock import Clock
+from bot.services.deliveries import Handler
+from bot.services.ports import DeliveryError
+from bot.store.store import Store, Tx
+
+log = logging.getLogger(__name__)
+
+GiveUp = Callable[[Tx, Job, str, datetime], None]
+
+
+class _LeaseLost(Exception):
+    """Raised inside the completing transaction to roll it back."""
+
+
+def worker_name() -> str:
+    """host:pid:random — unique per process, readable in the job table."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class JobRunner:
+    """One replica's view of the job table; safe to run from several threads and processes."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        handlers: Mapping[str, Handler],
+        give_up: GiveUp,
+        lease: timedelta = timedelta(seconds=60),
+        worker: str | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.handlers = handlers
+        self.give_up = give_up
+        self.lease = lease
+        self.worker = worker or worker_name()
+
+    def run_due(self, *, limit: int = 20, rounds: int = 10) -> int:
+        """Run what is due now, batch after batch; return how many jobs ran."""
+        total = 0
+        for _ in range(rounds):
+            with self.store.transaction() as tx:
+                jobs = tx.jobs.claim_due(now=self.clock.now(), worker=self.worker, lease=self.lease, limit=limit)
+            for job in jobs:
+                self._run(job)
+            total += len(jobs)
+            if len(jobs) < limit:
+                break
+        return total
+
+    def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            self._fail(job, f"no handler for job kind {job.kind!r}")
+            return
+        try:
+            effect = handler(job)
+        except DeliveryError as exc:
+            if exc.retryable and not job.is_last_attempt:
+                self._retry(job, exc.reason, exc.retry_after)
+            else:
+                self._fail(job, exc.reason)
+            return
+        except Exception as exc:  # a bug or an outage must not kill the tick, nor lose the job
+            log.exception("job %s (%s) raised", job.key, job.kind)
+            if job.is_last_attempt:
+                self._fail(job, f"{type(exc).__name__}: {exc}")
+            else:
+                self._retry(job, f"{type(exc).__name__}: {exc}", None)
+            return
+        now = self.clock.now()
+        try:
+            with self.store.transaction() as tx:
+                if effect is not None:
+                    effect(tx, now)
+                if not tx.jobs.complete(job, now=now):
+                    raise _LeaseLost
+        except _LeaseLost:
+            # Our lease ran out and another worker took the job over: our effect is rolled back.
+            log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
+
+    def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
+        now = self.clock.now()
+        delay = max(backoff(job.attempt), retry_after or timedelta())
+        log.info("retry job=%s key=%s attempt=%s in=%ss reason=%s", job.id, job.key, job.attempt,
+                 delay.total_seconds(), reason)
+        with self.store.transaction() as tx:
+            tx.jobs.retry(job, due_at=now + delay, error=reason)
+
+    def _fail(self, job: Job, reason: str) -> None:
+        now = self.clock.now()
+        log.error("job_failed job=%s key=%s attempts=%s reason=%s", job.id, job.key, job.attempt, reason)
+        with self.store.transaction() as tx:
+            if tx.jobs.fail(job, now=now, error=reason):
+                self.give_up(tx, job, reason, now)

@@ -1,0 +1,75 @@
+"""APScheduler as the clock only: a short interval tick over the durable job table."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.jobs.runner import JobRunner
+
+log = logging.getLogger(__name__)
+
+TICK_JOB = "tick"
+
+
+class Ticker:
+    """Runs due jobs every `interval` seconds, and at once when kicked (after a commit)."""
+
+    def __init__(self, runner: JobRunner, *, interval: float, timezone: ZoneInfo) -> None:
+        self.runner = runner
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._again = threading.Event()
+        # Memory job store only: pages live in our own table, never in APScheduler's store.
+        self.scheduler = BackgroundScheduler(timezone=timezone)
+        self.last_tick_at: datetime | None = None
+
+    def tick(self) -> int:
+        """Run due jobs; a kick during a tick runs one more round so nothing waits for the next tick."""
+        if not self._lock.acquire(blocking=False):
+            self._again.set()
+            return 0
+        ran = 0
+        try:
+            while True:
+                self._again.clear()
+                try:
+                    ran += self.runner.run_due()
+                except Exception:  # the store may be down: log, keep ticking, nothing is lost
+                    log.exception("tick failed; the next tick retries")
+                    break
+                if not self._again.is_set():
+                    break
+            self.last_tick_at = datetime.now(UTC)
+        finally:
+            self._lock.release()
+        return ran
+
+    def kick(self) -> None:
+        """Ask for a tick now, in the scheduler's thread pool (never in a Slack listener's ack path)."""
+        if self.scheduler.running:
+            self.scheduler.modify_job(TICK_JOB, next_run_time=datetime.now(UTC))
+        else:
+            self.tick()
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.interval,
+            id=TICK_JOB,
+            replace_existing=True,
+            max_instances=2,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)

@@ -1,0 +1,140 @@
+"""Job handlers that talk to Slack through the Notifier port, one send per job."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config.loader import Config
+from bot.domain.case import Case
+from bot.domain.job import Job
+from bot.services.open_case import (
+    CONFIRM_REPORTER,
+    NOTIFY_FOLLOWER,
+    POST_DETAILS,
+    POST_ROOT,
+)
+from bot.services.ports import DeliveryError, DeliveryFailure, Notifier
+from bot.store.store import Store, Tx
+
+NOTE_FOLLOWER = "case.note_follower"
+REPORT_FAILURE = "ops.report_failure"
+
+Effect = Callable[[Tx, datetime], None]
+Handler = Callable[[Job], Effect | None]
+
+DESCRIPTIONS = {
+    POST_ROOT: "post the case to its channel",
+    POST_DETAILS: "post the case details in its thread",
+    CONFIRM_REPORTER: "send the reporter the case id and link",
+    NOTIFY_FOLLOWER: "tell a follower they follow the case",
+    NOTE_FOLLOWER: "note a new follower in the case thread",
+    REPORT_FAILURE: "report a failed Slack delivery",
+}
+
+
+@dataclass
+class Deliveries:
+    """The handlers for every Slack-bound job kind."""
+
+    config: Config
+    store: Store
+    notifier: Notifier
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            POST_ROOT: self.post_root,
+            POST_DETAILS: self.post_details,
+            CONFIRM_REPORTER: self.confirm_reporter,
+            NOTIFY_FOLLOWER: self.notify_follower,
+            NOTE_FOLLOWER: self.note_follower,
+            REPORT_FAILURE: self.report_failure,
+        }
+
+    def _case(self, job: Job) -> Case:
+        assert job.case_id is not None, f"{job.kind} needs a case"
+        with self.store.transaction() as tx:
+            return tx.cases.get(job.case_id)
+
+    def _posted_case(self, job: Job) -> Case:
+        case = self._case(job)
+        if case.root is None:
+            raise DeliveryError("the case is not in its channel yet", retryable=True)
+        return case
+
+    def post_root(self, job: Job) -> Effect | None:
+        case = self._case(job)
+        ref = case.root or self.notifier.post_case_root(case, self.config.flow(case.flow_id))
+
+        def effect(tx: Tx, now: datetime) -> None:
+            if case.root is None:
+                tx.cases.set_root(case.id, ref, now=now)
+                tx.cases.add_event(case.id, kind="posted", now=now, data={"channel": ref.channel_id, "ts": ref.ts})
+            for kind in (POST_DETAILS, CONFIRM_REPORTER):
+                tx.jobs.enqueue(kind=kind, key=f"{kind}:{case.id}", due_at=now, now=now, case_id=case.id,
+                                max_attempts=job.max_attempts)
+
+        return effect
+
+    def post_details(self, job: Job) -> Effect | None:
+        case = self._posted_case(job)
+        self.notifier.post_case_details(case, self.config.flow(case.flow_id))
+        return None
+
+    def confirm_reporter(self, job: Job) -> Effect | None:
+        case = self._posted_case(job)
+        assert case.root is not None
+        permalink = case.permalink or self.notifier.permalink(case.root)
+        self.notifier.confirm_to_reporter(case, self.config.flow(case.flow_id), permalink=permalink)
+
+        def effect(tx: Tx, now: datetime) -> None:
+            tx.cases.set_permalink(case.id, permalink, now=now)
+            tx.cases.add_event(case.id, kind="reporter_confirmed", now=now, actor_id=case.reporter_id)
+
+        return effect
+
+    def notify_follower(self, job: Job) -> Effect | None:
+        case = self._posted_case(job)
+        assert case.root is not None
+        user_id = str(job.payload["user_id"])
+        permalink = case.permalink or self.notifier.permalink(case.root)
+        self.notifier.confirm_follow(case, user_id=user_id, permalink=permalink)
+
+        def effect(tx: Tx, now: datetime) -> None:
+            tx.jobs.enqueue(kind=NOTE_FOLLOWER, key=f"{NOTE_FOLLOWER}:{case.id}:{user_id}", due_at=now,
+                            now=now, case_id=case.id, payload={"user_id": user_id})
+
+        return effect
+
+    def note_follower(self, job: Job) -> Effect | None:
+        case = self._posted_case(job)
+        self.notifier.note_follower_in_thread(case, user_id=str(job.payload["user_id"]))
+        return None
+
+    def report_failure(self, job: Job) -> Effect | None:
+        case = self._case(job) if job.case_id is not None else None
+        failure = DeliveryFailure(
+            what=str(job.payload.get("what", "a Slack delivery")),
+            error=str(job.payload.get("error", "unknown error")),
+            attempts=int(job.payload.get("attempts", 0)),
+            case=case,
+        )
+        self.notifier.report_failure(failure, leads_channel=self.config.app.leads_channel)
+        return None
+
+
+def give_up(tx: Tx, job: Job, error: str, now: datetime) -> None:
+    """A job ran out of attempts: queue a report to people (a failed report is only logged)."""
+    if job.kind == REPORT_FAILURE:
+        return
+    tx.jobs.enqueue(
+        kind=REPORT_FAILURE,
+        key=f"{REPORT_FAILURE}:{job.id}:{job.attempt}",
+        due_at=now,
+        now=now,
+        case_id=job.case_id,
+        payload={"what": DESCRIPTIONS.get(job.kind, job.kind), "error": error, "attempts": job.attempt,
+                 "job_key": job.key},
+        max_attempts=20,
+    )

@@ -1,0 +1,78 @@
+"""Open a case from a valid intake: commit it, then let durable jobs talk to Slack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.case import Case
+from bot.domain.intake import Intake
+from bot.store.store import Store
+
+POST_ROOT = "case.post_root"
+POST_DETAILS = "case.post_details"
+CONFIRM_REPORTER = "case.confirm_reporter"
+NOTIFY_FOLLOWER = "case.notify_follower"
+
+
+class DuplicateCaseOpen(Exception):
+    """An open case for the same advertiser and campaign exists; the reporter chooses."""
+
+    def __init__(self, existing: Case) -> None:
+        super().__init__(f"{existing.human_id} is open for the same advertiser and campaign")
+        self.existing = existing
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The case, and whether this submission created it (False for a re-sent submission)."""
+
+    case: Case
+    created: bool
+
+
+def open_case(
+    intake: Intake,
+    *,
+    store: Store,
+    now: datetime,
+    intake_key: str,
+    allow_duplicate: bool = False,
+    max_attempts: int = 8,
+) -> Opened:
+    """Commit the case and its first Slack job in one transaction, before anything is sent."""
+    with store.transaction() as tx:
+        existing = tx.cases.by_intake_key(intake_key)
+        if existing is not None:
+            return Opened(existing, created=False)
+        if not allow_duplicate:
+            duplicate = tx.cases.find_open_duplicate(advertiser=intake.advertiser, campaign=intake.campaign)
+            if duplicate is not None:
+                raise DuplicateCaseOpen(duplicate)
+        case = tx.cases.add(intake, now=now, intake_key=intake_key)
+        tx.jobs.enqueue(
+            kind=POST_ROOT,
+            key=f"{POST_ROOT}:{case.id}",
+            due_at=now,
+            now=now,
+            case_id=case.id,
+            max_attempts=max_attempts,
+        )
+    return Opened(case, created=True)
+
+
+def follow_case(case_id: int, *, user_id: str, store: Store, now: datetime, max_attempts: int = 8) -> Case:
+    """Add a rep as a follower of an open case instead of filing a duplicate."""
+    with store.transaction() as tx:
+        if tx.cases.add_follower(case_id, user_id, now=now):
+            tx.cases.add_event(case_id, kind="followed", actor_id=user_id, now=now)
+            tx.jobs.enqueue(
+                kind=NOTIFY_FOLLOWER,
+                key=f"{NOTIFY_FOLLOWER}:{case_id}:{user_id}",
+                due_at=now,
+                now=now,
+                case_id=case_id,
+                payload={"user_id": user_id},
+                max_attempts=max_attempts,
+            )
+        return tx.cases.get(case_id)

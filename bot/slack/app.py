@@ -1,0 +1,47 @@
+"""Build the Bolt app once the configuration and the Web API endpoint are known (never at import)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.config.loader import Config
+from bot.jobs.clock import Clock
+from bot.slack.listeners.intake import IntakeListeners
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_app(
+    *,
+    config: Config,
+    store: Store,
+    clock: Clock,
+    client: WebClient,
+    signing_secret: str,
+    kick: Callable[[], None],
+    listener_threads: int = 16,
+) -> App:
+    """The Bolt app with every listener; calls auth.test through `client` as it is built."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=False,
+        # Bolt's default pool has 5 threads; a slow Slack call in one listener must not delay acks.
+        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    IntakeListeners(config=config, store=store, clock=clock, kick=kick).register(app)
+
+    @app.error
+    def handle_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse | None:
+        logger.error("listener failed: %s (%s)", error, type(error).__name__, exc_info=error)
+        return BoltResponse(status=500, body="")
+
+    return app

@@ -1,0 +1,159 @@
+"""The case's root message, its thread details, and the DMs about it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.config.durations import format_duration
+from bot.domain.case import Case
+from bot.domain.flow import FieldKind, FieldRole, Flow
+from bot.services.ports import DeliveryFailure
+from bot.slack import ids
+from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
+
+
+def slack_date(at: datetime, tz: ZoneInfo) -> str:
+    """A date Slack shows in each reader's own time zone, with a team-zone fallback."""
+    fallback = at.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _blocks(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]
+
+
+def case_headline(case: Case, flow: Flow) -> str:
+    """Severity tag first, then id, advertiser and campaign (also the notification text)."""
+    severity = flow.severity(case.severity_id)
+    return (
+        f"{severity.emoji} {severity.label} — {case.human_id} · {escape_mrkdwn(truncate(case.advertiser, 100))} / "
+        f"{escape_mrkdwn(truncate(case.campaign, 100))}"
+    )
+
+
+def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks of the root message in the flow's channel."""
+    severity = flow.severity(case.severity_id)
+    market_field = flow.field_for(FieldRole.MARKET)
+    market = market_field.option_label(case.market) if market_field and case.market else "—"
+    fields = [
+        _md(f"*Advertiser*\n{escape_mrkdwn(truncate(case.advertiser, 300))}"),
+        _md(f"*Campaign*\n{escape_mrkdwn(truncate(case.campaign, 300))}"),
+        _md(f"*Market*\n{escape_mrkdwn(market)}"),
+        _md(f"*Deadline*\n{slack_date(case.deadline_at, tz) if case.deadline_at else 'none given'}"),
+        _md(f"*Reporter*\n<@{case.reporter_id}>"),
+        _md(f"*Status*\n{case.status.value.replace('_', ' ').capitalize()}"),
+    ]
+    sla = (
+        f"Acknowledge within {format_duration(severity.acknowledge_within)} · "
+        f"resolve within {format_duration(severity.resolve_within)} · {escape_mrkdwn(flow.title)}"
+    )
+    if case.sensitive:
+        sla = ":lock: Sensitive — details in the thread only · " + sla
+    blocks: list[Block] = [
+        SectionBlock(block_id="case_headline", text=_md(f"*{case_headline(case, flow)}*")),
+        SectionBlock(block_id="case_fields", fields=fields),
+        ContextBlock(block_id="case_sla", elements=[_md(sla)]),
+        ActionsBlock(
+            block_id=ids.CASE_ACTIONS_BLOCK,
+            elements=[ButtonElement(text="Follow", action_id=ids.CASE_FOLLOW_ACTION, value=str(case.id))],
+        ),
+    ]
+    return case_headline(case, flow), _blocks(blocks)
+
+
+def _value_text(flow: Flow, field_id: str, value: Any, tz: ZoneInfo) -> str | None:
+    field = flow.field(field_id)
+    if value in (None, "", [], False):
+        return None
+    if field.kind is FieldKind.URL:
+        return link(str(value), truncate(str(value), 80))
+    if field.kind is FieldKind.DATETIME:
+        return slack_date(datetime.fromisoformat(str(value)), tz)
+    if field.kind is FieldKind.SELECT:
+        return escape_mrkdwn(field.option_label(str(value)))
+    if field.kind is FieldKind.MULTI_SELECT:
+        return escape_mrkdwn(", ".join(field.option_label(str(v)) for v in value))
+    if field.kind is FieldKind.SEVERITY:
+        return escape_mrkdwn(flow.severity(str(value)).label)
+    if field.kind is FieldKind.CHECKBOX:
+        return "yes"
+    if field.kind is FieldKind.USER:
+        return f"<@{value}>" if str(value).isalnum() else escape_mrkdwn(str(value))
+    return escape_mrkdwn(str(value))
+
+
+def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
+    """The thread's first reply: the question, every other answer, links and guidance."""
+    blocks: list[Block] = []
+    if case.sensitive:
+        blocks.append(SectionBlock(text=_md(":lock: *Sensitive case* — may contain disturbing or confidential "
+                                            "content. Do not copy it outside this thread.")))
+    summary_field = flow.field_for(FieldRole.SUMMARY)
+    label = summary_field.label if summary_field else "Question"
+    for index, chunk in enumerate(split_for_sections(escape_mrkdwn(case.summary) or "—")):
+        heading = f"*{escape_mrkdwn(label)}*\n" if index == 0 else ""
+        blocks.append(SectionBlock(text=_md(heading + chunk)))
+    shown_roles = {FieldRole.ADVERTISER, FieldRole.CAMPAIGN, FieldRole.MARKET, FieldRole.SUMMARY, FieldRole.DEADLINE}
+    lines = []
+    for field in flow.fields:
+        if field.role in shown_roles:
+            continue
+        text = _value_text(flow, field.id, case.values.get(field.id), tz)
+        if text:
+            lines.append(f"*{escape_mrkdwn(field.label)}:* {text}")
+    if lines:
+        blocks.append(SectionBlock(text=_md(truncate("\n".join(lines), 3000))))
+    if flow.guidance:
+        guidance = " · ".join(link(g.url, g.title) for g in flow.guidance)
+        blocks.append(ContextBlock(elements=[_md(truncate(f":books: Guidance: {guidance}", 3000))]))
+    blocks.append(ContextBlock(elements=[_md(f"Filed by <@{case.reporter_id}> with /ad-escalate · {case.human_id}")]))
+    return f"Details of {case.human_id}", _blocks(blocks[:50])
+
+
+def build_reporter_confirmation(case: Case, flow: Flow, *, permalink: str) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that gives the rep the case id and the link to its thread."""
+    severity = flow.severity(case.severity_id)
+    text = (
+        f":white_check_mark: *{case.human_id}* is filed — {severity.emoji} *{escape_mrkdwn(severity.label)}* "
+        f"({escape_mrkdwn(flow.title)}).\nFollow it here: {link(permalink, case.human_id + ' thread')} "
+        f"in <#{flow.channel_id}>. The ads policy team answers in the thread, and you will get the outcome "
+        "in this conversation."
+    )
+    return f"{case.human_id} is filed", _blocks([SectionBlock(text=_md(text))])
+
+
+def build_follow_confirmation(case: Case, *, permalink: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """The DM to a rep who chose to follow an existing case."""
+    where = link(permalink, case.human_id + " thread") if permalink else "the escalation channel"
+    text = (
+        f":eyes: You follow *{case.human_id}* ({escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}). "
+        f"Its thread: {where}. You will get the outcome here."
+    )
+    return f"You follow {case.human_id}", _blocks([SectionBlock(text=_md(text))])
+
+
+def build_failure_report(failure: DeliveryFailure) -> tuple[str, list[dict[str, Any]]]:
+    """Tell people that a Slack delivery failed for good, and that the case is safe."""
+    about = f" for *{failure.case.human_id}*" if failure.case else ""
+    text = (
+        f":warning: Could not {escape_mrkdwn(failure.what)}{about} after {failure.attempts} attempts: "
+        f"`{escape_mrkdwn(truncate(failure.error, 300))}`. The case is saved; a person needs to look "
+        "(check the channel id in the flow and that the bot is a member)."
+    )
+    return truncate(f"Delivery failed{about}: {failure.error}", 300), _blocks([SectionBlock(text=_md(text))])

@@ -1,0 +1,199 @@
+"""The intake modal: pick an escalation type, then that type's fields."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    ContextBlock,
+    DatePickerElement,
+    DateTimePickerElement,
+    DividerBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticMultiSelectElement,
+    StaticSelectElement,
+    UrlInputElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.case import Case
+from bot.domain.flow import FieldKind, Flow, IntakeField
+from bot.domain.intake import FieldValue
+from bot.slack import ids
+from bot.slack.escape import escape_mrkdwn, link, truncate
+from bot.slack.state import IntakeMeta
+
+TITLE = "Ads escalation"
+
+
+def _option(value: str, label: str) -> Option:
+    return Option(value=value, text=PlainTextObject(text=truncate(label, 75), emoji=True))
+
+
+def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
+    action_id = ids.FIELD_ACTION
+    placeholder = field.placeholder or None
+    if field.kind in (FieldKind.TEXT, FieldKind.LONG_TEXT):
+        return PlainTextInputElement(
+            action_id=action_id,
+            placeholder=placeholder,
+            multiline=field.kind is FieldKind.LONG_TEXT,
+            max_length=field.max_length,
+            initial_value=initial if isinstance(initial, str) and initial else None,
+        )
+    if field.kind is FieldKind.URL:
+        return UrlInputElement(
+            action_id=action_id,
+            placeholder=placeholder,
+            initial_value=initial if isinstance(initial, str) and initial else None,
+        )
+    if field.kind in (FieldKind.SELECT, FieldKind.SEVERITY):
+        choices = (
+            [_option(s.id, f"{s.emoji} {s.label}") for s in flow.severities]
+            if field.kind is FieldKind.SEVERITY
+            else [_option(o.value, o.label) for o in field.options]
+        )
+        chosen = next((o for o in choices if o.value == initial), None)
+        return StaticSelectElement(
+            action_id=action_id, placeholder=placeholder or "Choose…", options=choices, initial_option=chosen
+        )
+    if field.kind is FieldKind.MULTI_SELECT:
+        choices = [_option(o.value, o.label) for o in field.options]
+        picked = [o for o in choices if isinstance(initial, list) and o.value in initial]
+        return StaticMultiSelectElement(
+            action_id=action_id, placeholder=placeholder or "Choose…", options=choices, initial_options=picked or None
+        )
+    if field.kind is FieldKind.DATETIME:
+        stamp = int(initial.timestamp()) if isinstance(initial, datetime) else None
+        return DateTimePickerElement(action_id=action_id, initial_date_time=stamp)
+    if field.kind is FieldKind.DATE:
+        return DatePickerElement(action_id=action_id, initial_date=initial.isoformat() if initial else None)  # type: ignore[union-attr]
+    if field.kind is FieldKind.USER:
+        return UserSelectElement(action_id=action_id, placeholder=placeholder or "Choose someone",
+                                 initial_user=initial if isinstance(initial, str) else None)
+    yes = _option("yes", field.label)
+    return CheckboxesElement(action_id=action_id, options=[yes], initial_options=[yes] if initial else None)
+
+
+def _field_block(field: IntakeField, flow: Flow, initial: FieldValue) -> InputBlock:
+    return InputBlock(
+        block_id=ids.field_block(field.id),
+        label=PlainTextObject(text=truncate(field.label, 2000), emoji=True),
+        element=_element(field, flow, initial),
+        optional=not field.required,
+        hint=PlainTextObject(text=field.hint) if field.hint else None,
+    )
+
+
+def _flow_picker(flows: Sequence[Flow], chosen: Flow | None) -> InputBlock:
+    options = [_option(f.id, f.title) for f in flows]
+    return InputBlock(
+        block_id=ids.FLOW_BLOCK,
+        label="Escalation type",
+        dispatch_action=True,
+        element=StaticSelectElement(
+            action_id=ids.FLOW_ACTION,
+            placeholder="What kind of escalation is this?",
+            options=options,
+            initial_option=next((o for o in options if chosen and o.value == chosen.id), None),
+        ),
+    )
+
+
+def _duplicate_blocks(existing: Case) -> list[Block]:
+    where = link(existing.permalink, "its thread") if existing.permalink else "the escalation channel"
+    text = (
+        f":warning: *{existing.human_id}* is already open for *{escape_mrkdwn(existing.advertiser)}* / "
+        f"*{escape_mrkdwn(existing.campaign)}*, filed by <@{existing.reporter_id}>. See {where}."
+    )
+    return [
+        SectionBlock(block_id="duplicate_notice", text=MarkdownTextObject(text=truncate(text, 3000))),
+        InputBlock(
+            block_id=ids.DUPLICATE_BLOCK,
+            label="Follow that case or file a new one?",
+            element=RadioButtonsElement(
+                action_id=ids.DUPLICATE_ACTION,
+                options=[
+                    _option(ids.DUPLICATE_FOLLOW, f"Follow {existing.human_id} and hear its outcome"),
+                    _option(ids.DUPLICATE_FILE_NEW, "File a new case anyway"),
+                ],
+            ),
+        ),
+        DividerBlock(),
+    ]
+
+
+def build_intake_modal(
+    flows: Sequence[Flow],
+    *,
+    chosen: Flow | None,
+    meta: IntakeMeta,
+    initial: dict[str, FieldValue] | None = None,
+    duplicate: Case | None = None,
+) -> dict[str, Any]:
+    """The modal; with a chosen flow it shows that flow's description, guidance and fields."""
+    initial = dict(initial or {})
+    blocks: list[Block] = _duplicate_blocks(duplicate) if duplicate else []
+    blocks.append(_flow_picker(flows, chosen))
+    if chosen is not None:
+        if chosen.description:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(escape_mrkdwn(chosen.description), 3000))]))
+        if chosen.guidance:
+            links = " · ".join(link(g.url, g.title) for g in chosen.guidance)
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(f":books: Read first: {links}", 3000))]))
+        for field in chosen.fields:
+            value = initial.get(field.id)
+            if value is None and field.prefill_from_text and meta.text:
+                value = truncate(meta.text, field.max_length or 3000)
+            blocks.append(_field_block(field, chosen, value))
+    else:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Pick a type to see its questions.")]))
+    view = View(
+        type="modal",
+        callback_id=ids.INTAKE_CALLBACK,
+        title=TITLE,
+        submit="File escalation" if chosen else "Next",
+        close="Cancel",
+        private_metadata=IntakeMeta(
+            source_channel_id=meta.source_channel_id,
+            text=meta.text,
+            shown_flow=chosen.id if chosen else None,
+            duplicate_of=duplicate.id if duplicate else None,
+        ).dump(),
+        blocks=blocks,
+    )
+    return view.to_dict()
+
+
+def build_filed_view(case: Case, flow: Flow, *, severity_label: str) -> dict[str, Any]:
+    """What the modal turns into once the case is committed."""
+    text = (
+        f":white_check_mark: *{case.human_id}* is filed as *{escape_mrkdwn(severity_label)}* "
+        f"({escape_mrkdwn(flow.title)}).\n\nIt is being posted to <#{flow.channel_id}>; "
+        "you will get a direct message with the link to its thread, and the outcome there."
+    )
+    return View(
+        type="modal", title=TITLE, close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
+    ).to_dict()
+
+
+def build_following_view(case: Case) -> dict[str, Any]:
+    """What the modal turns into when the rep follows an existing case."""
+    text = (
+        f":eyes: You now follow *{case.human_id}* ({escape_mrkdwn(case.advertiser)} / "
+        f"{escape_mrkdwn(case.campaign)}). You will get its link now and its outcome when it is resolved."
+    )
+    return View(
+        type="modal", title=TITLE, close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
+    ).to_dict()

@@ -1,0 +1,19 @@
+"""Every callback_id, block_id and action_id the bot uses, in one place."""
+
+INTAKE_CALLBACK = "intake_submit"
+FLOW_BLOCK = "flow_pick"
+FLOW_ACTION = "flow_pick"
+DUPLICATE_BLOCK = "duplicate_choice"
+DUPLICATE_ACTION = "duplicate_choice"
+DUPLICATE_FOLLOW = "follow"
+DUPLICATE_FILE_NEW = "file_new"
+FIELD_ACTION = "value"
+FIELD_BLOCK_PREFIX = "field_"
+
+CASE_FOLLOW_ACTION = "case_follow"
+CASE_ACTIONS_BLOCK = "case_actions"
+
+
+def field_block(field_id: str) -> str:
+    """The input block holding one intake field."""
+    return FIELD_BLOCK_PREFIX + field_id

@@ -1,0 +1,1 @@
+"""Bolt listeners: ack, parse, call one use case, render."""

@@ -1,0 +1,149 @@
+"""`/ad-escalate`, the intake modal and its submission."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
+
+from bot.config.loader import Config
+from bot.domain.intake import IntakeInvalid, validate_intake
+from bot.jobs.clock import Clock
+from bot.services.open_case import DuplicateCaseOpen, follow_case, open_case
+from bot.slack import ids
+from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal
+from bot.slack.state import IntakeMeta, intake_values, selected_value
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+HELP = (
+    "*/ad-escalate* opens the escalation form. Add words to prefill it: `/ad-escalate appeal Acme "
+    "disapproved video` picks the appeal type and puts the rest in the question.\n"
+    "Types: {types}"
+)
+
+
+@dataclass
+class IntakeListeners:
+    """Listeners for intake; every dependency is passed in, nothing is global."""
+
+    config: Config
+    store: Store
+    clock: Clock
+    kick: Callable[[], None]
+
+    def register(self, app: App) -> None:
+        app.command(self.config.app.slash_command)(self.handle_command)
+        app.block_action({"action_id": ids.FLOW_ACTION, "block_id": ids.FLOW_BLOCK})(self.handle_flow_picked)
+        app.view_submission(ids.INTAKE_CALLBACK)(self.handle_submission)
+        app.block_action(ids.CASE_FOLLOW_ACTION)(self.handle_follow_button)
+
+    def handle_command(self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        text = str(command.get("text") or "").strip()
+        if text.lower() in ("help", "?"):
+            types = ", ".join(f"`{f.aliases[0] if f.aliases else f.id}` ({f.title})" for f in self.config.flows)
+            respond(text=HELP.format(types=types), response_type="ephemeral")
+            return
+        first, _, rest = text.partition(" ")
+        chosen = self.config.find_flow(first) if first else None
+        meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)
+        view = build_intake_modal(self.config.flows, chosen=chosen, meta=meta)
+        try:
+            client.views_open(trigger_id=command["trigger_id"], view=view)
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else "unknown"
+            log.warning("views.open failed: %s", error)
+            respond(
+                text=f":warning: Slack did not open the form ({error}). Please run {self.config.app.slash_command} again.",
+                response_type="ephemeral",
+            )
+
+    def handle_flow_picked(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body["view"]
+        values = view.get("state", {}).get("values", {})
+        meta = IntakeMeta.load(view.get("private_metadata"))
+        flow_id = selected_value(values, ids.FLOW_BLOCK, ids.FLOW_ACTION)
+        chosen = self.config.find_flow(flow_id) if flow_id else None
+        previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
+        initial = intake_values(previous, values) if previous else {}
+        updated = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, initial=initial)
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+        except SlackApiError as exc:  # hash_conflict: the person changed it again; the newer update wins
+            log.info("views.update skipped: %s", exc.response.get("error") if exc.response is not None else exc)
+
+    def handle_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        meta = IntakeMeta.load(view.get("private_metadata"))
+        user_id = body["user"]["id"]
+        flow_id = selected_value(values, ids.FLOW_BLOCK, ids.FLOW_ACTION)
+        flow = self.config.find_flow(flow_id) if flow_id else None
+        if flow is None:
+            ack(response_action="errors", errors={ids.FLOW_BLOCK: "Pick an escalation type"})
+            return
+        if meta.shown_flow != flow.id:
+            previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
+            initial = intake_values(previous, values) if previous else {}
+            ack(response_action="update",
+                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=initial))
+            return
+        raw = intake_values(flow, values)
+        now = self.clock.now()
+        try:
+            intake = validate_intake(flow, raw, reporter_id=user_id, now=now, source_channel_id=meta.source_channel_id)
+        except IntakeInvalid as invalid:
+            ack(response_action="errors", errors={ids.field_block(k): v for k, v in invalid.errors.items()})
+            return
+        choice = selected_value(values, ids.DUPLICATE_BLOCK, ids.DUPLICATE_ACTION) if meta.duplicate_of else None
+        try:
+            if choice == ids.DUPLICATE_FOLLOW and meta.duplicate_of is not None:
+                case = follow_case(meta.duplicate_of, user_id=user_id, store=self.store, now=now,
+                                   max_attempts=self.config.app.max_attempts)
+                ack(response_action="update", view=build_following_view(case))
+                self.kick()
+                return
+            opened = open_case(
+                intake,
+                store=self.store,
+                now=now,
+                intake_key=f"view:{view['id']}:{view.get('hash', '')}",
+                allow_duplicate=choice == ids.DUPLICATE_FILE_NEW,
+                max_attempts=self.config.app.max_attempts,
+            )
+        except DuplicateCaseOpen as dup:
+            ack(response_action="update",
+                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=raw, duplicate=dup.existing))
+            return
+        except OperationalError:
+            log.exception("store unavailable during intake")
+            ack(response_action="errors",
+                errors={ids.FLOW_BLOCK: "We could not save this just now. Nothing was filed: press the button again in a minute."})
+            return
+        severity = flow.severity(opened.case.severity_id)
+        ack(response_action="update", view=build_filed_view(opened.case, flow, severity_label=severity.label))
+        if not opened.created:
+            log.info("re-sent submission for %s answered from the store", opened.case.human_id)
+        self.kick()
+
+    def handle_follow_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        try:
+            case_id = int(action.get("value", ""))
+        except ValueError:
+            respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
+            return
+        case = follow_case(case_id, user_id=user_id, store=self.store, now=self.clock.now(),
+                           max_attempts=self.config.app.max_attempts)
+        respond(text=f":eyes: You follow {case.human_id}; you will get its outcome in a direct message.",
+                response_type="ephemeral", replace_original=False)
+        self.kick()

@@ -1,0 +1,88 @@
+"""The Slack app manifest for this bot: scopes, the slash command, interactivity and events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config.loader import Config
+
+# Every Web API method the bot calls. A test reads the code and checks this list is exact.
+METHODS_USED = frozenset(
+    {
+        "auth.test",
+        "chat.postMessage",
+        "chat.getPermalink",
+        "conversations.join",
+        "views.open",
+        "views.update",
+    }
+)
+
+# Bot scopes each method needs (Slack's method reference, "Required scopes").
+SCOPES_BY_METHOD: dict[str, frozenset[str]] = {
+    "auth.test": frozenset(),
+    "chat.postMessage": frozenset({"chat:write"}),
+    "chat.postEphemeral": frozenset({"chat:write"}),
+    "chat.update": frozenset({"chat:write"}),
+    "chat.getPermalink": frozenset(),
+    "conversations.join": frozenset({"channels:join"}),
+    "conversations.open": frozenset({"im:write"}),
+    "views.open": frozenset(),
+    "views.update": frozenset(),
+    "views.publish": frozenset(),
+    "users.info": frozenset({"users:read"}),
+    "users.lookupByEmail": frozenset({"users:read.email"}),
+    "usergroups.users.list": frozenset({"usergroups:read"}),
+    "reactions.add": frozenset({"reactions:write"}),
+}
+
+EVENTS_USED: frozenset[str] = frozenset()
+
+
+def bot_scopes() -> list[str]:
+    """The least set of bot scopes: `commands` plus what the methods in use need."""
+    scopes = {"commands"}
+    for method in METHODS_USED:
+        scopes |= SCOPES_BY_METHOD[method]
+    return sorted(scopes)
+
+
+def build_manifest(config: Config, *, request_url: str | None = None, socket_mode: bool = False) -> dict[str, Any]:
+    """A manifest to paste into api.slack.com/apps (HTTP mode needs the public request URL)."""
+    url = request_url or "https://escalations.example.com/slack/events"
+    command: dict[str, Any] = {
+        "command": config.app.slash_command,
+        "description": "Escalate an ads policy question to the on-call specialists",
+        "usage_hint": "[type] [what you need]",
+        "should_escape": False,
+    }
+    interactivity: dict[str, Any] = {"is_enabled": True}
+    settings: dict[str, Any] = {
+        "interactivity": interactivity,
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket_mode,
+        "token_rotation_enabled": False,
+    }
+    if not socket_mode:
+        command["url"] = url
+        interactivity["request_url"] = url
+    if EVENTS_USED:
+        events: dict[str, Any] = {"bot_events": sorted(EVENTS_USED)}
+        if not socket_mode:
+            events["request_url"] = url
+        settings["event_subscriptions"] = events
+    return {
+        "_metadata": {"major_version": 1, "minor_version": 1},
+        "display_information": {
+            "name": "Ad Escalations",
+            "description": f"Escalation intake and on-call paging for {config.app.team}",
+            "background_color": "#1d3557",
+        },
+        "features": {
+            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
+            "bot_user": {"display_name": "ad-escalations", "always_online": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": bot_scopes()}},
+        "settings": settings,
+    }

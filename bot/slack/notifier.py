@@ -1,0 +1,118 @@
+"""The Notifier port on Slack's Web API: Slack's errors become retryable or final DeliveryErrors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
+
+from bot.domain.case import Case, MessageRef
+from bot.domain.flow import Flow
+from bot.services.ports import DeliveryError, DeliveryFailure
+from bot.slack.blocks import case_message as msg
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_ERRORS = frozenset(
+    {"ratelimited", "rate_limited", "message_limit_exceeded", "internal_error", "fatal_error",
+     "service_unavailable", "request_timeout", "team_added_to_org"}
+)
+
+
+def _retry_after(response: Any) -> timedelta | None:
+    headers = getattr(response, "headers", None) or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return timedelta(seconds=int(str(value))) if value is not None else None
+    except ValueError:
+        return None
+
+
+def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
+    """Classify a Slack failure: 429/5xx/network come back later; the rest needs a person."""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        retry_after = _retry_after(exc.response)
+        retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
+        return DeliveryError(f"{method}: {error or f'HTTP {status}'}", retryable=retryable, retry_after=retry_after)
+    return DeliveryError(f"{method}: {type(exc).__name__}: {exc}", retryable=True)
+
+
+class SlackNotifier:
+    """Sends for the job engine; one Slack write per method so a retry repeats nothing else."""
+
+    def __init__(self, client: WebClient, *, tz: ZoneInfo) -> None:
+        self.client = client
+        self.tz = tz
+
+    def _call(self, method: str, fn: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
+        try:
+            return fn(**kwargs)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            raise as_delivery_error(method, exc) from exc
+
+    def _post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> MessageRef:
+        kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        if blocks:
+            kwargs["blocks"] = blocks
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        try:
+            response = self.client.chat_postMessage(**kwargs)
+        except SlackApiError as exc:
+            if exc.response is not None and exc.response.get("error") == "not_in_channel":
+                # Public channels can be joined; then the same post is tried once more.
+                self._call("conversations.join", self.client.conversations_join, channel=channel)
+                response = self._call("chat.postMessage", self.client.chat_postMessage, **kwargs)
+            else:
+                raise as_delivery_error("chat.postMessage", exc) from exc
+        except (SlackClientError, OSError) as exc:
+            raise as_delivery_error("chat.postMessage", exc) from exc
+        return MessageRef(channel_id=str(response["channel"]), ts=str(response["ts"]))
+
+    def post_case_root(self, case: Case, flow: Flow) -> MessageRef:
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        return self._post(channel=flow.channel_id, text=text, blocks=blocks)
+
+    def post_case_details(self, case: Case, flow: Flow) -> MessageRef:
+        assert case.root is not None
+        text, blocks = msg.build_case_details(case, flow, tz=self.tz)
+        return self._post(channel=case.root.channel_id, text=text, blocks=blocks, thread_ts=case.root.ts)
+
+    def permalink(self, ref: MessageRef) -> str:
+        response = self._call(
+            "chat.getPermalink", self.client.chat_getPermalink, channel=ref.channel_id, message_ts=ref.ts
+        )
+        return str(response["permalink"])
+
+    def confirm_to_reporter(self, case: Case, flow: Flow, *, permalink: str) -> None:
+        text, blocks = msg.build_reporter_confirmation(case, flow, permalink=permalink)
+        self._post(channel=case.reporter_id, text=text, blocks=blocks)
+
+    def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None:
+        text, blocks = msg.build_follow_confirmation(case, permalink=permalink)
+        self._post(channel=user_id, text=text, blocks=blocks)
+
+    def note_follower_in_thread(self, case: Case, *, user_id: str) -> None:
+        assert case.root is not None
+        text = f":eyes: <@{user_id}> follows this case too and will hear the outcome."
+        self._post(channel=case.root.channel_id, text=text, blocks=[], thread_ts=case.root.ts)
+
+    def report_failure(self, failure: DeliveryFailure, *, leads_channel: str) -> None:
+        text, blocks = msg.build_failure_report(failure)
+        self._post(channel=leads_channel, text=text, blocks=blocks)
+        case = failure.case
+        if case is not None and case.root is not None:
+            try:
+                self._post(channel=case.root.channel_id, text=text, blocks=blocks, thread_ts=case.root.ts)
+            except DeliveryError as exc:  # the leads already know; the thread is a courtesy
+                log.warning("failure report not posted in %s thread: %s", case.human_id, exc.reason)
