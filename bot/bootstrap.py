@@ -6,9 +6,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from slack_bolt import App
+from typing import TYPE_CHECKING, Any
 
 from bot.config.loader import Config
 from bot.jobs.clock import Clock, SystemClock
@@ -20,6 +18,9 @@ from bot.slack.client import build_client
 from bot.slack.http import HttpServer, build_wsgi
 from bot.slack.notifier import SlackNotifier
 from bot.store.store import Store
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,9 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True), tz=config.app.timezone
     )
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
-    runner = JobRunner(store=store, clock=clock, handlers=deliveries.handlers(), give_up=give_up, lease=config.app.lease)
+    runner = JobRunner(
+        store=store, clock=clock, handlers=deliveries.handlers(), give_up=give_up, lease=config.app.lease
+    )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
     app = build_app(
         config=config,

@@ -66,11 +66,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"serving Slack requests on http://{args.host}:{bot.http.port}/slack/events", flush=True)
         signal.pause()
         return 0
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.slack.socket_mode import run_socket_mode
 
+    assert secrets.app_token is not None
     bot.start()
-    print("connected to Slack in Socket Mode", flush=True)
-    SocketModeHandler(bot.app, secrets.app_token).start()
+    print("connecting to Slack in Socket Mode", flush=True)
+    run_socket_mode(bot.app, app_token=secrets.app_token)
     return 0
 
 

@@ -29,9 +29,7 @@ def _expand_uses(doc: YamlDocument, common: schema.CommonSpec, problems: list[Co
             base = common.fields.get(str(name))
             if base is None:
                 known = ", ".join(sorted(common.fields)) or "none"
-                problems.append(
-                    doc.problem(("fields", index, "use"), f"no shared field {name!r}", f"shared: {known}")
-                )
+                problems.append(doc.problem(("fields", index, "use"), f"no shared field {name!r}", f"shared: {known}"))
                 ok = False
                 continue
             merged: dict[str, Any] = {"id": name, **base}
@@ -60,8 +58,7 @@ def _field(spec: schema.FieldSpec) -> IntakeField:
 
 def _severities(specs: list[schema.SeveritySpec]) -> tuple[Severity, ...]:
     return tuple(
-        Severity(s.id, s.label, s.emoji, rank, s.acknowledge_within, s.resolve_within)
-        for rank, s in enumerate(specs)
+        Severity(s.id, s.label, s.emoji, rank, s.acknowledge_within, s.resolve_within) for rank, s in enumerate(specs)
     )
 
 
@@ -80,21 +77,32 @@ def _check_flow(doc: YamlDocument, flow: Flow, policies: dict[str, Policy]) -> l
     severity_ids = [s.id for s in flow.severities]
     if flow.default_severity not in severity_ids:
         problems.append(
-            doc.problem(("severity", "default"), f"unknown severity {flow.default_severity!r}",
-                        "one of " + ", ".join(severity_ids))
+            doc.problem(
+                ("severity", "default"),
+                f"unknown severity {flow.default_severity!r}",
+                "one of " + ", ".join(severity_ids),
+            )
         )
     for index, rule in enumerate(flow.severity_rules):
         loc = ("severity", "rules", index)
         if rule.raise_to not in severity_ids:
-            problems.append(doc.problem((*loc, "raise_to"), f"unknown severity {rule.raise_to!r}",
-                                        "one of " + ", ".join(severity_ids)))
+            problems.append(
+                doc.problem(
+                    (*loc, "raise_to"), f"unknown severity {rule.raise_to!r}", "one of " + ", ".join(severity_ids)
+                )
+            )
         if rule.field_id is not None and rule.field_id not in ids:
             problems.append(doc.problem((*loc, "when", "field"), f"no field {rule.field_id!r} in this flow"))
         if rule.deadline_within is not None and flow.field_for(FieldRole.DEADLINE) is None:
             problems.append(doc.problem((*loc, "when"), "deadline rule but the flow has no deadline field"))
     if flow.policy not in policies and policies:
-        problems.append(doc.problem(("policy",), f"unknown policy {flow.policy!r}",
-                                    "defined in _policies.yaml: " + ", ".join(sorted(policies))))
+        problems.append(
+            doc.problem(
+                ("policy",),
+                f"unknown policy {flow.policy!r}",
+                "defined in _policies.yaml: " + ", ".join(sorted(policies)),
+            )
+        )
     return problems
 
 
@@ -116,8 +124,13 @@ def build_flow(
         problems.extend(pydantic_problems(doc, exc))
         return None
     if spec.id != doc.path.stem:
-        problems.append(doc.problem(("id",), f"id {spec.id!r} differs from the file name",
-                                    f"rename the file to {spec.id}.yaml or the id to {doc.path.stem!r}"))
+        problems.append(
+            doc.problem(
+                ("id",),
+                f"id {spec.id!r} differs from the file name",
+                f"rename the file to {spec.id}.yaml or the id to {doc.path.stem!r}",
+            )
+        )
         return None
     flow = Flow(
         id=spec.id,

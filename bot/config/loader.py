@@ -96,7 +96,14 @@ def pydantic_problems(doc: YamlDocument, exc: ValidationError, prefix: Loc = ())
         elif kind == "string_pattern_mismatch" and "[CGD]" in str(err.get("ctx", {}).get("pattern", "")):
             hint = "use a Slack channel id such as C012ABCDEF (channel details → About)"
         problems.append(doc.problem(loc, message, hint))
-    return problems
+    # A misspelt key shows up twice (unknown 'teem', missing 'team'): keep the one with the hint.
+    suggested = {p.where.rpartition(".")[0] + "." + p.hint.split("'")[1] for p in problems if "did you mean" in p.hint}
+    return [p for p in problems if not (p.message.startswith("missing required key") and _dotted(p) in suggested)]
+
+
+def _dotted(problem: ConfigProblem) -> str:
+    parent, _, key = problem.where.rpartition(".")
+    return f"{parent}.{key}"
 
 
 def parse_model(doc: YamlDocument, model: type[M], problems: list[ConfigProblem], prefix: Loc = ()) -> M | None:
@@ -193,11 +200,10 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
         flow = build_flow(flow_doc, common, app, policies, problems)
         if flow is None:
             continue
-        for name in (flow.id, *flow.aliases):
+        names = [("id",), *(("aliases", i) for i in range(len(flow.aliases)))]
+        for loc, name in zip(names, (flow.id, *flow.aliases), strict=True):
             if name in seen:
-                problems.append(
-                    flow_doc.problem(("id",), f"flow id or alias {name!r} is also used in {seen[name].name}")
-                )
+                problems.append(flow_doc.problem(loc, f"flow id or alias {name!r} is also used in {seen[name].name}"))
             seen[name] = flow_path
         flows.append(flow)
     if not flows and not problems:

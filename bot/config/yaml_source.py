@@ -46,9 +46,7 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], scalars: yaml.S
                     problem="merge keys (<<) are not supported", problem_mark=key_node.start_mark
                 )
             if key in result:
-                raise yaml.MarkedYAMLError(
-                    problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
-                )
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             child = (*loc, str(key))
             lines[child] = key_node.start_mark.line + 1
             result[key] = _construct(value_node, child, lines, scalars)

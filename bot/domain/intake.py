@@ -119,9 +119,9 @@ def validate_intake(
     values: dict[str, Any] = {}
     for spec in flow.fields:
         cleaned, error = _check_field(spec, raw.get(spec.id), now)
-        if spec.kind is FieldKind.SEVERITY and cleaned is not None:
-            if cleaned not in {s.id for s in flow.severities}:
-                cleaned, error = None, "Pick one of the severities"
+        severity_ids = {s.id for s in flow.severities}
+        if spec.kind is FieldKind.SEVERITY and cleaned is not None and cleaned not in severity_ids:
+            cleaned, error = None, "Pick one of the severities"
         if error:
             errors[spec.id] = error
         values[spec.id] = cleaned

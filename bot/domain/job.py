@@ -37,6 +37,8 @@ class Job:
         return self.attempt >= self.max_attempts
 
 
-def backoff(attempt: int, *, base: timedelta = timedelta(seconds=2), cap: timedelta = timedelta(minutes=5)) -> timedelta:
+def backoff(
+    attempt: int, *, base: timedelta = timedelta(seconds=2), cap: timedelta = timedelta(minutes=5)
+) -> timedelta:
     """Exponential backoff after the given failed attempt (1-based): 2 s, 4 s, 8 s … capped."""
-    return min(cap, base * (2 ** max(0, attempt - 1)))
+    return min(cap, base * (1 << min(20, max(0, attempt - 1))))

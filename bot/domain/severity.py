@@ -36,9 +36,8 @@ class SeverityRule:
     reason: str = ""
 
     def holds(self, *, deadline_at: datetime | None, values: dict[str, object], now: datetime) -> bool:
-        if self.deadline_within is not None:
-            if deadline_at is None or deadline_at - now > self.deadline_within:
-                return False
+        if self.deadline_within is not None and (deadline_at is None or deadline_at - now > self.deadline_within):
+            return False
         if self.field_id is not None:
             given = values.get(self.field_id)
             chosen = set(given) if isinstance(given, list | tuple | set | frozenset) else {given}
@@ -71,9 +70,7 @@ def decide_severity(
     reasons = ["chosen by the reporter" if chosen_id in by_id else "flow default"]
     for rule in rules:
         target = by_id[rule.raise_to]
-        if target.is_more_severe_than(current) and rule.holds(
-            deadline_at=deadline_at, values=values, now=now
-        ):
+        if target.is_more_severe_than(current) and rule.holds(deadline_at=deadline_at, values=values, now=now):
             current = target
             reasons.append(rule.reason or f"raised to {target.label}")
     return SeverityDecision(severity=current, reasons=tuple(reasons))

@@ -96,8 +96,14 @@ class JobRunner:
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
         now = self.clock.now()
         delay = max(backoff(job.attempt), retry_after or timedelta())
-        log.info("retry job=%s key=%s attempt=%s in=%ss reason=%s", job.id, job.key, job.attempt,
-                 delay.total_seconds(), reason)
+        log.info(
+            "retry job=%s key=%s attempt=%s in=%ss reason=%s",
+            job.id,
+            job.key,
+            job.attempt,
+            delay.total_seconds(),
+            reason,
+        )
         with self.store.transaction() as tx:
             tx.jobs.retry(job, due_at=now + delay, error=reason)
 

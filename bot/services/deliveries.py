@@ -72,8 +72,14 @@ class Deliveries:
                 tx.cases.set_root(case.id, ref, now=now)
                 tx.cases.add_event(case.id, kind="posted", now=now, data={"channel": ref.channel_id, "ts": ref.ts})
             for kind in (POST_DETAILS, CONFIRM_REPORTER):
-                tx.jobs.enqueue(kind=kind, key=f"{kind}:{case.id}", due_at=now, now=now, case_id=case.id,
-                                max_attempts=job.max_attempts)
+                tx.jobs.enqueue(
+                    kind=kind,
+                    key=f"{kind}:{case.id}",
+                    due_at=now,
+                    now=now,
+                    case_id=case.id,
+                    max_attempts=job.max_attempts,
+                )
 
         return effect
 
@@ -102,8 +108,14 @@ class Deliveries:
         self.notifier.confirm_follow(case, user_id=user_id, permalink=permalink)
 
         def effect(tx: Tx, now: datetime) -> None:
-            tx.jobs.enqueue(kind=NOTE_FOLLOWER, key=f"{NOTE_FOLLOWER}:{case.id}:{user_id}", due_at=now,
-                            now=now, case_id=case.id, payload={"user_id": user_id})
+            tx.jobs.enqueue(
+                kind=NOTE_FOLLOWER,
+                key=f"{NOTE_FOLLOWER}:{case.id}:{user_id}",
+                due_at=now,
+                now=now,
+                case_id=case.id,
+                payload={"user_id": user_id},
+            )
 
         return effect
 
@@ -134,7 +146,11 @@ def give_up(tx: Tx, job: Job, error: str, now: datetime) -> None:
         due_at=now,
         now=now,
         case_id=job.case_id,
-        payload={"what": DESCRIPTIONS.get(job.kind, job.kind), "error": error, "attempts": job.attempt,
-                 "job_key": job.key},
+        payload={
+            "what": DESCRIPTIONS.get(job.kind, job.kind),
+            "error": error,
+            "attempts": job.attempt,
+            "job_key": job.key,
+        },
         max_attempts=20,
     )

@@ -18,7 +18,9 @@ MAX_BODY_BYTES = 512 * 1024  # Slack's payloads are far smaller; refuse floods b
 StartResponse = Callable[..., Any]
 
 
-def build_wsgi(app: App, *, health: Callable[[], dict[str, Any]], path: str = "/slack/events") -> Callable[..., Iterable[bytes]]:
+def build_wsgi(
+    app: App, *, health: Callable[[], dict[str, Any]], path: str = "/slack/events"
+) -> Callable[..., Iterable[bytes]]:
     """A WSGI app: POST /slack/events to Bolt, GET /healthz, a clean JSON error for the rest."""
     slack = SlackRequestHandler(app, path=path)
 
@@ -52,11 +54,14 @@ def build_wsgi(app: App, *, health: Callable[[], dict[str, Any]], path: str = "/
 class HttpServer:
     """waitress in a thread: the port is known after construction (port 0 picks a free one)."""
 
-    def __init__(self, wsgi: Callable[..., Iterable[bytes]], *, host: str = "127.0.0.1", port: int = 3000, threads: int = 8) -> None:
+    def __init__(
+        self, wsgi: Callable[..., Iterable[bytes]], *, host: str = "127.0.0.1", port: int = 3000, threads: int = 8
+    ) -> None:
         from waitress.server import create_server
 
-        self._server = create_server(wsgi, host=host, port=port, threads=threads, ident="escalation-bot",
-                                     clear_untrusted_proxy_headers=True)
+        self._server = create_server(
+            wsgi, host=host, port=port, threads=threads, ident="escalation-bot", clear_untrusted_proxy_headers=True
+        )
         self.port = int(self._server.effective_port)
         self.host = host
         self._thread: threading.Thread | None = None

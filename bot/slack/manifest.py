@@ -79,7 +79,11 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
             "background_color": "#1d3557",
         },
         "features": {
-            "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
+            "app_home": {
+                "home_tab_enabled": False,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "bot_user": {"display_name": "ad-escalations", "always_online": True},
             "slash_commands": [command],
         },

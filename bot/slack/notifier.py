@@ -20,8 +20,16 @@ from bot.slack.blocks import case_message as msg
 log = logging.getLogger(__name__)
 
 RETRYABLE_ERRORS = frozenset(
-    {"ratelimited", "rate_limited", "message_limit_exceeded", "internal_error", "fatal_error",
-     "service_unavailable", "request_timeout", "team_added_to_org"}
+    {
+        "ratelimited",
+        "rate_limited",
+        "message_limit_exceeded",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
 )
 
 
@@ -60,7 +68,9 @@ class SlackNotifier:
         except (SlackApiError, SlackClientError, OSError) as exc:
             raise as_delivery_error(method, exc) from exc
 
-    def _post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> MessageRef:
+    def _post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
+    ) -> MessageRef:
         kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
         if blocks:
             kwargs["blocks"] = blocks

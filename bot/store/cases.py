@@ -27,11 +27,15 @@ class CaseRepo:
 
     def _to_case(self, row: CaseRow) -> Case:
         assert row.id is not None
-        followers = self._session.execute(
-            select(CaseFollowerRow.user_id)
-            .where(CaseFollowerRow.case_id == row.id)  # type: ignore[arg-type]
-            .order_by(CaseFollowerRow.added_at)  # type: ignore[arg-type]
-        ).scalars().all()
+        followers = (
+            self._session.execute(
+                select(CaseFollowerRow.user_id)
+                .where(CaseFollowerRow.case_id == row.id)
+                .order_by(CaseFollowerRow.added_at)
+            )
+            .scalars()
+            .all()
+        )
         return Case(
             id=row.id,
             human_id=human_id(self._prefix, row.id),
@@ -100,7 +104,7 @@ class CaseRepo:
         return self._to_case(row) if row else None
 
     def by_intake_key(self, key: str) -> Case | None:
-        row = self._session.execute(select(CaseRow).where(CaseRow.intake_key == key)).scalar_one_or_none()  # type: ignore[arg-type]
+        row = self._session.execute(select(CaseRow).where(CaseRow.intake_key == key)).scalar_one_or_none()
         return self._to_case(row) if row else None
 
     def find_open_duplicate(self, *, advertiser: str, campaign: str) -> Case | None:
@@ -108,11 +112,11 @@ class CaseRepo:
         row = self._session.execute(
             select(CaseRow)
             .where(
-                CaseRow.is_open == True,  # type: ignore[arg-type]  # noqa: E712
-                CaseRow.advertiser_key == match_key(advertiser),  # type: ignore[arg-type]
-                CaseRow.campaign_key == match_key(campaign),  # type: ignore[arg-type]
+                CaseRow.is_open == True,  # noqa: E712
+                CaseRow.advertiser_key == match_key(advertiser),
+                CaseRow.campaign_key == match_key(campaign),
             )
-            .order_by(CaseRow.id)  # type: ignore[arg-type]
+            .order_by(CaseRow.id)
             .limit(1)
         ).scalar_one_or_none()
         return self._to_case(row) if row else None
@@ -120,13 +124,13 @@ class CaseRepo:
     def set_root(self, case_id: int, ref: MessageRef, *, now: datetime) -> None:
         self._session.execute(
             update(CaseRow)
-            .where(CaseRow.id == case_id)  # type: ignore[arg-type]
+            .where(CaseRow.id == case_id)
             .values(channel_id=ref.channel_id, root_ts=ref.ts, updated_at=now)
         )
 
     def set_permalink(self, case_id: int, permalink: str, *, now: datetime) -> None:
         self._session.execute(
-            update(CaseRow).where(CaseRow.id == case_id).values(permalink=permalink, updated_at=now)  # type: ignore[arg-type]
+            update(CaseRow).where(CaseRow.id == case_id).values(permalink=permalink, updated_at=now)
         )
 
     def add_follower(self, case_id: int, user_id: str, *, now: datetime) -> bool:
@@ -150,8 +154,8 @@ class CaseRepo:
         """(kind, actor, data) in order, for the audit view and tests."""
         rows = self._session.execute(
             select(CaseEventRow.kind, CaseEventRow.actor_id, CaseEventRow.data)
-            .where(CaseEventRow.case_id == case_id)  # type: ignore[arg-type]
-            .order_by(CaseEventRow.id)  # type: ignore[arg-type]
+            .where(CaseEventRow.case_id == case_id)
+            .order_by(CaseEventRow.id)
         ).all()
         return [(k, a, dict(d)) for k, a, d in rows]
 

@@ -63,15 +63,15 @@ class JobRepo:
         }
         insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         stmt = insert(JobRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        return self._session.execute(stmt.returning(JobRow.id)).first() is not None  # type: ignore[arg-type]
+        return self._session.execute(stmt.returning(JobRow.id)).first() is not None
 
     def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int = 20) -> list[Job]:
         """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over."""
         expired = self._session.execute(
             update(JobRow)
-            .where(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now)  # type: ignore[arg-type]
+            .where(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now)
             .values(state=JobState.PENDING.value)
-            .returning(JobRow.id, JobRow.key, JobRow.claimed_by)  # type: ignore[arg-type]
+            .returning(JobRow.id, JobRow.key, JobRow.claimed_by)
         ).all()
         for job_id, key, owner in expired:
             # The worker died (or hung) between claiming and finishing: its send may or may not have
@@ -79,23 +79,27 @@ class JobRepo:
             log.warning("lease_expired_resend job=%s key=%s previous_worker=%s", job_id, key, owner)
         due = (
             select(JobRow.id)
-            .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)  # type: ignore[arg-type]
-            .order_by(JobRow.due_at, JobRow.id)  # type: ignore[arg-type]
+            .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
+            .order_by(JobRow.due_at, JobRow.id)
             .limit(limit)
         )
         if self._dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        rows = self._session.execute(
-            update(JobRow)
-            .where(JobRow.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
-            .values(
-                state=JobState.RUNNING.value,
-                claimed_by=worker,
-                lease_until=now + lease,
-                attempts=JobRow.attempts + 1,
+        rows = (
+            self._session.execute(
+                update(JobRow)
+                .where(JobRow.id.in_(due.scalar_subquery()))
+                .values(
+                    state=JobState.RUNNING.value,
+                    claimed_by=worker,
+                    lease_until=now + lease,
+                    attempts=JobRow.attempts + 1,
+                )
+                .returning(JobRow)
             )
-            .returning(JobRow)
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
 
     def _fenced(self, job: Job) -> Any:
@@ -108,7 +112,7 @@ class JobRepo:
 
     def _finish(self, job: Job, **values: Any) -> bool:
         result = self._session.execute(update(JobRow).where(self._fenced(job)).values(**values))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     def complete(self, job: Job, *, now: datetime) -> bool:
         """Mark done; False when this worker no longer holds the claim."""
@@ -120,7 +124,9 @@ class JobRepo:
 
     def fail(self, job: Job, *, now: datetime, error: str) -> bool:
         """Give up on the job; the caller makes sure a person hears of it."""
-        return self._finish(job, state=JobState.FAILED.value, finished_at=now, lease_until=None, last_error=error[:2000])
+        return self._finish(
+            job, state=JobState.FAILED.value, finished_at=now, lease_until=None, last_error=error[:2000]
+        )
 
     def release(self, job: Job) -> bool:
         """Hand a claimed job back untouched (graceful shutdown)."""
@@ -131,21 +137,21 @@ class JobRepo:
         result = self._session.execute(
             update(JobRow)
             .where(
-                JobRow.case_id == case_id,  # type: ignore[arg-type]
-                JobRow.state == JobState.PENDING.value,  # type: ignore[arg-type]
-                JobRow.kind.in_(list(kinds)),  # type: ignore[attr-defined]
+                JobRow.case_id == case_id,
+                JobRow.state == JobState.PENDING.value,
+                JobRow.kind.in_(list(kinds)),
             )
             .values(state=JobState.CANCELLED.value, finished_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)
 
     def states(self, *, case_id: int | None = None, kind: str | None = None) -> dict[str, str]:
         """key → state, for inspection and tests."""
         query = select(JobRow.key, JobRow.state)
         if case_id is not None:
-            query = query.where(JobRow.case_id == case_id)  # type: ignore[arg-type]
+            query = query.where(JobRow.case_id == case_id)
         if kind is not None:
-            query = query.where(JobRow.kind == kind)  # type: ignore[arg-type]
+            query = query.where(JobRow.kind == kind)
         return {k: s for k, s in self._session.execute(query).all()}
 
     def overdue(self, *, now: datetime, older_than: timedelta) -> int:
@@ -153,8 +159,8 @@ class JobRepo:
         rows = self._session.execute(
             select(JobRow.id).where(
                 or_(
-                    and_(JobRow.state == JobState.PENDING.value, JobRow.due_at < now - older_than),  # type: ignore[arg-type]
-                    and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now),  # type: ignore[arg-type]
+                    and_(JobRow.state == JobState.PENDING.value, JobRow.due_at < now - older_than),
+                    and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now),
                 )
             )
         ).all()

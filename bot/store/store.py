@@ -7,13 +7,17 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine, delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bot.store.cases import CaseRepo
 from bot.store.engine import build_engine, create_schema
 from bot.store.jobs import JobRepo
 from bot.store.tables import RequestKeyRow
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached or is locked; nothing of this transaction was kept."""
 
 
 class Tx:
@@ -36,8 +40,8 @@ class Tx:
         return True
 
     def forget_request_keys(self, *, before: datetime) -> int:
-        result = self.session.execute(delete(RequestKeyRow).where(RequestKeyRow.seen_at < before))  # type: ignore[arg-type]
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        result = self.session.execute(delete(RequestKeyRow).where(RequestKeyRow.seen_at < before))
+        return int(result.rowcount)
 
 
 class Store:
@@ -56,8 +60,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield Tx(session, prefix=self.prefix)
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield Tx(session, prefix=self.prefix)
+        except OperationalError as exc:
+            raise StoreUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
 
     def close(self) -> None:
         self.engine.dispose()

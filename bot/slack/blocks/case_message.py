@@ -102,8 +102,14 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
     """The thread's first reply: the question, every other answer, links and guidance."""
     blocks: list[Block] = []
     if case.sensitive:
-        blocks.append(SectionBlock(text=_md(":lock: *Sensitive case* — may contain disturbing or confidential "
-                                            "content. Do not copy it outside this thread.")))
+        blocks.append(
+            SectionBlock(
+                text=_md(
+                    ":lock: *Sensitive case* — may contain disturbing or confidential "
+                    "content. Do not copy it outside this thread."
+                )
+            )
+        )
     summary_field = flow.field_for(FieldRole.SUMMARY)
     label = summary_field.label if summary_field else "Question"
     for index, chunk in enumerate(split_for_sections(escape_mrkdwn(case.summary) or "—")):

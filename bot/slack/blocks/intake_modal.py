@@ -80,8 +80,11 @@ def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
     if field.kind is FieldKind.DATE:
         return DatePickerElement(action_id=action_id, initial_date=initial.isoformat() if initial else None)  # type: ignore[union-attr]
     if field.kind is FieldKind.USER:
-        return UserSelectElement(action_id=action_id, placeholder=placeholder or "Choose someone",
-                                 initial_user=initial if isinstance(initial, str) else None)
+        return UserSelectElement(
+            action_id=action_id,
+            placeholder=placeholder or "Choose someone",
+            initial_user=initial if isinstance(initial, str) else None,
+        )
     yes = _option("yes", field.label)
     return CheckboxesElement(action_id=action_id, options=[yes], initial_options=[yes] if initial else None)
 
@@ -148,10 +151,14 @@ def build_intake_modal(
     blocks.append(_flow_picker(flows, chosen))
     if chosen is not None:
         if chosen.description:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(escape_mrkdwn(chosen.description), 3000))]))
+            blocks.append(
+                ContextBlock(elements=[MarkdownTextObject(text=truncate(escape_mrkdwn(chosen.description), 3000))])
+            )
         if chosen.guidance:
             links = " · ".join(link(g.url, g.title) for g in chosen.guidance)
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(f":books: Read first: {links}", 3000))]))
+            blocks.append(
+                ContextBlock(elements=[MarkdownTextObject(text=truncate(f":books: Read first: {links}", 3000))])
+            )
         for field in chosen.fields:
             value = initial.get(field.id)
             if value is None and field.prefill_from_text and meta.text:

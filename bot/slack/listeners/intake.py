@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import OperationalError
 
 from bot.config.loader import Config
 from bot.domain.intake import IntakeInvalid, validate_intake
@@ -19,7 +18,7 @@ from bot.services.open_case import DuplicateCaseOpen, follow_case, open_case
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal
 from bot.slack.state import IntakeMeta, intake_values, selected_value
-from bot.store.store import Store
+from bot.store.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,8 @@ class IntakeListeners:
             error = exc.response.get("error") if exc.response is not None else "unknown"
             log.warning("views.open failed: %s", error)
             respond(
-                text=f":warning: Slack did not open the form ({error}). Please run {self.config.app.slash_command} again.",
+                text=f":warning: Slack did not open the form ({error}). "
+                f"Please run {self.config.app.slash_command} again.",
                 response_type="ephemeral",
             )
 
@@ -93,8 +93,10 @@ class IntakeListeners:
         if meta.shown_flow != flow.id:
             previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
             initial = intake_values(previous, values) if previous else {}
-            ack(response_action="update",
-                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=initial))
+            ack(
+                response_action="update",
+                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=initial),
+            )
             return
         raw = intake_values(flow, values)
         now = self.clock.now()
@@ -106,8 +108,13 @@ class IntakeListeners:
         choice = selected_value(values, ids.DUPLICATE_BLOCK, ids.DUPLICATE_ACTION) if meta.duplicate_of else None
         try:
             if choice == ids.DUPLICATE_FOLLOW and meta.duplicate_of is not None:
-                case = follow_case(meta.duplicate_of, user_id=user_id, store=self.store, now=now,
-                                   max_attempts=self.config.app.max_attempts)
+                case = follow_case(
+                    meta.duplicate_of,
+                    user_id=user_id,
+                    store=self.store,
+                    now=now,
+                    max_attempts=self.config.app.max_attempts,
+                )
                 ack(response_action="update", view=build_following_view(case))
                 self.kick()
                 return
@@ -120,13 +127,20 @@ class IntakeListeners:
                 max_attempts=self.config.app.max_attempts,
             )
         except DuplicateCaseOpen as dup:
-            ack(response_action="update",
-                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=raw, duplicate=dup.existing))
+            ack(
+                response_action="update",
+                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=raw, duplicate=dup.existing),
+            )
             return
-        except OperationalError:
+        except StoreUnavailable:
             log.exception("store unavailable during intake")
-            ack(response_action="errors",
-                errors={ids.FLOW_BLOCK: "We could not save this just now. Nothing was filed: press the button again in a minute."})
+            ack(
+                response_action="errors",
+                errors={
+                    ids.FLOW_BLOCK: "We could not save this just now. Nothing was filed: "
+                    "press the button again in a minute."
+                },
+            )
             return
         severity = flow.severity(opened.case.severity_id)
         ack(response_action="update", view=build_filed_view(opened.case, flow, severity_label=severity.label))
@@ -142,8 +156,12 @@ class IntakeListeners:
         except ValueError:
             respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
             return
-        case = follow_case(case_id, user_id=user_id, store=self.store, now=self.clock.now(),
-                           max_attempts=self.config.app.max_attempts)
-        respond(text=f":eyes: You follow {case.human_id}; you will get its outcome in a direct message.",
-                response_type="ephemeral", replace_original=False)
+        case = follow_case(
+            case_id, user_id=user_id, store=self.store, now=self.clock.now(), max_attempts=self.config.app.max_attempts
+        )
+        respond(
+            text=f":eyes: You follow {case.human_id}; you will get its outcome in a direct message.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
         self.kick()

@@ -1,0 +1,76 @@
+"""Shared fixtures: the shipped configuration, and stores on real SQLite files and real Postgres."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.config.loader import Config, load_config
+from bot.store.engine import normalise_url
+from bot.store.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+_postgres_state: dict[str, str | None] = {}
+
+
+def postgres_unavailable() -> str | None:
+    """None if Postgres answers, else why not (checked once per run)."""
+    if "reason" not in _postgres_state:
+        try:
+            engine = create_engine(normalise_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
+            with engine.connect() as conn:
+                conn.execute(text("select 1"))
+            engine.dispose()
+            _postgres_state["reason"] = None
+        except Exception as exc:
+            _postgres_state["reason"] = f"no Postgres at {POSTGRES_URL}: {type(exc).__name__}"
+    return _postgres_state["reason"]
+
+
+@pytest.fixture(scope="session")
+def shipped_config() -> Config:
+    return load_config(ROOT / "app.yaml", env={})
+
+
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections live in a fresh schema, dropped afterwards."""
+    reason = postgres_unavailable()
+    if reason:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(POSTGRES_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL on each backend: an SQLite file, or a private Postgres schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'escalations.db'}"
+    else:
+        yield from postgres_schema_url()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = Store.open(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
