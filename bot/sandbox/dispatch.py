@@ -1,0 +1,68 @@
+"""One Web API call from arguments to answer: method, token, rate limit, arguments, handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.sandbox.args import Args
+from bot.sandbox.errors import ApiError
+from bot.sandbox.methods import METHODS, Method
+from bot.sandbox.ratelimit import RateLimiter
+from bot.sandbox.state import SandboxState
+
+# Accepted by every method: sdk clients built by Bolt add `team_id` as a default parameter.
+GLOBAL_ARGS = frozenset({"team_id"})
+SCOPES = "chat:write,commands,im:write,mpim:write,users:read,users:read.email,usergroups:read"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP status, a JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class WebApi:
+    """Answers calls against the shared state, in Slack's order of checks."""
+
+    def __init__(self, *, state: SandboxState, limiter: RateLimiter, tokens: frozenset[str]) -> None:
+        self._state = state
+        self._limiter = limiter
+        self._tokens = tokens
+
+    def answer(self, method: str, token: str | None, args: dict[str, Any]) -> Answer:
+        """The answer Slack would give to `method` called with `token` and `args`."""
+        spec = METHODS.get(method)
+        if spec is None:
+            return Answer(200, {"ok": False, "error": "unknown_method", "req_method": method})
+        if not token:
+            return Answer(200, {"ok": False, "error": "not_authed"})
+        if token not in self._tokens:
+            return Answer(200, {"ok": False, "error": "invalid_auth"})
+        retry_after = self._limiter.check(method, spec.tier, channel=_text(args.get("channel")))
+        if retry_after is not None:
+            return Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+        try:
+            self._check_args(spec, args)
+            with self._state.lock:
+                body = spec.handler(self._state, Args(args))
+        except ApiError as error:
+            return Answer(error.status, error.body())
+        headers = {"x-oauth-scopes": SCOPES} if method == "auth.test" else {}
+        return Answer(200, {"ok": True, **body}, headers)
+
+    @staticmethod
+    def _check_args(spec: Method, args: dict[str, Any]) -> None:
+        unknown = sorted(set(args) - spec.allowed - GLOBAL_ARGS)
+        if unknown:
+            raise ApiError("invalid_arg_name", messages=[f"[ERROR] unknown argument: {n}" for n in unknown])
+        for need in spec.needs:
+            if not any(args.get(name) not in (None, "", []) for name in need.names):
+                raise ApiError(need.error, messages=[f"[ERROR] missing required field: {need.names[0]}"])
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,51 @@
+"""Everything the Web API handlers and the people share: workspace, clock, triggers, one lock."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from bot.jobs.clock import Clock
+from bot.sandbox.errors import ApiError
+from bot.sandbox.messages import TsSource
+from bot.sandbox.response_urls import ResponseUrls
+from bot.sandbox.triggers import TriggerRegistry
+from bot.sandbox.workspace import Channel, Workspace
+
+
+@dataclass(slots=True)
+class SandboxState:
+    """The stand-in's mutable world; hold `lock` while reading or changing the workspace."""
+
+    workspace: Workspace
+    clock: Clock
+    triggers: TriggerRegistry
+    response_urls: ResponseUrls
+    ts: TsSource
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @classmethod
+    def create(cls, workspace: Workspace, clock: Clock) -> SandboxState:
+        """Wire a fresh state around a workspace and the shared clock."""
+        return cls(workspace, clock, TriggerRegistry(clock), ResponseUrls(clock), TsSource(clock))
+
+    def readable(self, ref: str) -> Channel:
+        """A conversation the bot can see: unknown or private-without-the-bot is `channel_not_found`."""
+        channel = self.workspace.resolve(ref)
+        if channel is None or (channel.is_private and self.workspace.bot.user_id not in channel.members):
+            raise ApiError("channel_not_found")
+        return channel
+
+    def joined(self, ref: str) -> Channel:
+        """A conversation the bot is a member of (`not_in_channel` otherwise)."""
+        channel = self.readable(ref)
+        if self.workspace.bot.user_id not in channel.members:
+            raise ApiError("not_in_channel")
+        return channel
+
+    def postable(self, ref: str) -> Channel:
+        """A conversation the bot may post in: a member, and not archived."""
+        channel = self.readable(ref)
+        if channel.is_archived:
+            raise ApiError("is_archived")
+        return self.joined(ref)
