@@ -94,7 +94,12 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
     )
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
     runner = JobRunner(
-        store=store, clock=clock, handlers=deliveries.handlers(), give_up=give_up, lease=config.app.lease
+        store=store,
+        clock=clock,
+        handlers=deliveries.handlers(),
+        give_up=give_up,
+        lease=config.app.lease,
+        retry_base=config.app.retry_base,
     )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
     app = build_app(

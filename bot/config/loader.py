@@ -43,6 +43,7 @@ class AppConfig:
     tick_seconds: float
     max_attempts: int
     lease: timedelta
+    retry_base: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,7 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         tick_seconds=spec.jobs.tick_seconds,
         max_attempts=spec.jobs.max_attempts,
         lease=spec.jobs.lease,
+        retry_base=spec.jobs.retry_base,
     )
 
 

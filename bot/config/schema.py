@@ -42,6 +42,7 @@ class JobsSpec(Strict):
     tick_seconds: float = Field(default=2.0, gt=0, le=60)
     max_attempts: int = Field(default=8, ge=1, le=50)
     lease: Duration = timedelta(seconds=60)
+    retry_base: Duration = timedelta(seconds=2)
 
 
 class AppSpec(Strict):

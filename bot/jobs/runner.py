@@ -40,8 +40,10 @@ class JobRunner:
         handlers: Mapping[str, Handler],
         give_up: GiveUp,
         lease: timedelta = timedelta(seconds=60),
+        retry_base: timedelta = timedelta(seconds=2),
         worker: str | None = None,
     ) -> None:
+        self.retry_base = retry_base
         self.store = store
         self.clock = clock
         self.handlers = handlers
@@ -95,7 +97,7 @@ class JobRunner:
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
         now = self.clock.now()
-        delay = max(backoff(job.attempt), retry_after or timedelta())
+        delay = max(backoff(job.attempt, base=self.retry_base), retry_after or timedelta())
         log.info(
             "retry job=%s key=%s attempt=%s in=%ss reason=%s",
             job.id,

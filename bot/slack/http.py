@@ -43,9 +43,10 @@ def build_wsgi(
             return reply(start_response, "413 Request Entity Too Large", {"error": "request too large"})
         try:
             return slack(environ, start_response)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            # A signed but malformed payload: answer plainly, keep the trace in the log only.
-            log.warning("malformed Slack request: %s: %s", type(exc).__name__, exc)
+        except Exception as exc:
+            # Bolt parses the body before it checks the signature, so a malformed (even unsigned)
+            # payload can raise inside its request object: answer plainly, keep the trace in the log.
+            log.warning("malformed Slack request: %s: %s", type(exc).__name__, exc, exc_info=True)
             return reply(start_response, "400 Bad Request", {"error": "malformed request"})
 
     return wsgi

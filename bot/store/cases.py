@@ -129,9 +129,7 @@ class CaseRepo:
         )
 
     def set_permalink(self, case_id: int, permalink: str, *, now: datetime) -> None:
-        self._session.execute(
-            update(CaseRow).where(CaseRow.id == case_id).values(permalink=permalink, updated_at=now)
-        )
+        self._session.execute(update(CaseRow).where(CaseRow.id == case_id).values(permalink=permalink, updated_at=now))
 
     def add_follower(self, case_id: int, user_id: str, *, now: datetime) -> bool:
         """Add a follower; False if they already follow (idempotent)."""

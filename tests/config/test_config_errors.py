@@ -39,23 +39,34 @@ def only_problem(config_dir: Path):
 CASES = [
     # (file, old, new, expected words in the message)
     ("escalation_flows/prelaunch_review.yaml", "kind: multi_select", "kind: multiselect", "'multi_select'"),
-    ("escalation_flows/prelaunch_review.yaml", "    required: true\n  - use: severity",
-     "    requred: true\n  - use: severity", "did you mean 'required'"),
+    (
+        "escalation_flows/prelaunch_review.yaml",
+        "    required: true\n  - use: severity",
+        "    requred: true\n  - use: severity",
+        "did you mean 'required'",
+    ),
     ("escalation_flows/pr_risk.yaml", "policy: ads-urgent", "policy: ads-urgnt", "unknown policy 'ads-urgnt'"),
     ("escalation_flows/live_violation.yaml", "raise_to: sev1", "raise_to: sev0", "unknown severity 'sev0'"),
     ("escalation_flows/advertiser_appeal.yaml", "default: sev4", "default: low", "unknown severity 'low'"),
     ("escalation_flows/_policies.yaml", "wait: 5m", "wait: 5 minutes", "is not a duration"),
     ("escalation_flows/_policies.yaml", "{user: U0LEAD1}]", "{user: lead}]", "Slack user id"),
     ("escalation_flows/prelaunch_review.yaml", "  - use: campaign", "  - use: campain", "no shared field 'campain'"),
-    ("escalation_flows/restricted_category.yaml", "      - {value: dating, label: Dating}\n",
-     "      - {value: dating}\n", "missing required key 'label'"),
+    (
+        "escalation_flows/restricted_category.yaml",
+        "      - {value: dating, label: Dating}\n",
+        "      - {value: dating}\n",
+        "missing required key 'label'",
+    ),
     ("escalation_flows/live_violation.yaml", "field: violation_type", "field: violation", "no field 'violation'"),
     ("escalation_flows/_common.yaml", 'emoji: ":red_circle:"', "emoji: red", "should match pattern"),
     ("escalation_flows/prelaunch_review.yaml", "id: prelaunch_review", "id: prelaunch", "differs from the file name"),
-    ("escalation_flows/pr_risk.yaml", "aliases: [press, pr, exec]", "aliases: [press, pr, appeal]",
-     "'appeal' is also used"),
-    ("escalation_flows/advertiser_appeal.yaml", "title: Advertiser appeal", "title: [Advertiser appeal",
-     "YAML syntax"),
+    (
+        "escalation_flows/pr_risk.yaml",
+        "aliases: [press, pr, exec]",
+        "aliases: [press, pr, appeal]",
+        "'appeal' is also used",
+    ),
+    ("escalation_flows/advertiser_appeal.yaml", "title: Advertiser appeal", "title: [Advertiser appeal", "YAML syntax"),
     ("escalation_flows/pr_risk.yaml", "    kind: select\n", "    kind: select\n    kind: text\n", "duplicate key"),
 ]
 

@@ -72,8 +72,13 @@ def test_several_bad_fields_are_reported_together(shipped_config):
 def test_sensitive_checkbox_marks_the_case(shipped_config):
     flow = shipped_config.flow("live_violation")
     values = {
-        "advertiser": "Acme", "campaign": "C", "market": "MY", "violation_type": "misleading",
-        "question": "Ad claims a cure for diabetes", "creative_url": "https://x.example/ad", "sensitive": True,
+        "advertiser": "Acme",
+        "campaign": "C",
+        "market": "MY",
+        "violation_type": "misleading",
+        "question": "Ad claims a cure for diabetes",
+        "creative_url": "https://x.example/ad",
+        "sensitive": True,
     }
     intake = validate_intake(flow, values, reporter_id="U1", now=NOW)
     assert intake.sensitive is True
@@ -81,8 +86,13 @@ def test_sensitive_checkbox_marks_the_case(shipped_config):
 
 def test_flow_level_sensitive_marks_every_case(shipped_config):
     flow = shipped_config.flow("pr_risk")
-    values = {"advertiser": "Acme", "campaign": "C", "market": "SG", "audience": "press",
-              "question": "A journalist asks why the ad ran"}
+    values = {
+        "advertiser": "Acme",
+        "campaign": "C",
+        "market": "SG",
+        "audience": "press",
+        "question": "A journalist asks why the ad ran",
+    }
     intake = validate_intake(flow, values, reporter_id="U1", now=NOW)
     assert intake.sensitive is True
     assert intake.severity.id == "sev1"

@@ -16,8 +16,13 @@ RULES = (
 
 def decide(chosen=None, deadline=None, values=None):
     return decide_severity(
-        severities=SEVERITIES, default_id="sev3", chosen_id=chosen, rules=RULES,
-        deadline_at=deadline, values=values or {}, now=NOW,
+        severities=SEVERITIES,
+        default_id="sev3",
+        chosen_id=chosen,
+        rules=RULES,
+        deadline_at=deadline,
+        values=values or {},
+        now=NOW,
     )
 
 

@@ -15,10 +15,18 @@ SEV2 = Severity("sev2", "SEV2 · High", ":large_orange_circle:", 1, timedelta(mi
 
 def intake(advertiser="Acme Foods", campaign="Spring launch", reporter="U0REP1", **extra):
     return Intake(
-        flow_id="prelaunch_review", reporter_id=reporter, severity=SEV2, severity_reasons=("flow default",),
-        advertiser=advertiser, campaign=campaign, market="SG",
+        flow_id="prelaunch_review",
+        reporter_id=reporter,
+        severity=SEV2,
+        severity_reasons=("flow default",),
+        advertiser=advertiser,
+        campaign=campaign,
+        market="SG",
         deadline_at=datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Singapore")),
-        summary="Can this run?", sensitive=False, values={"ad_formats": ["video"], "when": NOW}, **extra,
+        summary="Can this run?",
+        sensitive=False,
+        values={"ad_formats": ["video"], "when": NOW},
+        **extra,
     )
 
 
