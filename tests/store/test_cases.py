@@ -58,7 +58,7 @@ def test_intake_key_is_unique(store):
     with store.transaction() as tx:
         assert tx.cases.by_intake_key("view:V1:h1").id == case.id
         assert tx.cases.by_intake_key("view:V1:other") is None
-    with pytest.raises(Exception, match="(?i)unique"), store.transaction() as tx:
+    with pytest.raises(Exception, match=r"(?i)unique"), store.transaction() as tx:
         tx.cases.add(intake(), now=NOW, intake_key="view:V1:h1")
     with store.transaction() as tx:
         assert tx.cases.count() == 1

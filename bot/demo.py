@@ -1,0 +1,141 @@
+"""`escalation-bot demo`: the real bot against the local Slack stand-in, with a readable transcript."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.bootstrap import Secrets, build_bot
+from bot.config.loader import Config
+from bot.sandbox import SlackStandIn
+from bot.sandbox.render import plain, render_blocks, render_view
+
+SECRET = "demo-signing-secret"
+TOKEN = "xoxb-sandbox"
+
+
+def _wait(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise TimeoutError("the demo waited too long for the bot")
+
+
+def _demo_store(config: Config) -> str:
+    """A fresh SQLite file beside the configured one, so each run tells the same story."""
+    url = config.app.store_url
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else Path("var/escalations.db")
+    demo = path.with_name("demo-escalations.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(demo) + suffix).unlink(missing_ok=True)
+    return f"sqlite:///{demo}"
+
+
+def run_demo(*, config: Config, out: TextIO) -> int:
+    """Play an intake: a rep files a pre-launch review; a second rep is offered the open case."""
+    logging.getLogger().setLevel(logging.WARNING)
+    store_url = _demo_store(config)
+    config = dataclasses.replace(config, app=dataclasses.replace(config.app, store_url=store_url, tick_seconds=0.5))
+    say: Callable[[str], None] = lambda text="": print(text, file=out, flush=True)  # noqa: E731
+
+    with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN) as slack:
+        names = {u.id: u.name for u in slack.workspace.users.values()}
+        names.update({c.id: c.name for c in slack.workspace.channels.values()})
+        bot = build_bot(config, secrets=Secrets(bot_token=TOKEN, signing_secret=SECRET, api_url=slack.api_url))
+        bot.start(http_port=0)
+        assert bot.http is not None
+        slack.bot_url = bot.http.url
+        try:
+            say(f"Slack stand-in on {slack.api_url}  ·  bot on {bot.http.url}  ·  store {store_url}\n")
+            rep = slack.user("U0REP1")
+            say(f"① @{names['U0REP1']} in #sales-apac types:  /ad-escalate review Acme Foods spring launch")
+            rep.slash_command(
+                "/ad-escalate", text="review Can the Acme Foods spring launch creative run?", channel_id="C0SALES"
+            )
+            _wait(lambda: rep.current_view())
+            say("   The modal opens at once, on the pre-launch review type (picked by the word 'review'):")
+            say(render_view(rep.open_view(), names))
+
+            deadline = (datetime.now(UTC) + timedelta(hours=20)).replace(second=0, microsecond=0)
+            values = {
+                "field_advertiser": "Acme Foods",
+                "field_campaign": "Spring launch 2027",
+                "field_market": "SG",
+                "field_deadline": deadline - timedelta(days=2),
+                "field_question": "Can the alcohol creative run before 10 pm in Singapore? Legal says the "
+                "brand is a beer, the spot shows the product at 0:12.",
+                "field_ad_formats": ["video", "ctv"],
+                "field_salesforce_url": "https://adsco.my.salesforce.com/006Acme",
+                "field_creative_url": "not a link",
+            }
+            say("\n② She submits with a deadline two days ago and a broken creative link:")
+            answer = rep.submit_view(values, client_validation=False)
+            for block_id, message in (answer.errors or {}).items():
+                say(f"   ✗ {block_id.removeprefix('field_')}: {message}")
+
+            say("\n③ She fixes both and submits again (deadline in 20 hours):")
+            values.update({"field_deadline": deadline, "field_creative_url": "https://cdn.adsco.test/acme/spring.mp4"})
+            answer = rep.submit_view(values)
+            say(render_view(answer.json()["view"], names))
+
+            root = _wait(
+                lambda: next(
+                    (
+                        m
+                        for m in slack.messages("C0ESCALATE")
+                        if not m.get("thread_ts") or m.get("thread_ts") == m.get("ts")
+                    ),
+                    None,
+                )
+            )
+            say("\n④ #ads-escalations — the root message (severity tag first):")
+            say(render_blocks(root.get("blocks", []), names))
+            thread = _wait(
+                lambda: (
+                    len(slack.messages("C0ESCALATE", thread_ts=root["ts"])) > 1
+                    and slack.messages("C0ESCALATE", thread_ts=root["ts"])
+                )
+            )
+            say("\n⑤ …and in its thread, the details:")
+            say(render_blocks(thread[1].get("blocks", []), names))
+            dm = _wait(lambda: slack.dm_messages("U0REP1"))
+            say(f"\n⑥ @{names['U0REP1']}'s direct message from the bot:")
+            say(render_blocks(dm[-1].get("blocks", []), names))
+
+            other = slack.user("U0REP2")
+            say(f"\n⑦ @{names['U0REP2']} escalates the same advertiser and campaign a minute later:")
+            other.slash_command("/ad-escalate", text="review Acme spring launch again", channel_id="C0SALES")
+            _wait(lambda: other.current_view())
+            other.submit_view(values | {"field_advertiser": "ACME foods", "field_campaign": "spring launch 2027"})
+            notice = other.open_view()["blocks"][0]
+            say("   " + plain(notice["text"]["text"], names))
+            answer = other.submit_view({"duplicate_choice": "follow"})
+            say(render_view(answer.json()["view"], names))
+            _wait(lambda: slack.dm_messages("U0REP2"))
+            say(f"   and gets a DM: {plain(slack.dm_messages('U0REP2')[-1]['text'], names)}")
+
+            _wait(lambda: len(slack.messages("C0ESCALATE", thread_ts=root["ts"])) > 2)
+            with bot.store.transaction() as tx:
+                case = tx.cases.get(1)
+                events = [kind for kind, _, _ in tx.cases.events(1)]
+                count = tx.cases.count()
+            calls: dict[str, int] = {}
+            for call in slack.calls():
+                calls[call.method] = calls.get(call.method, 0) + 1
+            say(
+                "\n⑧ In the store: "
+                f"{count} case ({case.human_id}, {case.severity_id}, followers {', '.join(case.followers)}); "
+                f"events: {', '.join(events)}"
+            )
+            say("   Web API calls the stand-in answered: " + ", ".join(f"{m} ×{n}" for m, n in sorted(calls.items())))
+        finally:
+            bot.stop()
+    return 0
