@@ -39,12 +39,21 @@ def _demo_store(config: Config) -> str:
     return f"sqlite:///{demo}"
 
 
+def _view_of(answer: Any) -> dict[str, Any]:
+    assert isinstance(answer, dict), answer
+    view = answer["view"]
+    assert isinstance(view, dict)
+    return view
+
+
 def run_demo(*, config: Config, out: TextIO) -> int:
     """Play an intake: a rep files a pre-launch review; a second rep is offered the open case."""
     logging.getLogger().setLevel(logging.WARNING)
     store_url = _demo_store(config)
     config = dataclasses.replace(config, app=dataclasses.replace(config.app, store_url=store_url, tick_seconds=0.5))
-    say: Callable[[str], None] = lambda text="": print(text, file=out, flush=True)  # noqa: E731
+
+    def say(text: str = "") -> None:
+        print(text, file=out, flush=True)
 
     with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN) as slack:
         names = {u.id: u.name for u in slack.workspace.users.values()}
@@ -84,7 +93,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             say("\n③ She fixes both and submits again (deadline in 20 hours):")
             values.update({"field_deadline": deadline, "field_creative_url": "https://cdn.adsco.test/acme/spring.mp4"})
             answer = rep.submit_view(values)
-            say(render_view(answer.json()["view"], names))
+            say(render_view(_view_of(answer.json()), names))
 
             root = _wait(
                 lambda: next(
@@ -118,7 +127,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             notice = other.open_view()["blocks"][0]
             say("   " + plain(notice["text"]["text"], names))
             answer = other.submit_view({"duplicate_choice": "follow"})
-            say(render_view(answer.json()["view"], names))
+            say(render_view(_view_of(answer.json()), names))
             _wait(lambda: slack.dm_messages("U0REP2"))
             say(f"   and gets a DM: {plain(slack.dm_messages('U0REP2')[-1]['text'], names)}")
 
@@ -135,7 +144,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
                 f"{count} case ({case.human_id}, {case.severity_id}, followers {', '.join(case.followers)}); "
                 f"events: {', '.join(events)}"
             )
-            say("   Web API calls the stand-in answered: " + ", ".join(f"{m} ×{n}" for m, n in sorted(calls.items())))
+            say("   Web API calls the stand-in answered: " + ", ".join(f"{m} x{n}" for m, n in sorted(calls.items())))
         finally:
             bot.stop()
     return 0

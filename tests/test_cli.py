@@ -1,0 +1,110 @@
+"""The contract for running the bot from outside: `escalation-bot serve --http`, env vars, check-config."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.sandbox import SlackStandIn
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "app.yaml", tmp_path / "app.yaml")
+    shutil.copytree(ROOT / "escalation_flows", tmp_path / "escalation_flows")
+    shutil.copytree(ROOT / "oncall_schedules", tmp_path / "oncall_schedules")
+    return tmp_path
+
+
+def test_check_config_passes_on_the_shipped_files(capsys):
+    assert main(["--config", str(ROOT / "app.yaml"), "check-config"]) == 0
+    assert "OK: 5 flows" in capsys.readouterr().out
+
+
+def test_check_config_lists_problems_and_exits_non_zero(config_dir: Path, capsys):
+    flow = config_dir / "escalation_flows" / "pr_risk.yaml"
+    flow.write_text(flow.read_text().replace("policy: ads-urgent", "policy: nobody"))
+    assert main(["check-config", "--config", str(config_dir / "app.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "1 configuration problem(s)" in err
+    assert "pr_risk.yaml:6: policy: unknown policy 'nobody'" in err
+
+
+def test_serve_refuses_to_start_on_invalid_configuration(config_dir: Path, capsys):
+    (config_dir / "app.yaml").write_text("team: x\nchannels: {escalations: C1X, leads: nope}\n")
+    assert main(["serve", "--http", "--port", "0", "--config", str(config_dir / "app.yaml")]) == 2
+    assert "channels.leads" in capsys.readouterr().err
+
+
+def test_serve_needs_its_secrets_from_the_environment(monkeypatch, capsys):
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)
+    assert main(["serve", "--http", "--config", str(ROOT / "app.yaml")]) == 2
+    assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_http_process_answers_healthz_and_signed_commands(config_dir: Path):
+    with SlackStandIn(signing_secret="proc-secret", bot_token="xoxb-sandbox") as slack:
+        port = _free_port()
+        env = os.environ | {
+            "SLACK_BOT_TOKEN": "xoxb-sandbox",
+            "SLACK_SIGNING_SECRET": "proc-secret",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{config_dir / 'proc.db'}",
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--config",
+                str(config_dir / "app.yaml"),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as reply:
+                        assert json.loads(reply.read())["status"] == "ok"
+                        break
+                except OSError:
+                    assert process.poll() is None, process.stdout.read() if process.stdout else ""
+                    assert time.monotonic() < deadline, "the server did not come up"
+                    time.sleep(0.1)
+            slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
+            response = slack.user("U0REP1").slash_command("/ad-escalate", channel_id="C0SALES")
+            assert response.status == 200
+            assert slack.wait_for_call("views.open", timeout=5).ok
+            assert (config_dir / "proc.db").exists()  # DATABASE_URL was honoured
+        finally:
+            process.terminate()
+            assert process.wait(timeout=10) == 0
