@@ -54,7 +54,7 @@ class Deliveries:
 
     def _case(self, job: Job) -> Case:
         assert job.case_id is not None, f"{job.kind} needs a case"
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             return tx.cases.get(job.case_id)
 
     def _posted_case(self, job: Job) -> Case:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 from bot.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -22,14 +21,15 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     path = url.removeprefix("sqlite:///")
     if path and ":memory:" not in path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        poolclass=NullPool if ":memory:" not in url else None,
+        pool_size=8,
+        max_overflow=8,
     )
 
     @event.listens_for(engine, "connect")
@@ -46,16 +46,17 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers begin deferred: in WAL mode they never wait for the writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
-def build_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL and immediate transactions, Postgres a small pool."""
+def build_engine(url: str, *, immediate: bool = True) -> Engine:
+    """An engine for `url`; SQLite gets WAL and (for writers) immediate transactions, Postgres a pool."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, immediate=immediate)
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=2)
 
 

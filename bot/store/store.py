@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 
 from sqlalchemy import Engine, delete
@@ -45,26 +46,48 @@ class Tx:
 
 
 class Store:
-    """Opens transactions on one engine."""
+    """Opens transactions: writes through one engine, reads (on SQLite) through a deferred one."""
 
-    def __init__(self, engine: Engine, *, prefix: str = "ADS") -> None:
+    def __init__(self, engine: Engine, *, prefix: str = "ADS", read_engine: Engine | None = None) -> None:
         self.engine = engine
+        self.read_engine = read_engine or engine
         self.prefix = prefix
+        # SQLite has one writer at a time. Queue this process's writers on a lock instead of in
+        # SQLite's busy handler, which sleeps in steps of up to 100 ms; other processes still wait
+        # in the busy handler.
+        self._write_lock: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @classmethod
     def open(cls, url: str, *, prefix: str = "ADS") -> Store:
         """Connect and create or update the schema."""
         engine = build_engine(url)
         create_schema(engine)
-        return cls(engine, prefix=prefix)
+        reader = build_engine(url, immediate=False) if engine.dialect.name == "sqlite" else None
+        return cls(engine, prefix=prefix, read_engine=reader)
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
+    def _session(self, engine: Engine) -> Iterator[Tx]:
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with Session(engine, expire_on_commit=False) as session, session.begin():
                 yield Tx(session, prefix=self.prefix)
         except OperationalError as exc:
             raise StoreUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
 
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """A read-write transaction, committed when the block ends cleanly."""
+        with self._write_lock, self._session(self.engine) as tx:
+            yield tx
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read-only snapshot that never waits for writers (do not write in it)."""
+        with self._session(self.read_engine) as tx:
+            yield tx
+
     def close(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
