@@ -229,9 +229,10 @@ def main() -> int:
             print(f"{scenario:18} {name:16} {figures['p50']:8.1f} {figures['p99']:8.1f} {figures['rps']:8.0f}")
         ratio = {k: bot[scenario][k] / floor[scenario][k] for k in ("p50", "p99", "rps")}
         print(f"{scenario:18} {'ratio bot/floor':16} {ratio['p50']:8.2f} {ratio['p99']:8.2f} {ratio['rps']:8.2f}")
+    floor_mb, bot_mb = floor["memory"]["rss_mb"], bot["memory"]["rss_mb"]
+    driver_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"peak RSS: floor {floor['memory']['rss_mb']:.0f} MB, bot {bot['memory']['rss_mb']:.0f} MB "
-        f"(ratio {bot['memory']['rss_mb'] / floor['memory']['rss_mb']:.2f}); driver {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        f"peak RSS: floor {floor_mb:.0f} MB, bot {bot_mb:.0f} MB (ratio {bot_mb / floor_mb:.2f}); driver {driver_mb:.0f} MB"
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
