@@ -232,7 +232,8 @@ def main() -> int:
     floor_mb, bot_mb = floor["memory"]["rss_mb"], bot["memory"]["rss_mb"]
     driver_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"peak RSS: floor {floor_mb:.0f} MB, bot {bot_mb:.0f} MB (ratio {bot_mb / floor_mb:.2f}); driver {driver_mb:.0f} MB"
+        f"peak RSS: floor {floor_mb:.0f} MB, bot {bot_mb:.0f} MB (ratio {bot_mb / floor_mb:.2f}); "
+        f"driver {driver_mb:.0f} MB"
     )
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
