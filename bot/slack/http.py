@@ -66,19 +66,26 @@ class HttpServer:
         self.port = int(self._server.effective_port)
         self.host = host
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/slack/events"
 
     def serve_forever(self) -> None:
-        self._server.run()
+        """Serve until stop(); the socket is closed in this same thread, never under a running poll."""
+        from waitress import wasyncore
+
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.2, map=self._server._map, use_poll=True, count=1)
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.close()
+        self._stopping.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
