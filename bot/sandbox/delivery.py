@@ -8,13 +8,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from slack_sdk.signature import SignatureVerifier
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+Transport = Literal["http", "socket"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,16 @@ class Response:
             return None
 
 
+class SocketTransport(Protocol):
+    """Delivers a request body over Socket Mode instead of HTTP (see socket_delivery.SocketSender)."""
+
+    def deliver(
+        self, body: str, *, kind: str, content_type: str, retry: dict[str, str], ack_deadline: float
+    ) -> Response:
+        """Send `body` as an envelope and turn the ack into a Response."""
+        ...
+
+
 def _tampered(body: bytes, tamper: bool | Callable[[bytes], bytes]) -> bytes:
     if callable(tamper):
         return tamper(body)
@@ -67,10 +78,20 @@ def _tampered(body: bytes, tamper: bool | Callable[[bytes], bytes]) -> bytes:
 
 
 class Sender:
-    """Posts to `bot_url` like Slack: signed, timed, and logged in `deliveries`."""
+    """Delivers like Slack: signed posts to `bot_url` (or Socket Mode envelopes), timed, logged in `deliveries`."""
 
-    def __init__(self, *, signing_secret: str, ack_deadline: float, timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        signing_secret: str,
+        ack_deadline: float,
+        timeout: float,
+        socket: SocketTransport | None = None,
+        transport: Transport = "http",
+    ) -> None:
         self.bot_url: str | None = None
+        self.socket = socket
+        self.transport: Transport = transport
         self.deliveries: list[Response] = []
         self._secret = signing_secret
         self.ack_deadline = ack_deadline
@@ -86,7 +107,11 @@ class Sender:
         signing: Signing | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> Response:
-        """Sign `body` with slack_sdk's SignatureVerifier (v0, HMAC-SHA256) and post it."""
+        """Sign `body` with slack_sdk's SignatureVerifier (v0, HMAC-SHA256) and post it, or send it over the socket."""
+        if self.transport == "socket":
+            if signing is not None:
+                raise ValueError("Slack does not sign Socket Mode envelopes; signing overrides apply to HTTP only")
+            return self._over_socket(body, kind=kind, content_type=content_type, retry=extra_headers or {})
         options = signing or Signing()
         timestamp = str(options.timestamp if options.timestamp is not None else int(time.time()))
         verifier = SignatureVerifier(options.secret or self._secret)
@@ -125,6 +150,17 @@ class Sender:
             request_headers=dict(headers),
             request_body=body,
         )
+        return self._logged(response)
+
+    def _over_socket(self, body: str, *, kind: str, content_type: str, retry: dict[str, str]) -> Response:
+        if self.socket is None:
+            raise RuntimeError("this sender has no Socket Mode transport")
+        response = self.socket.deliver(
+            body, kind=kind, content_type=content_type, retry=retry, ack_deadline=self.ack_deadline
+        )
+        return self._logged(response)
+
+    def _logged(self, response: Response) -> Response:
         with self._lock:
             self.deliveries.append(response)
         return response
@@ -138,7 +174,7 @@ class Sender:
                 break
             time.sleep(delay)
             reason = "connection_failed" if last.status == 0 else "http_error"
-            if last.status == 200 and not last.on_time:
+            if not last.on_time:  # a late answer, or none at all within the deadline
                 reason = "http_timeout"
             retry = {"X-Slack-Retry-Num": str(number), "X-Slack-Retry-Reason": reason}
             attempts.append(self.signed(body, kind="event", content_type=JSON, signing=signing, extra_headers=retry))

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.sandbox.args import Args
 from bot.sandbox.errors import ApiError
-from bot.sandbox.methods import METHODS, Method
+from bot.sandbox.methods import METHODS, Method, TokenType
 from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.state import SandboxState
 
@@ -28,10 +28,17 @@ class Answer:
 class WebApi:
     """Answers calls against the shared state, in Slack's order of checks."""
 
-    def __init__(self, *, state: SandboxState, limiter: RateLimiter, tokens: frozenset[str]) -> None:
+    def __init__(
+        self,
+        *,
+        state: SandboxState,
+        limiter: RateLimiter,
+        tokens: frozenset[str],
+        app_tokens: frozenset[str] = frozenset(),
+    ) -> None:
         self._state = state
         self._limiter = limiter
-        self._tokens = tokens
+        self._tokens: dict[TokenType, frozenset[str]] = {"bot": tokens, "app": app_tokens}
 
     def answer(self, method: str, token: str | None, args: dict[str, Any]) -> Answer:
         """The answer Slack would give to `method` called with `token` and `args`."""
@@ -40,8 +47,10 @@ class WebApi:
             return Answer(200, {"ok": False, "error": "unknown_method", "req_method": method})
         if not token:
             return Answer(200, {"ok": False, "error": "not_authed"})
-        if token not in self._tokens:
-            return Answer(200, {"ok": False, "error": "invalid_auth"})
+        if token not in self._tokens[spec.token]:
+            # A real token of the other kind (bot vs app-level) is refused differently from a bad one.
+            known = any(token in tokens for tokens in self._tokens.values())
+            return Answer(200, {"ok": False, "error": "not_allowed_token_type" if known else "invalid_auth"})
         retry_after = self._limiter.check(method, spec.tier, channel=_text(args.get("channel")))
         if retry_after is not None:
             return Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})

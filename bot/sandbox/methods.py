@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bot.sandbox import api_chat, api_directory, api_views
 from bot.sandbox.args import Args
 from bot.sandbox.state import SandboxState
 
 Handler = Callable[[SandboxState, Args], dict[str, Any]]
+TokenType = Literal["bot", "app"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class Method:
     handler: Handler
     allowed: frozenset[str]
     needs: tuple[Need, ...]
+    token: TokenType = "bot"  # "app": only an app-level (xapp-) token may call it
 
 
 def _method(name: str, tier: int | None, handler: Handler, allowed: str, *needs: tuple[str, str]) -> Method:
@@ -49,10 +51,16 @@ _VIEW = ("view", "invalid_arguments")
 _TRIGGER = ("trigger_id interactivity_pointer", "invalid_arguments")
 _PAGE = "cursor inclusive include_all_metadata latest limit oldest"
 
+
+def _connections_open(state: SandboxState, args: Args) -> dict[str, Any]:
+    return {"url": state.sockets.open_url()}
+
+
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
         _method("auth.test", None, api_directory.auth_test, ""),
+        Method("apps.connections.open", 1, _connections_open, frozenset(), (), token="app"),
         _method(
             "chat.postMessage",
             None,

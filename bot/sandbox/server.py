@@ -1,4 +1,4 @@
-"""A threaded HTTP server on 127.0.0.1 (port 0 by default) that hands requests to a callable."""
+"""A threaded HTTP server on 127.0.0.1 (port 0 by default) that hands requests (and upgrades) to callables."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from bot.sandbox.websocket import Readable
 from bot.sandbox.wire import HttpReply, HttpRequest, json_reply
 
 log = logging.getLogger(__name__)
 MAX_BODY = 8 * 1024 * 1024
 App = Callable[[HttpRequest], HttpReply]
+# Takes over an `Upgrade: websocket` GET: serves the connection to its end (None) or refuses (a reply).
+Upgrade = Callable[[HttpRequest, socket.socket, Readable], HttpReply | None]
 
 
 class _Server(ThreadingHTTPServer):
@@ -21,9 +24,10 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app: App) -> None:
+    def __init__(self, address: tuple[str, int], app: App, upgrade: Upgrade | None) -> None:
         super().__init__(address, _Handler)
         self.app = app
+        self.upgrade = upgrade
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("sandbox connection error from %s", client_address, exc_info=True)
@@ -48,8 +52,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
         headers = {name.lower(): value for name, value in self.headers.items()}
+        request = HttpRequest(verb, path, query, headers, body)
+        if verb == "GET" and headers.get("upgrade", "").lower() == "websocket" and self.server.upgrade:
+            self.close_connection = True
+            refused = self.server.upgrade(request, self.connection, self.rfile)
+            if refused is not None:
+                self._send(refused)
+            return
         try:
-            reply = self.server.app(HttpRequest(verb, path, query, headers, body))
+            reply = self.server.app(request)
         except Exception:  # a stand-in bug must not look like a Slack answer
             log.exception("sandbox failed on %s", path)
             reply = json_reply(500, {"ok": False, "error": "sandbox_internal_error"})
@@ -78,8 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
 class SandboxHttpServer:
     """Serves `app` in a daemon thread; `port` is known once `start()` returns."""
 
-    def __init__(self, app: App, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: App, *, host: str = "127.0.0.1", port: int = 0, upgrade: Upgrade | None = None) -> None:
         self._app = app
+        self._upgrade = upgrade
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -93,7 +105,7 @@ class SandboxHttpServer:
 
     def start(self) -> None:
         """Bind and serve in a daemon thread."""
-        self._server = _Server(self._address, self._app)
+        self._server = _Server(self._address, self._app, self._upgrade)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="slack-standin", daemon=True
         )

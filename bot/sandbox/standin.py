@@ -1,15 +1,15 @@
-"""SlackStandIn: the local Slack (Web API server + people) that tests, the demo and benchmarks share."""
+"""SlackStandIn: the local Slack (Web API, Socket Mode, people) that tests, the demo and benchmarks share."""
 
 from __future__ import annotations
 
 import itertools
 import threading
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, get_args
 
 from bot.jobs.clock import Clock, SystemClock
 from bot.sandbox import payloads
-from bot.sandbox.delivery import Response, Sender, Signing
+from bot.sandbox.delivery import Response, Sender, Signing, Transport
 from bot.sandbox.dispatch import WebApi
 from bot.sandbox.faults import Faults
 from bot.sandbox.people import PeopleContext, Person
@@ -18,6 +18,7 @@ from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.recorder import RecordedCall, Recorder, Where
 from bot.sandbox.response_urls import ResponseContext
 from bot.sandbox.server import SandboxHttpServer
+from bot.sandbox.socket_delivery import SocketSender
 from bot.sandbox.state import SandboxState
 from bot.sandbox.team import default_workspace
 from bot.sandbox.workspace import Workspace
@@ -34,6 +35,8 @@ class SlackStandIn:
         workspace: Workspace | None = None,
         signing_secret: str = "sandbox-signing-secret",
         bot_token: str = "xoxb-sandbox",
+        app_token: str = "xapp-sandbox",
+        transport: Transport = "http",
         clock: Clock | None = None,
         rate_limits: bool | float = True,
         ack_deadline: float = 3.0,
@@ -53,25 +56,38 @@ class SlackStandIn:
         scale = (1.0 if rate_limits else 0.0) if isinstance(rate_limits, bool) else float(rate_limits)
         self.rate_limiter = RateLimiter(scale=scale)
         self._stopping = threading.Event()
-        webapi = WebApi(state=self.state, limiter=self.rate_limiter, tokens=frozenset({bot_token}))
+        webapi = WebApi(
+            state=self.state,
+            limiter=self.rate_limiter,
+            tokens=frozenset({bot_token}),
+            app_tokens=frozenset({app_token}),
+        )
         pipeline = Pipeline(
             state=self.state, webapi=webapi, faults=self.faults, recorder=self.recorder, stopping=self._stopping
         )
-        self._server = SandboxHttpServer(pipeline.handle, host=host, port=port)
+        self._server = SandboxHttpServer(pipeline.handle, host=host, port=port, upgrade=self.state.sockets.accept)
         self._host = host
-        self._sender = Sender(signing_secret=signing_secret, ack_deadline=ack_deadline, timeout=delivery_timeout)
+        self._sender = Sender(
+            signing_secret=signing_secret,
+            ack_deadline=ack_deadline,
+            timeout=delivery_timeout,
+            socket=SocketSender(self.state.sockets),
+        )
+        self.transport = transport
         self._started = False
 
     def start(self) -> Self:
         """Bind the port and serve; returns self."""
         self._stopping.clear()
         self._server.start()
+        self.state.sockets.start(self._host, self.port)
         self._started = True
         return self
 
     def stop(self) -> None:
         """Stop serving (hanging answers are released at once)."""
         self._stopping.set()
+        self.state.sockets.stop()
         self._server.stop()
         self._started = False
 
@@ -106,6 +122,29 @@ class SlackStandIn:
     @bot_url.setter
     def bot_url(self, url: str | None) -> None:
         self._sender.bot_url = url
+
+    @property
+    def transport(self) -> Transport:
+        """How people's requests reach the bot: "http" (signed posts to `bot_url`) or "socket" (Socket Mode)."""
+        return self._sender.transport
+
+    @transport.setter
+    def transport(self, transport: Transport) -> None:
+        if transport not in get_args(Transport):
+            raise ValueError(f"transport must be one of {get_args(Transport)}, not {transport!r}")
+        self._sender.transport = transport
+
+    def wait_for_socket(self, timeout: float = 5.0) -> None:
+        """Block until a Socket Mode client has connected (TimeoutError otherwise)."""
+        self.state.sockets.wait_for_link(timeout)
+
+    def socket_connections(self) -> int:
+        """How many Socket Mode clients are connected now."""
+        return len(self.state.sockets.links())
+
+    def refresh_socket(self, reason: str = "refresh_requested") -> int:
+        """Ask connected Socket Mode clients to reconnect, as Slack does now and then; how many were asked."""
+        return self.state.sockets.refresh(reason)
 
     @property
     def ack_deadline(self) -> float:

@@ -1,4 +1,4 @@
-"""Everything the Web API handlers and the people share: workspace, clock, triggers, one lock."""
+"""Everything the Web API handlers and the people share: workspace, clock, triggers, links, one lock."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from bot.jobs.clock import Clock
 from bot.sandbox.errors import ApiError
 from bot.sandbox.messages import TsSource
 from bot.sandbox.response_urls import ResponseUrls
+from bot.sandbox.socket_mode import SocketModeHub
 from bot.sandbox.triggers import TriggerRegistry
 from bot.sandbox.workspace import Channel, Workspace
 
@@ -22,12 +23,14 @@ class SandboxState:
     triggers: TriggerRegistry
     response_urls: ResponseUrls
     ts: TsSource
+    sockets: SocketModeHub
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod
     def create(cls, workspace: Workspace, clock: Clock) -> SandboxState:
         """Wire a fresh state around a workspace and the shared clock."""
-        return cls(workspace, clock, TriggerRegistry(clock), ResponseUrls(clock), TsSource(clock))
+        sockets = SocketModeHub(app_id=workspace.bot.app_id)
+        return cls(workspace, clock, TriggerRegistry(clock), ResponseUrls(clock), TsSource(clock), sockets)
 
     def readable(self, ref: str) -> Channel:
         """A conversation the bot can see: unknown or private-without-the-bot is `channel_not_found`."""

@@ -1,0 +1,87 @@
+"""`escalation-bot serve` in Socket Mode as a real process: it dials the stand-in and takes an intake end to end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox import SlackStandIn
+from tests.slack.conftest import prelaunch_values
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "app.yaml", tmp_path / "app.yaml")
+    shutil.copytree(ROOT / "escalation_flows", tmp_path / "escalation_flows")
+    shutil.copytree(ROOT / "oncall_schedules", tmp_path / "oncall_schedules")
+    return tmp_path
+
+
+def _wait_for_socket(slack: SlackStandIn, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            slack.wait_for_socket(timeout=0.2)
+            return
+        except TimeoutError:
+            assert process.poll() is None, f"the bot exited early:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"the bot did not connect in {timeout} s:\n{log.read_text()}"
+
+
+def test_serve_in_socket_mode_connects_and_takes_an_intake_end_to_end(config_dir: Path):
+    log = config_dir / "serve.log"
+    with SlackStandIn(signing_secret="proc-secret", transport="socket") as slack, log.open("wb") as out:
+        env = os.environ | {
+            "SLACK_BOT_TOKEN": "xoxb-sandbox",
+            "SLACK_SIGNING_SECRET": "proc-secret",
+            "SLACK_APP_TOKEN": "xapp-sandbox",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{config_dir / 'socket.db'}",
+        }
+        command = [sys.executable, "-m", "bot.cli", "serve", "--config", str(config_dir / "app.yaml")]
+        # Output goes to a file: a full pipe nobody reads would stall the bot.
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        try:
+            _wait_for_socket(slack, process, log, timeout=30)
+            assert slack.calls("apps.connections.open")[0].headers["authorization"] == "Bearer xapp-sandbox"
+
+            person = slack.user("U0REP1")
+            command_ack = person.slash_command("/ad-escalate", channel_id="C0SALES")
+            assert command_ack.ok, command_ack
+            assert slack.wait_for_call("views.open").ok
+
+            mark = slack.calls()[-1].seq
+            picked = person.select(person.open_view(), "flow_pick", "flow_pick", "prelaunch_review")
+            assert picked is not None and picked.ok, picked
+            slack.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)
+
+            submitted = person.submit_view(prelaunch_values())
+            assert submitted.ok, submitted
+            assert submitted.json()["response_action"] == "update"
+            root = slack.wait_for_call(
+                "chat.postMessage", where=lambda c: c.args.get("channel") == "C0ESCALATE" and c.ok, timeout=5
+            )
+            assert root.response is not None
+            assert [m["ts"] for m in slack.messages("C0ESCALATE")] == [root.response["ts"]]
+            assert all(d.ok for d in slack.deliveries()), slack.failed_deliveries()
+        finally:
+            process.terminate()
+            try:
+                code = process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+                raise AssertionError(f"the bot ignored SIGTERM:\n{log.read_text()}") from None
+        assert code == 0, log.read_text()
+        deadline = time.monotonic() + 2
+        while slack.socket_connections() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert slack.socket_connections() == 0, "the link closed with the process"
