@@ -6,18 +6,23 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.config.loader import Config
+from bot.domain.case import Case
 from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.services.deliveries import Deliveries, give_up
+from bot.services.oncall import OnCall
+from bot.services.paging import Paging, start_paging
 from bot.slack.app import build_app
 from bot.slack.client import build_client
+from bot.slack.directory import SlackDirectory
 from bot.slack.http import HttpServer, build_wsgi
 from bot.slack.notifier import SlackNotifier
-from bot.store.store import Store
+from bot.store.store import Store, Tx
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -89,25 +94,33 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
     """Wire everything; the Web API must be reachable (Bolt calls auth.test as the app is built)."""
     clock = clock or SystemClock()
     store = store or Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    reads = build_client(token=secrets.bot_token, base_url=secrets.api_url)
     notifier = SlackNotifier(
         build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True), tz=config.app.timezone
     )
+    oncall = OnCall(config=config, store=store, directory=SlackDirectory(reads), clock=clock)
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
+    paging = Paging(config=config, store=store, sender=notifier, oncall=oncall)
     runner = JobRunner(
         store=store,
         clock=clock,
-        handlers=deliveries.handlers(),
+        handlers=deliveries.handlers() | paging.handlers(),
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
     )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
+
+    def on_opened(tx: Tx, case: Case, now: datetime) -> None:
+        start_paging(tx, case, config=config, oncall=oncall, now=now)
+
     app = build_app(
         config=config,
         store=store,
         clock=clock,
-        client=build_client(token=secrets.bot_token, base_url=secrets.api_url),
+        client=reads,
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
+        on_opened=on_opened,
     )
     return Bot(config=config, store=store, clock=clock, app=app, runner=runner, ticker=ticker)

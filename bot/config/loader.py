@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,9 +15,11 @@ from pydantic import BaseModel, ValidationError
 from bot.config import schema
 from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.flows import build_flow, build_policy
+from bot.config.schedules import load_schedules
 from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 from bot.domain.flow import Flow
-from bot.domain.policy import Policy
+from bot.domain.policy import Policy, TargetKind
+from bot.domain.rota import Schedule
 
 COMMON_FILE = "_common.yaml"
 POLICIES_FILE = "_policies.yaml"
@@ -54,6 +56,7 @@ class Config:
     flows: tuple[Flow, ...]
     policies: Mapping[str, Policy]
     source: Path
+    schedules: Mapping[str, Schedule] = field(default_factory=dict)
 
     def flow(self, flow_id: str) -> Flow:
         for flow in self.flows:
@@ -191,6 +194,17 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
     common_doc = _read(app.flows_dir / COMMON_FILE, problems)
     common = parse_model(common_doc, schema.CommonSpec, problems) if common_doc else None
     policies = _load_policies(app.flows_dir, problems)
+    schedules: dict[str, Schedule] = {}
+    if app.schedules_dir.is_dir():
+        schedules = load_schedules(
+            app.schedules_dir,
+            problems,
+            default_country=app.holiday_country,
+            default_subdivision=app.holiday_subdivision,
+        )
+    else:
+        problems.append(doc.problem(("paths", "schedules"), f"folder {app.schedules_dir} does not exist"))  # type: ignore[union-attr]
+    problems.extend(_check_policy_targets(app.flows_dir / POLICIES_FILE, policies, schedules, app.schedules_dir))
     flows: list[Flow] = []
     seen: dict[str, Path] = {}
     for flow_path in sorted(app.flows_dir.glob("*.yaml")):
@@ -214,4 +228,39 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
         problems.append(ConfigProblem(app.flows_dir, None, "", "more than 100 flows cannot fit one menu"))
     if problems:
         raise ConfigError(problems)
-    return Config(app=app, flows=tuple(flows), policies=policies, source=path)
+    return Config(app=app, flows=tuple(flows), policies=policies, source=path, schedules=schedules)
+
+
+def _check_policy_targets(
+    path: Path, policies: Mapping[str, Policy], schedules: Mapping[str, Schedule], schedules_dir: Path
+) -> list[ConfigProblem]:
+    """Every schedule target names a schedule and one of its layers (a schedule file that failed to
+    load has reported its own problem already)."""
+    if not policies:
+        return []
+    doc = load_yaml(path)
+    found = []
+    for name, policy in policies.items():
+        for i, level in enumerate(policy.levels):
+            for j, target in enumerate(level.targets):
+                loc = ("policies", name, "levels", i, "targets", j)
+                if target.kind is not TargetKind.SCHEDULE:
+                    continue
+                schedule = schedules.get(target.ref)
+                if schedule is None and (schedules_dir / f"{target.ref}.yaml").exists():
+                    continue
+                if schedule is None:
+                    known = ", ".join(sorted(schedules)) or "none"
+                    found.append(
+                        doc.problem((*loc, "schedule"), f"unknown schedule {target.ref!r}", f"schedules: {known}")
+                    )
+                elif target.layer not in {layer.name for layer in schedule.layers}:
+                    layers = ", ".join(layer.name for layer in schedule.layers)
+                    found.append(
+                        doc.problem(
+                            (*loc, "layer"),
+                            f"schedule {target.ref!r} has no layer {target.layer!r}",
+                            f"layers: {layers}",
+                        )
+                    )
+    return found

@@ -54,6 +54,31 @@ class Case:
     permalink: str | None = None
     source_channel_id: str | None = None
     followers: tuple[str, ...] = ()
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    paging_generation: int = 0
+    version: int = 1
+
+    @property
+    def needs_paging(self) -> bool:
+        """Open and not yet acknowledged: the policy keeps paging."""
+        return self.status is CaseStatus.NEW and self.acknowledged_by is None
+
+
+class AlreadyAcknowledged(Exception):
+    """Someone acknowledged the case first."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(f"{case.human_id} was acknowledged by {case.acknowledged_by}")
+        self.case = case
+
+
+class CaseNotOpen(Exception):
+    """The case is resolved or closed; it cannot be acknowledged."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__(f"{case.human_id} is {case.status.value}")
+        self.case = case
 
 
 def human_id(prefix: str, number: int) -> str:

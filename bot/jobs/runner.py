@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.domain.job import Job, backoff
-from bot.jobs.clock import Clock
+from bot.jobs.clock import Clock, SystemClock
 from bot.services.deliveries import Handler
 from bot.services.ports import DeliveryError
 from bot.store.store import Store, Tx
@@ -44,6 +44,7 @@ class JobRunner:
         worker: str | None = None,
     ) -> None:
         self.retry_base = retry_base
+        self.wall_clock = SystemClock()
         self.store = store
         self.clock = clock
         self.handlers = handlers
@@ -56,7 +57,13 @@ class JobRunner:
         total = 0
         for _ in range(rounds):
             with self.store.transaction() as tx:
-                jobs = tx.jobs.claim_due(now=self.clock.now(), worker=self.worker, lease=self.lease, limit=limit)
+                jobs = tx.jobs.claim_due(
+                    now=self.clock.now(),
+                    wall_now=self.wall_clock.now(),
+                    worker=self.worker,
+                    lease=self.lease,
+                    limit=limit,
+                )
             for job in jobs:
                 self._run(job)
             total += len(jobs)

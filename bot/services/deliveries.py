@@ -85,8 +85,12 @@ class Deliveries:
 
     def post_details(self, job: Job) -> Effect | None:
         case = self._posted_case(job)
-        self.notifier.post_case_details(case, self.config.flow(case.flow_id))
-        return None
+        ref = self.notifier.post_case_details(case, self.config.flow(case.flow_id))
+
+        def effect(tx: Tx, now: datetime) -> None:
+            tx.cases.add_event(case.id, kind="details_posted", now=now, data={"ts": ref.ts})
+
+        return effect
 
     def confirm_reporter(self, job: Job) -> Effect | None:
         case = self._posted_case(job)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.case import Case
 from bot.domain.intake import Intake
-from bot.store.store import Store
+from bot.store.store import Store, Tx
+
+# Called inside the transaction that creates the case (e.g. start paging), so both commit together.
+OnOpened = Callable[[Tx, Case, datetime], object]
 
 POST_ROOT = "case.post_root"
 POST_DETAILS = "case.post_details"
@@ -39,6 +43,7 @@ def open_case(
     intake_key: str,
     allow_duplicate: bool = False,
     max_attempts: int = 8,
+    on_opened: OnOpened | None = None,
 ) -> Opened:
     """Commit the case and its first Slack job in one transaction, before anything is sent."""
     with store.transaction() as tx:
@@ -58,6 +63,9 @@ def open_case(
             case_id=case.id,
             max_attempts=max_attempts,
         )
+        if on_opened is not None:
+            on_opened(tx, case, now)
+            case = tx.cases.get(case.id)
     return Opened(case, created=True)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.case import Case, MessageRef
@@ -46,3 +46,47 @@ class Notifier(Protocol):
     def note_follower_in_thread(self, case: Case, *, user_id: str) -> None: ...
 
     def report_failure(self, failure: DeliveryFailure, *, leads_channel: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadNote:
+    """A short line in a case's thread; the Slack layer words it."""
+
+    kind: str  # paging | nobody_on_call | held | acknowledged | follower | declined
+    users: tuple[str, ...] = ()
+    round: int = 0
+    level: int = 0
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadsAlert:
+    """Something the leads' channel must hear about a case."""
+
+    kind: str  # unanswered | nobody_on_call
+    case: Case
+    round: int
+    level: int
+    repeats: bool = False
+
+
+class Directory(Protocol):
+    """Looks people up in the workspace (cached by the implementation)."""
+
+    def user_for_email(self, email: str) -> str | None: ...
+
+    def usergroup_members(self, usergroup_id: str) -> tuple[str, ...]: ...
+
+
+class PageSender(Protocol):
+    """The Slack sends of paging (retried by the job engine)."""
+
+    def send_page(self, case: Case, flow: Flow, *, user_id: str, round: int, level: int) -> MessageRef: ...
+
+    def post_thread_note(self, case: Case, note: ThreadNote) -> None: ...
+
+    def alert_leads(self, alert: LeadsAlert, flow: Flow, *, leads_channel: str) -> None: ...
+
+    def update_root(self, case: Case, flow: Flow) -> None: ...
+
+    def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None: ...

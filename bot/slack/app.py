@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 
 from bot.config.loader import Config
 from bot.jobs.clock import Clock
+from bot.services.open_case import OnOpened
 from bot.slack.listeners.intake import IntakeListeners
+from bot.slack.listeners.paging import PagingListeners
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ def build_app(
     client: WebClient,
     signing_secret: str,
     kick: Callable[[], None],
+    on_opened: OnOpened | None = None,
     listener_threads: int = 16,
 ) -> App:
     """The Bolt app with every listener; calls auth.test through `client` as it is built."""
@@ -37,7 +40,8 @@ def build_app(
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    IntakeListeners(config=config, store=store, clock=clock, kick=kick).register(app)
+    IntakeListeners(config=config, store=store, clock=clock, kick=kick, on_opened=on_opened).register(app)
+    PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick).register(app)
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse | None:

@@ -17,3 +17,9 @@ CASE_ACTIONS_BLOCK = "case_actions"
 def field_block(field_id: str) -> str:
     """The input block holding one intake field."""
     return FIELD_BLOCK_PREFIX + field_id
+
+
+CASE_ACK_ACTION = "case_ack"
+PAGE_PASS_ACTION = "page_pass"
+OPEN_THREAD_ACTION = "open_thread"
+PAGE_ACTIONS_BLOCK = "page_actions"

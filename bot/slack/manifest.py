@@ -11,8 +11,11 @@ METHODS_USED = frozenset(
     {
         "auth.test",
         "chat.postMessage",
+        "chat.update",
         "chat.getPermalink",
         "conversations.join",
+        "usergroups.users.list",
+        "users.lookupByEmail",
         "views.open",
         "views.update",
     }

@@ -14,8 +14,9 @@ from slack_sdk.web import SlackResponse
 
 from bot.domain.case import Case, MessageRef
 from bot.domain.flow import Flow
-from bot.services.ports import DeliveryError, DeliveryFailure
+from bot.services.ports import DeliveryError, DeliveryFailure, LeadsAlert, ThreadNote
 from bot.slack.blocks import case_message as msg
+from bot.slack.blocks import page_message as pages
 
 log = logging.getLogger(__name__)
 
@@ -126,3 +127,29 @@ class SlackNotifier:
                 self._post(channel=case.root.channel_id, text=text, blocks=blocks, thread_ts=case.root.ts)
             except DeliveryError as exc:  # the leads already know; the thread is a courtesy
                 log.warning("failure report not posted in %s thread: %s", case.human_id, exc.reason)
+
+    def send_page(self, case: Case, flow: Flow, *, user_id: str, round: int, level: int) -> MessageRef:
+        text, blocks = pages.build_page(case, flow, round=round, level=level, tz=self.tz)
+        return self._post(channel=user_id, text=text, blocks=blocks)
+
+    def post_thread_note(self, case: Case, note: ThreadNote) -> None:
+        assert case.root is not None
+        self._post(
+            channel=case.root.channel_id, text=pages.note_text(note, tz=self.tz), blocks=[], thread_ts=case.root.ts
+        )
+
+    def alert_leads(self, alert: LeadsAlert, flow: Flow, *, leads_channel: str) -> None:
+        text, blocks = pages.build_leads_alert(alert, flow)
+        self._post(channel=leads_channel, text=text, blocks=blocks)
+
+    def _update(self, ref: MessageRef, *, text: str, blocks: list[dict[str, Any]]) -> None:
+        self._call("chat.update", self.client.chat_update, channel=ref.channel_id, ts=ref.ts, text=text, blocks=blocks)
+
+    def update_root(self, case: Case, flow: Flow) -> None:
+        assert case.root is not None
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        self._update(case.root, text=text, blocks=blocks)
+
+    def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None:
+        text, blocks = pages.build_page_done(case, flow, user_id=user_id, tz=self.tz)
+        self._update(ref, text=text, blocks=blocks)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.domain.case import Case, CaseStatus, MessageRef, human_id
 from bot.domain.intake import Intake, match_key
-from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow
+from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
 
 
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
@@ -55,6 +55,10 @@ class CaseRepo:
             permalink=row.permalink,
             source_channel_id=row.source_channel_id,
             followers=tuple(followers),
+            acknowledged_by=row.acknowledged_by,
+            acknowledged_at=row.acknowledged_at,
+            paging_generation=row.paging_generation,
+            version=row.version,
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
@@ -156,6 +160,60 @@ class CaseRepo:
             .order_by(CaseEventRow.id)
         ).all()
         return [(k, a, dict(d)) for k, a, d in rows]
+
+    def acknowledge(self, case_id: int, user_id: str, *, now: datetime) -> bool:
+        """Mark acknowledged if nobody did yet; True for the one caller that wins."""
+        result = self._session.execute(
+            update(CaseRow)
+            .where(
+                CaseRow.id == case_id,
+                CaseRow.acknowledged_by.is_(None),
+                CaseRow.status == CaseStatus.NEW.value,
+            )
+            .values(
+                status=CaseStatus.ACKNOWLEDGED.value,
+                acknowledged_by=user_id,
+                acknowledged_at=now,
+                updated_at=now,
+                version=CaseRow.version + 1,
+            )
+        )
+        return bool(result.rowcount)
+
+    def next_paging_generation(self, case_id: int, *, now: datetime) -> int:
+        """Start a new paging generation (older steps become stale) and return its number."""
+        generation = self._session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id)
+            .values(paging_generation=CaseRow.paging_generation + 1, updated_at=now)
+            .returning(CaseRow.paging_generation)
+        ).scalar_one()
+        return int(generation)
+
+    def record_page(
+        self, case_id: int, *, generation: int, round: int, level: int, user_id: str, ref: MessageRef, now: datetime
+    ) -> None:
+        self._session.add(
+            PageRow(
+                case_id=case_id,
+                generation=generation,
+                round=round,
+                level=level,
+                user_id=user_id,
+                channel_id=ref.channel_id,
+                ts=ref.ts,
+                sent_at=now,
+            )
+        )
+
+    def pages(self, case_id: int) -> list[tuple[str, MessageRef, int, int]]:
+        """(user, DM message, round, level) of every page sent for a case, oldest first."""
+        rows = self._session.execute(
+            select(PageRow.user_id, PageRow.channel_id, PageRow.ts, PageRow.round, PageRow.level)
+            .where(PageRow.case_id == case_id)
+            .order_by(PageRow.id)
+        ).all()
+        return [(u, MessageRef(c, t), r, lv) for u, c, t, r, lv in rows]
 
     def count(self) -> int:
         return len(self._session.execute(select(CaseRow.id)).all())

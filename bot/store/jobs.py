@@ -65,11 +65,18 @@ class JobRepo:
         stmt = insert(JobRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
         return self._session.execute(stmt.returning(JobRow.id)).first() is not None
 
-    def claim_due(self, *, now: datetime, worker: str, lease: timedelta, limit: int = 20) -> list[Job]:
-        """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over."""
+    def claim_due(
+        self, *, now: datetime, worker: str, lease: timedelta, limit: int = 20, wall_now: datetime | None = None
+    ) -> list[Job]:
+        """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over.
+
+        Due times follow the bot's clock (`now`, which tests and the demo move); leases follow the
+        wall clock (`wall_now`), because they measure whether a worker is still alive.
+        """
+        wall_now = wall_now or now
         expired = self._session.execute(
             update(JobRow)
-            .where(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now)
+            .where(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < wall_now)
             .values(state=JobState.PENDING.value)
             .returning(JobRow.id, JobRow.key, JobRow.claimed_by)
         ).all()
@@ -92,7 +99,7 @@ class JobRepo:
                 .values(
                     state=JobState.RUNNING.value,
                     claimed_by=worker,
-                    lease_until=now + lease,
+                    lease_until=wall_now + lease,
                     attempts=JobRow.attempts + 1,
                 )
                 .returning(JobRow)
@@ -144,6 +151,19 @@ class JobRepo:
             .values(state=JobState.CANCELLED.value, finished_at=now)
         )
         return int(result.rowcount)
+
+    def bring_forward(self, case_id: int, *, kind: str, now: datetime) -> bool:
+        """Make the earliest pending job of `kind` for a case due now (someone passed the page on)."""
+        earliest = self._session.execute(
+            select(JobRow.id)
+            .where(JobRow.case_id == case_id, JobRow.kind == kind, JobRow.state == JobState.PENDING.value)
+            .order_by(JobRow.due_at)
+            .limit(1)
+        ).scalar_one_or_none()
+        if earliest is None:
+            return False
+        self._session.execute(update(JobRow).where(JobRow.id == earliest).values(due_at=now))
+        return True
 
     def states(self, *, case_id: int | None = None, kind: str | None = None) -> dict[str, str]:
         """key → state, for inspection and tests."""

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot.store.cases import CaseRepo
 from bot.store.engine import build_engine, create_schema
 from bot.store.jobs import JobRepo
+from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
 
 
@@ -28,6 +29,7 @@ class Tx:
         self.session = session
         self.cases = CaseRepo(session, prefix=prefix)
         self.jobs = JobRepo(session)
+        self.overrides = OverrideRepo(session)
 
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""

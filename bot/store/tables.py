@@ -60,6 +60,9 @@ class CaseRow(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     root_ts: str | None = Field(default=None, max_length=32)
     permalink: str | None = Field(default=None, max_length=500)
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    acknowledged_at: datetime | None = _utc(nullable=True)
+    paging_generation: int = 0
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     version: int = 1
@@ -113,6 +116,27 @@ class JobRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=2000)
     created_at: datetime = _utc(nullable=False)
     finished_at: datetime | None = _utc(nullable=True)
+
+
+class PageRow(SQLModel, table=True):
+    """One page sent to one person: where its DM is, so it can be updated on acknowledgement."""
+
+    __tablename__ = "pages"
+    __table_args__ = (
+        UniqueConstraint("case_id", "generation", "round", "level", "user_id", name="uq_pages_step_user"),
+        Index("ix_pages_case", "case_id"),
+        Index("ix_pages_sent_at", "sent_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    generation: int
+    round: int
+    level: int
+    user_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    sent_at: datetime = _utc(nullable=False)
 
 
 class RequestKeyRow(SQLModel, table=True):

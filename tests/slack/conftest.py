@@ -13,6 +13,7 @@ import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
 from bot.config.loader import Config
+from bot.jobs.clock import Clock
 from bot.sandbox import SlackStandIn
 from bot.store.store import Store
 
@@ -38,7 +39,7 @@ def fast_config(config: Config, store_url: str) -> Config:
 def make_bot(standin: SlackStandIn, shipped_config: Config, tmp_path: Path) -> Iterator[Callable[..., Bot]]:
     bots: list[Bot] = []
 
-    def make(store_url: str | None = None, **changes: Any) -> Bot:
+    def make(store_url: str | None = None, clock: Clock | None = None, **changes: Any) -> Bot:
         config = fast_config(shipped_config, store_url or f"sqlite:///{tmp_path / 'bot.db'}")
         if changes:
             config = dataclasses.replace(config, app=dataclasses.replace(config.app, **changes))
@@ -46,6 +47,7 @@ def make_bot(standin: SlackStandIn, shipped_config: Config, tmp_path: Path) -> I
             config,
             secrets=Secrets(bot_token=TOKEN, signing_secret=SECRET, api_url=standin.api_url),
             store=Store.open(config.app.store_url, prefix=config.app.case_prefix),
+            clock=clock,
         )
         bot.start(http_port=0)
         assert bot.http is not None

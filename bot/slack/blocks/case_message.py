@@ -57,7 +57,7 @@ def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[
         _md(f"*Market*\n{escape_mrkdwn(market)}"),
         _md(f"*Deadline*\n{slack_date(case.deadline_at, tz) if case.deadline_at else 'none given'}"),
         _md(f"*Reporter*\n<@{case.reporter_id}>"),
-        _md(f"*Status*\n{case.status.value.replace('_', ' ').capitalize()}"),
+        _md(f"*Status*\n{_status(case, tz)}"),
     ]
     sla = (
         f"Acknowledge within {format_duration(severity.acknowledge_within)} · "
@@ -69,12 +69,27 @@ def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[
         SectionBlock(block_id="case_headline", text=_md(f"*{case_headline(case, flow)}*")),
         SectionBlock(block_id="case_fields", fields=fields),
         ContextBlock(block_id="case_sla", elements=[_md(sla)]),
-        ActionsBlock(
-            block_id=ids.CASE_ACTIONS_BLOCK,
-            elements=[ButtonElement(text="Follow", action_id=ids.CASE_FOLLOW_ACTION, value=str(case.id))],
-        ),
+        ActionsBlock(block_id=ids.CASE_ACTIONS_BLOCK, elements=_root_buttons(case)),
     ]
     return case_headline(case, flow), _blocks(blocks)
+
+
+def _status(case: Case, tz: ZoneInfo) -> str:
+    status = case.status.value.replace("_", " ").capitalize()
+    if case.acknowledged_by:
+        when = f" {slack_date(case.acknowledged_at, tz)}" if case.acknowledged_at else ""
+        status += f" by <@{case.acknowledged_by}>{when}"
+    return status
+
+
+def _root_buttons(case: Case) -> list[ButtonElement]:
+    buttons = []
+    if case.needs_paging:
+        buttons.append(
+            ButtonElement(text="Acknowledge", action_id=ids.CASE_ACK_ACTION, value=str(case.id), style="primary")
+        )
+    buttons.append(ButtonElement(text="Follow", action_id=ids.CASE_FOLLOW_ACTION, value=str(case.id)))
+    return buttons
 
 
 def _value_text(flow: Flow, field_id: str, value: Any, tz: ZoneInfo) -> str | None:

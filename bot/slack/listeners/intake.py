@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config.loader import Config
 from bot.domain.intake import IntakeInvalid, validate_intake
 from bot.jobs.clock import Clock
-from bot.services.open_case import DuplicateCaseOpen, follow_case, open_case
+from bot.services.open_case import DuplicateCaseOpen, OnOpened, follow_case, open_case
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal
 from bot.slack.state import IntakeMeta, intake_values, selected_value
@@ -37,6 +37,7 @@ class IntakeListeners:
     store: Store
     clock: Clock
     kick: Callable[[], None]
+    on_opened: OnOpened | None = None
 
     def register(self, app: App) -> None:
         app.command(self.config.app.slash_command)(self.handle_command)
@@ -125,6 +126,7 @@ class IntakeListeners:
                 intake_key=f"view:{view['id']}:{view.get('hash', '')}",
                 allow_duplicate=choice == ids.DUPLICATE_FILE_NEW,
                 max_attempts=self.config.app.max_attempts,
+                on_opened=self.on_opened,
             )
         except DuplicateCaseOpen as dup:
             ack(

@@ -1,0 +1,47 @@
+"""Walking an escalation policy: which level to page next, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.policy import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One level of one round of a policy, due at an instant. Rounds and levels count from 1."""
+
+    round: int
+    level: int
+    due_at: datetime
+
+    def key(self, case_id: int, generation: int) -> str:
+        """The unique key of this step for one case and one paging generation."""
+        return f"escalate:{case_id}:g{generation}:r{self.round}:l{self.level}"
+
+
+def first_step(due_at: datetime) -> Step:
+    """Paging starts at level 1 of round 1."""
+    return Step(round=1, level=1, due_at=due_at)
+
+
+def next_step(policy: Policy, step: Step) -> Step | None:
+    """The step after `step`, due `wait` after it was due (not after it ran, so a late tick keeps
+    the policy's timeline); None once the last round is done.
+
+    A policy runs its levels in order, then starts again from level 1 while rounds remain
+    (`repeat` is how many extra rounds follow the first).
+    """
+    wait = policy.levels[step.level - 1].wait
+    due_at = step.due_at + wait
+    if step.level < len(policy.levels):
+        return Step(round=step.round, level=step.level + 1, due_at=due_at)
+    if step.round < 1 + policy.repeat:
+        return Step(round=step.round + 1, level=1, due_at=due_at)
+    return None
+
+
+def is_last_level(policy: Policy, step: Step) -> bool:
+    """Whether `step` is the final level of its round (the leads hear when it goes unanswered)."""
+    return step.level == len(policy.levels)

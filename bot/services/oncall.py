@@ -1,0 +1,64 @@
+"""Who is paged for a policy level at an instant: rota layers (with overrides), users, user groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.config.loader import Config
+from bot.domain import rota
+from bot.domain.policy import Policy, Target, TargetKind
+from bot.jobs.clock import Clock
+from bot.services.ports import DeliveryError, Directory
+from bot.store.store import Store
+
+
+@dataclass
+class OnCall:
+    """Resolves policy targets to Slack user ids; schedules come from config, overrides from the store."""
+
+    config: Config
+    store: Store
+    directory: Directory
+    clock: Clock
+
+    def overrides(self, schedule_id: str) -> tuple[rota.Override, ...]:
+        with self.store.read() as tx:
+            return tuple(tx.overrides.active(schedule_id))
+
+    def _user(self, member: str) -> str | None:
+        if rota.is_email(member):
+            return self.directory.user_for_email(member)
+        return member
+
+    def resolve(self, targets: Iterable[Target], *, at: datetime) -> list[str]:
+        """The people to page for these targets now, each once, in target order."""
+        found: list[str] = []
+        for target in targets:
+            if target.kind is TargetKind.USER:
+                users: Iterable[str | None] = [target.ref]
+            elif target.kind is TargetKind.USERGROUP:
+                users = self.directory.usergroup_members(target.ref)
+            else:
+                schedule = self.config.schedules[target.ref]
+                layers = rota.on_call(schedule, at, overrides=self.overrides(schedule.id))
+                users = [self._user(m) for m in layers.get(target.layer or "", ())]
+            for user in users:
+                if user is None:
+                    raise DeliveryError(f"cannot find a Slack user for a member of {target.ref}", retryable=True)
+                if user not in found:
+                    found.append(user)
+        return found
+
+    def business_schedule(self, policy: Policy) -> rota.Schedule | None:
+        """The schedule whose business hours hold a low-severity page: the policy's first schedule."""
+        for level in policy.levels:
+            for target in level.targets:
+                if target.kind is TargetKind.SCHEDULE:
+                    return self.config.schedules[target.ref]
+        return None
+
+    def next_business_start(self, policy: Policy, at: datetime) -> datetime:
+        schedule = self.business_schedule(policy)
+        return at if schedule is None else rota.next_business_start(schedule, at)

@@ -1,0 +1,88 @@
+"""Acknowledge and "Can't take it" buttons, from a page DM or the case's root message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, Respond
+
+from bot.domain.case import AlreadyAcknowledged, CaseNotOpen
+from bot.jobs.clock import Clock
+from bot.services.paging import acknowledge, pass_on
+from bot.slack import ids
+from bot.slack.blocks.case_message import slack_date
+from bot.store.store import Store
+
+
+def _case_id(action: dict[str, Any]) -> int | None:
+    try:
+        return int(action.get("value", ""))
+    except ValueError:
+        return None
+
+
+@dataclass
+class PagingListeners:
+    """Listeners for the paging buttons; the first acknowledgement wins in the store."""
+
+    store: Store
+    clock: Clock
+    tz: ZoneInfo
+    kick: Callable[[], None]
+
+    def register(self, app: App) -> None:
+        app.action(ids.CASE_ACK_ACTION)(self.handle_acknowledge)
+        app.action(ids.PAGE_PASS_ACTION)(self.handle_pass_on)
+        app.action(ids.OPEN_THREAD_ACTION)(self.handle_open_thread)
+
+    def _say(self, respond: Respond, text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def _refusal(self, exc: AlreadyAcknowledged | CaseNotOpen) -> str:
+        case = exc.case
+        if isinstance(exc, AlreadyAcknowledged) and case.acknowledged_by:
+            when = f" at {slack_date(case.acknowledged_at, self.tz)}" if case.acknowledged_at else ""
+            return f"{case.human_id} was already acknowledged by <@{case.acknowledged_by}>{when}."
+        return f"{case.human_id} is {case.status.value.replace('_', ' ')}; there is nothing to acknowledge."
+
+    def handle_acknowledge(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        case_id = _case_id(action)
+        if case_id is None:
+            self._say(respond, "That button is out of date.")
+            return
+        try:
+            case = acknowledge(case_id, user_id=body["user"]["id"], store=self.store, now=self.clock.now())
+        except (AlreadyAcknowledged, CaseNotOpen) as exc:
+            self._say(respond, self._refusal(exc))
+            return
+        self._say(
+            respond,
+            f":white_check_mark: You acknowledged {case.human_id}; paging has stopped. Work it in the case thread.",
+        )
+        self.kick()
+
+    def handle_pass_on(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        case_id = _case_id(action)
+        if case_id is None:
+            self._say(respond, "That button is out of date.")
+            return
+        try:
+            moved = pass_on(case_id, user_id=body["user"]["id"], store=self.store, now=self.clock.now())
+        except (AlreadyAcknowledged, CaseNotOpen) as exc:
+            self._say(respond, self._refusal(exc))
+            return
+        self._say(
+            respond,
+            "Passed on: the next level is paged now."
+            if moved
+            else "Passed on. There is no further level; the leads have been told.",
+        )
+        self.kick()
+
+    def handle_open_thread(self, ack: Ack) -> None:
+        ack()  # a link button: Slack opens the URL and still tells the app
