@@ -15,6 +15,7 @@ from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.services.deliveries import Deliveries, give_up
+from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import Paging, start_paging
 from bot.slack.app import build_app
@@ -104,12 +105,13 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
     runner = JobRunner(
         store=store,
         clock=clock,
-        handlers=deliveries.handlers() | paging.handlers(),
+        handlers=deliveries.handlers() | paging.handlers() | Handoffs(config, store, notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
     )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
+    ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
         start_paging(tx, case, config=config, oncall=oncall, now=now)

@@ -7,11 +7,14 @@ import json
 import logging
 import signal
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
 from bot.config.errors import ConfigError
 from bot.config.loader import Config, load_config
+from bot.domain import rota
+from bot.jobs.clock import SystemClock
 
 
 def _load(path: str) -> Config:
@@ -26,11 +29,44 @@ def _print_problems(error: ConfigError) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
+COVERAGE_WEEKS = 8
+
+
+def coverage_findings(config: Config, now: datetime) -> list[str]:
+    """Gaps in the next eight weeks for layers that need coverage, one line each."""
+    lines = []
+    for schedule in config.schedules.values():
+        for gap in rota.coverage_gaps(schedule, now, now + timedelta(weeks=COVERAGE_WEEKS)):
+            start = gap.start_at.astimezone(schedule.timezone)
+            end = gap.end_at.astimezone(schedule.timezone)
+            lines.append(
+                f"{schedule.id}: nobody on call for {gap.layer!r} {start:%a %Y-%m-%d %H:%M} → {end:%a %Y-%m-%d %H:%M}"
+            )
+    return lines
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = _load(args.config)
-    print(f"OK: {len(config.flows)} flows, {len(config.policies)} policies, time zone {config.app.timezone.key}")
+    now = SystemClock().now()
+    print(
+        f"OK: {len(config.flows)} flows, {len(config.policies)} policies, {len(config.schedules)} schedule(s), "
+        f"time zone {config.app.timezone.key}"
+    )
     for flow in config.flows:
         print(f"  {flow.id:22} → {flow.channel_id}  policy {flow.policy}  {len(flow.fields)} fields")
+    for schedule in config.schedules.values():
+        on_call = rota.on_call(schedule, now)
+        who = "; ".join(f"{layer}: {', '.join(users) or 'nobody'}" for layer, users in on_call.items())
+        print(f"  schedule {schedule.id}: on call now — {who}")
+    for schedule_id, ids in config.placeholders.items():
+        print(f"  PLACEHOLDER ids still in {schedule_id}: {', '.join(ids)} (replace them before going live)")
+    gaps = coverage_findings(config, now)
+    for line in [str(w) for w in config.warnings] + gaps:
+        print(f"  WARNING {line}", file=sys.stderr)
+    if gaps or config.warnings:
+        print(f"{len(gaps) + len(config.warnings)} coverage warning(s)", file=sys.stderr)
+        return 1
+    print(f"  coverage: no gaps in the next {COVERAGE_WEEKS} weeks")
     return 0
 
 
@@ -51,6 +87,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except MissingSecret as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
+    log = logging.getLogger("bot.cli")
+    for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
+        log.warning("coverage: %s", line)
     bot = build_bot(config, secrets=secrets)
 
     def stop(signum: int, _frame: FrameType | None) -> None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from bot.config import schema
 from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.flows import build_flow, build_policy
-from bot.config.schedules import load_schedules
+from bot.config.schedules import load_placeholders, load_schedules
 from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 from bot.domain.flow import Flow
 from bot.domain.policy import Policy, TargetKind
@@ -35,6 +35,7 @@ class AppConfig:
     case_prefix: str
     store_url: str
     slash_command: str
+    oncall_command: str
     flows_dir: Path
     schedules_dir: Path
     escalations_channel: str
@@ -57,6 +58,8 @@ class Config:
     policies: Mapping[str, Policy]
     source: Path
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
+    warnings: tuple[ConfigProblem, ...] = ()
+    placeholders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def flow(self, flow_id: str) -> Flow:
         for flow in self.flows:
@@ -152,6 +155,7 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         case_prefix=spec.case_prefix,
         store_url=_store_url(env.get("DATABASE_URL") or spec.store_url, base),
         slash_command=spec.slash_command,
+        oncall_command=spec.oncall_command,
         flows_dir=(base / spec.paths.flows).resolve(),
         schedules_dir=(base / spec.paths.schedules).resolve(),
         escalations_channel=spec.channels.escalations,
@@ -195,13 +199,17 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
     common = parse_model(common_doc, schema.CommonSpec, problems) if common_doc else None
     policies = _load_policies(app.flows_dir, problems)
     schedules: dict[str, Schedule] = {}
+    warnings: list[ConfigProblem] = []
+    placeholders: dict[str, tuple[str, ...]] = {}
     if app.schedules_dir.is_dir():
         schedules = load_schedules(
             app.schedules_dir,
             problems,
             default_country=app.holiday_country,
             default_subdivision=app.holiday_subdivision,
+            warnings=warnings,
         )
+        placeholders = load_placeholders(app.schedules_dir)
     else:
         problems.append(doc.problem(("paths", "schedules"), f"folder {app.schedules_dir} does not exist"))  # type: ignore[union-attr]
     problems.extend(_check_policy_targets(app.flows_dir / POLICIES_FILE, policies, schedules, app.schedules_dir))
@@ -228,7 +236,15 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
         problems.append(ConfigProblem(app.flows_dir, None, "", "more than 100 flows cannot fit one menu"))
     if problems:
         raise ConfigError(problems)
-    return Config(app=app, flows=tuple(flows), policies=policies, source=path, schedules=schedules)
+    return Config(
+        app=app,
+        flows=tuple(flows),
+        policies=policies,
+        source=path,
+        schedules=schedules,
+        warnings=tuple(warnings),
+        placeholders=placeholders,
+    )
 
 
 def _check_policy_targets(

@@ -356,7 +356,12 @@ def _check_rota(doc: YamlDocument, schedule: rota.Schedule) -> list[ConfigProble
 
 
 def build_schedule(
-    doc: YamlDocument, problems: list[ConfigProblem], *, default_country: str, default_subdivision: str | None
+    doc: YamlDocument,
+    problems: list[ConfigProblem],
+    *,
+    default_country: str,
+    default_subdivision: str | None,
+    warnings: list[ConfigProblem] | None = None,
 ) -> rota.Schedule | None:
     """Validate one schedule file; append its problems and return None if it has any."""
     try:
@@ -388,6 +393,11 @@ def build_schedule(
         coverage=coverage,
     )
     found = _check_rota(doc, schedule)
+    if warnings is not None:
+        # Gaps and shadowed rotations are warnings for `serve` (it starts and says so) and failures
+        # for `check-config`; without a warnings list they are problems, as in the schema tests.
+        warnings.extend(found)
+        return schedule
     problems.extend(found)
     return None if found else schedule
 
@@ -417,6 +427,7 @@ def load_schedules(
     *,
     default_country: str = "SG",
     default_subdivision: str | None = None,
+    warnings: list[ConfigProblem] | None = None,
 ) -> dict[str, rota.Schedule]:
     """Load every `*.yaml` schedule in `folder`; append problems and return the valid schedules by id."""
     schedules: dict[str, rota.Schedule] = {}
@@ -425,7 +436,11 @@ def load_schedules(
         if doc is None:
             continue
         schedule = build_schedule(
-            doc, problems, default_country=default_country, default_subdivision=default_subdivision
+            doc,
+            problems,
+            default_country=default_country,
+            default_subdivision=default_subdivision,
+            warnings=warnings,
         )
         if schedule is not None:
             schedules[schedule.id] = schedule

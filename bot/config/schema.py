@@ -51,6 +51,7 @@ class AppSpec(Strict):
     case_prefix: str = Field(default="ADS", pattern=r"^[A-Z]{2,6}$")
     store_url: str = "sqlite:///var/escalations.db"
     slash_command: str = Field(default="/ad-escalate", pattern=r"^/[a-z0-9_-]{1,31}$")
+    oncall_command: str = Field(default="/oncall", pattern=r"^/[a-z0-9_-]{1,31}$")
     paths: PathsSpec = PathsSpec()
     channels: ChannelsSpec
     leads: list[SlackUserId] = Field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ class Ticker:
         # Memory job store only: pages live in our own table, never in APScheduler's store.
         self.scheduler = BackgroundScheduler(timezone=timezone)
         self.last_tick_at: datetime | None = None
+        self._extra: list[tuple[str, float, Callable[[], None]]] = []
 
     def tick(self) -> int:
         """Run due jobs; a kick during a tick runs one more round so nothing waits for the next tick."""
@@ -56,7 +58,30 @@ class Ticker:
         else:
             self.tick()
 
+    def every(self, job_id: str, seconds: float, fn: Callable[[], object]) -> None:
+        """Run `fn` every `seconds` (and once at start), e.g. planning handoff notices."""
+
+        def run() -> None:
+            try:
+                fn()
+            except Exception:  # logged; the next run tries again
+                log.exception("%s failed", job_id)
+
+        self._extra.append((job_id, seconds, run))
+
     def start(self) -> None:
+        for job_id, seconds, run in self._extra:
+            self.scheduler.add_job(
+                run,
+                "interval",
+                seconds=seconds,
+                id=job_id,
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=datetime.now(UTC),
+            )
         self.scheduler.add_job(
             self.tick,
             "interval",

@@ -90,3 +90,33 @@ class PageSender(Protocol):
     def update_root(self, case: Case, flow: Flow) -> None: ...
 
     def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """Something about an open case that falls due during a shift."""
+
+    case: Case
+    what: str  # "campaign deadline" | "acknowledge SLA" | "resolve SLA"
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffNotice:
+    """What the incoming on-call is told at a handoff."""
+
+    schedule_title: str
+    layer: str
+    user_id: str
+    start_at: datetime
+    end_at: datetime | None
+    open_cases: tuple[Case, ...]
+    due: tuple[DueItem, ...]
+
+
+class HandoffSender(Protocol):
+    """The Slack sends of handoffs."""
+
+    def send_handoff(self, notice: HandoffNotice) -> None: ...
+
+    def post_handoff_note(self, notice: HandoffNotice, *, channel_id: str) -> None: ...

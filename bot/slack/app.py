@@ -14,6 +14,7 @@ from bot.config.loader import Config
 from bot.jobs.clock import Clock
 from bot.services.open_case import OnOpened
 from bot.slack.listeners.intake import IntakeListeners
+from bot.slack.listeners.oncall import OnCallListeners
 from bot.slack.listeners.paging import PagingListeners
 from bot.store.store import Store
 
@@ -42,6 +43,7 @@ def build_app(
     )
     IntakeListeners(config=config, store=store, clock=clock, kick=kick, on_opened=on_opened).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick).register(app)
+    OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse | None:

@@ -59,6 +59,12 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
         "usage_hint": "[type] [what you need]",
         "should_escape": False,
     }
+    oncall: dict[str, Any] = {
+        "command": config.app.oncall_command,
+        "description": "Who is on call now and next; cover for someone",
+        "usage_hint": "[schedule [name] | override | overrides]",
+        "should_escape": False,
+    }
     interactivity: dict[str, Any] = {"is_enabled": True}
     settings: dict[str, Any] = {
         "interactivity": interactivity,
@@ -68,6 +74,7 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
     }
     if not socket_mode:
         command["url"] = url
+        oncall["url"] = url
         interactivity["request_url"] = url
     if EVENTS_USED:
         events: dict[str, Any] = {"bot_events": sorted(EVENTS_USED)}
@@ -88,7 +95,7 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
                 "messages_tab_read_only_enabled": True,
             },
             "bot_user": {"display_name": "ad-escalations", "always_online": True},
-            "slash_commands": [command],
+            "slash_commands": [command, oncall],
         },
         "oauth_config": {"scopes": {"bot": bot_scopes()}},
         "settings": settings,

@@ -14,8 +14,9 @@ from slack_sdk.web import SlackResponse
 
 from bot.domain.case import Case, MessageRef
 from bot.domain.flow import Flow
-from bot.services.ports import DeliveryError, DeliveryFailure, LeadsAlert, ThreadNote
+from bot.services.ports import DeliveryError, DeliveryFailure, HandoffNotice, LeadsAlert, ThreadNote
 from bot.slack.blocks import case_message as msg
+from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.blocks import page_message as pages
 
 log = logging.getLogger(__name__)
@@ -153,3 +154,10 @@ class SlackNotifier:
     def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None:
         text, blocks = pages.build_page_done(case, flow, user_id=user_id, tz=self.tz)
         self._update(ref, text=text, blocks=blocks)
+
+    def send_handoff(self, notice: HandoffNotice) -> None:
+        text, blocks = oncall_blocks.build_handoff_dm(notice, tz=self.tz)
+        self._post(channel=notice.user_id, text=text, blocks=blocks)
+
+    def post_handoff_note(self, notice: HandoffNotice, *, channel_id: str) -> None:
+        self._post(channel=channel_id, text=oncall_blocks.handoff_note_text(notice, tz=self.tz), blocks=[])

@@ -215,5 +215,16 @@ class CaseRepo:
         ).all()
         return [(u, MessageRef(c, t), r, lv) for u, c, t, r, lv in rows]
 
+    def open_cases(self, *, limit: int = 200) -> list[Case]:
+        """Open cases, oldest first."""
+        rows = (
+            self._session.execute(
+                select(CaseRow).where(CaseRow.is_open == True).order_by(CaseRow.id).limit(limit)  # noqa: E712
+            )
+            .scalars()
+            .all()
+        )
+        return [self._to_case(r) for r in rows]
+
     def count(self) -> int:
         return len(self._session.execute(select(CaseRow.id)).all())

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import SQLModel
 
-from bot.store import overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store import audit, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
+from bot.store.audit import AuditRepo
 from bot.store.cases import CaseRepo
 from bot.store.engine import build_engine, create_schema
 from bot.store.jobs import JobRepo
@@ -30,6 +31,7 @@ class Tx:
         self.cases = CaseRepo(session, prefix=prefix)
         self.jobs = JobRepo(session)
         self.overrides = OverrideRepo(session)
+        self.audit = AuditRepo(session)
 
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""

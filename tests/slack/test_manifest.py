@@ -36,9 +36,10 @@ def test_every_method_has_a_known_scope_and_scopes_are_least_privilege():
 
 def test_manifest_matches_the_configuration(shipped_config):
     manifest = build_manifest(shipped_config, request_url="https://bot.adsco.test/slack/events")
-    [command] = manifest["features"]["slash_commands"]
-    assert command["command"] == shipped_config.app.slash_command == "/ad-escalate"
-    assert command["url"] == "https://bot.adsco.test/slack/events"
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == [shipped_config.app.slash_command, shipped_config.app.oncall_command]
+    assert [c["command"] for c in commands] == ["/ad-escalate", "/oncall"]
+    assert {c["url"] for c in commands} == {"https://bot.adsco.test/slack/events"}
     assert manifest["settings"]["interactivity"] == {
         "is_enabled": True,
         "request_url": "https://bot.adsco.test/slack/events",
@@ -50,7 +51,7 @@ def test_manifest_matches_the_configuration(shipped_config):
 def test_socket_mode_manifest_has_no_request_urls(shipped_config):
     manifest = build_manifest(shipped_config, socket_mode=True)
     assert manifest["settings"]["socket_mode_enabled"] is True
-    assert "url" not in manifest["features"]["slash_commands"][0]
+    assert all("url" not in c for c in manifest["features"]["slash_commands"])
     assert "request_url" not in manifest["settings"]["interactivity"]
 
 

@@ -1,0 +1,184 @@
+"""`/oncall`: who is on call, the next two weeks, overrides (make, list, cancel)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.config.loader import Config
+from bot.domain import rota
+from bot.jobs.clock import Clock
+from bot.services.overrides import (
+    OverrideRefused,
+    OverrideRequest,
+    cancel_override,
+    check_request,
+    create_override,
+    list_overrides,
+    may_manage,
+)
+from bot.slack import ids
+from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.oncall import (
+    build_override_list,
+    build_override_modal,
+    build_override_saved,
+    build_schedule_days,
+    build_who_is_on_call,
+)
+from bot.slack.state import selected_value
+from bot.store.store import Store
+
+FIELD_BLOCKS = {
+    "schedule": ids.OVERRIDE_SCHEDULE_BLOCK,
+    "layer": ids.OVERRIDE_LAYER_BLOCK,
+    "user": ids.OVERRIDE_USER_BLOCK,
+    "replaces": ids.OVERRIDE_REPLACES_BLOCK,
+    "start": ids.OVERRIDE_START_BLOCK,
+    "end": ids.OVERRIDE_END_BLOCK,
+}
+USAGE = (
+    "`/oncall` who is on call now and next · `/oncall schedule [name]` the next 14 days · "
+    "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides"
+)
+
+
+def _picked_user(values: dict[str, Any], block_id: str) -> str | None:
+    user = values.get(block_id, {}).get(ids.FIELD_ACTION, {}).get("selected_user")
+    return user if isinstance(user, str) and user else None
+
+
+def _picked_time(values: dict[str, Any], block_id: str) -> datetime | None:
+    stamp = values.get(block_id, {}).get(ids.FIELD_ACTION, {}).get("selected_date_time")
+    return datetime.fromtimestamp(int(stamp), UTC) if isinstance(stamp, int | float) else None
+
+
+@dataclass
+class OnCallListeners:
+    """Listeners for `/oncall` and its override modal."""
+
+    config: Config
+    store: Store
+    clock: Clock
+    kick: Callable[[], None]
+    command: str = "/oncall"
+
+    def register(self, app: App) -> None:
+        app.command(self.command)(self.handle_command)
+        app.view_submission(ids.OVERRIDE_CALLBACK)(self.handle_override_submission)
+        app.action(ids.OVERRIDE_CANCEL_ACTION)(self.handle_cancel)
+
+    def _overrides(self) -> dict[str, tuple[rota.Override, ...]]:
+        with self.store.read() as tx:
+            return {s: tuple(tx.overrides.active(s)) for s in self.config.schedules}
+
+    def _say(self, respond: Respond, *, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        respond(text=text, blocks=blocks, response_type="ephemeral")
+
+    def handle_command(self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        words = str(command.get("text") or "").split()
+        verb, rest = (words[0].lower(), words[1:]) if words else ("", [])
+        now = self.clock.now()
+        schedules = list(self.config.schedules.values())
+        if verb in ("", "now", "who"):
+            blocks = build_who_is_on_call(schedules, now=now, overrides=self._overrides())
+            self._say(respond, text="Who is on call", blocks=blocks)
+        elif verb == "schedule":
+            name = rest[0] if rest else (schedules[0].id if len(schedules) == 1 else "")
+            schedule = self.config.schedules.get(name)
+            if schedule is None:
+                names = ", ".join(f"`{s}`" for s in self.config.schedules) or "none"
+                self._say(respond, text=f"Which schedule? Try `/oncall schedule <name>` with one of: {names}.")
+                return
+            blocks = build_schedule_days(schedule, now=now, overrides=self._overrides().get(schedule.id, ()))
+            self._say(respond, text=f"{schedule.title}: next 14 days", blocks=blocks)
+        elif verb == "override":
+            user_id = str(command.get("user_id"))
+            allowed = [s for s in schedules if may_manage(self.config, s, user_id)]
+            if not allowed:
+                self._say(
+                    respond, text=":no_entry: Only members of an on-call schedule and the leads can make overrides."
+                )
+                return
+            client.views_open(
+                trigger_id=command["trigger_id"], view=build_override_modal(allowed, user_id=user_id, now=now)
+            )
+        elif verb == "overrides":
+            found = list_overrides(self.config, store=self.store, now=now)
+            self._say(
+                respond,
+                text=f"{len(found)} override(s)",
+                blocks=build_override_list(found, dict(self.config.schedules)),
+            )
+        else:
+            self._say(respond, text=USAGE)
+
+    def handle_override_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        actor = body["user"]["id"]
+        layer = selected_value(values, ids.OVERRIDE_LAYER_BLOCK, ids.FIELD_ACTION)
+        start_at = _picked_time(values, ids.OVERRIDE_START_BLOCK)
+        end_at = _picked_time(values, ids.OVERRIDE_END_BLOCK)
+        user_id = _picked_user(values, ids.OVERRIDE_USER_BLOCK)
+        schedule_id = selected_value(values, ids.OVERRIDE_SCHEDULE_BLOCK, ids.FIELD_ACTION)
+        missing = {
+            b: "Required"
+            for b, v in (
+                (ids.OVERRIDE_SCHEDULE_BLOCK, schedule_id),
+                (ids.OVERRIDE_USER_BLOCK, user_id),
+                (ids.OVERRIDE_START_BLOCK, start_at),
+                (ids.OVERRIDE_END_BLOCK, end_at),
+            )
+            if v is None
+        }
+        if missing:
+            ack(response_action="errors", errors=missing)
+            return
+        if schedule_id is None or user_id is None or start_at is None or end_at is None:
+            return  # unreachable: `missing` covered these
+        request = OverrideRequest(
+            schedule_id=schedule_id,
+            layer=None if layer in (None, ids.ALL_LAYERS) else layer,
+            user_id=user_id,
+            replaces=_picked_user(values, ids.OVERRIDE_REPLACES_BLOCK),
+            start_at=start_at,
+            end_at=end_at,
+        )
+        now = self.clock.now()
+        try:
+            check_request(self.config, request, actor_id=actor, now=now)
+        except OverrideRefused as refused:
+            ack(response_action="errors", errors={FIELD_BLOCKS[refused.field]: str(refused)})
+            return
+        override = create_override(request, actor_id=actor, config=self.config, store=self.store, now=now)
+        schedule = self.config.schedules[override.schedule_id]
+        ack(response_action="update", view=build_override_saved(override, schedule))
+        self.kick()
+
+    def handle_cancel(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            cancelled = cancel_override(
+                int(action.get("value", "0")),
+                actor_id=body["user"]["id"],
+                config=self.config,
+                store=self.store,
+                now=self.clock.now(),
+            )
+        except (OverrideRefused, ValueError) as refused:
+            respond(text=f":no_entry: {refused}", response_type="ephemeral", replace_original=False)
+            return
+        schedule = self.config.schedules.get(cancelled.schedule_id)
+        when = slack_date(cancelled.start_at, schedule.timezone) if schedule else cancelled.start_at.isoformat()
+        respond(
+            text=f"Cancelled: <@{cancelled.user_id}> covering from {when}.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        self.kick()
