@@ -120,6 +120,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(config=_load(args.config), out=sys.stdout)
 
 
+def cmd_oncall_export(args: argparse.Namespace) -> int:
+    from bot.oncall_export import export_ics
+    from bot.store.store import Store
+
+    config = _load(args.config)
+    store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    try:
+        with store.read() as tx:
+            overrides = {s: tuple(tx.overrides.active(s)) for s in config.schedules}
+    finally:
+        store.close()
+    written = export_ics(
+        config, out_dir=Path(args.out), now=SystemClock().now(), days=args.days, overrides=overrides, only=args.user
+    )
+    for path in written:
+        print(path)
+    return 0 if written else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escalation-bot", description=__doc__)
     parser.add_argument("--config", default="app.yaml", help="path to app.yaml (default: ./app.yaml)")
@@ -138,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.set_defaults(func=cmd_manifest)
     demo = sub.add_parser("demo", help="play an intake against the local Slack stand-in; no workspace needed")
     demo.set_defaults(func=cmd_demo)
+    oncall = sub.add_parser("oncall", help="on-call tools")
+    oncall_sub = oncall.add_subparsers(dest="oncall_command", required=True)
+    export = oncall_sub.add_parser("export", help="write each person's shifts as an iCalendar (.ics) file")
+    export.add_argument("--ics", action="store_true", required=True, help="iCalendar format (the only one)")
+    export.add_argument("--out", default="var/ics", help="folder for <person>.ics files (default var/ics)")
+    export.add_argument("--days", type=int, default=90, help="how far ahead (default 90 days)")
+    export.add_argument("--user", help="only this person (Slack id or e-mail)")
+    export.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    export.set_defaults(func=cmd_oncall_export)
     for name in ("serve", "check-config", "manifest", "demo"):
         sub.choices[name].add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     return parser

@@ -94,8 +94,13 @@ def message_action(
     channel = ws.resolve(channel_ref) if channel_ref else None
     found = ws.messages.find(ts) if channel is None else (channel.id, ws.messages.get(channel.id, ts))
     message = found[1] if found else None
+    ephemeral = False
     if found is None or message is None:
-        raise LookupError(f"no message with ts {ts} (channel {channel_ref})")
+        # An ephemeral message only its recipient sees (e.g. a list with Cancel buttons).
+        whisper = next((m for m in ws.messages.ephemeral if m["ts"] == ts and m.get("user") == actor.user_id), None)
+        if whisper is None:
+            raise LookupError(f"no message with ts {ts} (channel {channel_ref})")
+        found, message, ephemeral = (str(whisper["channel"]), whisper), whisper, True
     conversation = ws.channels[found[0]]
     if actor.user_id not in conversation.members:
         raise PermissionError(f"{actor.user_id} cannot see {conversation.id}")
@@ -106,5 +111,8 @@ def message_action(
         message=message,
         action=build_action(state, found_block_id, element, value, picked=picked),
         trigger_id=state.triggers.mint(actor.user_id),
-        response_url=response_url(ResponseContext(actor.user_id, conversation.id, message["ts"])),
+        response_url=response_url(
+            ResponseContext(actor.user_id, conversation.id, None if ephemeral else message["ts"])
+        ),
+        ephemeral=ephemeral,
     )

@@ -104,13 +104,14 @@ def message_actions(
     action: dict[str, Any],
     trigger_id: str,
     response_url: str,
+    ephemeral: bool = False,
 ) -> dict[str, Any]:
-    """block_actions from a message button or select (SLACK-FACTS D3)."""
+    """block_actions from a message button or select (SLACK-FACTS D3); an ephemeral one says so."""
     container: dict[str, Any] = {
         "type": "message",
         "message_ts": message["ts"],
         "channel_id": channel["id"],
-        "is_ephemeral": False,
+        "is_ephemeral": ephemeral,
     }
     if message.get("thread_ts"):
         container["thread_ts"] = message["thread_ts"]
