@@ -61,6 +61,23 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for schedule_id, ids in config.placeholders.items():
         print(f"  PLACEHOLDER ids still in {schedule_id}: {', '.join(ids)} (replace them before going live)")
     gaps = coverage_findings(config, now)
+    if args.slack:
+        import os
+
+        from bot.slack.client import build_client
+        from bot.slack.member_check import unresolved_people
+
+        token = os.environ.get("SLACK_BOT_TOKEN")
+        if not token:
+            print("--slack needs SLACK_BOT_TOKEN (and SLACK_API_URL for a stand-in)", file=sys.stderr)
+            return 2
+        client = build_client(token=token, base_url=os.environ.get("SLACK_API_URL"))
+        unknown = unresolved_people(config, client)
+        for line in unknown:
+            print(f"  UNRESOLVED {line}", file=sys.stderr)
+        if unknown:
+            return 1
+        print("  people: everyone named in the configuration exists in Slack")
     for line in [str(w) for w in config.warnings] + gaps:
         print(f"  WARNING {line}", file=sys.stderr)
     if gaps or config.warnings:
@@ -150,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0")
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check-config", help="validate app.yaml, flows and policies; non-zero on problems")
+    check.add_argument("--slack", action="store_true", help="also look every named person up in Slack")
     check.set_defaults(func=cmd_check_config)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
     manifest.add_argument("--request-url", help="public URL of /slack/events (HTTP mode)")

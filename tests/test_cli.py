@@ -108,3 +108,22 @@ def test_serve_http_process_answers_healthz_and_signed_commands(config_dir: Path
         finally:
             process.terminate()
             assert process.wait(timeout=10) == 0
+
+
+def test_check_config_with_slack_finds_people_slack_does_not_know(config_dir: Path, capsys, monkeypatch):
+    with SlackStandIn(signing_secret="s", bot_token="xoxb-sandbox") as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-sandbox")
+        monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+        assert main(["check-config", "--slack", "--config", str(config_dir / "app.yaml")]) == 0
+        assert "everyone named in the configuration exists in Slack" in capsys.readouterr().out
+        rota_file = config_dir / "oncall_schedules" / "ads-policy-oncall.yaml"
+        rota_file.write_text(
+            rota_file.read_text().replace(
+                "members: [U0SPEC1, U0SPEC2, U0SPEC3]", "members: [U0SPEC1, U0GONE42, nobody@adsco.test]"
+            )
+        )
+        assert main(["check-config", "--slack", "--config", str(config_dir / "app.yaml")]) == 1
+        err = capsys.readouterr().err
+        assert "UNRESOLVED U0GONE42 (ads-policy-oncall/primary/business-hours" in err
+        assert "Slack says user_not_found" in err
+        assert "UNRESOLVED nobody@adsco.test" in err and "users_not_found" in err

@@ -15,6 +15,7 @@ METHODS_USED = frozenset(
         "chat.getPermalink",
         "conversations.join",
         "usergroups.users.list",
+        "users.info",
         "users.lookupByEmail",
         "views.open",
         "views.update",

@@ -34,8 +34,13 @@ def _md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text)
 
 
+def _person(member: str) -> str:
+    """A Slack id becomes a mention; an e-mail member is shown as written."""
+    return escape_mrkdwn(member) if rota.is_email(member) else f"<@{member}>"
+
+
 def _who(users: Sequence[str]) -> str:
-    return ", ".join(f"<@{u}>" for u in users) if users else "_nobody_"
+    return ", ".join(_person(u) for u in users) if users else "_nobody_"
 
 
 def build_who_is_on_call(
@@ -70,7 +75,7 @@ def build_schedule_days(
             start = shift.start_at.astimezone(schedule.timezone)
             stop = shift.end_at.astimezone(schedule.timezone)
             tag = " (override)" if shift.override_id is not None else ""
-            lines.append(f"{start:%a %d %b %H:%M} → {stop:%a %d %b %H:%M}  <@{shift.user_id}>{tag}")
+            lines.append(f"{start:%a %d %b %H:%M} → {stop:%a %d %b %H:%M}  {_person(shift.user_id)}{tag}")
         text = "\n".join(lines) or "_nobody_"
         blocks.append(SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(layer.name)}*\n{text}", 3000))))
     blocks.append(ContextBlock(elements=[_md(f"Times in {schedule.timezone.key}.")]))
