@@ -67,8 +67,8 @@ class JobRunner:
             for job in jobs:
                 self._run(job)
             total += len(jobs)
-            if len(jobs) < limit:
-                break
+            if not jobs:
+                break  # a job's effect may enqueue work due now (a page after its step): run it too
         return total
 
     def _run(self, job: Job) -> None:

@@ -59,6 +59,22 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
     return due_at
 
 
+def stop_paging(tx: Tx, case: Case, *, reason: str, now: datetime) -> int:
+    """Cancel every pending paging step of a case in the caller's transaction (resolve, downgrade)."""
+    cancelled = tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
+    tx.cases.add_event(case.id, kind="paging_stopped", now=now, data={"reason": reason, "cancelled_jobs": cancelled})
+    return cancelled
+
+
+def restart_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, reason: str, now: datetime) -> datetime:
+    """A severity upgrade: stop what is pending and start the policy again under the new severity.
+
+    The new generation makes any step already claimed by another replica a no-op.
+    """
+    stop_paging(tx, case, reason=reason, now=now)
+    return start_paging(tx, tx.cases.get(case.id), config=config, oncall=oncall, now=now)
+
+
 def _note(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datetime) -> None:
     tx.jobs.enqueue(
         kind=THREAD_NOTE,

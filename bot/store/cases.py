@@ -180,6 +180,13 @@ class CaseRepo:
         )
         return bool(result.rowcount)
 
+    def set_severity(self, case_id: int, severity_id: str, *, now: datetime) -> None:
+        self._session.execute(
+            update(CaseRow)
+            .where(CaseRow.id == case_id)
+            .values(severity_id=severity_id, updated_at=now, version=CaseRow.version + 1)
+        )
+
     def next_paging_generation(self, case_id: int, *, now: datetime) -> int:
         """Start a new paging generation (older steps become stale) and return its number."""
         generation = self._session.execute(
