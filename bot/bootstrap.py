@@ -14,10 +14,12 @@ from bot.domain.case import Case
 from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
+from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.deliveries import Deliveries, give_up
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import Paging, start_paging
+from bot.services.staff import Staff
 from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.directory import SlackDirectory
@@ -99,13 +101,17 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
     notifier = SlackNotifier(
         build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True), tz=config.app.timezone
     )
-    oncall = OnCall(config=config, store=store, directory=SlackDirectory(reads), clock=clock)
+    directory = SlackDirectory(reads)
+    oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
     paging = Paging(config=config, store=store, sender=notifier, oncall=oncall)
     runner = JobRunner(
         store=store,
         clock=clock,
-        handlers=deliveries.handlers() | paging.handlers() | Handoffs(config, store, notifier).handlers(),
+        handlers=deliveries.handlers()
+        | paging.handlers()
+        | Handoffs(config, store, notifier).handlers()
+        | RepMessages(config, store, notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
@@ -124,5 +130,7 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
         on_opened=on_opened,
+        case_actions=CaseActions(config=config, store=store, oncall=oncall),
+        staff=Staff(config=config, directory=directory),
     )
     return Bot(config=config, store=store, clock=clock, app=app, runner=runner, ticker=ticker)

@@ -40,7 +40,9 @@ class AppConfig:
     schedules_dir: Path
     escalations_channel: str
     leads_channel: str
+    restricted_channel: str | None
     leads: tuple[str, ...]
+    staff_usergroups: tuple[str, ...]
     holiday_country: str
     holiday_subdivision: str | None
     tick_seconds: float
@@ -160,7 +162,9 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         schedules_dir=(base / spec.paths.schedules).resolve(),
         escalations_channel=spec.channels.escalations,
         leads_channel=spec.channels.leads,
+        restricted_channel=spec.channels.restricted,
         leads=tuple(spec.leads),
+        staff_usergroups=tuple(spec.staff_usergroups),
         holiday_country=spec.holidays.country,
         holiday_subdivision=spec.holidays.subdivision,
         tick_seconds=spec.jobs.tick_seconds,

@@ -31,6 +31,7 @@ class PathsSpec(Strict):
 class ChannelsSpec(Strict):
     escalations: SlackChannelId
     leads: SlackChannelId
+    restricted: SlackChannelId | None = None
 
 
 class HolidaysSpec(Strict):
@@ -55,6 +56,7 @@ class AppSpec(Strict):
     paths: PathsSpec = PathsSpec()
     channels: ChannelsSpec
     leads: list[SlackUserId] = Field(default_factory=list)
+    staff_usergroups: list[Annotated[str, Field(pattern=r"^S[A-Z0-9]{2,}$")]] = Field(default_factory=list)
     holidays: HolidaysSpec = HolidaysSpec()
     jobs: JobsSpec = JobsSpec()
 

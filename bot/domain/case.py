@@ -58,6 +58,13 @@ class Case:
     acknowledged_at: datetime | None = None
     paging_generation: int = 0
     version: int = 1
+    owner_id: str | None = None
+    outcome: str | None = None
+    guidance: str | None = None
+    policy_ref: str | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
 
     @property
     def needs_paging(self) -> bool:

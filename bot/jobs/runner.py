@@ -71,7 +71,15 @@ class JobRunner:
                 break  # a job's effect may enqueue work due now (a page after its step): run it too
         return total
 
+    def _still_ours(self, job: Job) -> bool:
+        """A batch shares one lease: renew it per job, so a job taken over meanwhile is not run twice."""
+        with self.store.transaction() as tx:
+            return tx.jobs.renew(job, lease_until=self.wall_clock.now() + self.lease)
+
     def _run(self, job: Job) -> None:
+        if not self._still_ours(job):
+            log.warning("lease_lost_before_run job=%s key=%s worker=%s", job.id, job.key, self.worker)
+            return
         handler = self.handlers.get(job.kind)
         if handler is None:
             self._fail(job, f"no handler for job kind {job.kind!r}")
@@ -94,13 +102,17 @@ class JobRunner:
         now = self.clock.now()
         try:
             with self.store.transaction() as tx:
-                if effect is not None:
-                    effect(tx, now)
+                # The fence first: if another worker took the job over, our effect must not run at all
+                # (it could collide with theirs, e.g. the same page row).
                 if not tx.jobs.complete(job, now=now):
                     raise _LeaseLost
+                if effect is not None:
+                    effect(tx, now)
         except _LeaseLost:
-            # Our lease ran out and another worker took the job over: our effect is rolled back.
             log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
+        except Exception as exc:  # the send happened; never resend it because its follow-up failed
+            log.exception("effect_failed job=%s key=%s: the Slack call succeeded, its follow-up did not", job.id, job.key)
+            self._fail(job, f"follow-up after a successful send failed: {type(exc).__name__}: {exc}")
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
         now = self.clock.now()

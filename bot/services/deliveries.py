@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config.loader import Config
-from bot.domain.case import Case
+from bot.domain.case import Case, MessageRef
 from bot.domain.job import Job
 from bot.services.open_case import (
     CONFIRM_REPORTER,
@@ -19,6 +19,7 @@ from bot.services.ports import DeliveryError, DeliveryFailure, Notifier
 from bot.store.store import Store, Tx
 
 NOTE_FOLLOWER = "case.note_follower"
+LINK_RESTRICTED = "case.link_restricted"
 REPORT_FAILURE = "ops.report_failure"
 
 Effect = Callable[[Tx, datetime], None]
@@ -46,6 +47,7 @@ class Deliveries:
         return {
             POST_ROOT: self.post_root,
             POST_DETAILS: self.post_details,
+            LINK_RESTRICTED: self.link_restricted,
             CONFIRM_REPORTER: self.confirm_reporter,
             NOTIFY_FOLLOWER: self.notify_follower,
             NOTE_FOLLOWER: self.note_follower,
@@ -85,10 +87,33 @@ class Deliveries:
 
     def post_details(self, job: Job) -> Effect | None:
         case = self._posted_case(job)
-        ref = self.notifier.post_case_details(case, self.config.flow(case.flow_id))
+        flow = self.config.flow(case.flow_id)
+        restricted = self.config.app.restricted_channel if case.sensitive else None
+        ref = self.notifier.post_case_details(case, flow, channel_id=restricted)
 
         def effect(tx: Tx, now: datetime) -> None:
+            if restricted is not None:
+                # The public thread only links to the restricted copy, in a job of its own.
+                tx.jobs.enqueue(
+                    kind=LINK_RESTRICTED,
+                    key=f"{LINK_RESTRICTED}:{case.id}",
+                    due_at=now,
+                    now=now,
+                    case_id=case.id,
+                    payload={"channel": ref.channel_id, "ts": ref.ts},
+                )
+                return
             tx.cases.add_event(case.id, kind="details_posted", now=now, data={"ts": ref.ts})
+
+        return effect
+
+    def link_restricted(self, job: Job) -> Effect | None:
+        case = self._posted_case(job)
+        permalink = self.notifier.permalink(MessageRef(str(job.payload["channel"]), str(job.payload["ts"])))
+        self.notifier.link_restricted_details(case, permalink=permalink)
+
+        def effect(tx: Tx, now: datetime) -> None:
+            tx.cases.add_event(case.id, kind="details_posted", now=now, data={"restricted": True})
 
         return effect
 

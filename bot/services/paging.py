@@ -55,7 +55,7 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
         data={"generation": generation, "policy": policy.id, "first_page_at": due_at.isoformat()},
     )
     if due_at > now:
-        _note(tx, case, ThreadNote(kind="held", at=due_at), key=f"held:{generation}", now=now)
+        note_in_thread(tx, case, ThreadNote(kind="held", at=due_at), key=f"held:{generation}", now=now)
     return due_at
 
 
@@ -75,7 +75,8 @@ def restart_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, reason
     return start_paging(tx, tx.cases.get(case.id), config=config, oncall=oncall, now=now)
 
 
-def _note(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datetime) -> None:
+def note_in_thread(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datetime) -> None:
+    """Queue a line for the case thread (paging and lifecycle actions share this job kind)."""
     tx.jobs.enqueue(
         kind=THREAD_NOTE,
         key=f"{THREAD_NOTE}:{case.id}:{key}",
@@ -88,6 +89,8 @@ def _note(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datetime) -> N
             "round": note.round,
             "level": note.level,
             "at": note.at.isoformat() if note.at else None,
+            "text": note.text,
+            "detail": note.detail,
         },
     )
 
@@ -125,7 +128,7 @@ def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> C
         case = tx.cases.get(case_id)
         for kind in (UPDATE_ROOT, UPDATE_PAGES):
             tx.jobs.enqueue(kind=kind, key=f"{kind}:{case_id}:v{case.version}", due_at=now, now=now, case_id=case_id)
-        _note(tx, case, ThreadNote(kind="acknowledged", users=(user_id,), at=now), key="acknowledged", now=now)
+        note_in_thread(tx, case, ThreadNote(kind="acknowledged", users=(user_id,), at=now), key="acknowledged", now=now)
         return case
 
 
@@ -137,7 +140,7 @@ def pass_on(case_id: int, *, user_id: str, store: Store, now: datetime) -> bool:
             raise AlreadyAcknowledged(case) if case.acknowledged_by else CaseNotOpen(case)
         moved = tx.jobs.bring_forward(case_id, kind=ESCALATE, now=now)
         tx.cases.add_event(case_id, kind="passed_on", actor_id=user_id, now=now, data={"next_level_now": moved})
-        _note(
+        note_in_thread(
             tx,
             case,
             ThreadNote(kind="declined", users=(user_id,), at=now),
@@ -209,7 +212,7 @@ class Paging:
                 data={"round": step.round, "level": step.level, "users": list(users)},
             )
             kind = "paging" if users else "nobody_on_call"
-            _note(
+            note_in_thread(
                 tx,
                 case,
                 ThreadNote(kind=kind, users=tuple(users), round=step.round, level=step.level),
@@ -286,6 +289,8 @@ class Paging:
                 round=int(job.payload.get("round") or 0),
                 level=int(job.payload.get("level") or 0),
                 at=datetime.fromisoformat(at) if at else None,
+                text=str(job.payload.get("text") or ""),
+                detail=str(job.payload.get("detail") or ""),
             ),
         )
         return None

@@ -35,7 +35,9 @@ class Notifier(Protocol):
 
     def post_case_root(self, case: Case, flow: Flow) -> MessageRef: ...
 
-    def post_case_details(self, case: Case, flow: Flow) -> MessageRef: ...
+    def post_case_details(self, case: Case, flow: Flow, *, channel_id: str | None = None) -> MessageRef: ...
+
+    def link_restricted_details(self, case: Case, *, permalink: str) -> None: ...
 
     def permalink(self, ref: MessageRef) -> str: ...
 
@@ -52,11 +54,13 @@ class Notifier(Protocol):
 class ThreadNote:
     """A short line in a case's thread; the Slack layer words it."""
 
-    kind: str  # paging | nobody_on_call | held | acknowledged | follower | declined
+    kind: str  # paging | nobody_on_call | held | acknowledged | declined | a lifecycle Action value | sla
     users: tuple[str, ...] = ()
     round: int = 0
     level: int = 0
     at: datetime | None = None
+    text: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,14 @@ class HandoffNotice:
     end_at: datetime | None
     open_cases: tuple[Case, ...]
     due: tuple[DueItem, ...]
+
+
+class RepSender(Protocol):
+    """DMs to the reps about their case."""
+
+    def ask_rep(self, case: Case, flow: Flow, *, question: str, asked_by: str) -> None: ...
+
+    def tell_outcome(self, case: Case, flow: Flow, *, user_id: str) -> None: ...
 
 
 class HandoffSender(Protocol):

@@ -12,7 +12,10 @@ from slack_sdk import WebClient
 
 from bot.config.loader import Config
 from bot.jobs.clock import Clock
+from bot.services.case_actions import CaseActions
 from bot.services.open_case import OnOpened
+from bot.services.staff import Staff
+from bot.slack.listeners.case import CaseListeners
 from bot.slack.listeners.intake import IntakeListeners
 from bot.slack.listeners.oncall import OnCallListeners
 from bot.slack.listeners.paging import PagingListeners
@@ -30,6 +33,8 @@ def build_app(
     signing_secret: str,
     kick: Callable[[], None],
     on_opened: OnOpened | None = None,
+    case_actions: CaseActions | None = None,
+    staff: Staff | None = None,
     listener_threads: int = 16,
 ) -> App:
     """The Bolt app with every listener; calls auth.test through `client` as it is built."""
@@ -44,6 +49,10 @@ def build_app(
     IntakeListeners(config=config, store=store, clock=clock, kick=kick, on_opened=on_opened).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick).register(app)
     OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
+    if case_actions is not None and staff is not None:
+        CaseListeners(config=config, store=store, clock=clock, actions=case_actions, staff=staff, kick=kick).register(
+            app
+        )
 
     @app.error
     def handle_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse | None:

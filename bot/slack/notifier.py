@@ -15,6 +15,7 @@ from slack_sdk.web import SlackResponse
 from bot.domain.case import Case, MessageRef
 from bot.domain.flow import Flow
 from bot.services.ports import DeliveryError, DeliveryFailure, HandoffNotice, LeadsAlert, ThreadNote
+from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.blocks import page_message as pages
@@ -95,10 +96,18 @@ class SlackNotifier:
         text, blocks = msg.build_case_root(case, flow, tz=self.tz)
         return self._post(channel=flow.channel_id, text=text, blocks=blocks)
 
-    def post_case_details(self, case: Case, flow: Flow) -> MessageRef:
+    def post_case_details(self, case: Case, flow: Flow, *, channel_id: str | None = None) -> MessageRef:
+        """In the case thread, or (sensitive cases) as a message in the restricted channel."""
         assert case.root is not None
         text, blocks = msg.build_case_details(case, flow, tz=self.tz)
+        if channel_id is not None:
+            return self._post(channel=channel_id, text=f"{case.human_id}: {text}", blocks=blocks)
         return self._post(channel=case.root.channel_id, text=text, blocks=blocks, thread_ts=case.root.ts)
+
+    def link_restricted_details(self, case: Case, *, permalink: str) -> None:
+        assert case.root is not None
+        text = f":lock: The details of this sensitive case are in the restricted channel: <{permalink}|open them>."
+        self._post(channel=case.root.channel_id, text=text, blocks=[], thread_ts=case.root.ts)
 
     def permalink(self, ref: MessageRef) -> str:
         response = self._call(
@@ -161,3 +170,11 @@ class SlackNotifier:
 
     def post_handoff_note(self, notice: HandoffNotice, *, channel_id: str) -> None:
         self._post(channel=channel_id, text=oncall_blocks.handoff_note_text(notice, tz=self.tz), blocks=[])
+
+    def ask_rep(self, case: Case, flow: Flow, *, question: str, asked_by: str) -> None:
+        text, blocks = case_action_blocks.build_rep_question(case, flow, question=question, asked_by=asked_by)
+        self._post(channel=case.reporter_id, text=text, blocks=blocks)
+
+    def tell_outcome(self, case: Case, flow: Flow, *, user_id: str) -> None:
+        text, blocks = case_action_blocks.build_outcome(case, flow)
+        self._post(channel=user_id, text=text, blocks=blocks)

@@ -59,6 +59,16 @@ class CaseRepo:
             acknowledged_at=row.acknowledged_at,
             paging_generation=row.paging_generation,
             version=row.version,
+            owner_id=row.owner_id,
+            outcome=row.outcome,
+            guidance=row.guidance,
+            policy_ref=row.policy_ref,
+            resolved_by=row.resolved_by,
+            resolved_at=row.resolved_at,
+            pauses=tuple(
+                (datetime.fromisoformat(str(start)), datetime.fromisoformat(end) if end else None)
+                for start, end in (row.pauses or [])
+            ),
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
@@ -179,6 +189,18 @@ class CaseRepo:
             )
         )
         return bool(result.rowcount)
+
+    def change(self, case_id: int, *, now: datetime, **values: Any) -> None:
+        """Update a case's columns (status keeps `is_open` in step) and bump its version."""
+        if "status" in values:
+            status = CaseStatus(values["status"])
+            values["status"] = status.value
+            values["is_open"] = status.is_open
+        if "pauses" in values:
+            values["pauses"] = [[s.isoformat(), e.isoformat() if e else None] for s, e in values["pauses"]]
+        self._session.execute(
+            update(CaseRow).where(CaseRow.id == case_id).values(**values, updated_at=now, version=CaseRow.version + 1)
+        )
 
     def set_severity(self, case_id: int, severity_id: str, *, now: datetime) -> None:
         self._session.execute(

@@ -121,6 +121,10 @@ class JobRepo:
         result = self._session.execute(update(JobRow).where(self._fenced(job)).values(**values))
         return bool(result.rowcount)
 
+    def renew(self, job: Job, *, lease_until: datetime) -> bool:
+        """Extend our claim just before running the job; False if another worker has taken it over."""
+        return self._finish(job, lease_until=lease_until)
+
     def complete(self, job: Job, *, now: datetime) -> bool:
         """Mark done; False when this worker no longer holds the claim."""
         return self._finish(job, state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)

@@ -63,6 +63,14 @@ class CaseRow(SQLModel, table=True):
     acknowledged_by: str | None = Field(default=None, max_length=32)
     acknowledged_at: datetime | None = _utc(nullable=True)
     paging_generation: int = 0
+    owner_id: str | None = Field(default=None, max_length=32)
+    outcome: str | None = Field(default=None, max_length=32)
+    guidance: str | None = Field(default=None)
+    policy_ref: str | None = Field(default=None, max_length=500)
+    resolved_by: str | None = Field(default=None, max_length=32)
+    resolved_at: datetime | None = _utc(nullable=True)
+    # Pauses of the resolve clock (waiting on the rep): [[start ISO, end ISO or null], ...]
+    pauses: list[list[str | None]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     version: int = 1

@@ -12,12 +12,15 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     MarkdownTextObject,
+    Option,
+    OverflowMenuElement,
     SectionBlock,
 )
 
 from bot.config.durations import format_duration
-from bot.domain.case import Case
+from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import FieldKind, FieldRole, Flow
+from bot.domain.lifecycle import RULES, Action, Outcome
 from bot.services.ports import DeliveryFailure
 from bot.slack import ids
 from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
@@ -59,12 +62,32 @@ def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[
         _md(f"*Reporter*\n<@{case.reporter_id}>"),
         _md(f"*Status*\n{_status(case, tz)}"),
     ]
+    if case.owner_id:
+        fields.append(_md(f"*Owner*\n<@{case.owner_id}>"))
+    if case.outcome:
+        fields.append(_md(f"*Outcome*\n{Outcome(case.outcome).label}"))
     sla = (
         f"Acknowledge within {format_duration(severity.acknowledge_within)} · "
         f"resolve within {format_duration(severity.resolve_within)} · {escape_mrkdwn(flow.title)}"
     )
     if case.sensitive:
-        sla = ":lock: Sensitive — details in the thread only · " + sla
+        # The public root carries only the id, severity, flow and a warning (issue: sensitive content).
+        severity = flow.severity(case.severity_id)
+        headline = f"{severity.emoji} {severity.label} — {case.human_id} · {escape_mrkdwn(flow.title)}"
+        warning = (
+            ":lock: *Sensitive case* — may contain disturbing or confidential content. "
+            "Details are in the restricted channel only."
+        )
+        fields = [_md(f"*Status*\n{_status(case, tz)}")] + (
+            [_md(f"*Owner*\n<@{case.owner_id}>")] if case.owner_id else []
+        )
+        blocks_sensitive: list[Block] = [
+            SectionBlock(block_id="case_headline", text=_md(f"*{headline}*")),
+            SectionBlock(block_id="case_warning", text=_md(warning)),
+            SectionBlock(block_id="case_fields", fields=fields),
+            ActionsBlock(block_id=ids.CASE_ACTIONS_BLOCK, elements=_root_buttons(case)),
+        ]
+        return headline, _blocks(blocks_sensitive)
     blocks: list[Block] = [
         SectionBlock(block_id="case_headline", text=_md(f"*{case_headline(case, flow)}*")),
         SectionBlock(block_id="case_fields", fields=fields),
@@ -82,11 +105,44 @@ def _status(case: Case, tz: ZoneInfo) -> str:
     return status
 
 
-def _root_buttons(case: Case) -> list[ButtonElement]:
-    buttons = []
+MENU = (
+    (Action.REASSIGN, "Reassign…"),
+    (Action.CHANGE_SEVERITY, "Change severity…"),
+    (Action.ADD_NOTE, "Add note…"),
+    (Action.REQUEST_INFO, "Request info from the rep…"),
+    (Action.WAIT_ON_PARTNER, "Waiting on a partner team…"),
+    (Action.RESUME, "Resume work"),
+    (Action.RESOLVE, "Resolve…"),
+    (Action.REOPEN, "Reopen…"),
+    (Action.CLOSE, "Close"),
+)
+
+
+def menu_actions(case: Case) -> list[tuple[Action, str]]:
+    """The overflow menu entries that make sense in the case's status (2 to 5 as Slack requires)."""
+    allowed = []
+    for action, label in MENU:
+        sources, _ = RULES[action]
+        if case.status in sources:
+            allowed.append((action, label))
+    return allowed[:5]
+
+
+def _root_buttons(case: Case) -> list[Any]:
+    buttons: list[Any] = []
     if case.needs_paging:
         buttons.append(
             ButtonElement(text="Acknowledge", action_id=ids.CASE_ACK_ACTION, value=str(case.id), style="primary")
+        )
+    if case.status.is_open and case.status is not CaseStatus.INVESTIGATING:
+        buttons.append(ButtonElement(text="Take", action_id=ids.CASE_TAKE_ACTION, value=str(case.id)))
+    entries = menu_actions(case)
+    if len(entries) >= 2:
+        buttons.append(
+            OverflowMenuElement(
+                action_id=ids.CASE_MENU_ACTION,
+                options=[Option(value=f"{action.value}:{case.id}", label=label) for action, label in entries],
+            )
         )
     buttons.append(ButtonElement(text="Follow", action_id=ids.CASE_FOLLOW_ACTION, value=str(case.id)))
     return buttons

@@ -19,6 +19,7 @@ from bot.domain.case import Case
 from bot.domain.flow import Flow
 from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
+from bot.slack.blocks.case_actions import lifecycle_note
 from bot.slack.blocks.case_message import case_headline, slack_date
 from bot.slack.escape import escape_mrkdwn, split_for_sections, truncate
 
@@ -77,6 +78,9 @@ def build_page_done(case: Case, flow: Flow, *, user_id: str, tz: ZoneInfo) -> tu
 
 def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
     """One line for the case thread."""
+    lifecycle = lifecycle_note(note, tz=tz)
+    if lifecycle is not None:
+        return lifecycle
     if note.kind == "paging":
         return f":pager: Paging {_mentions(note.users)} (level {note.level}, round {note.round})."
     if note.kind == "nobody_on_call":

@@ -1,0 +1,105 @@
+"""The case state machine: which action may move a case from which status, and where it lands."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.domain.case import CaseStatus
+
+S = CaseStatus
+
+
+class Action(StrEnum):
+    """What people do to a case (each is an audit event)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    TAKE = "take"
+    REASSIGN = "reassign"
+    CHANGE_SEVERITY = "change_severity"
+    ADD_NOTE = "add_note"
+    REQUEST_INFO = "request_info"
+    REP_REPLIED = "rep_replied"
+    WAIT_ON_PARTNER = "wait_on_partner"
+    RESUME = "resume"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    CLOSE = "close"
+
+
+class Outcome(StrEnum):
+    """How a case ends, in words the rep can act on."""
+
+    APPROVED = "approved"
+    APPROVED_WITH_CHANGES = "approved_with_changes"
+    REJECTED = "rejected"
+    NO_VIOLATION = "no_violation"
+    REFERRED = "referred"
+
+    @property
+    def label(self) -> str:
+        return {
+            "approved": "Approved",
+            "approved_with_changes": "Approved with changes",
+            "rejected": "Rejected",
+            "no_violation": "No violation found",
+            "referred": "Referred to legal / policy",
+        }[self.value]
+
+
+OPEN = frozenset({S.NEW, S.ACKNOWLEDGED, S.INVESTIGATING, S.WAITING_ON_REP, S.WAITING_ON_PARTNER})
+WORKING = frozenset({S.ACKNOWLEDGED, S.INVESTIGATING, S.WAITING_ON_PARTNER})
+
+# action → (statuses it may start from, status it leads to; None keeps the status)
+RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
+    Action.ACKNOWLEDGE: (frozenset({S.NEW}), S.ACKNOWLEDGED),
+    Action.TAKE: (OPEN, S.INVESTIGATING),
+    Action.REASSIGN: (OPEN, None),
+    Action.CHANGE_SEVERITY: (OPEN, None),
+    Action.ADD_NOTE: (OPEN | {S.RESOLVED}, None),
+    Action.REQUEST_INFO: (OPEN - {S.WAITING_ON_REP}, S.WAITING_ON_REP),
+    Action.REP_REPLIED: (frozenset({S.WAITING_ON_REP}), S.INVESTIGATING),
+    Action.WAIT_ON_PARTNER: (OPEN - {S.WAITING_ON_PARTNER}, S.WAITING_ON_PARTNER),
+    Action.RESUME: (frozenset({S.WAITING_ON_PARTNER, S.WAITING_ON_REP}), S.INVESTIGATING),
+    Action.RESOLVE: (OPEN, S.RESOLVED),
+    Action.REOPEN: (frozenset({S.RESOLVED, S.CLOSED}), S.INVESTIGATING),
+    Action.CLOSE: (frozenset({S.RESOLVED}), S.CLOSED),
+}
+
+
+class InvalidTransition(Exception):
+    """This action cannot happen in the case's current status; the message says why."""
+
+    def __init__(self, action: Action, status: CaseStatus) -> None:
+        words = status.value.replace("_", " ")
+        super().__init__(f"A case that is {words} cannot be {_PAST.get(action, action.value)}.")
+        self.action = action
+        self.status = status
+
+
+_PAST = {
+    Action.ACKNOWLEDGE: "acknowledged",
+    Action.TAKE: "taken",
+    Action.REASSIGN: "reassigned",
+    Action.CHANGE_SEVERITY: "given a new severity",
+    Action.ADD_NOTE: "noted",
+    Action.REQUEST_INFO: "put on hold for the rep again",
+    Action.REP_REPLIED: "answered by the rep",
+    Action.WAIT_ON_PARTNER: "put on hold for a partner team again",
+    Action.RESUME: "resumed",
+    Action.RESOLVE: "resolved",
+    Action.REOPEN: "reopened",
+    Action.CLOSE: "closed",
+}
+
+
+def next_status(status: CaseStatus, action: Action) -> CaseStatus:
+    """Where `action` takes a case in `status`; InvalidTransition if it cannot."""
+    sources, target = RULES[action]
+    if status not in sources:
+        raise InvalidTransition(action, status)
+    return status if target is None else target
+
+
+def resolve_clock_runs(status: CaseStatus) -> bool:
+    """The time-to-resolve clock stops while the case waits on the rep."""
+    return status in OPEN and status is not S.WAITING_ON_REP

@@ -1,0 +1,203 @@
+"""Lifecycle use cases: take, reassign, change severity, note, request info, resolve, reopen.
+
+Each one loads the case, asks the domain whether the action is allowed (permission, then state),
+saves the change with a before/after event, and queues the Slack work as durable jobs — all in one
+transaction, so a refusal changes nothing and an accepted change is never half-applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.config.loader import Config
+from bot.domain.case import Case, CaseStatus
+from bot.domain.job import Job
+from bot.domain.lifecycle import Action, Outcome, next_status
+from bot.domain.permissions import Actor, check
+from bot.services.oncall import OnCall
+from bot.services.paging import (
+    PAGING_KINDS,
+    UPDATE_PAGES,
+    UPDATE_ROOT,
+    note_in_thread,
+    restart_paging,
+    stop_paging,
+)
+from bot.services.ports import RepSender, ThreadNote
+from bot.store.store import Store, Tx
+
+ASK_REP = "case.ask_rep"
+TELL_OUTCOME = "case.tell_outcome"
+
+# Hooks that keep the SLA and deadline timers in step with the case (set by the wiring).
+TimerHook = Callable[[Tx, Case, datetime], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """What a person asked for; only the fields their action needs are set."""
+
+    action: Action
+    text: str = ""
+    user_id: str | None = None
+    severity_id: str | None = None
+    outcome: Outcome | None = None
+    policy_ref: str = ""
+
+
+@dataclass
+class CaseActions:
+    """Runs lifecycle actions; everything is passed in at construction."""
+
+    config: Config
+    store: Store
+    oncall: OnCall
+    on_timers: TimerHook | None = None
+
+    def perform(self, case_id: int, request: ActionRequest, *, actor: Actor, now: datetime) -> Case:
+        """Apply one action; raise NotAllowed or InvalidTransition (nothing changes) or return the case."""
+        with self.store.transaction() as tx:
+            case = tx.cases.get(case_id)
+            check(actor, request.action, case)
+            status = next_status(case.status, request.action)
+            changes, data = self._changes(case, request, status, actor=actor, now=now)
+            if changes:
+                tx.cases.change(case.id, now=now, **changes)
+            tx.cases.add_event(case.id, kind=request.action.value, actor_id=actor.user_id, now=now, data=data)
+            updated = tx.cases.get(case.id)
+            self._follow_up(tx, case, updated, request, actor=actor, now=now)
+            return updated
+
+    def _changes(
+        self, case: Case, request: ActionRequest, status: CaseStatus, *, actor: Actor, now: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        action = request.action
+        changes: dict[str, Any] = {}
+        if status is not case.status:
+            changes["status"] = status
+        if action is Action.TAKE:
+            changes["owner_id"] = actor.user_id
+        if action is Action.REASSIGN:
+            changes["owner_id"] = request.user_id
+        if action in (Action.TAKE, Action.REQUEST_INFO) and case.acknowledged_by is None:
+            changes.update(acknowledged_by=actor.user_id, acknowledged_at=now)
+        if action is Action.CHANGE_SEVERITY:
+            flow = self.config.flow(case.flow_id)
+            if request.severity_id not in {s.id for s in flow.severities}:
+                raise ValueError(f"unknown severity {request.severity_id!r}")
+            changes["severity_id"] = request.severity_id
+        if action is Action.RESOLVE:
+            changes.update(
+                outcome=request.outcome.value if request.outcome else None,
+                guidance=request.text,
+                policy_ref=request.policy_ref or None,
+                resolved_by=actor.user_id,
+                resolved_at=now,
+            )
+        if action is Action.REOPEN:
+            changes.update(outcome=None, resolved_by=None, resolved_at=None)
+        pauses = list(case.pauses)
+        if status is CaseStatus.WAITING_ON_REP and case.status is not CaseStatus.WAITING_ON_REP:
+            pauses.append((now, None))
+        if case.status is CaseStatus.WAITING_ON_REP and status is not CaseStatus.WAITING_ON_REP and pauses:
+            pauses[-1] = (pauses[-1][0], now)
+        if pauses != list(case.pauses):
+            changes["pauses"] = tuple(pauses)
+        before = {k: _plain(getattr(case, k if k != "status" else "status")) for k in changes if k != "pauses"}
+        after = {k: _plain(v) for k, v in changes.items() if k != "pauses"}
+        data: dict[str, Any] = {"before": before, "after": after}
+        if request.text:
+            data["text"] = request.text
+        return changes, data
+
+    def _follow_up(
+        self, tx: Tx, before: Case, case: Case, request: ActionRequest, *, actor: Actor, now: datetime
+    ) -> None:
+        action = request.action
+        key = f"v{case.version}"
+        for kind in (UPDATE_ROOT,) + (
+            (UPDATE_PAGES,) if before.acknowledged_by is None and case.acknowledged_by else ()
+        ):
+            tx.jobs.enqueue(kind=kind, key=f"{kind}:{case.id}:{key}", due_at=now, now=now, case_id=case.id)
+        users = (actor.user_id,) + ((request.user_id,) if request.user_id else ())
+        extra = (
+            self.config.flow(case.flow_id).severity(case.severity_id).label if action is Action.CHANGE_SEVERITY else ""
+        )
+        note_in_thread(
+            tx,
+            case,
+            ThreadNote(kind=action.value, users=users, at=now, text=request.text, detail=extra),
+            key=f"{action.value}:{key}",
+            now=now,
+        )
+        if before.needs_paging and not case.needs_paging:
+            stop_paging(tx, case, reason=action.value, now=now)
+        if action is Action.CHANGE_SEVERITY and case.needs_paging:
+            restart_paging(tx, case, config=self.config, oncall=self.oncall, reason="severity changed", now=now)
+        if action is Action.REQUEST_INFO:
+            tx.jobs.enqueue(
+                kind=ASK_REP,
+                key=f"{ASK_REP}:{case.id}:{key}",
+                due_at=now,
+                now=now,
+                case_id=case.id,
+                payload={"question": request.text, "asked_by": actor.user_id},
+            )
+        if action is Action.RESOLVE:
+            tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
+            for follower in case.followers:
+                tx.jobs.enqueue(
+                    kind=TELL_OUTCOME,
+                    key=f"{TELL_OUTCOME}:{case.id}:{key}:{follower}",
+                    due_at=now,
+                    now=now,
+                    case_id=case.id,
+                    payload={"user_id": follower},
+                )
+        if self.on_timers is not None:
+            self.on_timers(tx, case, now)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, CaseStatus):
+        return value.value
+    return value
+
+
+@dataclass
+class RepMessages:
+    """Job handlers for the rep's DMs: the specialist's question and the outcome."""
+
+    config: Config
+    store: Store
+    sender: RepSender
+
+    def handlers(self) -> dict[str, Callable[[Job], Callable[[Tx, datetime], None] | None]]:
+        return {ASK_REP: self.ask, TELL_OUTCOME: self.tell}
+
+    def _case(self, job: Job) -> Case:
+        assert job.case_id is not None
+        with self.store.read() as tx:
+            return tx.cases.get(job.case_id)
+
+    def ask(self, job: Job) -> Callable[[Tx, datetime], None] | None:
+        case = self._case(job)
+        self.sender.ask_rep(
+            case,
+            self.config.flow(case.flow_id),
+            question=str(job.payload["question"]),
+            asked_by=str(job.payload["asked_by"]),
+        )
+        return None
+
+    def tell(self, job: Job) -> Callable[[Tx, datetime], None] | None:
+        case = self._case(job)
+        if case.outcome is None:
+            return None  # reopened before the DM went out: the outcome no longer stands
+        self.sender.tell_outcome(case, self.config.flow(case.flow_id), user_id=str(job.payload["user_id"]))
+        return None

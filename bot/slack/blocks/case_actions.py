@@ -1,0 +1,191 @@
+"""Modals for lifecycle actions, the rep's DMs (question, outcome), and thread lines for each action."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.case import Case
+from bot.domain.flow import Flow
+from bot.domain.lifecycle import Action, Outcome
+from bot.services.ports import ThreadNote
+from bot.slack import ids
+from bot.slack.blocks.case_message import case_headline
+from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
+
+TITLES = {
+    Action.REASSIGN: "Reassign",
+    Action.CHANGE_SEVERITY: "Change severity",
+    Action.ADD_NOTE: "Add a note",
+    Action.REQUEST_INFO: "Ask the rep",
+    Action.WAIT_ON_PARTNER: "Partner team",
+    Action.RESOLVE: "Resolve",
+    Action.REOPEN: "Reopen",
+    Action.REP_REPLIED: "Answer",
+}
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _text_input(label: str, *, required: bool = True, placeholder: str = "", initial: str = "") -> InputBlock:
+    return InputBlock(
+        block_id=ids.CASE_TEXT_BLOCK,
+        label=label,
+        optional=not required,
+        element=PlainTextInputElement(
+            action_id=ids.FIELD_ACTION,
+            multiline=True,
+            max_length=3000,
+            placeholder=placeholder or None,
+            initial_value=initial or None,
+        ),
+    )
+
+
+def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]:
+    """The modal that asks what an action needs; private_metadata carries the case and the action."""
+    blocks: list[Block] = [SectionBlock(text=_md(f"*{case_headline(case, flow)}*"))]
+    if action is Action.REASSIGN:
+        blocks.append(
+            InputBlock(
+                block_id=ids.CASE_USER_BLOCK, label="New owner", element=UserSelectElement(action_id=ids.FIELD_ACTION)
+            )
+        )
+    elif action is Action.CHANGE_SEVERITY:
+        options = [
+            Option(value=s.id, text=PlainTextObject(text=truncate(f"{s.emoji} {s.label}", 75), emoji=True))
+            for s in flow.severities
+            if s.id != case.severity_id
+        ]
+        blocks.append(
+            InputBlock(
+                block_id=ids.CASE_SEVERITY_BLOCK,
+                label="New severity",
+                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=options),
+            )
+        )
+        blocks.append(_text_input("Why?", placeholder="The reason is kept in the case history"))
+    elif action is Action.ADD_NOTE:
+        blocks.append(_text_input("Note for the thread"))
+    elif action is Action.REQUEST_INFO:
+        blocks.append(
+            _text_input(
+                "What do you need from the rep?", placeholder="They get a DM; their answer lands in this thread"
+            )
+        )
+    elif action is Action.WAIT_ON_PARTNER:
+        blocks.append(_text_input("Which team, and what for?"))
+    elif action is Action.RESOLVE:
+        outcomes = [Option(value=o.value, text=PlainTextObject(text=o.label)) for o in Outcome]
+        blocks.append(
+            InputBlock(
+                block_id=ids.CASE_OUTCOME_BLOCK,
+                label="Outcome",
+                element=RadioButtonsElement(action_id=ids.FIELD_ACTION, options=outcomes),
+            )
+        )
+        blocks.append(_text_input("Guidance for the rep", placeholder="What they can tell the advertiser, and do next"))
+        blocks.append(
+            InputBlock(
+                block_id=ids.CASE_POLICY_BLOCK,
+                label="Policy reference",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=ids.FIELD_ACTION, max_length=500, placeholder="Policy name or link"
+                ),
+            )
+        )
+    elif action in (Action.REOPEN, Action.REP_REPLIED):
+        label = "What is still open?" if action is Action.REOPEN else "Your answer"
+        blocks.append(_text_input(label))
+    return View(
+        type="modal",
+        callback_id=ids.CASE_ACTION_CALLBACK,
+        title=TITLES.get(action, "Case"),
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps({"case_id": case.id, "action": action.value}),
+        blocks=blocks,
+    ).to_dict()
+
+
+def build_rep_question(case: Case, flow: Flow, *, question: str, asked_by: str) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that asks the rep for information, with a button to answer."""
+    where = f" ({link(case.permalink, 'thread')})" if case.permalink else ""
+    text = (
+        f":question: <@{asked_by}> needs more information on *{case.human_id}*{where}:\n"
+        f">{escape_mrkdwn(truncate(question, 2500))}"
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=_md(text)),
+        ActionsBlock(
+            elements=[ButtonElement(text="Answer", action_id=ids.REP_REPLY_ACTION, value=str(case.id), style="primary")]
+        ),
+    ]
+    return f"{case.human_id}: the policy team needs more information", [b.to_dict() for b in blocks]
+
+
+def build_outcome(case: Case, flow: Flow) -> tuple[str, list[dict[str, Any]]]:
+    """The DM every rep on the case gets when it is resolved, in plain words."""
+    outcome = Outcome(case.outcome).label if case.outcome else "Resolved"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=_md(
+                f":white_check_mark: *{case.human_id}* is resolved: *{outcome}*\n"
+                f"{escape_mrkdwn(truncate(case.advertiser, 100))} / "
+                f"{escape_mrkdwn(truncate(case.campaign, 100))}"
+            )
+        )
+    ]
+    for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance else []:
+        blocks.append(SectionBlock(text=_md(chunk)))
+    if case.policy_ref:
+        blocks.append(SectionBlock(text=_md(f"Policy: {escape_mrkdwn(truncate(case.policy_ref, 400))}")))
+    blocks.append(
+        ActionsBlock(
+            elements=[ButtonElement(text="I have a follow-up", action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))]
+        )
+    )
+    return f"{case.human_id} is resolved: {outcome}", [b.to_dict() for b in blocks[:50]]
+
+
+def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
+    """A thread line for a lifecycle action, or None if the kind is not one."""
+    who = ", ".join(f"<@{u}>" for u in note.users[:1])
+    other = f"<@{note.users[1]}>" if len(note.users) > 1 else ""
+    said = f"\n>{escape_mrkdwn(truncate(note.text, 2500))}" if note.text else ""
+    lines = {
+        Action.TAKE.value: f":raising_hand: {who} took this case and is investigating.",
+        Action.REASSIGN.value: f":arrow_right: {who} reassigned this case to {other}.",
+        Action.CHANGE_SEVERITY.value: (
+            f":arrows_counterclockwise: {who} changed the severity to *{escape_mrkdwn(note.detail)}*:{said}"
+        ),
+        Action.ADD_NOTE.value: f":memo: {who}:{said}",
+        Action.REQUEST_INFO.value: f":question: {who} asked the rep (the resolve clock is paused):{said}",
+        Action.REP_REPLIED.value: f":speech_balloon: {who} answered:{said}",
+        Action.WAIT_ON_PARTNER.value: f":hourglass: {who} is waiting on a partner team:{said}",
+        Action.RESUME.value: f":arrow_forward: {who} resumed work on this case.",
+        Action.RESOLVE.value: f":white_check_mark: {who} resolved this case:{said}",
+        Action.REOPEN.value: f":leftwards_arrow_with_hook: {who} reopened this case:{said}",
+        Action.CLOSE.value: f":lock: {who} closed this case.",
+    }
+    return lines.get(note.kind)

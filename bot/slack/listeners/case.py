@@ -1,0 +1,171 @@
+"""Case controls on the root message and in the rep's DMs: Take, the overflow menu, and their modals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.config.loader import Config
+from bot.domain.case import Case
+from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
+from bot.domain.permissions import NotAllowed, check
+from bot.jobs.clock import Clock
+from bot.services.case_actions import ActionRequest, CaseActions
+from bot.services.staff import Staff
+from bot.slack import ids
+from bot.slack.blocks.case_actions import build_action_modal
+from bot.slack.state import selected_value
+from bot.store.store import Store
+
+NEEDS_INPUT = frozenset(
+    {
+        Action.REASSIGN,
+        Action.CHANGE_SEVERITY,
+        Action.ADD_NOTE,
+        Action.REQUEST_INFO,
+        Action.WAIT_ON_PARTNER,
+        Action.RESOLVE,
+        Action.REOPEN,
+        Action.REP_REPLIED,
+    }
+)
+CONFIRMATIONS = {
+    Action.TAKE: "You took {id}; paging has stopped and the root message shows you as owner.",
+    Action.RESUME: "{id} is back in progress.",
+    Action.CLOSE: "{id} is closed.",
+}
+
+
+def _text(values: dict[str, Any], block_id: str) -> str:
+    value = values.get(block_id, {}).get(ids.FIELD_ACTION, {}).get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+@dataclass
+class CaseListeners:
+    """Every lifecycle control goes through CaseActions; this class only parses and renders."""
+
+    config: Config
+    store: Store
+    clock: Clock
+    actions: CaseActions
+    staff: Staff
+    kick: Callable[[], None]
+
+    def register(self, app: App) -> None:
+        app.action(ids.CASE_TAKE_ACTION)(self.handle_take)
+        app.action(ids.CASE_MENU_ACTION)(self.handle_menu)
+        app.action(ids.REP_REPLY_ACTION)(self.handle_rep_reply)
+        app.action(ids.REP_FOLLOW_UP_ACTION)(self.handle_follow_up)
+        app.view_submission(ids.CASE_ACTION_CALLBACK)(self.handle_submission)
+
+    def _case(self, case_id: int) -> Case | None:
+        with self.store.read() as tx:
+            return tx.cases.find(case_id)
+
+    def _say(self, respond: Respond, text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def _run(self, respond: Respond, case_id: int, request: ActionRequest, user_id: str) -> None:
+        case = self._case(case_id)
+        if case is None:
+            self._say(respond, "That case no longer exists.")
+            return
+        try:
+            updated = self.actions.perform(
+                case_id, request, actor=self.staff.actor(user_id, case), now=self.clock.now()
+            )
+        except (NotAllowed, InvalidTransition) as refused:
+            self._say(respond, f":no_entry: {refused}")
+            return
+        self._say(respond, CONFIRMATIONS.get(request.action, "Done: {id}.").format(id=updated.human_id))
+        self.kick()
+
+    def _open_modal(
+        self, client: WebClient, respond: Respond, body: dict[str, Any], case_id: int, action: Action
+    ) -> None:
+        case = self._case(case_id)
+        if case is None:
+            self._say(respond, "That case no longer exists.")
+            return
+        try:
+            check(self.staff.actor(body["user"]["id"], case), action, case)
+            if case.status not in RULES[action][0]:
+                raise InvalidTransition(action, case.status)
+        except (NotAllowed, InvalidTransition) as refused:
+            self._say(respond, f":no_entry: {refused}")
+            return
+        client.views_open(
+            trigger_id=body["trigger_id"], view=build_action_modal(case, self.config.flow(case.flow_id), action)
+        )
+
+    def handle_take(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        self._run(respond, int(action.get("value", 0)), ActionRequest(Action.TAKE), body["user"]["id"])
+
+    def handle_menu(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        value = str((action.get("selected_option") or {}).get("value", ""))
+        name, _, case_id = value.partition(":")
+        try:
+            chosen, number = Action(name), int(case_id)
+        except ValueError:
+            self._say(respond, "That menu is out of date.")
+            return
+        if chosen in NEEDS_INPUT:
+            self._open_modal(client, respond, body, number, chosen)
+        else:
+            self._run(respond, number, ActionRequest(chosen), body["user"]["id"])
+
+    def handle_rep_reply(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        self._open_modal(client, respond, body, int(action.get("value", 0)), Action.REP_REPLIED)
+
+    def handle_follow_up(
+        self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        self._open_modal(client, respond, body, int(action.get("value", 0)), Action.REOPEN)
+
+    def handle_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        meta = json.loads(view.get("private_metadata") or "{}")
+        action = Action(meta["action"])
+        outcome = selected_value(values, ids.CASE_OUTCOME_BLOCK, ids.FIELD_ACTION)
+        user = values.get(ids.CASE_USER_BLOCK, {}).get(ids.FIELD_ACTION, {}).get("selected_user")
+        request = ActionRequest(
+            action=action,
+            text=_text(values, ids.CASE_TEXT_BLOCK),
+            user_id=user if isinstance(user, str) else None,
+            severity_id=selected_value(values, ids.CASE_SEVERITY_BLOCK, ids.FIELD_ACTION),
+            outcome=Outcome(outcome) if outcome else None,
+            policy_ref=_text(values, ids.CASE_POLICY_BLOCK),
+        )
+        if action is Action.RESOLVE and request.outcome is None:
+            ack(response_action="errors", errors={ids.CASE_OUTCOME_BLOCK: "Pick an outcome"})
+            return
+        case = self._case(int(meta["case_id"]))
+        if case is None:
+            ack(
+                response_action="errors",
+                errors={next(iter(values), ids.CASE_TEXT_BLOCK): "That case no longer exists."},
+            )
+            return
+        try:
+            self.actions.perform(
+                case.id, request, actor=self.staff.actor(body["user"]["id"], case), now=self.clock.now()
+            )
+        except (NotAllowed, InvalidTransition) as refused:
+            ack(response_action="errors", errors={next(iter(values), ids.CASE_TEXT_BLOCK): str(refused)})
+            return
+        ack()
+        self.kick()
