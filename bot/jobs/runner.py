@@ -111,7 +111,9 @@ class JobRunner:
         except _LeaseLost:
             log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
         except Exception as exc:  # the send happened; never resend it because its follow-up failed
-            log.exception("effect_failed job=%s key=%s: the Slack call succeeded, its follow-up did not", job.id, job.key)
+            log.exception(
+                "effect_failed job=%s key=%s: the Slack call succeeded, its follow-up did not", job.id, job.key
+            )
             self._fail(job, f"follow-up after a successful send failed: {type(exc).__name__}: {exc}")
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:

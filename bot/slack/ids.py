@@ -36,6 +36,7 @@ ALL_LAYERS = "__all__"
 
 CASE_TAKE_ACTION = "case_take"
 CASE_MENU_ACTION = "case_menu"
+CASE_DO_ACTION = "case_do"
 CASE_ACTION_CALLBACK = "case_action"
 CASE_TEXT_BLOCK = "case_text"
 CASE_USER_BLOCK = "case_user"

@@ -105,6 +105,8 @@ def _status(case: Case, tz: ZoneInfo) -> str:
     return status
 
 
+# Buttons for the main step of each status; the rest goes into the overflow menu (2 to 5 entries).
+BUTTONS = ((Action.RESOLVE, "Resolve"), (Action.REOPEN, "Reopen"))
 MENU = (
     (Action.REASSIGN, "Reassign…"),
     (Action.CHANGE_SEVERITY, "Change severity…"),
@@ -112,20 +114,17 @@ MENU = (
     (Action.REQUEST_INFO, "Request info from the rep…"),
     (Action.WAIT_ON_PARTNER, "Waiting on a partner team…"),
     (Action.RESUME, "Resume work"),
-    (Action.RESOLVE, "Resolve…"),
-    (Action.REOPEN, "Reopen…"),
     (Action.CLOSE, "Close"),
 )
 
 
+def _allowed(case: Case, entries: tuple[tuple[Action, str], ...]) -> list[tuple[Action, str]]:
+    return [(action, label) for action, label in entries if case.status in RULES[action][0]]
+
+
 def menu_actions(case: Case) -> list[tuple[Action, str]]:
-    """The overflow menu entries that make sense in the case's status (2 to 5 as Slack requires)."""
-    allowed = []
-    for action, label in MENU:
-        sources, _ = RULES[action]
-        if case.status in sources:
-            allowed.append((action, label))
-    return allowed[:5]
+    """The overflow menu entries that make sense in the case's status (Slack allows 2 to 5)."""
+    return _allowed(case, MENU)[:5]
 
 
 def _root_buttons(case: Case) -> list[Any]:
@@ -136,6 +135,8 @@ def _root_buttons(case: Case) -> list[Any]:
         )
     if case.status.is_open and case.status is not CaseStatus.INVESTIGATING:
         buttons.append(ButtonElement(text="Take", action_id=ids.CASE_TAKE_ACTION, value=str(case.id)))
+    for action, label in _allowed(case, BUTTONS):
+        buttons.append(ButtonElement(text=label, action_id=ids.CASE_DO_ACTION, value=f"{action.value}:{case.id}"))
     entries = menu_actions(case)
     if len(entries) >= 2:
         buttons.append(

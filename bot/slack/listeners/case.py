@@ -60,6 +60,7 @@ class CaseListeners:
     def register(self, app: App) -> None:
         app.action(ids.CASE_TAKE_ACTION)(self.handle_take)
         app.action(ids.CASE_MENU_ACTION)(self.handle_menu)
+        app.action(ids.CASE_DO_ACTION)(self.handle_menu)
         app.action(ids.REP_REPLY_ACTION)(self.handle_rep_reply)
         app.action(ids.REP_FOLLOW_UP_ACTION)(self.handle_follow_up)
         app.view_submission(ids.CASE_ACTION_CALLBACK)(self.handle_submission)
@@ -112,7 +113,7 @@ class CaseListeners:
         self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        value = str((action.get("selected_option") or {}).get("value", ""))
+        value = str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
         name, _, case_id = value.partition(":")
         try:
             chosen, number = Action(name), int(case_id)
