@@ -20,6 +20,7 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import Paging, start_paging
 from bot.services.staff import Staff
+from bot.services.timers import Timers, schedule_timers
 from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.directory import SlackDirectory
@@ -111,7 +112,8 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         handlers=deliveries.handlers()
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
-        | RepMessages(config, store, notifier).handlers(),
+        | RepMessages(config, store, notifier).handlers()
+        | Timers(config, store, notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
@@ -121,6 +123,10 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
         start_paging(tx, case, config=config, oncall=oncall, now=now)
+        schedule_timers(tx, tx.cases.get(case.id), now, config=config)
+
+    def on_changed(tx: Tx, case: Case, now: datetime) -> None:
+        schedule_timers(tx, case, now, config=config)
 
     app = build_app(
         config=config,
@@ -130,7 +136,7 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
         on_opened=on_opened,
-        case_actions=CaseActions(config=config, store=store, oncall=oncall),
+        case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
         staff=Staff(config=config, directory=directory),
     )
     return Bot(config=config, store=store, clock=clock, app=app, runner=runner, ticker=ticker)

@@ -154,6 +154,9 @@ def build_flow(
         guidance=tuple(GuidanceLink(g.title, g.url) for g in spec.guidance),
         aliases=tuple(spec.aliases),
         sensitive=spec.sensitive,
+        sla_clock=spec.sla.clock,
+        sla_skip_holidays=spec.sla.skip_holidays,
+        sla_schedule=spec.sla.schedule,
     )
     found = _check_flow(doc, flow, policies)
     problems.extend(found)

@@ -234,6 +234,16 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
                 problems.append(flow_doc.problem(loc, f"flow id or alias {name!r} is also used in {seen[name].name}"))
             seen[name] = flow_path
         flows.append(flow)
+    for flow in flows:
+        if flow.sla_schedule is not None and flow.sla_schedule not in schedules:
+            path = app.flows_dir / f"{flow.id}.yaml"
+            problems.append(
+                load_yaml(path).problem(
+                    ("sla", "schedule"),
+                    f"unknown schedule {flow.sla_schedule!r}",
+                    "schedules: " + (", ".join(sorted(schedules)) or "none"),
+                )
+            )
     if not flows and not problems:
         problems.append(ConfigProblem(app.flows_dir, None, "", "no flows found", "add a <flow>.yaml file"))
     if len(flows) > 100:

@@ -139,6 +139,12 @@ class GuidanceSpec(Strict):
     url: str = Field(pattern=r"^https?://\S+$")
 
 
+class SlaSpec(Strict):
+    clock: Literal["wall", "business_hours"] = "wall"
+    skip_holidays: bool = True
+    schedule: str | None = None  # whose business hours and holidays count; default: the policy's first
+
+
 class FlowSpec(Strict):
     id: Ident
     title: str = Field(min_length=1, max_length=75)
@@ -151,6 +157,7 @@ class FlowSpec(Strict):
     severities: list[SeveritySpec] | None = None
     severity: SeverityPolicySpec
     guidance: list[GuidanceSpec] = Field(default_factory=list, max_length=10)
+    sla: SlaSpec = SlaSpec()
 
 
 class CommonSpec(Strict):

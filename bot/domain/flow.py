@@ -91,6 +91,9 @@ class Flow:
     guidance: tuple[GuidanceLink, ...] = ()
     aliases: tuple[str, ...] = ()
     sensitive: bool = False
+    sla_clock: str = "wall"  # wall | business_hours
+    sla_skip_holidays: bool = True
+    sla_schedule: str | None = None
 
     def field(self, field_id: str) -> IntakeField:
         for field in self.fields:

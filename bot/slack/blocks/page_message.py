@@ -90,6 +90,10 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
         return f":zzz: Low severity: on-call is paged at the start of business hours ({until})."
     if note.kind == "acknowledged":
         return f":white_check_mark: {_mentions(note.users)} acknowledged this case."
+    if note.kind in ("sla", "deadline"):
+        when = f" ({slack_date(note.at, tz)})" if note.at else ""
+        icon = ":alarm_clock:" if "breach" in note.text or "passed" in note.text else ":hourglass_flowing_sand:"
+        return f"{icon} {escape_mrkdwn(note.text.capitalize())}{when}."
     if note.kind == "declined":
         return f":leftwards_arrow_with_hook: {_mentions(note.users)} can't take it; the next level is paged now."
     return escape_mrkdwn(note.kind)
@@ -101,12 +105,17 @@ def build_leads_alert(alert: LeadsAlert, flow: Flow) -> tuple[str, list[dict[str
     where = f" · <{case.permalink}|thread>" if case.permalink else ""
     if alert.kind == "nobody_on_call":
         what = f"nobody is on call for level {alert.level} of its policy"
+    elif alert.kind == "deadline_breach":
+        what = "its campaign deadline passed and it is not resolved"
+    elif alert.kind.endswith("_breach"):
+        what = f"its time-to-{alert.kind.removesuffix('_breach')} SLA is breached"
     else:
         what = f"nobody acknowledged it through every level (round {alert.round})"
-    then = (
-        " Paging starts again from level 1."
-        if alert.repeats
-        else " The policy has no more rounds: a lead must take it."
-    )
+    if alert.kind.endswith("_breach"):
+        then = ""
+    elif alert.repeats:
+        then = " Paging starts again from level 1."
+    else:
+        then = " The policy has no more rounds: a lead must take it."
     text = f":rotating_light: *{case.human_id}*: {what}.{then}\n{case_headline(case, flow)}{where}"
     return f"{case.human_id}: {what}", [SectionBlock(text=_md(text)).to_dict()]
