@@ -17,6 +17,7 @@ from bot.services.open_case import OnOpened
 from bot.services.staff import Staff
 from bot.slack.listeners.case import CaseListeners
 from bot.slack.listeners.intake import IntakeListeners
+from bot.slack.listeners.lookup import LookupCommands
 from bot.slack.listeners.oncall import OnCallListeners
 from bot.slack.listeners.paging import PagingListeners
 from bot.store.store import Store
@@ -46,8 +47,15 @@ def build_app(
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    IntakeListeners(config=config, store=store, clock=clock, kick=kick, on_opened=on_opened).register(app)
-    PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick).register(app)
+    lookup = (
+        LookupCommands(config=config, store=store, clock=clock, staff=staff, actions=case_actions, kick=kick)
+        if case_actions is not None and staff is not None
+        else None
+    )
+    IntakeListeners(config=config, store=store, clock=clock, kick=kick, on_opened=on_opened, lookup=lookup).register(
+        app
+    )
+    PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
     OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
     if case_actions is not None and staff is not None:
         CaseListeners(config=config, store=store, clock=clock, actions=case_actions, staff=staff, kick=kick).register(

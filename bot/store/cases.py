@@ -255,5 +255,49 @@ class CaseRepo:
         )
         return [self._to_case(r) for r in rows]
 
+    def involving(self, user_id: str, *, limit: int = 20) -> list[Case]:
+        """Open cases the person filed, follows or owns, newest first."""
+        followed = select(CaseFollowerRow.case_id).where(CaseFollowerRow.user_id == user_id)
+        rows = (
+            self._session.execute(
+                select(CaseRow)
+                .where(
+                    CaseRow.is_open == True,  # noqa: E712
+                    (CaseRow.owner_id == user_id) | CaseRow.id.in_(followed),
+                )
+                .order_by(CaseRow.id.desc())
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        return [self._to_case(r) for r in rows]
+
+    def search(self, text: str, *, since: datetime, limit: int = 10) -> list[Case]:
+        """Recent cases whose advertiser or campaign contains `text` (case-insensitive), newest first."""
+        key = f"%{match_key(text)}%"
+        rows = (
+            self._session.execute(
+                select(CaseRow)
+                .where(
+                    CaseRow.created_at >= since, (CaseRow.advertiser_key.like(key)) | (CaseRow.campaign_key.like(key))
+                )
+                .order_by(CaseRow.id.desc())
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        return [self._to_case(r) for r in rows]
+
+    def history(self, case_id: int) -> list[tuple[datetime, str, str | None, dict[str, Any]]]:
+        """(at, kind, actor, data) of every event, oldest first."""
+        rows = self._session.execute(
+            select(CaseEventRow.at, CaseEventRow.kind, CaseEventRow.actor_id, CaseEventRow.data)
+            .where(CaseEventRow.case_id == case_id)
+            .order_by(CaseEventRow.id)
+        ).all()
+        return [(at, k, a, dict(d)) for at, k, a, d in rows]
+
     def count(self) -> int:
         return len(self._session.execute(select(CaseRow.id)).all())

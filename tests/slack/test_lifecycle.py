@@ -182,3 +182,37 @@ def test_a_sensitive_case_never_shows_its_details_in_the_public_channel(standin:
         assert secret not in public
     restricted = json.dumps(standin.messages("C0POLICY"))
     assert "graphic injury footage" in restricted
+
+
+def test_status_shows_the_history_to_people_on_the_case_only(standin: SlackStandIn, bot, clock):
+    file_and_post(standin, clock, bot)
+    standin.user("U0SPEC2").click(root_message(standin, bot), "case_take", value="1", channel="C0ESCALATE")
+    wait_until(lambda: case(bot).owner_id == "U0SPEC2")
+    standin.user("U0REP1").slash_command("/ad-escalate", text="status ADS-1001", channel_id="C0SALES")
+    history = json.dumps(wait_until(lambda: [e for e in standin.ephemerals("U0REP1") if e.get("blocks")])[-1])
+    assert "opened by <@U0REP1>" in history and "take by <@U0SPEC2>" in history and "status: investigating" in history
+    standin.user("U0REP3").slash_command("/ad-escalate", text="status ADS-1001", channel_id="C0SALES")
+    assert "Only the people on ADS-1001" in wait_until(lambda: standin.ephemerals("U0REP3"))[-1]["text"]
+
+
+def test_mine_and_find_list_cases(standin: SlackStandIn, bot, clock):
+    file_and_post(standin, clock, bot)
+    standin.user("U0REP1").slash_command("/ad-escalate", text="mine", channel_id="C0SALES")
+    mine = wait_until(lambda: [e for e in standin.ephemerals("U0REP1") if e.get("blocks")])[-1]
+    assert "ADS-1001" in json.dumps(mine["blocks"]) and "Acme Foods / Spring launch" in json.dumps(mine["blocks"])
+    standin.user("U0REP2").slash_command("/ad-escalate", text="find acme", channel_id="C0SALES")
+    found = wait_until(lambda: [e for e in standin.ephemerals("U0REP2") if e.get("blocks")])[-1]
+    assert "ADS-1001" in json.dumps(found["blocks"])
+    standin.user("U0REP2").slash_command("/ad-escalate", text="find zzzz", channel_id="C0SALES")
+    none = wait_until(lambda: [e for e in standin.ephemerals("U0REP2") if e.get("blocks")][1:])[-1]
+    assert "_none_" in json.dumps(none["blocks"])
+
+
+def test_the_rep_can_ask_for_an_update_in_the_thread(standin: SlackStandIn, bot, clock):
+    file_and_post(standin, clock, bot)
+    standin.user("U0REP1").slash_command(
+        "/ad-escalate", text="update ADS-1001 the client calls at 3pm", channel_id="C0SALES"
+    )
+    wait_until(lambda: any("the client calls at 3pm" in t for t in thread_texts(standin, bot)))
+    standin.user("U0REP3").slash_command("/ad-escalate", text="update ADS-1001", channel_id="C0SALES")
+    assert "Only the ads policy specialists" in wait_until(lambda: standin.ephemerals("U0REP3"))[-1]["text"]

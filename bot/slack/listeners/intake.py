@@ -17,6 +17,7 @@ from bot.jobs.clock import Clock
 from bot.services.open_case import DuplicateCaseOpen, OnOpened, follow_case, open_case
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal
+from bot.slack.listeners.lookup import VERBS, LookupCommands
 from bot.slack.state import IntakeMeta, intake_values, selected_value
 from bot.store.store import Store, StoreUnavailable
 
@@ -25,7 +26,9 @@ log = logging.getLogger(__name__)
 HELP = (
     "*/ad-escalate* opens the escalation form. Add words to prefill it: `/ad-escalate appeal Acme "
     "disapproved video` picks the appeal type and puts the rest in the question.\n"
-    "Types: {types}"
+    "Types: {types}\n"
+    "`/ad-escalate mine` your open cases · `/ad-escalate find <advertiser or campaign>` · "
+    "`/ad-escalate status ADS-1042` its history · `/ad-escalate update ADS-1042 [message]` ask for an update"
 )
 
 
@@ -38,6 +41,7 @@ class IntakeListeners:
     clock: Clock
     kick: Callable[[], None]
     on_opened: OnOpened | None = None
+    lookup: LookupCommands | None = None
 
     def register(self, app: App) -> None:
         app.command(self.config.app.slash_command)(self.handle_command)
@@ -53,6 +57,9 @@ class IntakeListeners:
             respond(text=HELP.format(types=types), response_type="ephemeral")
             return
         first, _, rest = text.partition(" ")
+        if self.lookup is not None and first.lower() in VERBS:
+            self.lookup.handle(first.lower(), rest, user_id=str(command.get("user_id")), respond=respond)
+            return
         chosen = self.config.find_flow(first) if first else None
         meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)
         view = build_intake_modal(self.config.flows, chosen=chosen, meta=meta)

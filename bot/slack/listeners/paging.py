@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, Respond
 
 from bot.domain.case import AlreadyAcknowledged, CaseNotOpen
+from bot.domain.lifecycle import Action
+from bot.domain.permissions import NotAllowed, check
 from bot.jobs.clock import Clock
 from bot.services.paging import acknowledge, pass_on
+from bot.services.staff import Staff
 from bot.slack import ids
 from bot.slack.blocks.case_message import slack_date
 from bot.store.store import Store
@@ -32,6 +35,23 @@ class PagingListeners:
     clock: Clock
     tz: ZoneInfo
     kick: Callable[[], None]
+    staff: Staff | None = None
+
+    def _refuse_outsider(self, respond: Respond, user_id: str, case_id: int, action: Action) -> bool:
+        """True (and the person told) when they may not do this; nothing changes then."""
+        if self.staff is None:
+            return False
+        with self.store.read() as tx:
+            case = tx.cases.find(case_id)
+        if case is None:
+            self._say(respond, "That case no longer exists.")
+            return True
+        try:
+            check(self.staff.actor(user_id, case), action, case)
+        except NotAllowed as refused:
+            self._say(respond, f":no_entry: {refused}")
+            return True
+        return False
 
     def register(self, app: App) -> None:
         app.action(ids.CASE_ACK_ACTION)(self.handle_acknowledge)
@@ -54,6 +74,8 @@ class PagingListeners:
         if case_id is None:
             self._say(respond, "That button is out of date.")
             return
+        if self._refuse_outsider(respond, body["user"]["id"], case_id, Action.ACKNOWLEDGE):
+            return
         try:
             case = acknowledge(case_id, user_id=body["user"]["id"], store=self.store, now=self.clock.now())
         except (AlreadyAcknowledged, CaseNotOpen) as exc:
@@ -70,6 +92,8 @@ class PagingListeners:
         case_id = _case_id(action)
         if case_id is None:
             self._say(respond, "That button is out of date.")
+            return
+        if self._refuse_outsider(respond, body["user"]["id"], case_id, Action.ACKNOWLEDGE):
             return
         try:
             moved = pass_on(case_id, user_id=body["user"]["id"], store=self.store, now=self.clock.now())
