@@ -17,7 +17,7 @@ SGT = ZoneInfo("Asia/Singapore")
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime(2026, 12, 1, 11, 0, tzinfo=SGT))  # a Tuesday morning
+    return FakeClock(datetime(2026, 12, 1, 11, 0, tzinfo=SGT), ticking=True)  # a Tuesday morning
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def test_request_info_dms_the_rep_and_their_answer_lands_in_the_thread(standin: 
     wait_until(lambda: case(bot).status.value == "investigating")
     wait_until(lambda: any("SG and MY only" in t for t in thread_texts(standin, bot)))
     [(paused, resumed)] = case(bot).pauses
-    assert resumed - paused == timedelta(hours=1)
+    assert timedelta(hours=1) <= resumed - paused < timedelta(hours=1, seconds=10)  # the clock ticks
 
 
 def test_resolve_tells_every_rep_the_outcome_and_a_follow_up_reopens(standin: SlackStandIn, bot, clock):
@@ -216,3 +216,45 @@ def test_the_rep_can_ask_for_an_update_in_the_thread(standin: SlackStandIn, bot,
     wait_until(lambda: any("the client calls at 3pm" in t for t in thread_texts(standin, bot)))
     standin.user("U0REP3").slash_command("/ad-escalate", text="update ADS-1001", channel_id="C0SALES")
     assert "Only the ads policy specialists" in wait_until(lambda: standin.ephemerals("U0REP3"))[-1]["text"]
+
+
+def test_reassign_note_partner_wait_resume_and_close(standin: SlackStandIn, bot, clock):
+    file_and_post(standin, clock, bot)
+    lead = standin.user("U0LEAD1")
+
+    def through_modal(action: str, values: dict) -> None:
+        mark = len(standin.calls("views.open"))
+        menu(standin, "U0LEAD1", bot, action)
+        wait_until(lambda: len(standin.calls("views.open")) > mark)
+        assert lead.submit_view(values).status == 200
+
+    through_modal("reassign", {"case_user": "U0SPEC3"})
+    wait_until(lambda: case(bot).owner_id == "U0SPEC3")
+    through_modal("add_note", {"case_text": "Checked the landing page: fine"})
+    through_modal("wait_on_partner", {"case_text": "Legal APAC, for the MY rules"})
+    wait_until(lambda: case(bot).status.value == "waiting_on_partner")
+    wait_until(lambda: "resume:1" in json.dumps(root_message(standin, bot)["blocks"]))  # the root was updated
+    menu(standin, "U0LEAD1", bot, "resume")
+    wait_until(lambda: case(bot).status.value == "investigating")
+    through_modal("resolve", {"case_outcome": "no_violation", "case_text": "Fine to run."})
+    wait_until(lambda: case(bot).status.value == "resolved")
+    wait_until(lambda: "close:1" in json.dumps(root_message(standin, bot)["blocks"]))
+    menu(standin, "U0LEAD1", bot, "close")
+    wait_until(lambda: case(bot).status.value == "closed")
+    texts = "\n".join(thread_texts(standin, bot))
+    for expected in (
+        "reassigned this case to <@U0SPEC3>",
+        "Checked the landing page: fine",
+        "waiting on a partner team",
+        "resumed work",
+        "resolved this case",
+        "closed this case",
+    ):
+        try:
+            wait_until(lambda expected=expected: expected in "\n".join(thread_texts(standin, bot)))
+        except TimeoutError:
+            raise AssertionError(f"{expected!r} not in thread:\n" + "\n".join(thread_texts(standin, bot))) from None
+    assert texts  # the thread tells the story
+    kinds = [k for k, _, _ in events(bot)]
+    for kind in ("reassign", "add_note", "wait_on_partner", "resume", "resolve", "close"):
+        assert kind in kinds
