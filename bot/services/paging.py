@@ -199,7 +199,8 @@ class Paging:
                 tx.jobs.enqueue(
                     kind=SEND,
                     key=f"{SEND}:{case.id}:g{generation}:r{step.round}:l{step.level}:{user}",
-                    due_at=now,
+                    # Due when its step was due: after a backlog the page sorts before later steps.
+                    due_at=min(step.due_at, now),
                     now=now,
                     case_id=case.id,
                     payload={"generation": generation, "round": step.round, "level": step.level, "user_id": user},
