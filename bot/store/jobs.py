@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,13 @@ from bot.domain.job import Job, JobState
 from bot.store.tables import JobRow
 
 log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=4)
+def _insert_once(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once and run with bound values."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
 
 
 def _to_job(row: Any) -> Job:
@@ -61,9 +69,7 @@ class JobRepo:
             "max_attempts": max_attempts,
             "created_at": now,
         }
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        stmt = insert(JobRow).values(**values).on_conflict_do_nothing(index_elements=["key"])
-        return self._session.execute(stmt.returning(JobRow.id)).first() is not None
+        return self._session.execute(_insert_once(self._dialect), values).first() is not None
 
     def claim_due(
         self, *, now: datetime, worker: str, lease: timedelta, limit: int = 20, wall_now: datetime | None = None

@@ -1,0 +1,151 @@
+"""Everything one digest needs, read in one snapshot: SQL aggregates, SLA due times, the rota.
+
+A job handler calls `read_digest(store, config, now=now, since=since, late=late)`; the SLA due
+times use the same calendars as the timers (`timers.calendar_for`), computed per open case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from bot.config.loader import Config
+from bot.config.schedules import public_holidays
+from bot.domain import digest as d
+from bot.domain import sla
+from bot.domain.case import Case
+from bot.domain.lifecycle import resolve_clock_runs
+from bot.domain.rota import Override
+from bot.services.timers import calendar_for
+from bot.store.reports import ReportRepo
+from bot.store.store import Store, Tx
+
+RESPONSE_DAYS = 7
+
+
+def digest_flows(config: Config, channel_id: str | None) -> frozenset[str] | None:
+    """The flows a channel's digest covers: those posting there; every flow for the leads (or None)."""
+    if channel_id is None or channel_id == config.app.leads_channel:
+        return None
+    mine = frozenset(f.id for f in config.flows if f.channel_id == channel_id)
+    return mine or None
+
+
+@lru_cache(maxsize=8)
+def _holidays(country: str, subdivision: str | None) -> frozenset[date]:
+    return public_holidays(country, subdivision)
+
+
+def team_holidays(config: Config) -> frozenset[date]:
+    """The public holidays of the team's country (app.yaml `holidays`)."""
+    return _holidays(config.app.holiday_country, config.app.holiday_subdivision)
+
+
+def _as_case(case: d.OpenCase) -> Case:
+    # calendar_for reads only the case's flow; the digest reads no more of a case than it shows.
+    return Case(
+        id=case.id,
+        human_id=case.human_id,
+        flow_id=case.flow_id,
+        status=case.status,
+        severity_id=case.severity_id,
+        reporter_id="",
+        advertiser=case.advertiser,
+        campaign=case.campaign,
+        market="",
+        summary="",
+        deadline_at=case.deadline_at,
+        sensitive=case.sensitive,
+        created_at=case.created_at,
+        acknowledged_by=case.acknowledged_by,
+        pauses=case.pauses,
+    )
+
+
+def sla_dues(config: Config, cases: Sequence[d.OpenCase]) -> list[d.SlaDue]:
+    """When each running SLA clock of each open case falls due (the rules of `timers.planned`)."""
+    calendars: dict[str, sla.SlaCalendar] = {}
+    found = []
+    for case in cases:
+        try:
+            severity = config.flow(case.flow_id).severity(case.severity_id)
+        except KeyError:
+            continue  # a flow or severity no longer configured: counted, but it has no SLA to show
+        calendar = calendars.get(case.flow_id)
+        if calendar is None:
+            calendar = calendars[case.flow_id] = calendar_for(config, _as_case(case))
+        clocks = []
+        if case.acknowledged_by is None:
+            clocks.append((d.Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, severity.acknowledge_within)))
+        if resolve_clock_runs(case.status):
+            clocks.append((d.Measure.RESOLVE, sla.SlaTimer(case.created_at, severity.resolve_within, case.pauses)))
+        for measure, timer in clocks:
+            due_at = sla.timer_due_at(calendar, timer)
+            if due_at is not None:
+                found.append(d.SlaDue(case.id, measure, due_at))
+    return found
+
+
+def load_digest(
+    tx: Tx,
+    config: Config,
+    *,
+    now: datetime,
+    since: datetime,
+    late: bool,
+    overrides: Mapping[str, Sequence[Override]] | None = None,
+    channel_id: str | None = None,
+    scheduled_at: datetime | None = None,
+    holidays: frozenset[date] | None = None,
+    limits: d.Limits | None = None,
+) -> d.Digest:
+    """Read the figures in `tx` and compose the digest (overrides read from `tx` when not given)."""
+    limits = limits or d.Limits()
+    flows = digest_flows(config, channel_id)
+    reports = ReportRepo(tx.session, prefix=config.app.case_prefix, flow_ids=flows)
+    counts, open_cases = reports.open_cases_summary()
+    if overrides is None:
+        overrides = {s: tuple(tx.overrides.active(s, ending_after=now)) for s in config.schedules}
+    response_start = now - timedelta(days=RESPONSE_DAYS)
+    return d.compose_digest(
+        now=now,
+        since=since,
+        late=late,
+        scheduled_at=scheduled_at,
+        severities=[s for f in config.flows if flows is None or f.id in flows for s in f.severities],
+        open_counts=counts,
+        open_cases=open_cases,
+        sla_dues=sla_dues(config, open_cases),
+        breach_events=reports.breach_events_since(since, now=now),
+        deadlines=reports.deadlines_between(now, now + limits.deadline_window),
+        resolved=reports.resolved_since(since, now=now, limit=limits.resolved),
+        opened_since=reports.opened_since(since, now=now),
+        response_times=reports.response_times(
+            response_start,
+            now,
+            tz=config.app.timezone,
+            holidays=team_holidays(config) if holidays is None else holidays,
+        ),
+        response_days=RESPONSE_DAYS,
+        schedules=list(config.schedules.values()),
+        overrides=overrides,
+        limits=limits,
+    )
+
+
+def read_digest(
+    store: Store,
+    config: Config,
+    *,
+    now: datetime,
+    since: datetime,
+    late: bool,
+    channel_id: str | None = None,
+    scheduled_at: datetime | None = None,
+) -> d.Digest:
+    """The digest from one read snapshot of the store (never waits for writers)."""
+    with store.read() as tx:
+        return load_digest(
+            tx, config, now=now, since=since, late=late, channel_id=channel_id, scheduled_at=scheduled_at
+        )
