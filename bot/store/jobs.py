@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
