@@ -437,6 +437,7 @@ def compose_digest(
         )
         for r in sorted(resolved.latest, key=lambda r: (r.resolved_at, r.id), reverse=True)
     ]
+    shown = tuple(resolved_lines[: limits.resolved])  # the store lists the newest few; the total counts all
     day_order = list(DayKind)
     return Digest(
         now=now,
@@ -452,9 +453,7 @@ def compose_digest(
             (DeadlineLine(_open_line(c), c.deadline_at) for c in due_deadlines if c.deadline_at is not None),
             limits.deadlines,
         ),
-        resolved=Folded(
-            tuple(resolved_lines[: limits.resolved]), resolved.total - min(len(resolved_lines), limits.resolved)
-        ),
+        resolved=Folded(shown, max(resolved.total, len(resolved_lines)) - len(shown)),
         resolved_by_outcome=tuple(
             (outcome_label(value), count)
             for value, count in sorted(resolved.by_outcome, key=lambda item: (-item[1], item[0] or "~"))
@@ -489,7 +488,5 @@ def summary_line(digest: Digest, *, tz: ZoneInfo) -> str:
     if digest.quiet:
         return f"{late}Nothing to report: no open cases, nothing resolved since {since}."
     counts = ", ".join(f"{t.open} {t.severity_id.upper()}" for t in digest.open_by_severity if t.open)
-    return (
-        f"{late}{digest.open_total} open ({counts}), {digest.breached.total} past SLA, "
-        f"{digest.resolved.total} resolved since {since}."
-    )
+    opened = f"{digest.open_total} open ({counts})" if digest.open_total else "No open cases"
+    return f"{late}{opened}, {digest.breached.total} past SLA, {digest.resolved.total} resolved since {since}."

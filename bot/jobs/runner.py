@@ -52,6 +52,8 @@ class JobRunner:
         self.lease = lease
         self.worker = worker or worker_name()
 
+    max_per_run = 200  # run_due's cap: `rounds` batches of `limit`
+
     def run_due(self, *, limit: int = 20, rounds: int = 10) -> int:
         """Run what is due now, batch after batch; return how many jobs ran."""
         total = 0

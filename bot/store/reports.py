@@ -134,8 +134,10 @@ class ReportRepo:
 
     def resolved_since(self, since: datetime, *, now: datetime, limit: int = 50) -> Resolved:
         """Cases resolved in [since, now) and not reopened: the total, per outcome, and the newest `limit`."""
+        # Reopening clears resolved_at, so the status test only guards; it is not `is_open = false`,
+        # which SQLite would answer through the is_open index, walking nearly every case (6x slower).
         window = and_(
-            CaseRow.is_open == False,  # noqa: E712
+            CaseRow.status.in_((CaseStatus.RESOLVED.value, CaseStatus.CLOSED.value)),
             CaseRow.resolved_at >= since,
             CaseRow.resolved_at < now,
         )

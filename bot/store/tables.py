@@ -38,6 +38,7 @@ class CaseRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_cases_open_match", "is_open", "advertiser_key", "campaign_key"),
         Index("ix_cases_created_at", "created_at"),
+        Index("ix_cases_resolved_at", "resolved_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,7 +81,7 @@ class CaseEventRow(SQLModel, table=True):
     """The append-only audit trail of a case."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case", "case_id", "id"),)
+    __table_args__ = (Index("ix_case_events_case", "case_id", "id"), Index("ix_case_events_kind_at", "kind", "at"))
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id")

@@ -1,0 +1,393 @@
+"""Time and memory to build the leads' digest over 100,000 cases and 1,000,000 events.
+
+Seeds SQLite (and Postgres, when `--postgres URL` is given or the default URL answers) with bulk
+inserts, then measures in a fresh interpreter, so the figures are the digest's own: wall time of
+`read_digest` + `build_digest` (first run and median of `--repeat`), peak Python allocations
+(tracemalloc) and peak RSS. The baseline, measured in the same process on the same tables, is a
+plain `SELECT count(*)` over cases and over case_events. Goal (issue "Leads' view"): < 0.5 s, < 200 MB.
+
+Usage: python bench/bench_digest.py [--cases N] [--events-per-case 10] [--postgres URL | --no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, insert, text
+
+from bot.config.loader import Config, load_config
+from bot.domain.intake import match_key
+from bot.domain.lifecycle import Outcome
+from bot.services import digest_data
+from bot.slack.blocks.digest import build_digest
+from bot.store.engine import normalise_url
+from bot.store.reports import ReportRepo
+from bot.store.store import Store
+from bot.store.tables import CaseEventRow, CaseRow
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)  # Wednesday 09:00 in Singapore, the digest's hour
+SINCE = NOW - timedelta(days=1)
+HISTORY = timedelta(days=365)
+BATCH = 50_000
+SEVERITY_WEIGHTS = {"sev1": 5, "sev2": 20, "sev3": 50, "sev4": 25}
+OPEN_STATUSES = ["new", "acknowledged", "investigating", "investigating", "waiting_on_rep", "waiting_on_partner"]
+CASE_COLUMNS = [
+    "id",
+    "flow_id",
+    "status",
+    "is_open",
+    "severity_id",
+    "reporter_id",
+    "advertiser",
+    "advertiser_key",
+    "campaign",
+    "campaign_key",
+    "market",
+    "summary",
+    "deadline_at",
+    "sensitive",
+    "values",
+    "channel_id",
+    "root_ts",
+    "permalink",
+    "acknowledged_by",
+    "acknowledged_at",
+    "paging_generation",
+    "owner_id",
+    "outcome",
+    "resolved_by",
+    "resolved_at",
+    "pauses",
+    "created_at",
+    "updated_at",
+    "version",
+]
+EVENT_COLUMNS = ["case_id", "at", "kind", "actor_id", "data"]
+COPY_CASES = "COPY cases ({}) FROM STDIN".format(", ".join(f'"{c}"' for c in CASE_COLUMNS))  # "values" is reserved
+COPY_EVENTS = "COPY case_events ({}) FROM STDIN".format(", ".join(EVENT_COLUMNS))
+
+
+# --- seeding -------------------------------------------------------------------------------------
+
+
+def make_cases(count: int, flows: list[str], rng: random.Random) -> Iterator[dict[str, Any]]:
+    """One year of cases, oldest first; recent ones are often open, old ones rarely."""
+    severities = list(SEVERITY_WEIGHTS)
+    weights = list(SEVERITY_WEIGHTS.values())
+    for n in range(1, count + 1):
+        created = NOW - HISTORY * (count - n + 1) / count
+        recent = NOW - created < timedelta(days=14)
+        is_open = rng.random() < (0.3 if recent else 0.002)
+        acked = (not is_open or rng.random() < 0.8) and rng.random() < 0.98
+        acknowledged_at = created + timedelta(minutes=rng.uniform(1, 180)) if acked else None
+        resolved_at = None
+        if not is_open:
+            resolved_at = min(created + timedelta(hours=rng.uniform(0.5, 72)), NOW - timedelta(seconds=1))
+            acknowledged_at = min(acknowledged_at or resolved_at, resolved_at)
+        status = rng.choice(OPEN_STATUSES) if is_open else rng.choice(["resolved", "resolved", "closed"])
+        if status == "new":
+            acknowledged_at = None
+        owner = f"U0SPEC{rng.randint(1, 9)}" if acknowledged_at and rng.random() < 0.7 else None
+        advertiser = f"Advertiser {rng.randint(1, 5000)}"
+        campaign = f"Campaign {n}"
+        yield {
+            "id": n,
+            "flow_id": flows[n % len(flows)],
+            "status": status,
+            "is_open": is_open,
+            "severity_id": rng.choices(severities, weights)[0],
+            "reporter_id": "U0REP1",
+            "advertiser": advertiser,
+            "advertiser_key": match_key(advertiser),
+            "campaign": campaign,
+            "campaign_key": match_key(campaign),
+            "market": "SG",
+            "summary": "Can this creative run?",
+            "deadline_at": created + timedelta(hours=rng.uniform(1, 240)) if rng.random() < 0.6 else None,
+            "sensitive": rng.random() < 0.05,
+            "values": {},
+            "channel_id": "C0ESCALATE",
+            "root_ts": f"{int(created.timestamp())}.{n:06d}",
+            "permalink": f"https://team.slack.test/archives/C0ESCALATE/p{n}",
+            "acknowledged_by": owner or ("U0SPEC1" if acknowledged_at else None),
+            "acknowledged_at": acknowledged_at,
+            "paging_generation": 1,
+            "owner_id": owner,
+            "outcome": rng.choice(list(Outcome)).value if resolved_at else None,
+            "resolved_by": owner if resolved_at else None,
+            "resolved_at": resolved_at,
+            "pauses": [[(created + timedelta(hours=1)).isoformat(), None]] if status == "waiting_on_rep" else [],
+            "created_at": created,
+            "updated_at": resolved_at or acknowledged_at or created,
+            "version": 3,
+        }
+
+
+def make_events(case: dict[str, Any], per_case: int, rng: random.Random) -> list[dict[str, Any]]:
+    """`per_case` events: opened, pages, acknowledgement, notes, SLA warnings and breaches, resolution."""
+    created: datetime = case["created_at"]
+    end: datetime = case["resolved_at"] or min(created + timedelta(days=3), NOW - timedelta(seconds=1))
+    kinds = ["opened", "paged", "paged", "acknowledged", "take", "add_note", "sla_warning", "paged", "add_note"]
+    if rng.random() < 0.1:
+        kinds[6] = "sla_breach"
+    if rng.random() < 0.02:
+        kinds[8] = "deadline_passed"
+    last = "resolve" if case["resolved_at"] else "add_note"
+    kinds = [*(kinds + ["add_note"] * per_case)[: per_case - 1], last]
+    events = []
+    for index, kind in enumerate(kinds):
+        at = created + (end - created) * index / max(per_case - 1, 1)
+        data: dict[str, Any] = {}
+        if kind == "paged":
+            data = {"user": "U0SPEC1", "round": 1, "level": index % 3 + 1}
+        elif kind in ("sla_warning", "sla_breach"):
+            data = {"which": rng.choice(["acknowledge", "resolve"])}
+        elif kind == "deadline_passed":
+            data = {"name": "passed"}
+        events.append({"case_id": case["id"], "at": at, "kind": kind, "actor_id": "U0SPEC1", "data": data})
+    return events
+
+
+def batches(cases: int, per_case: int, flows: list[str]) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    rng = random.Random(20261125)
+    chunk: list[dict[str, Any]] = []
+    for case in make_cases(cases, flows, rng):
+        chunk.append(case)
+        if len(chunk) * per_case >= BATCH:
+            yield chunk, [e for c in chunk for e in make_events(c, per_case, rng)]
+            chunk = []
+    if chunk:
+        yield chunk, [e for c in chunk for e in make_events(c, per_case, rng)]
+
+
+def _copy_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+# Not in the schema yet: what `--proposed-indexes` adds to show what they would save.
+PROPOSED_INDEXES = (
+    "CREATE INDEX ix_case_events_kind_at ON case_events (kind, at)",
+    "CREATE INDEX ix_cases_resolved_at ON cases (resolved_at)",
+)
+
+
+def seed(url: str, *, cases: int, per_case: int, config: Config, indexes: bool = False) -> tuple[float, int]:
+    """Bulk-insert cases and events; returns (seconds, open cases). SQLite: executemany; Postgres: COPY."""
+    store = Store.open(url)
+    flows = [f.id for f in config.flows]
+    started = time.perf_counter()
+    postgres = store.engine.dialect.name == "postgresql"
+    with store.engine.begin() as conn:
+        for case_rows, event_rows in batches(cases, per_case, flows):
+            if postgres:
+                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                with cursor.copy(COPY_CASES) as copy:
+                    for row in case_rows:
+                        copy.write_row([_copy_value(row[c]) for c in CASE_COLUMNS])
+                with cursor.copy(COPY_EVENTS) as copy:
+                    for row in event_rows:
+                        copy.write_row([_copy_value(row[c]) for c in EVENT_COLUMNS])
+            else:
+                conn.execute(insert(CaseRow.__table__), case_rows)  # type: ignore[attr-defined]
+                conn.execute(insert(CaseEventRow.__table__), event_rows)  # type: ignore[attr-defined]
+        for statement in PROPOSED_INDEXES if indexes else ():
+            conn.execute(text(statement))
+        if postgres:
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"))
+    with store.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+        open_cases = conn.execute(text("SELECT count(*) FROM cases WHERE is_open")).scalar_one()
+    store.close()
+    return time.perf_counter() - started, int(open_cases)
+
+
+# --- measuring (in a fresh interpreter) ----------------------------------------------------------
+
+
+def rss_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(url: str, repeat: int) -> dict[str, Any]:
+    config = load_config(ROOT / "app.yaml", env={})
+    store = Store.open(url)
+    tz = config.app.timezone
+
+    def baseline() -> None:
+        with store.read() as tx:
+            tx.session.execute(text("SELECT count(*) FROM cases")).scalar_one()
+            tx.session.execute(text("SELECT count(*) FROM case_events")).scalar_one()
+
+    def build() -> tuple[str, list[dict[str, Any]]]:
+        digest = digest_data.read_digest(store, config, now=NOW, since=SINCE, late=False)
+        return build_digest(digest, tz=tz)
+
+    def timed(fn: Any) -> float:
+        started = time.perf_counter()
+        fn()
+        return time.perf_counter() - started
+
+    baseline_cold = timed(baseline)
+    baselines = [timed(baseline) for _ in range(repeat)]
+    rss_before = rss_mb("VmRSS")
+    first = timed(build)
+    runs = [timed(build) for _ in range(repeat)]
+    text_, blocks = build()
+    tracemalloc.start()
+    build()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    parts: dict[str, float] = {}
+    with store.read() as tx:
+        reports = ReportRepo(tx.session, prefix=config.app.case_prefix)
+        holidays = digest_data.team_holidays(config)
+        steps: dict[str, Any] = {
+            "open_counts": reports.open_counts,
+            "open_cases": reports.open_cases,
+            "deadlines": lambda: reports.deadlines_between(NOW, NOW + timedelta(hours=24)),
+            "resolved_since": lambda: reports.resolved_since(SINCE, now=NOW),
+            "opened_since": lambda: reports.opened_since(SINCE, now=NOW),
+            "breach_events": lambda: reports.breach_events_since(SINCE, now=NOW),
+            "response_times": lambda: reports.response_times(NOW - timedelta(days=7), NOW, tz=tz, holidays=holidays),
+        }
+        open_cases = reports.open_cases()
+        steps["sla_dues (Python)"] = lambda: digest_data.sla_dues(config, open_cases)
+        for name, step in steps.items():
+            parts[name] = statistics.median(timed(step) for _ in range(repeat))
+    store.close()
+    return {
+        "baseline_ms": statistics.median(baselines) * 1000,
+        "baseline_cold_ms": baseline_cold * 1000,
+        "first_ms": first * 1000,
+        "median_ms": statistics.median(runs) * 1000,
+        "max_ms": max(runs) * 1000,
+        "traced_peak_mb": traced_peak / 2**20,
+        "rss_before_mb": rss_before,
+        "rss_peak_mb": rss_mb("VmHWM"),
+        "blocks": len(blocks),
+        "json_chars": len(json.dumps(blocks, ensure_ascii=False)),
+        "text": text_,
+        "parts_ms": {k: v * 1000 for k, v in parts.items()},
+    }
+
+
+def run_measure(url: str, repeat: int) -> dict[str, Any]:
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure", url, "--repeat", str(repeat)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"measuring failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def postgres_answers(url: str) -> bool:
+    try:
+        engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def with_schema(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+def report(name: str, seed_s: float, figures: dict[str, Any]) -> None:
+    base, median, peak = figures["baseline_ms"], figures["median_ms"], figures["rss_peak_mb"]
+    print(
+        f"{name:9} seed {seed_s:6.1f} s | baseline count(*) {base:7.1f} ms | digest first "
+        f"{figures['first_ms']:7.1f} ms, median {median:7.1f} ms, max {figures['max_ms']:7.1f} ms "
+        f"| ratio digest/baseline {median / base:5.2f}"
+    )
+    print(
+        f"{'':9} memory: tracemalloc peak {figures['traced_peak_mb']:6.1f} MB | RSS before "
+        f"{figures['rss_before_mb']:6.1f} MB, peak {peak:6.1f} MB (ratio {peak / figures['rss_before_mb']:.2f}) "
+        f"| {figures['blocks']} blocks, {figures['json_chars']} chars"
+    )
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in figures["parts_ms"].items())
+    print(f"{'':9} parts (ms, median): {parts}")
+    goal = median < 500 and peak < 200
+    print(f"{'':9} goal < 500 ms and < 200 MB: {'met' if goal else 'NOT met'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--events-per-case", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--postgres", help="also run on this Postgres URL (default: the test URL, if it answers)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--proposed-indexes", action="store_true", help="add indexes on events (kind, at), resolved_at")
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.repeat)))
+        return 0
+    config = load_config(ROOT / "app.yaml", env={})
+    workdir = Path(tempfile.mkdtemp(prefix="bench-digest-"))
+    targets: list[tuple[str, str, str | None]] = [("SQLite", f"sqlite:///{workdir / 'digest.db'}", None)]
+    pg_url = args.postgres or DEFAULT_POSTGRES
+    if not args.no_postgres and postgres_answers(pg_url):
+        fresh = f"bench_digest_{uuid.uuid4().hex[:10]}"
+        targets.append(("Postgres", with_schema(pg_url, fresh), fresh))
+    elif args.postgres:
+        raise SystemExit(f"no Postgres answers at {args.postgres}")
+    events = args.cases * args.events_per_case
+    print(
+        f"Digest over {args.cases:,} cases and {events:,} events; now {NOW:%Y-%m-%d %H:%M} UTC, since 24 h earlier; "
+        f"median of {args.repeat} runs after one first run; {os.cpu_count()} CPUs"
+        + ("; with the proposed indexes" if args.proposed_indexes else "")
+    )
+    for name, url, schema in targets:
+        admin = create_engine(normalise_url(pg_url)) if schema else None
+        try:
+            if admin is not None:
+                with admin.begin() as conn:
+                    conn.execute(text(f"CREATE SCHEMA {schema}"))
+            seed_s, open_cases = seed(
+                url, cases=args.cases, per_case=args.events_per_case, config=config, indexes=args.proposed_indexes
+            )
+            figures = run_measure(url, args.repeat)
+            print(f"{name:9} {open_cases:,} open cases; digest says: {figures['text']}")
+            report(name, seed_s, figures)
+        finally:
+            if admin is not None:
+                with admin.begin() as conn:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                admin.dispose()
+    for leftover in workdir.iterdir():
+        leftover.unlink()
+    workdir.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
