@@ -16,6 +16,7 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.deliveries import Deliveries, give_up
+from bot.services.digests import Digests, plan_digests
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import Paging, start_paging
@@ -113,13 +114,15 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier).handlers()
-        | Timers(config, store, notifier).handlers(),
+        | Timers(config, store, notifier).handlers()
+        | Digests(config, store, notifier, clock.now).handlers(),
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
     )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
+    ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
         start_paging(tx, case, config=config, oncall=oncall, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.flows import build_flow, build_policy
 from bot.config.schedules import load_placeholders, load_schedules
 from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
+from bot.domain.digest_schedule import DAYS, DigestSchedule
 from bot.domain.flow import Flow
 from bot.domain.policy import Policy, TargetKind
 from bot.domain.rota import Schedule
@@ -49,6 +50,7 @@ class AppConfig:
     max_attempts: int
     lease: timedelta
     retry_base: timedelta
+    digests: tuple[DigestSchedule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,15 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         max_attempts=spec.jobs.max_attempts,
         lease=spec.jobs.lease,
         retry_base=spec.jobs.retry_base,
+        digests=tuple(
+            DigestSchedule(
+                channel_id=d.channel,
+                at=time.fromisoformat(d.at),
+                days=DAYS[d.days],
+                timezone=ZoneInfo(spec.timezone),
+            )
+            for d in spec.digests
+        ),
     )
 
 

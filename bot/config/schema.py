@@ -46,6 +46,12 @@ class JobsSpec(Strict):
     retry_base: Duration = timedelta(seconds=2)
 
 
+class DigestSpec(Strict):
+    channel: SlackChannelId
+    at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    days: Literal["daily", "weekdays", "weekends"] = "daily"
+
+
 class AppSpec(Strict):
     team: str = Field(min_length=1, max_length=80)
     timezone: str = "Asia/Singapore"
@@ -59,6 +65,7 @@ class AppSpec(Strict):
     staff_usergroups: list[Annotated[str, Field(pattern=r"^S[A-Z0-9]{2,}$")]] = Field(default_factory=list)
     holidays: HolidaysSpec = HolidaysSpec()
     jobs: JobsSpec = JobsSpec()
+    digests: list[DigestSpec] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

@@ -13,12 +13,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 
 from bot.domain.case import Case, MessageRef
+from bot.domain.digest import Digest
 from bot.domain.flow import Flow
 from bot.services.ports import DeliveryError, DeliveryFailure, HandoffNotice, LeadsAlert, ThreadNote
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.blocks import page_message as pages
+from bot.slack.blocks.digest import build_digest
 
 log = logging.getLogger(__name__)
 
@@ -178,3 +180,7 @@ class SlackNotifier:
     def tell_outcome(self, case: Case, flow: Flow, *, user_id: str) -> None:
         text, blocks = case_action_blocks.build_outcome(case, flow)
         self._post(channel=user_id, text=text, blocks=blocks)
+
+    def post_digest(self, digest: Digest, *, channel_id: str) -> None:
+        text, blocks = build_digest(digest, tz=self.tz)
+        self._post(channel=channel_id, text=text, blocks=blocks)

@@ -30,7 +30,12 @@ def standin() -> Iterator[SlackStandIn]:
 def fast_config(config: Config, store_url: str) -> Config:
     """The shipped configuration with a private store and quick retries."""
     app = dataclasses.replace(
-        config.app, store_url=store_url, tick_seconds=0.2, retry_base=timedelta(milliseconds=100), max_attempts=4
+        config.app,
+        store_url=store_url,
+        tick_seconds=0.2,
+        retry_base=timedelta(milliseconds=100),
+        max_attempts=4,
+        digests=(),  # tests that want the daily digest ask for it
     )
     return dataclasses.replace(config, app=app)
 

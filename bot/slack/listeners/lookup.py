@@ -15,11 +15,13 @@ from bot.domain.lifecycle import Action, InvalidTransition
 from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
+from bot.services.digests import digest_on_demand
 from bot.services.staff import Staff
+from bot.slack.blocks.digest import build_digest
 from bot.slack.blocks.lookup import build_case_list, build_history
 from bot.store.store import Store
 
-VERBS = frozenset({"status", "mine", "find", "update"})
+VERBS = frozenset({"status", "mine", "find", "update", "digest"})
 SEARCH_DAYS = 90
 
 
@@ -39,6 +41,11 @@ class LookupCommands:
             respond(text=text, blocks=blocks, response_type="ephemeral")
 
         prefix = self.config.app.case_prefix
+        if verb == "digest":
+            digest = digest_on_demand(self.config, self.store, now=self.clock.now())
+            text, blocks = build_digest(digest, tz=self.config.app.timezone)
+            say(text, blocks)
+            return
         if verb == "mine":
             with self.store.read() as tx:
                 cases = tx.cases.involving(user_id)

@@ -1,0 +1,283 @@
+"""Page lateness: from a page timer's due time to its DM arriving at the Slack stand-in.
+
+The real bot runs as a process (`bot.cli serve --http`, real clock) against the stand-in with its rate
+limits switched off. Before it starts, page timers are seeded through the bot's own code (`start_paging`
+in a store transaction, so the rows are exactly what an intake makes), due in the near future:
+
+- baseline: a few isolated timers, each alone in its tick (the floor: tick phase plus one pass);
+- load: N timers (default 1,000) due within a short window (default 10 s).
+
+Lateness = stand-in arrival time (`at`) of the level-1 page DM minus the escalation job's `due_at` (both
+wall clock, same host). Printed as p50 / p99 / max with ratios to the isolated-timer p50 and to the tick
+interval, plus throughput and the bot's peak RSS. Runs on SQLite, and on Postgres when `--postgres URL`
+is given or the default URL answers.
+
+Usage: python bench/bench_paging.py [--timers N] [--window S] [--tick S] [--postgres URL] [--sqlite-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import bindparam, create_engine, select, text, update  # noqa: E402
+
+from bot.config.loader import Config, load_config  # noqa: E402
+from bot.domain.case import MessageRef  # noqa: E402
+from bot.domain.intake import Intake  # noqa: E402
+from bot.jobs.clock import SystemClock  # noqa: E402
+from bot.sandbox import SlackStandIn  # noqa: E402
+from bot.services.oncall import OnCall  # noqa: E402
+from bot.services.paging import ESCALATE, start_paging  # noqa: E402
+from bot.store.engine import normalise_url  # noqa: E402
+from bot.store.store import Store  # noqa: E402
+from bot.store.tables import JobRow  # noqa: E402
+from tests.paging_procs import SECRET, TOKEN, BotProcess, as_utc, page_attempt, sql, write_config  # noqa: E402
+
+DEFAULT_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BASELINE_TIMERS = 5
+
+
+@dataclass
+class Run:
+    store: str
+    tick: float
+    baseline: list[float]
+    load: list[float]
+    escalated: list[float]
+    pages_per_s: float
+    drain_s: float
+    startup_s: float
+    rss_mb: float
+    seed_s: float
+
+
+def shipped_tick() -> float:
+    return float(yaml.safe_load((ROOT / "app.yaml").read_text()).get("jobs", {}).get("tick_seconds", 2.0))
+
+
+def postgres_answers(url: str) -> bool:
+    try:
+        engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+class PrivateSchema:
+    """A fresh Postgres schema for one run, dropped afterwards."""
+
+    def __init__(self, url: str) -> None:
+        self.admin = create_engine(normalise_url(url))
+        self.schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {self.schema}"))
+        separator = "&" if "?" in url else "?"
+        self.url = f"{url}{separator}options=" + urllib.parse.quote(f"-csearch_path={self.schema}")
+
+    def drop(self) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {self.schema} CASCADE"))
+        self.admin.dispose()
+
+
+def seed(config: Config, url: str, timers: int, root: MessageRef) -> list[int]:
+    """One case per timer, already posted (so thread notes go through), paging started by `start_paging`.
+
+    The timers are parked a day ahead while the bot starts; `schedule` then gives them their due times.
+    Returns the ids of the level-1 escalation jobs, in case order.
+    """
+    flow = config.flow("prelaunch_review")
+    store = Store.open(url, prefix=config.app.case_prefix)
+    oncall = OnCall(config=config, store=store, directory=None, clock=SystemClock())  # type: ignore[arg-type]
+    now = datetime.now(UTC)
+    parked = now + timedelta(days=1)
+    try:
+        with store.transaction() as tx:
+            for n in range(timers):
+                intake = Intake(
+                    flow_id=flow.id,
+                    reporter_id="U0REP1",
+                    severity=flow.severity("sev1"),
+                    severity_reasons=("bench",),
+                    advertiser=f"Bench advertiser {n}",
+                    campaign=f"Campaign {n}",
+                    market="SG",
+                    deadline_at=now + timedelta(hours=3),
+                    summary="Can this creative run in Singapore before 10 pm?",
+                    sensitive=False,
+                    source_channel_id="C0SALES",
+                )
+                case = tx.cases.add(intake, now=now, intake_key=f"bench:{n}")
+                tx.cases.set_root(case.id, root, now=now)
+                tx.cases.add_event(case.id, kind="details_posted", now=now)
+                start_paging(tx, tx.cases.get(case.id), config=config, oncall=oncall, now=parked)
+        with store.read() as tx:
+            rows = tx.session.execute(
+                select(JobRow.case_id, JobRow.id).where(JobRow.kind == ESCALATE).order_by(JobRow.case_id)
+            ).all()
+        return [job_id for _, job_id in rows]
+    finally:
+        store.close()
+
+
+def schedule(url: str, job_ids: list[int], dues: list[datetime]) -> None:
+    """Give the parked timers their due times, in one transaction."""
+    store = Store.open(url)
+    try:
+        with store.transaction() as tx:
+            stmt = update(JobRow).where(JobRow.id == bindparam("job_id")).values(due_at=bindparam("due"))
+            tx.session.connection().execute(
+                stmt, [{"job_id": job_id, "due": due} for job_id, due in zip(job_ids, dues, strict=True)]
+            )
+    finally:
+        store.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, tick: float) -> Run:
+    config_path = write_config(workdir / name, waits=("15m", "15m", "30m"), tick_seconds=tick, lease="60s")
+    config = load_config(config_path, env={})
+    with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, rate_limits=False) as slack:
+        posted = slack.user("U0REP1").post_message("C0ESCALATE", "bench root")
+        root = MessageRef("C0ESCALATE", str(posted["ts"]))
+        started = time.perf_counter()
+        job_ids = seed(config, url, BASELINE_TIMERS + timers, root)
+        seed_s = time.perf_counter() - started
+        bot = BotProcess(config_path, url, slack.api_url, workdir / f"{name}.log")
+        try:
+            started = time.perf_counter()
+            bot.start().wait_healthy()
+            startup_s = time.perf_counter() - started
+            lead = 1.5
+            start = datetime.now(UTC) + timedelta(seconds=lead)
+            spacing = tick * 1.37 + 0.11  # isolated: at most one baseline timer per tick, at varying phases
+            baseline_dues = [start + timedelta(seconds=i * spacing) for i in range(BASELINE_TIMERS)]
+            load_start = baseline_dues[-1] + timedelta(seconds=2 * tick + 1)
+            load_dues = [load_start + timedelta(seconds=window * i / max(1, timers - 1)) for i in range(timers)]
+            schedule(url, job_ids, baseline_dues + load_dues)
+            if datetime.now(UTC) > start:
+                print("  warning: the timers were scheduled after the first one was due")
+            total = BASELINE_TIMERS + timers
+            deadline = time.monotonic() + lead + BASELINE_TIMERS * spacing + window + 120
+            while sum(1 for c in slack.calls("chat.postMessage") if c.ok and page_attempt(c)) < total:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{name}: not every page arrived; see {bot.log_path}")
+                time.sleep(0.2)
+            rss = bot.peak_rss_mb()
+        finally:
+            bot.stop()
+        pages = {}
+        for call in slack.calls("chat.postMessage"):
+            key = page_attempt(call)
+            if key and call.ok:
+                pages.setdefault(int(key[0].split("-")[1]) - 1000, call)
+    rows = sql(url, "select case_id, due_at, finished_at from jobs where key like 'escalate:%:g1:r1:l1'")
+    due = {r.case_id: as_utc(r.due_at) for r in rows}
+    escalated = {r.case_id: (as_utc(r.finished_at) - as_utc(r.due_at)).total_seconds() for r in rows}
+    late = {case_id: (call.at - due[case_id]).total_seconds() for case_id, call in pages.items()}
+    baseline_ids = range(1, BASELINE_TIMERS + 1)
+    load_ids = range(BASELINE_TIMERS + 1, BASELINE_TIMERS + timers + 1)
+    arrivals = sorted(pages[i].monotonic for i in load_ids)
+    last_due = max(due[i] for i in load_ids)
+    last_page = max(pages[i].at for i in load_ids)
+    return Run(
+        store=name,
+        tick=tick,
+        baseline=[late[i] for i in baseline_ids],
+        load=[late[i] for i in load_ids],
+        escalated=[escalated[i] for i in load_ids],
+        pages_per_s=timers / max(1e-9, arrivals[-1] - arrivals[0]),
+        drain_s=(last_page - last_due).total_seconds(),
+        startup_s=startup_s,
+        rss_mb=rss,
+        seed_s=seed_s,
+    )
+
+
+def report(run: Run, timers: int, window: float) -> None:
+    floor = statistics.median(run.baseline)
+    print(
+        f"\n{run.store}: {timers} page timers due within {window:g} s, tick {run.tick:g} s "
+        f"(seeded in {run.seed_s:.1f} s before the bot started; bot up in {run.startup_s:.1f} s)"
+    )
+    print(f"  {'':34} {'p50 s':>7} {'p99 s':>7} {'max s':>7} {'p50/floor':>10} {'p99/floor':>10} {'p99/tick':>9}")
+
+    def line(label: str, values: list[float]) -> None:
+        p50, p99, worst = percentile(values, 50), percentile(values, 99), max(values)
+        print(
+            f"  {label:34} {p50:7.3f} {p99:7.3f} {worst:7.3f} {p50 / floor:10.2f} {p99 / floor:10.2f} "
+            f"{p99 / run.tick:9.2f}"
+        )
+
+    line(f"isolated timer, page DM (floor, n={len(run.baseline)})", run.baseline)
+    line("under load: escalation step done", run.escalated)
+    line("under load: page DM at Slack", run.load)
+    verdict = "meets" if percentile(run.load, 99) < 1.0 else "misses"
+    print(
+        f"  throughput {run.pages_per_s:.0f} pages/s; last page {run.drain_s:.2f} s after the last due time; "
+        f"bot peak RSS {run.rss_mb:.0f} MB; goal p99 < 1 s: {verdict}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--timers", type=int, default=1000)
+    parser.add_argument("--window", type=float, default=10.0, help="seconds over which the timers fall due")
+    parser.add_argument("--tick", type=float, default=shipped_tick(), help="jobs.tick_seconds (default: app.yaml)")
+    parser.add_argument("--postgres", help=f"Postgres URL (default: {DEFAULT_POSTGRES} if it answers)")
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-paging-"))
+    runs: list[tuple[str, Any]] = [("SQLite (WAL)", None)]
+    pg_url = args.postgres or DEFAULT_POSTGRES
+    if not args.sqlite_only:
+        if postgres_answers(pg_url):
+            runs.append(("Postgres", pg_url))
+        else:
+            print(f"(no Postgres at {pg_url}: SQLite only)")
+    print(f"Page lateness, real bot process, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    try:
+        for name, url in runs:
+            schema = PrivateSchema(url) if url else None
+            try:
+                store_url = schema.url if schema else f"sqlite:///{workdir / 'bench.db'}"
+                run = one_run(
+                    name.split()[0].lower(), store_url, workdir, timers=args.timers, window=args.window, tick=args.tick
+                )
+                run.store = name
+                report(run, args.timers, args.window)
+            finally:
+                if schema:
+                    schema.drop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""When daily digests are due: a local time on chosen days, in the team's time zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.rota_time import local_instant
+
+DAYS = {"daily": frozenset(range(7)), "weekdays": frozenset(range(5)), "weekends": frozenset({5, 6})}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSchedule:
+    """One channel's digest: at `at` local time on `days` (0 = Monday)."""
+
+    channel_id: str
+    at: time
+    days: frozenset[int]
+    timezone: ZoneInfo
+
+    def key(self, day: date) -> str:
+        """One key per channel per local day, so no second copy is ever made."""
+        return f"digest:{self.channel_id}:{day.isoformat()}"
+
+    def occurrence(self, day: date) -> datetime | None:
+        """The instant of the digest on a local day, or None if the digest does not run that day."""
+        return local_instant(self.timezone, day, self.at) if day.weekday() in self.days else None
+
+    def occurrences(self, start_at: datetime, end_at: datetime) -> list[tuple[date, datetime]]:
+        """(local day, instant) of every digest due in [start_at, end_at)."""
+        day = start_at.astimezone(self.timezone).date() - timedelta(days=1)
+        last = end_at.astimezone(self.timezone).date()
+        found = []
+        while day <= last:
+            at = self.occurrence(day)
+            if at is not None and start_at <= at < end_at:
+                found.append((day, at))
+            day += timedelta(days=1)
+        return found
+
+    def previous(self, before: datetime) -> datetime:
+        """The digest before `before` (what "since the last digest" means); at most 8 days back."""
+        day = before.astimezone(self.timezone).date()
+        for _ in range(9):
+            at = self.occurrence(day)
+            if at is not None and at < before:
+                return at
+            day -= timedelta(days=1)
+        return before - timedelta(days=1)

@@ -1,0 +1,83 @@
+"""Daily digests as durable jobs: one key per channel per local day, sent once, late if need be."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.config.loader import Config
+from bot.domain.digest import Digest
+from bot.domain.job import Job
+from bot.services.digest_data import read_digest
+from bot.store.store import Store, Tx
+
+DIGEST = "digest.send"
+PLAN_AHEAD = timedelta(hours=36)
+# A digest missed while every replica was down is still sent (marked late) if it is this recent.
+CATCH_UP = timedelta(hours=20)
+LATE_AFTER = timedelta(minutes=10)
+
+Effect = Callable[[Tx, datetime], None]
+
+
+class DigestSender(Protocol):
+    """Posts a digest to its channel."""
+
+    def post_digest(self, digest: Digest, *, channel_id: str) -> None: ...
+
+
+def plan_digests(*, config: Config, store: Store, now: datetime) -> int:
+    """Enqueue every digest occurrence from `now - CATCH_UP` to `now + PLAN_AHEAD` (idempotent)."""
+    added = 0
+    with store.transaction() as tx:
+        for schedule in config.app.digests:
+            for day, at in schedule.occurrences(now - CATCH_UP, now + PLAN_AHEAD):
+                added += tx.jobs.enqueue(
+                    kind=DIGEST,
+                    key=schedule.key(day),
+                    due_at=at,
+                    now=now,
+                    payload={"channel": schedule.channel_id, "scheduled_at": at.isoformat()},
+                    max_attempts=20,
+                )
+    return added
+
+
+@dataclass
+class Digests:
+    """The digest job handler."""
+
+    config: Config
+    store: Store
+    sender: DigestSender
+    clock: Callable[[], datetime]
+
+    def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
+        return {DIGEST: self.send}
+
+    def send(self, job: Job) -> Effect | None:
+        channel = str(job.payload["channel"])
+        scheduled_at = datetime.fromisoformat(str(job.payload["scheduled_at"]))
+        schedule = next((s for s in self.config.app.digests if s.channel_id == channel), None)
+        now = self.clock()
+        since = schedule.previous(scheduled_at) if schedule else scheduled_at - timedelta(days=1)
+        digest = read_digest(
+            self.store,
+            self.config,
+            now=now,
+            since=since,
+            late=now - scheduled_at > LATE_AFTER,
+            channel_id=channel,
+            scheduled_at=scheduled_at,
+        )
+        self.sender.post_digest(digest, channel_id=channel)
+        return None
+
+
+def digest_on_demand(config: Config, store: Store, *, now: datetime) -> Digest:
+    """The same digest, for the asker, covering the last 24 hours."""
+    return read_digest(
+        store, config, now=now, since=now - timedelta(days=1), late=False, channel_id=config.app.leads_channel
+    )

@@ -1,0 +1,88 @@
+"""The leads' digest arrives at 09:00 Singapore time once per channel per day — through a restart,
+with two replicas on one store, and late (marked so) after an outage; on demand for the asker."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.digest_schedule import DAYS, DigestSchedule
+from bot.jobs.clock import FakeClock
+from bot.sandbox import SlackStandIn
+from bot.services.digests import plan_digests
+from tests.slack.conftest import file_case, wait_until
+
+SGT = ZoneInfo("Asia/Singapore")
+DAILY = (DigestSchedule(channel_id="C0LEADS", at=time(9, 0), days=DAYS["daily"], timezone=SGT),)
+
+
+def digests(standin: SlackStandIn) -> list[dict]:
+    """Digest posts in the leads' channel (not the paging alerts that also go there)."""
+    return [
+        c.args
+        for c in standin.calls("chat.postMessage")
+        if c.ok
+        and c.args["channel"] == "C0LEADS"
+        and ("Escalations digest" in json.dumps(c.args) or "Nothing to report" in json.dumps(c.args))
+    ]
+
+
+def tick(bot) -> None:
+    plan_digests(config=bot.config, store=bot.store, now=bot.clock.now())
+    bot.runner.run_due()
+
+
+def test_one_digest_at_nine_through_a_restart_and_two_replicas(standin: SlackStandIn, make_bot, tmp_path):
+    clock = FakeClock(datetime(2026, 12, 2, 8, 0, tzinfo=SGT))
+    first = make_bot(clock=clock, digests=DAILY)
+    file_case(standin, deadline=(clock.now() + timedelta(hours=20)).replace(microsecond=0))
+    wait_until(lambda: first.store and standin.calls("chat.getPermalink"))
+    clock.set(datetime(2026, 12, 2, 8, 59, 59, tzinfo=SGT))
+    tick(first)
+    assert digests(standin) == []
+    second = make_bot(clock=clock, digests=DAILY)  # a second replica on the same database
+    clock.set(datetime(2026, 12, 2, 9, 0, 1, tzinfo=SGT))
+    for replica in (first, second, first, second):
+        tick(replica)
+    wait_until(lambda: digests(standin))
+    first.stop()
+    third = make_bot(clock=clock, digests=DAILY)  # a restart
+    tick(third)
+    tick(second)
+    [digest] = digests(standin)
+    text = json.dumps(digest["blocks"])
+    assert "ADS-1001" in text and "Late digest" not in text
+    clock.set(datetime(2026, 12, 3, 9, 0, 1, tzinfo=SGT))  # the next day: one more
+    tick(third)
+    with third.store.read() as tx:
+        states = tx.jobs.states(kind="digest.send")
+    assert states["digest:C0LEADS:2026-12-03"] == "done"
+    assert len(digests(standin)) == 2
+
+
+def test_a_digest_missed_while_down_is_sent_late_once(standin: SlackStandIn, make_bot):
+    clock = FakeClock(datetime(2026, 12, 2, 11, 30, tzinfo=SGT))  # came back at 11:30
+    bot = make_bot(clock=clock, digests=DAILY)
+    tick(bot)
+    tick(bot)
+    [digest] = wait_until(lambda: digests(standin))
+    assert "Late digest" in json.dumps(digest["blocks"])
+
+
+def test_a_quiet_day_says_so_in_one_line(standin: SlackStandIn, make_bot):
+    bot = make_bot(clock=FakeClock(datetime(2026, 12, 2, 9, 0, 30, tzinfo=SGT)), digests=DAILY)
+    tick(bot)
+    [digest] = wait_until(lambda: digests(standin))
+    assert "Nothing to report" in json.dumps(digest) and "Late digest" not in json.dumps(digest)
+
+
+def test_digest_on_demand_is_shown_to_the_asker_only(standin: SlackStandIn, make_bot):
+    clock = FakeClock(datetime(2026, 12, 2, 14, 0, tzinfo=SGT), ticking=True)
+    bot = make_bot(clock=clock, digests=())  # no scheduled digest in this test
+    file_case(standin, deadline=(clock.now() + timedelta(hours=20)).replace(microsecond=0))
+    wait_until(lambda: bot.store and standin.calls("chat.getPermalink"))
+    standin.user("U0LEAD1").slash_command("/ad-escalate", text="digest", channel_id="C0LEADS")
+    shown = wait_until(lambda: [e for e in standin.ephemerals("U0LEAD1") if e.get("blocks")])
+    assert "ADS-1001" in json.dumps(shown[-1]["blocks"])
+    assert digests(standin) == []
