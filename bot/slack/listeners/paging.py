@@ -68,45 +68,45 @@ class PagingListeners:
             return f"{case.human_id} was already acknowledged by <@{case.acknowledged_by}>{when}."
         return f"{case.human_id} is {case.status.value.replace('_', ' ')}; there is nothing to acknowledge."
 
-    def handle_acknowledge(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def _press(
+        self, body: dict[str, Any], action: dict[str, Any], respond: Respond, do: Callable[[int, str], str]
+    ) -> None:
+        """The shared path of both buttons: parse, check the person, run `do`, tell them the result."""
         case_id = _case_id(action)
+        user_id = body["user"]["id"]
         if case_id is None:
             self._say(respond, "That button is out of date.")
             return
-        if self._refuse_outsider(respond, body["user"]["id"], case_id, Action.ACKNOWLEDGE):
+        if self._refuse_outsider(respond, user_id, case_id, Action.ACKNOWLEDGE):
             return
         try:
-            case = acknowledge(case_id, user_id=body["user"]["id"], store=self.store, now=self.clock.now())
+            told = do(case_id, user_id)
         except (AlreadyAcknowledged, CaseNotOpen) as exc:
             self._say(respond, self._refusal(exc))
             return
-        self._say(
-            respond,
-            f":white_check_mark: You acknowledged {case.human_id}; paging has stopped. Work it in the case thread.",
-        )
+        self._say(respond, told)
         self.kick()
+
+    def handle_acknowledge(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+
+        def do(case_id: int, user_id: str) -> str:
+            case = acknowledge(case_id, user_id=user_id, store=self.store, now=self.clock.now())
+            return (
+                f":white_check_mark: You acknowledged {case.human_id}; paging has stopped. Work it in the case thread."
+            )
+
+        self._press(body, action, respond, do)
 
     def handle_pass_on(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        case_id = _case_id(action)
-        if case_id is None:
-            self._say(respond, "That button is out of date.")
-            return
-        if self._refuse_outsider(respond, body["user"]["id"], case_id, Action.ACKNOWLEDGE):
-            return
-        try:
-            moved = pass_on(case_id, user_id=body["user"]["id"], store=self.store, now=self.clock.now())
-        except (AlreadyAcknowledged, CaseNotOpen) as exc:
-            self._say(respond, self._refusal(exc))
-            return
-        self._say(
-            respond,
-            "Passed on: the next level is paged now."
-            if moved
-            else "Passed on. There is no further level; the leads have been told.",
-        )
-        self.kick()
+
+        def do(case_id: int, user_id: str) -> str:
+            if pass_on(case_id, user_id=user_id, store=self.store, now=self.clock.now()):
+                return "Passed on: the next level is paged now."
+            return "Passed on. There is no further level; the leads have been told."
+
+        self._press(body, action, respond, do)
 
     def handle_open_thread(self, ack: Ack) -> None:
         ack()  # a link button: Slack opens the URL and still tells the app
