@@ -19,7 +19,7 @@ from bot.services.deliveries import Deliveries, give_up
 from bot.services.digests import Digests, plan_digests
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
-from bot.services.paging import Paging, start_paging
+from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.staff import Staff
 from bot.services.timers import Timers, schedule_timers
 from bot.slack.app import build_app
@@ -119,6 +119,7 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
+        sendless_kinds=frozenset({ESCALATE}),
     )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))

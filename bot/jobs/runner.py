@@ -42,7 +42,9 @@ class JobRunner:
         lease: timedelta = timedelta(seconds=60),
         retry_base: timedelta = timedelta(seconds=2),
         worker: str | None = None,
+        sendless_kinds: frozenset[str] = frozenset(),
     ) -> None:
+        self.sendless_kinds = sendless_kinds
         self.retry_base = retry_base
         self.wall_clock = SystemClock()
         self.store = store
@@ -118,10 +120,14 @@ class JobRunner:
                     effect(tx, now)
         except _LeaseLost:
             log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
-        except Exception as exc:  # the send happened; never resend it because its follow-up failed
-            log.exception(
-                "effect_failed job=%s key=%s: the Slack call succeeded, its follow-up did not", job.id, job.key
-            )
+        except Exception as exc:
+            if job.kind in self.sendless_kinds:
+                # Nothing was sent (the effect is the whole job, e.g. an escalation step): try again.
+                log.exception("effect_failed job=%s key=%s: retrying", job.id, job.key)
+                self._retry(job, f"{type(exc).__name__}: {exc}", None)
+                return
+            # The send happened; never resend it because its follow-up failed.
+            log.exception("effect_failed job=%s key=%s: the send succeeded, its follow-up did not", job.id, job.key)
             self._fail(job, f"follow-up after a successful send failed: {type(exc).__name__}: {exc}")
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
