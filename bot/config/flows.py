@@ -176,7 +176,7 @@ def build_policy(name: str, spec: schema.PolicySpec) -> Policy:
     return Policy(
         id=name,
         description=spec.description,
-        levels=tuple(PolicyLevel(tuple(target(t) for t in lv.targets), lv.wait) for lv in spec.levels),
+        levels=tuple(PolicyLevel(tuple(target(t) for t in lv.targets), lv.wait, lv.repage_after) for lv in spec.levels),
         repeat=spec.repeat,
         timing=tuple((sev, PageTiming(t)) for sev, t in spec.timing.items()),
     )

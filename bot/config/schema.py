@@ -191,6 +191,13 @@ class TargetSpec(Strict):
 class LevelSpec(Strict):
     targets: list[TargetSpec] = Field(min_length=1)
     wait: Duration
+    repage_after: Duration | None = None
+
+    @model_validator(mode="after")
+    def _repage_within_wait(self) -> LevelSpec:
+        if self.repage_after is not None and self.repage_after >= self.wait:
+            raise ValueError("repage_after must be shorter than wait (the next level comes at wait)")
+        return self
 
 
 class PolicySpec(Strict):

@@ -30,6 +30,7 @@ class PolicyLevel:
 
     targets: tuple[Target, ...]
     wait: timedelta
+    repage_after: timedelta | None = None  # page the same people again after this, within `wait`
 
 
 class PageTiming(StrEnum):

@@ -206,6 +206,25 @@ class Paging:
                     payload={"generation": generation, "round": step.round, "level": step.level, "user_id": user},
                     max_attempts=self.config.app.max_attempts,
                 )
+                repage_after = policy.levels[step.level - 1].repage_after
+                if repage_after is not None:
+                    # Not acknowledged after `repage_after`: the same person is paged again (the
+                    # acknowledgement cancels this like any pending step).
+                    tx.jobs.enqueue(
+                        kind=SEND,
+                        key=f"{SEND}:{case.id}:g{generation}:r{step.round}:l{step.level}:{user}:again",
+                        due_at=step.due_at + repage_after,
+                        now=now,
+                        case_id=case.id,
+                        payload={
+                            "generation": generation,
+                            "round": step.round,
+                            "level": step.level,
+                            "user_id": user,
+                            "nth": 1,
+                        },
+                        max_attempts=self.config.app.max_attempts,
+                    )
             tx.cases.add_event(
                 case.id,
                 kind="escalated",
@@ -264,13 +283,28 @@ class Paging:
             return None
         user_id = str(job.payload["user_id"])
         round_, level = int(job.payload["round"]), int(job.payload["level"])
-        ref = self.sender.send_page(case, self.config.flow(case.flow_id), user_id=user_id, round=round_, level=level)
+        nth = int(job.payload.get("nth", 0))
+        ref = self.sender.send_page(
+            case, self.config.flow(case.flow_id), user_id=user_id, round=round_, level=level, again=nth > 0
+        )
 
         def effect(tx: Tx, now: datetime) -> None:
             tx.cases.record_page(
-                case.id, generation=case.paging_generation, round=round_, level=level, user_id=user_id, ref=ref, now=now
+                case.id,
+                generation=case.paging_generation,
+                round=round_,
+                level=level,
+                user_id=user_id,
+                ref=ref,
+                now=now,
+                nth=nth,
             )
-            tx.cases.add_event(case.id, kind="paged", now=now, data={"user": user_id, "round": round_, "level": level})
+            tx.cases.add_event(
+                case.id,
+                kind="repaged" if nth else "paged",
+                now=now,
+                data={"user": user_id, "round": round_, "level": level},
+            )
 
         return effect
 

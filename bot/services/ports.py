@@ -85,7 +85,9 @@ class Directory(Protocol):
 class PageSender(Protocol):
     """The Slack sends of paging (retried by the job engine)."""
 
-    def send_page(self, case: Case, flow: Flow, *, user_id: str, round: int, level: int) -> MessageRef: ...
+    def send_page(
+        self, case: Case, flow: Flow, *, user_id: str, round: int, level: int, again: bool = False
+    ) -> MessageRef: ...
 
     def post_thread_note(self, case: Case, note: ThreadNote) -> None: ...
 

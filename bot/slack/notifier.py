@@ -140,8 +140,10 @@ class SlackNotifier:
             except DeliveryError as exc:  # the leads already know; the thread is a courtesy
                 log.warning("failure report not posted in %s thread: %s", case.human_id, exc.reason)
 
-    def send_page(self, case: Case, flow: Flow, *, user_id: str, round: int, level: int) -> MessageRef:
-        text, blocks = pages.build_page(case, flow, round=round, level=level, tz=self.tz)
+    def send_page(
+        self, case: Case, flow: Flow, *, user_id: str, round: int, level: int, again: bool = False
+    ) -> MessageRef:
+        text, blocks = pages.build_page(case, flow, round=round, level=level, tz=self.tz, again=again)
         return self._post(channel=user_id, text=text, blocks=blocks)
 
     def post_thread_note(self, case: Case, note: ThreadNote) -> None:

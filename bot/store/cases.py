@@ -220,7 +220,16 @@ class CaseRepo:
         return int(generation)
 
     def record_page(
-        self, case_id: int, *, generation: int, round: int, level: int, user_id: str, ref: MessageRef, now: datetime
+        self,
+        case_id: int,
+        *,
+        generation: int,
+        round: int,
+        level: int,
+        user_id: str,
+        ref: MessageRef,
+        now: datetime,
+        nth: int = 0,
     ) -> None:
         self._session.add(
             PageRow(
@@ -228,6 +237,7 @@ class CaseRepo:
                 generation=generation,
                 round=round,
                 level=level,
+                nth=nth,
                 user_id=user_id,
                 channel_id=ref.channel_id,
                 ts=ref.ts,

@@ -132,7 +132,7 @@ class PageRow(SQLModel, table=True):
 
     __tablename__ = "pages"
     __table_args__ = (
-        UniqueConstraint("case_id", "generation", "round", "level", "user_id", name="uq_pages_step_user"),
+        UniqueConstraint("case_id", "generation", "round", "level", "user_id", "nth", name="uq_pages_step_user"),
         Index("ix_pages_case", "case_id"),
         Index("ix_pages_sent_at", "sent_at"),
     )
@@ -142,6 +142,7 @@ class PageRow(SQLModel, table=True):
     generation: int
     round: int
     level: int
+    nth: int = 0  # 0 for the page, 1 for the re-page within the same level
     user_id: str = Field(max_length=32)
     channel_id: str = Field(max_length=32)
     ts: str = Field(max_length=32)

@@ -420,8 +420,8 @@ class RecordingSender:
     def __init__(self, order: list[tuple[str, int]]) -> None:
         self.order = order
 
-    def send_page(self, case, flow, *, user_id, round, level):
-        self.order.append(("page", case.id))
+    def send_page(self, case, flow, *, user_id, round, level, again=False):
+        self.order.append(("repage" if again else "page", case.id))
         return MessageRef(f"D{user_id}", f"{len(self.order)}.0001")
 
     def post_thread_note(self, case, note):

@@ -27,12 +27,13 @@ class FakeSender:
     """Records what would be sent to Slack."""
 
     pages: list[tuple[str, int, int]] = field(default_factory=list)
+    repages: list[tuple[str, int, int]] = field(default_factory=list)
     notes: list[ThreadNote] = field(default_factory=list)
     alerts: list[LeadsAlert] = field(default_factory=list)
 
-    def send_page(self, case, flow, *, user_id, round, level):
-        self.pages.append((user_id, round, level))
-        return MessageRef(f"D{user_id}", f"{len(self.pages)}.0001")
+    def send_page(self, case, flow, *, user_id, round, level, again=False):
+        (self.repages if again else self.pages).append((user_id, round, level))
+        return MessageRef(f"D{user_id}", f"{len(self.pages) + len(self.repages)}.0001")
 
     def post_thread_note(self, case, note):
         self.notes.append(note)

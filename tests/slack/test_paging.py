@@ -78,8 +78,13 @@ def test_sev1_on_saturday_night_pages_primary_then_secondary_then_lead_until_ack
     note = standin.wait_for_call("chat.postMessage", where=lambda c: "Paging" in c.args.get("text", ""))
     assert f"<@{primary[0]}>" in note.args["text"] and "level 1" in note.args["text"]
 
-    advance(bot, clock, 14)
-    assert [u for u, _ in dms(standin)] == list(primary)  # not yet
+    advance(bot, clock, 5)
+    again = wait_until(
+        lambda: [c for c in standin.calls("chat.postMessage") if c.args["text"].startswith("Paged again")]
+    )
+    assert [c.args["channel"] for c in again] == list(primary)  # re-paged at 5 min, same person
+    advance(bot, clock, 9)
+    assert [u for u, _ in dms(standin)] == list(primary)  # the secondary not yet
     advance(bot, clock, 1)
     wait_until(lambda: [u for u, _ in dms(standin)] == [*primary, *secondary])
     advance(bot, clock, 15)
@@ -99,10 +104,11 @@ def test_sev1_on_saturday_night_pages_primary_then_secondary_then_lead_until_ack
     )
     assert "by <@U0LEAD1>" in json.dumps(root.args["blocks"])
     assert "case_ack" not in json.dumps(root.args["blocks"])  # the Acknowledge button is gone
-    wait_until(lambda: len([c for c in standin.calls("chat.update") if c.args["channel"].startswith("D")]) == 3)
+    # Three pages and two re-pages (primary and secondary at 5 min) are all updated.
+    wait_until(lambda: len([c for c in standin.calls("chat.update") if c.args["channel"].startswith("D")]) == 5)
     with bot.store.read() as tx:
         events = [kind for kind, _, _ in tx.cases.events(1)]
-    assert events.count("paged") == 3 and events.count("acknowledged") == 1
+    assert events.count("paged") == 3 and events.count("repaged") == 2 and events.count("acknowledged") == 1
 
 
 def bot_case(bot):

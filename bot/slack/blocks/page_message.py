@@ -32,7 +32,9 @@ def _mentions(users: tuple[str, ...]) -> str:
     return ", ".join(f"<@{u}>" for u in users)
 
 
-def build_page(case: Case, flow: Flow, *, round: int, level: int, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
+def build_page(
+    case: Case, flow: Flow, *, round: int, level: int, tz: ZoneInfo, again: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
     """The DM that pages one person: what, how urgent, by when, and one-click buttons."""
     severity = flow.severity(case.severity_id)
     deadline = f"Campaign deadline {slack_date(case.deadline_at, tz)}" if case.deadline_at else "No campaign deadline"
@@ -52,7 +54,10 @@ def build_page(case: Case, flow: Flow, *, round: int, level: int, tz: ZoneInfo) 
         buttons.insert(1, ButtonElement(text="Open thread", action_id=ids.OPEN_THREAD_ACTION, url=case.permalink))
     blocks: list[Block] = [
         SectionBlock(
-            text=_md(f":rotating_light: *You are paged* (level {level}, round {round})\n*{case_headline(case, flow)}*")
+            text=_md(
+                f":rotating_light: *You are paged{' again' if again else ''}* (level {level}, round {round})\n"
+                f"*{case_headline(case, flow)}*"
+            )
         ),
         SectionBlock(text=_md(truncate(split_for_sections(summary or "—")[0], 2900))),
         ContextBlock(
@@ -65,7 +70,8 @@ def build_page(case: Case, flow: Flow, *, round: int, level: int, tz: ZoneInfo) 
         ),
         ActionsBlock(block_id=ids.PAGE_ACTIONS_BLOCK, elements=buttons),
     ]
-    return f"Paged: {case_headline(case, flow)}", [b.to_dict() for b in blocks]
+    prefix = "Paged again" if again else "Paged"
+    return f"{prefix}: {case_headline(case, flow)}", [b.to_dict() for b in blocks]
 
 
 def build_page_done(case: Case, flow: Flow, *, user_id: str, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
