@@ -34,7 +34,7 @@ from bot.domain.intake import match_key
 from bot.domain.lifecycle import Outcome
 from bot.services import digest_data
 from bot.slack.blocks.digest import build_digest
-from bot.store.engine import normalise_url
+from bot.store.engine import database_answers, normalise_url
 from bot.store.reports import ReportRepo
 from bot.store.store import Store
 from bot.store.tables import CaseEventRow, CaseRow
@@ -305,17 +305,6 @@ def run_measure(url: str, repeat: int) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def postgres_answers(url: str) -> bool:
-    try:
-        engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 def with_schema(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
@@ -355,7 +344,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-digest-"))
     targets: list[tuple[str, str, str | None]] = [("SQLite", f"sqlite:///{workdir / 'digest.db'}", None)]
     pg_url = args.postgres or DEFAULT_POSTGRES
-    if not args.no_postgres and postgres_answers(pg_url):
+    if not args.no_postgres and not database_answers(pg_url):
         fresh = f"bench_digest_{uuid.uuid4().hex[:10]}"
         targets.append(("Postgres", with_schema(pg_url, fresh), fresh))
     elif args.postgres:

@@ -45,7 +45,7 @@ from bot.jobs.clock import SystemClock  # noqa: E402
 from bot.sandbox import SlackStandIn  # noqa: E402
 from bot.services.oncall import OnCall  # noqa: E402
 from bot.services.paging import ESCALATE, start_paging  # noqa: E402
-from bot.store.engine import normalise_url  # noqa: E402
+from bot.store.engine import database_answers, normalise_url  # noqa: E402
 from bot.store.store import Store  # noqa: E402
 from bot.store.tables import JobRow  # noqa: E402
 from tests.paging_procs import SECRET, TOKEN, BotProcess, as_utc, page_attempt, sql, write_config  # noqa: E402
@@ -70,17 +70,6 @@ class Run:
 
 def shipped_tick() -> float:
     return float(yaml.safe_load((ROOT / "app.yaml").read_text()).get("jobs", {}).get("tick_seconds", 2.0))
-
-
-def postgres_answers(url: str) -> bool:
-    try:
-        engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
 
 
 class PrivateSchema:
@@ -256,7 +245,7 @@ def main() -> int:
     runs: list[tuple[str, Any]] = [("SQLite (WAL)", None)]
     pg_url = args.postgres or DEFAULT_POSTGRES
     if not args.sqlite_only:
-        if postgres_answers(pg_url):
+        if not database_answers(pg_url):
             runs.append(("Postgres", pg_url))
         else:
             print(f"(no Postgres at {pg_url}: SQLite only)")

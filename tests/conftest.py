@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config.loader import Config, load_config
-from bot.store.engine import normalise_url
+from bot.store.engine import database_answers, normalise_url
 from bot.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,14 +22,8 @@ _postgres_state: dict[str, str | None] = {}
 def postgres_unavailable() -> str | None:
     """None if Postgres answers, else why not (checked once per run)."""
     if "reason" not in _postgres_state:
-        try:
-            engine = create_engine(normalise_url(POSTGRES_URL), connect_args={"connect_timeout": 3})
-            with engine.connect() as conn:
-                conn.execute(text("select 1"))
-            engine.dispose()
-            _postgres_state["reason"] = None
-        except Exception as exc:
-            _postgres_state["reason"] = f"no Postgres at {POSTGRES_URL}: {type(exc).__name__}"
+        why = database_answers(POSTGRES_URL)
+        _postgres_state["reason"] = f"no Postgres at {POSTGRES_URL}: {why}" if why else None
     return _postgres_state["reason"]
 
 

@@ -63,3 +63,17 @@ def build_engine(url: str, *, immediate: bool = True) -> Engine:
 def create_schema(engine: Engine) -> None:
     """Create missing tables (migrations proper arrive with Alembic)."""
     SQLModel.metadata.create_all(engine)
+
+
+def database_answers(url: str, *, timeout_seconds: int = 3) -> str | None:
+    """None if the database at `url` answers a query, else why not (for tests, benches, readiness)."""
+    url = normalise_url(url)
+    connect_args = {"connect_timeout": timeout_seconds} if url.startswith("postgresql") else {}
+    try:
+        engine = create_engine(url, connect_args=connect_args)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("select 1")
+        engine.dispose()
+    except Exception as exc:  # any failure means "not reachable" here; the caller says so
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None
