@@ -120,6 +120,26 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             say(render_blocks(dm[-1].get("blocks", []), names))
 
             other = slack.user("U0REP2")
+            page_call = _wait(
+                lambda: next(
+                    (
+                        c
+                        for c in slack.calls("chat.postMessage")
+                        if c.ok and str(c.args.get("text", "")).startswith("Paged:")
+                    ),
+                    None,
+                )
+            )
+            oncall_id = str(page_call.args["channel"])
+            say(f"\n⑥b The on-call specialist @{names.get(oncall_id, oncall_id)} is paged by DM:")
+            page = next(m for m in slack.dm_messages(oncall_id) if m["text"].startswith("Paged:"))
+            say(render_blocks(page.get("blocks", []), names))
+            slack.user(oncall_id).click(page, "case_ack", value="1")
+            _wait(lambda: any("acknowledged" in str(m.get("text", "")) for m in slack.dm_messages(oncall_id)))
+            root_now = next(m for m in slack.messages("C0ESCALATE") if m["ts"] == root["ts"])
+            say("   …clicks Acknowledge; paging stops and the root message now reads:")
+            say(render_blocks(root_now.get("blocks", [])[:2], names))
+
             say(f"\n⑦ @{names['U0REP2']} escalates the same advertiser and campaign a minute later:")
             other.slash_command("/ad-escalate", text="review Acme spring launch again", channel_id="C0SALES")
             _wait(lambda: other.current_view())

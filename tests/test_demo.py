@@ -24,6 +24,9 @@ def test_demo_prints_what_each_person_sees(tmp_path: Path):
         ":large_orange_circle: SEV2 · High — ADS-1001 · Acme Foods / Spring launch 2027",
         "What do you need from the policy team?",
         "Follow it here: ADS-1001 thread (https://sandbox.slack.test/archives/C0ESCALATE/",
+        "is paged by DM:",
+        "You are paged (level 1, round 1)",
+        "Status · Acknowledged by @",
         "is already open for Acme Foods",
         "1 case (ADS-1001, sev2, followers U0REP1, U0REP2)",
     ):
