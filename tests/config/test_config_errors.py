@@ -86,7 +86,7 @@ def test_one_mistake_gives_one_problem_at_its_line(config_dir, file, old, new, e
         ("timezone: Asia/Singapore", "timezone: Asia/Singapur", "unknown time zone"),
         ("escalations: C0ESCALATE", "escalations: ads-escalations", "Slack channel id"),
         ("case_prefix: ADS", "case_prefix: ads", "should match pattern"),
-        ("tick_seconds: 2", "tick_seconds: 0", "greater than 0"),
+        ("tick_seconds: 0.5", "tick_seconds: 0", "greater than 0"),
         ("team: Ads", "teem: Ads", "did you mean 'team'"),
     ],
 )
