@@ -156,6 +156,26 @@ def cmd_oncall_export(args: argparse.Namespace) -> int:
     return 0 if written else 1
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.export import export, tomorrow
+    from bot.store.store import Store
+
+    config = _load(args.config)
+    tz = config.app.timezone
+    until = args.until or tomorrow(tz, SystemClock().now())
+    store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    try:
+        files, cases, events = export(
+            store, since=args.since, until=until, tz=tz, fmt=args.format, out_dir=Path(args.out)
+        )
+    finally:
+        store.close()
+    for path in files:
+        print(path)
+    print(f"{cases} case(s), {events} event(s) opened from {args.since} to {until} ({tz.key})", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escalation-bot", description=__doc__)
     parser.add_argument("--config", default="app.yaml", help="path to app.yaml (default: ./app.yaml)")
@@ -175,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
     manifest.set_defaults(func=cmd_manifest)
     demo = sub.add_parser("demo", help="play an intake against the local Slack stand-in; no workspace needed")
     demo.set_defaults(func=cmd_demo)
+    from bot.export import parse_day
+
+    exporter = sub.add_parser("export", help="write cases and events opened in a date range (CSV or JSON lines)")
+    exporter.add_argument("--since", type=parse_day, required=True, help="first local day, YYYY-MM-DD")
+    exporter.add_argument("--until", type=parse_day, help="day after the last (default: tomorrow)")
+    exporter.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    exporter.add_argument("--out", default="var/export", help="output folder (default var/export)")
+    exporter.set_defaults(func=cmd_export)
     oncall = sub.add_parser("oncall", help="on-call tools")
     oncall_sub = oncall.add_subparsers(dest="oncall_command", required=True)
     export = oncall_sub.add_parser("export", help="write each person's shifts as an iCalendar (.ics) file")
@@ -184,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--user", help="only this person (Slack id or e-mail)")
     export.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     export.set_defaults(func=cmd_oncall_export)
-    for name in ("serve", "check-config", "manifest", "demo"):
+    for name in ("serve", "check-config", "manifest", "demo", "export"):
         sub.choices[name].add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     return parser
 

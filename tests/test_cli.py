@@ -127,3 +127,27 @@ def test_check_config_with_slack_finds_people_slack_does_not_know(config_dir: Pa
         assert "UNRESOLVED U0GONE42 (ads-policy-oncall/primary/business-hours" in err
         assert "Slack says user_not_found" in err
         assert "UNRESOLVED nobody@adsco.test" in err and "users_not_found" in err
+
+
+def test_export_command_writes_csv_files(config_dir: Path, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{config_dir / 'export.db'}")
+    out = config_dir / "out"
+    assert (
+        main(
+            [
+                "export",
+                "--since",
+                "2026-01-01",
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+                "--config",
+                str(config_dir / "app.yaml"),
+            ]
+        )
+        == 0
+    )
+    printed = capsys.readouterr()
+    assert "cases-2026-01-01-" in printed.out and "0 case(s), 0 event(s)" in printed.err
+    assert sorted(p.name.split("-")[0] for p in out.iterdir()) == ["cases", "events"]

@@ -61,8 +61,15 @@ def build_engine(url: str, *, immediate: bool = True) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables (migrations proper arrive with Alembic)."""
-    SQLModel.metadata.create_all(engine)
+    """Create missing tables and the reporting views (migrations proper arrive with Alembic)."""
+    from bot.store.export import create_views
+
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Replicas starting together must not race on CREATE TABLE / CREATE OR REPLACE VIEW.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7304211)")
+        SQLModel.metadata.create_all(conn)
+        create_views(conn)
 
 
 def database_answers(url: str, *, timeout_seconds: int = 3) -> str | None:

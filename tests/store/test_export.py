@@ -1,0 +1,95 @@
+"""Export and the reporting views agree, on SQLite and Postgres."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from bot.domain.case import CaseStatus
+from bot.domain.intake import Intake
+from bot.export import export
+from tests.store.test_cases import SEV2
+
+SGT = ZoneInfo("Asia/Singapore")
+DAY = datetime(2026, 11, 24, 10, 0, tzinfo=SGT)
+
+
+def seed(store) -> None:
+    with store.transaction() as tx:
+        for n in range(6):
+            now = DAY + timedelta(hours=n)
+            case = tx.cases.add(
+                Intake(
+                    "prelaunch_review",
+                    "U0REP1",
+                    SEV2,
+                    ("flow default",),
+                    f"Adv {n}",
+                    "Camp",
+                    "SG",
+                    None,
+                    "q",
+                    sensitive=n == 5,
+                ),
+                now=now,
+            )
+            if n < 3:
+                tx.cases.change(
+                    case.id,
+                    now=now,
+                    status=CaseStatus.RESOLVED,
+                    resolved_at=now + timedelta(hours=1),
+                    outcome="approved",
+                )
+            if n == 1:
+                tx.cases.add_event(case.id, kind="sla_breach", now=now, data={"which": "resolve"})
+            if n == 2:
+                tx.cases.add_event(case.id, kind="deadline_passed", now=now, data={"name": "passed"})
+        tx.cases.add(
+            Intake("pr_risk", "U0REP2", SEV2, (), "Later", "X", "SG", None, "q", False), now=DAY + timedelta(days=2)
+        )
+
+
+def test_csv_export_holds_the_cases_of_the_range_and_hides_sensitive_names(store, tmp_path):
+    seed(store)
+    files, cases, events = export(
+        store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path
+    )
+    assert (cases, events) == (6, 8)  # 6 opened events + a breach + a missed deadline
+    rows = list(csv.DictReader(files[0].open()))
+    assert [r["case"] for r in rows] == [f"ADS-{1001 + n}" for n in range(6)]
+    assert rows[5]["advertiser"] == "" and rows[0]["advertiser"] == "Adv 0"
+    assert [r["status"] for r in rows].count("resolved") == 3
+    kinds = [r["kind"] for r in csv.DictReader(files[1].open())]
+    assert kinds.count("opened") == 6 and "sla_breach" in kinds
+
+
+def test_jsonl_export_is_one_object_a_line(store, tmp_path):
+    seed(store)
+    [path], cases, _ = export(
+        store, since=date(2026, 11, 24), until=date(2026, 11, 27), tz=SGT, fmt="jsonl", out_dir=tmp_path
+    )
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert cases == 7 and sum(1 for line in lines if line["type"] == "case") == 7
+
+
+def test_the_views_return_the_same_numbers_as_the_export(store, tmp_path):
+    seed(store)
+    _, cases, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+    start, end = DAY.replace(hour=0).astimezone(UTC), (DAY.replace(hour=0) + timedelta(days=1)).astimezone(UTC)
+    with store.read() as tx:
+
+        def scalar(sql: str) -> int:
+            return int(tx.session.execute(text(sql), {"start": start, "end": end}).scalar_one())
+
+        in_range = "created_at >= :start AND created_at < :end"
+        assert scalar(f"SELECT count(*) FROM bi_cases WHERE {in_range}") == cases
+        assert scalar(f"SELECT count(*) FROM bi_cases WHERE {in_range} AND outcome = 'approved'") == 3
+        assert scalar(f"SELECT count(*) FROM bi_cases WHERE {in_range} AND advertiser IS NULL") == 1
+        assert scalar("SELECT count(*) FROM bi_sla_outcomes WHERE resolve_breached") == 1
+        assert scalar("SELECT count(*) FROM bi_sla_outcomes WHERE deadline_missed") == 1
+        assert scalar("SELECT count(*) FROM bi_events WHERE kind = 'opened'") == 7
