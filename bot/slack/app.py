@@ -16,6 +16,7 @@ from bot.services.case_actions import CaseActions
 from bot.services.open_case import OnOpened
 from bot.services.staff import Staff
 from bot.slack.listeners.case import CaseListeners
+from bot.slack.listeners.home import HomeListeners
 from bot.slack.listeners.intake import IntakeListeners
 from bot.slack.listeners.lookup import LookupCommands
 from bot.slack.listeners.oncall import OnCallListeners
@@ -57,6 +58,7 @@ def build_app(
     )
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
     OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
+    HomeListeners(config=config, store=store, clock=clock).register(app)
     if case_actions is not None and staff is not None:
         CaseListeners(config=config, store=store, clock=clock, actions=case_actions, staff=staff, kick=kick).register(
             app

@@ -18,6 +18,7 @@ METHODS_USED = frozenset(
         "users.info",
         "users.lookupByEmail",
         "views.open",
+        "views.publish",
         "views.update",
     }
 )
@@ -40,7 +41,7 @@ SCOPES_BY_METHOD: dict[str, frozenset[str]] = {
     "reactions.add": frozenset({"reactions:write"}),
 }
 
-EVENTS_USED: frozenset[str] = frozenset()
+EVENTS_USED: frozenset[str] = frozenset({"app_home_opened"})
 
 
 def bot_scopes() -> list[str]:
@@ -91,7 +92,7 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
         },
         "features": {
             "app_home": {
-                "home_tab_enabled": False,
+                "home_tab_enabled": True,
                 "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": True,
             },

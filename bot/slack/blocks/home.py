@@ -1,0 +1,64 @@
+"""The App Home tab: each person sees what concerns them (their cases, their queue and shifts, the team)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from bot.domain import digest as d
+from bot.domain import rota
+from bot.domain.case import Case
+from bot.slack.blocks import digest as digest_blocks
+from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.lookup import case_line
+from bot.slack.escape import escape_mrkdwn, truncate
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _cases(title: str, cases: Sequence[Case], empty: str) -> list[Block]:
+    lines = "\n".join(case_line(c) for c in cases[:25]) or empty
+    more = f"\n…and {len(cases) - 25} more" if len(cases) > 25 else ""
+    return [SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(title)}*\n{lines}{more}", 3000)))]
+
+
+def build_home(
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    mine: Sequence[Case],
+    queue: Sequence[Case] | None = None,
+    shifts: Sequence[rota.Shift] = (),
+    team: d.Digest | None = None,
+) -> dict[str, Any]:
+    """A rep sees their cases; an on-call specialist their queue and shifts; a lead the team's picture."""
+    blocks: list[Block] = [HeaderBlock(text="Ads escalations")]
+    blocks += _cases("Your open cases", mine, "_You have no open cases._")
+    if queue is not None:
+        blocks.append(DividerBlock())
+        blocks += _cases("Your queue (owned by you or nobody)", queue, "_The queue is empty._")
+        shift_lines = [
+            f"• *{escape_mrkdwn(s.layer)}* {slack_date(s.start_at, tz)} → {slack_date(s.end_at, tz)}"
+            + (" (now)" if s.start_at <= now < s.end_at else "")
+            for s in shifts[:6]
+        ]
+        blocks.append(
+            SectionBlock(text=_md("*Your shifts*\n" + ("\n".join(shift_lines) or "_No shifts in the next 14 days._")))
+        )
+    if team is not None:
+        blocks.append(DividerBlock())
+        _, team_blocks = digest_blocks.build_digest(team, tz=tz)
+        blocks.append(SectionBlock(text=_md("*The team this week*")))
+        view_blocks = [b.to_dict() for b in blocks]
+        view_blocks += team_blocks[:40]
+        view_blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]).to_dict())
+        return View(type="home", blocks=view_blocks[:100]).to_dict()
+    blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]))
+    return View(type="home", blocks=blocks).to_dict()

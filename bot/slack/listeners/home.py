@@ -1,0 +1,62 @@
+"""`app_home_opened` → `views.publish`: the Home tab for the person who opened it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config.loader import Config
+from bot.domain import rota
+from bot.jobs.clock import Clock
+from bot.services.digest_data import read_digest
+from bot.services.overrides import schedule_members
+from bot.slack.blocks.home import build_home
+from bot.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class HomeListeners:
+    """Publishes the Home tab; a re-sent event just publishes the same view again."""
+
+    config: Config
+    store: Store
+    clock: Clock
+
+    def register(self, app: App) -> None:
+        app.event("app_home_opened")(self.handle_home_opened)
+
+    def handle_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        user_id = str(event["user"])
+        now = self.clock.now()
+        tz = self.config.app.timezone
+        specialist = any(user_id in schedule_members(s) for s in self.config.schedules.values())
+        with self.store.read() as tx:
+            mine = tx.cases.involving(user_id)
+            queue = [c for c in tx.cases.open_cases() if c.owner_id in (None, user_id)] if specialist else None
+            overrides = {s: tuple(tx.overrides.active(s)) for s in self.config.schedules}
+        shifts = [
+            shift
+            for schedule in self.config.schedules.values()
+            for shift in rota.shifts(schedule, now, now + timedelta(days=14), overrides=overrides[schedule.id])
+            if shift.user_id == user_id
+        ]
+        team = None
+        if user_id in self.config.app.leads:
+            team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
+        view = build_home(
+            now=now, tz=tz, mine=mine, queue=queue, shifts=sorted(shifts, key=lambda s: s.start_at), team=team
+        )
+        try:
+            client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.publish for %s failed: %s", user_id, exc.response.get("error") if exc.response else exc)
