@@ -33,7 +33,9 @@ from bot.config.loader import Config, load_config
 from bot.domain.intake import match_key
 from bot.domain.lifecycle import Outcome
 from bot.services import digest_data
+from bot.services.weekly import build_weekly
 from bot.slack.blocks.digest import build_digest
+from bot.slack.blocks.weekly import build_weekly as render_weekly
 from bot.store.engine import database_answers, normalise_url
 from bot.store.reports import ReportRepo
 from bot.store.store import Store
@@ -274,6 +276,11 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
         steps["sla_dues (Python)"] = lambda: digest_data.sla_dues(config, open_cases)
         for name, step in steps.items():
             parts[name] = statistics.median(timed(step) for _ in range(repeat))
+
+    def weekly() -> None:
+        render_weekly(build_weekly(config, store, end_at=NOW), tz=tz)
+
+    parts["weekly report (whole)"] = statistics.median(timed(weekly) for _ in range(repeat))
     store.close()
     return {
         "baseline_ms": statistics.median(baselines) * 1000,

@@ -22,6 +22,7 @@ from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.staff import Staff
 from bot.services.timers import Timers, schedule_timers
+from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.directory import SlackDirectory
@@ -115,7 +116,8 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier).handlers()
         | Timers(config, store, notifier).handlers()
-        | Digests(config, store, notifier, clock.now).handlers(),
+        | Digests(config, store, notifier, clock.now).handlers()
+        | WeeklyReports(config, store, notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
@@ -124,6 +126,7 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
+    ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
         start_paging(tx, case, config=config, oncall=oncall, now=now)

@@ -17,7 +17,7 @@ from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.flows import build_flow, build_policy
 from bot.config.schedules import load_placeholders, load_schedules
 from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
-from bot.domain.digest_schedule import DAYS, DigestSchedule
+from bot.domain.digest_schedule import DAYS, WEEKDAY, DigestSchedule
 from bot.domain.flow import Flow
 from bot.domain.policy import Policy, TargetKind
 from bot.domain.rota import Schedule
@@ -51,6 +51,7 @@ class AppConfig:
     lease: timedelta
     retry_base: timedelta
     digests: tuple[DigestSchedule, ...] = ()
+    weekly_reports: tuple[DigestSchedule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +182,16 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
                 timezone=ZoneInfo(spec.timezone),
             )
             for d in spec.digests
+        ),
+        weekly_reports=tuple(
+            DigestSchedule(
+                channel_id=w.channel,
+                at=time.fromisoformat(w.at),
+                days=frozenset({WEEKDAY[w.day]}),
+                timezone=ZoneInfo(spec.timezone),
+                kind="weekly",
+            )
+            for w in spec.weekly_reports
         ),
     )
 

@@ -52,6 +52,12 @@ class DigestSpec(Strict):
     days: Literal["daily", "weekdays", "weekends"] = "daily"
 
 
+class WeeklySpec(Strict):
+    channel: SlackChannelId
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class AppSpec(Strict):
     team: str = Field(min_length=1, max_length=80)
     timezone: str = "Asia/Singapore"
@@ -66,6 +72,7 @@ class AppSpec(Strict):
     holidays: HolidaysSpec = HolidaysSpec()
     jobs: JobsSpec = JobsSpec()
     digests: list[DigestSpec] = Field(default_factory=list)
+    weekly_reports: list[WeeklySpec] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.rota_time import local_instant
 
 DAYS = {"daily": frozenset(range(7)), "weekdays": frozenset(range(5)), "weekends": frozenset({5, 6})}
+WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +20,11 @@ class DigestSchedule:
     at: time
     days: frozenset[int]
     timezone: ZoneInfo
+    kind: str = "digest"  # or "weekly"
 
     def key(self, day: date) -> str:
         """One key per channel per local day, so no second copy is ever made."""
-        return f"digest:{self.channel_id}:{day.isoformat()}"
+        return f"{self.kind}:{self.channel_id}:{day.isoformat()}"
 
     def occurrence(self, day: date) -> datetime | None:
         """The instant of the digest on a local day, or None if the digest does not run that day."""

@@ -15,12 +15,14 @@ from slack_sdk.web import SlackResponse
 from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
+from bot.domain.weekly import WeeklyReport
 from bot.services.ports import DeliveryError, DeliveryFailure, HandoffNotice, LeadsAlert, ThreadNote
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
+from bot.slack.blocks.weekly import build_weekly
 
 log = logging.getLogger(__name__)
 
@@ -185,4 +187,8 @@ class SlackNotifier:
 
     def post_digest(self, digest: Digest, *, channel_id: str) -> None:
         text, blocks = build_digest(digest, tz=self.tz)
+        self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> None:
+        text, blocks = build_weekly(report, tz=self.tz)
         self._post(channel=channel_id, text=text, blocks=blocks)

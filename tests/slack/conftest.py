@@ -35,7 +35,8 @@ def fast_config(config: Config, store_url: str) -> Config:
         tick_seconds=0.2,
         retry_base=timedelta(milliseconds=100),
         max_attempts=4,
-        digests=(),  # tests that want the daily digest ask for it
+        digests=(),  # tests that want the daily digest or the weekly report ask for it
+        weekly_reports=(),
     )
     return dataclasses.replace(config, app=app)
 

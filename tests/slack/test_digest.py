@@ -11,6 +11,7 @@ from bot.domain.digest_schedule import DAYS, DigestSchedule
 from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
 from bot.services.digests import plan_digests
+from bot.services.weekly import plan_weekly
 from tests.slack.conftest import file_case, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")
@@ -90,3 +91,22 @@ def test_digest_on_demand_is_shown_to_the_asker_only(standin: SlackStandIn, make
     shown = wait_until(lambda: [e for e in standin.ephemerals("U0LEAD1") if e.get("blocks")])
     assert "ADS-1001" in json.dumps(shown[-1]["blocks"])
     assert digests(standin) == []
+
+
+def test_the_weekly_report_is_posted_once_on_monday(standin: SlackStandIn, make_bot):
+    weekly = (DigestSchedule(channel_id="C0LEADS", at=time(9, 30), days=frozenset({0}), timezone=SGT, kind="weekly"),)
+    clock = FakeClock(datetime(2026, 11, 30, 9, 29, tzinfo=SGT))  # a Monday
+    bot = make_bot(clock=clock, weekly_reports=weekly)
+
+    def reports() -> list[dict]:
+        return [c.args for c in standin.calls("chat.postMessage") if c.ok and "Weekly report" in c.args["text"]]
+
+    plan_weekly(config=bot.config, store=bot.store, now=clock.now())
+    bot.runner.run_due()
+    assert reports() == []
+    clock.set(datetime(2026, 11, 30, 9, 30, 5, tzinfo=SGT))
+    for _ in range(3):
+        plan_weekly(config=bot.config, store=bot.store, now=clock.now())
+        bot.runner.run_due()
+    [report] = wait_until(reports)
+    assert "Weekly report · Mon 23 Nov to Mon 30 Nov 2026" in json.dumps(report["blocks"], ensure_ascii=False)

@@ -1,0 +1,49 @@
+"""The weekly report: volume, SLA compliance, missed deadlines, on-call load and fairness."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLoad:
+    """Pages one person got in the week, and how many of them came outside business hours."""
+
+    user_id: str
+    pages: int
+    out_of_hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyReport:
+    """What the leads read on Monday morning."""
+
+    start_at: datetime
+    end_at: datetime
+    opened: int
+    by_flow: tuple[tuple[str, int], ...]
+    by_market: tuple[tuple[str, int], ...]
+    by_severity: tuple[tuple[str, int], ...]
+    acknowledge_compliance: float | None  # share of the week's cases with no acknowledge breach
+    resolve_compliance: float | None
+    deadlines_missed: int
+    load: tuple[PersonLoad, ...]
+    top_advertisers: tuple[tuple[str, int], ...]
+
+
+def on_call_load(
+    pages: Sequence[tuple[str, datetime]], *, in_hours: Callable[[datetime], bool]
+) -> tuple[PersonLoad, ...]:
+    """Pages per person, most paged first, with the out-of-hours share (the fairness view)."""
+    total = Counter(user for user, _ in pages)
+    night = Counter(user for user, at in pages if not in_hours(at))
+    ranked = sorted(total, key=lambda user: (-total[user], -night[user], user))
+    return tuple(PersonLoad(user, total[user], night[user]) for user in ranked)
+
+
+def compliance(opened: int, breached: int) -> float | None:
+    """The share of cases that met the SLA; None for a week with no cases."""
+    return None if opened == 0 else (opened - breached) / opened

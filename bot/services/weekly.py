@@ -1,0 +1,97 @@
+"""The weekly report as a durable job: one key per channel per week, like the daily digest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.config.loader import Config
+from bot.domain import rota
+from bot.domain.job import Job
+from bot.domain.policy import TargetKind
+from bot.domain.weekly import WeeklyReport, compliance, on_call_load
+from bot.store.store import Store, Tx
+from bot.store.weekly import weekly_figures
+
+WEEKLY = "weekly.send"
+PLAN_AHEAD = timedelta(days=8)
+CATCH_UP = timedelta(days=2)
+
+Effect = Callable[[Tx, datetime], None]
+
+
+class WeeklySender(Protocol):
+    """Posts the weekly report to its channel."""
+
+    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> None: ...
+
+
+def _business_schedule(config: Config) -> rota.Schedule | None:
+    for policy in config.policies.values():
+        for level in policy.levels:
+            for target in level.targets:
+                if target.kind is TargetKind.SCHEDULE and target.ref in config.schedules:
+                    return config.schedules[target.ref]
+    return None
+
+
+def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyReport:
+    """The report for the seven days before `end_at`."""
+    start_at = end_at - timedelta(days=7)
+    with store.read() as tx:
+        figures = weekly_figures(tx.session, start_at=start_at, end_at=end_at)
+    schedule = _business_schedule(config)
+
+    def in_hours(at: datetime) -> bool:
+        return True if schedule is None else rota.is_business_hours(schedule, at)
+
+    return WeeklyReport(
+        start_at=start_at,
+        end_at=end_at,
+        opened=figures.opened,
+        by_flow=figures.by_flow,
+        by_market=figures.by_market,
+        by_severity=figures.by_severity,
+        acknowledge_compliance=compliance(figures.opened, figures.acknowledge_breached),
+        resolve_compliance=compliance(figures.opened, figures.resolve_breached),
+        deadlines_missed=figures.deadlines_missed,
+        load=on_call_load(figures.pages, in_hours=in_hours),
+        top_advertisers=figures.top_advertisers,
+    )
+
+
+def plan_weekly(*, config: Config, store: Store, now: datetime) -> int:
+    """Enqueue each weekly report occurrence near `now` (idempotent, one key per channel per week)."""
+    added = 0
+    with store.transaction() as tx:
+        for schedule in config.app.weekly_reports:
+            for day, at in schedule.occurrences(now - CATCH_UP, now + PLAN_AHEAD):
+                added += tx.jobs.enqueue(
+                    kind=WEEKLY,
+                    key=schedule.key(day),
+                    due_at=at,
+                    now=now,
+                    payload={"channel": schedule.channel_id, "scheduled_at": at.isoformat()},
+                    max_attempts=20,
+                )
+    return added
+
+
+@dataclass
+class WeeklyReports:
+    """The weekly report job handler."""
+
+    config: Config
+    store: Store
+    sender: WeeklySender
+
+    def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
+        return {WEEKLY: self.send}
+
+    def send(self, job: Job) -> Effect | None:
+        end_at = datetime.fromisoformat(str(job.payload["scheduled_at"]))
+        report = build_weekly(self.config, self.store, end_at=end_at)
+        self.sender.post_weekly(report, channel_id=str(job.payload["channel"]))
+        return None

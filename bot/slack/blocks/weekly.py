@@ -1,0 +1,57 @@
+"""The weekly report in Block Kit: volume, SLA compliance, missed deadlines, on-call load, advertisers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.weekly import WeeklyReport
+from bot.slack.escape import escape_mrkdwn, truncate
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _counts(pairs: Sequence[tuple[str, int]], limit: int = 12) -> str:
+    shown = ", ".join(f"{escape_mrkdwn(k)} {n}" for k, n in pairs[:limit]) or "none"
+    return shown + (f", …and {len(pairs) - limit} more" if len(pairs) > limit else "")
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def build_weekly(report: WeeklyReport, *, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks of the weekly report (a handful of sections, within Slack's limits)."""
+    start = report.start_at.astimezone(tz).strftime("%a %d %b")
+    end = report.end_at.astimezone(tz).strftime("%a %d %b %Y")
+    text = f"Weekly report {start} to {end}: {report.opened} cases"
+    load = (
+        "\n".join(f"• <@{p.user_id}>: {p.pages} page(s), {p.out_of_hours} out of hours" for p in report.load[:15])
+        or "No pages this week."
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=truncate(f"Weekly report · {start} to {end}", 150)),
+        SectionBlock(
+            text=_md(
+                truncate(
+                    f"*Volume:* {report.opened} case(s)\n*By flow:* {_counts(report.by_flow)}\n"
+                    f"*By market:* {_counts(report.by_market)}\n*By severity:* {_counts(report.by_severity)}",
+                    3000,
+                )
+            )
+        ),
+        SectionBlock(
+            text=_md(
+                f"*SLA compliance:* acknowledge {_share(report.acknowledge_compliance)} · "
+                f"resolve {_share(report.resolve_compliance)}\n*Campaign deadlines missed:* {report.deadlines_missed}"
+            )
+        ),
+        SectionBlock(text=_md(truncate(f"*On-call load (fairness)*\n{load}", 3000))),
+        SectionBlock(text=_md(truncate(f"*Most escalated advertisers:* {_counts(report.top_advertisers, 5)}", 3000))),
+    ]
+    return text, [b.to_dict() for b in blocks]

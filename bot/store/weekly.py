@@ -1,0 +1,85 @@
+"""The weekly report's figures, aggregated in SQL (GROUP BY in the database, never case objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from bot.store.tables import CaseEventRow, CaseRow, PageRow
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyFigures:
+    """Counts for the cases opened (and the pages sent) in one week."""
+
+    opened: int
+    by_flow: tuple[tuple[str, int], ...]
+    by_market: tuple[tuple[str, int], ...]
+    by_severity: tuple[tuple[str, int], ...]
+    acknowledge_breached: int
+    resolve_breached: int
+    resolved: int
+    deadlines_missed: int
+    pages: tuple[tuple[str, datetime], ...]  # (person, sent_at): out-of-hours is decided with the rota's calendar
+    top_advertisers: tuple[tuple[str, int], ...]
+
+
+def weekly_figures(session: Session, *, start_at: datetime, end_at: datetime, top: int = 5) -> WeeklyFigures:
+    """Everything the weekly report counts, for cases opened in [start_at, end_at)."""
+    in_week = (CaseRow.created_at >= start_at, CaseRow.created_at < end_at)
+
+    def grouped(column: object) -> tuple[tuple[str, int], ...]:
+        rows = session.execute(
+            select(column, func.count()).where(*in_week).group_by(column).order_by(func.count().desc(), column)
+        ).all()
+        return tuple((str(key or "—"), int(n)) for key, n in rows)
+
+    opened = int(session.execute(select(func.count()).select_from(CaseRow).where(*in_week)).scalar_one())
+    week_cases = select(CaseRow.id).where(*in_week)
+
+    breaches = session.execute(
+        select(CaseEventRow.case_id, CaseEventRow.data).where(
+            CaseEventRow.kind == "sla_breach", CaseEventRow.case_id.in_(week_cases)
+        )
+    ).all()
+
+    def breached(which: str) -> int:
+        return len({case_id for case_id, data in breaches if dict(data or {}).get("which") == which})
+
+    missed = int(
+        session.execute(
+            select(func.count(func.distinct(CaseEventRow.case_id))).where(
+                CaseEventRow.kind == "deadline_passed", CaseEventRow.case_id.in_(week_cases)
+            )
+        ).scalar_one()
+    )
+    resolved = int(
+        session.execute(
+            select(func.count()).select_from(CaseRow).where(*in_week, CaseRow.resolved_at.is_not(None))
+        ).scalar_one()
+    )
+    pages = session.execute(
+        select(PageRow.user_id, PageRow.sent_at).where(PageRow.sent_at >= start_at, PageRow.sent_at < end_at)
+    ).all()
+    advertisers = session.execute(
+        select(func.min(CaseRow.advertiser), func.count())
+        .where(*in_week, CaseRow.sensitive == False)  # noqa: E712
+        .group_by(CaseRow.advertiser_key)
+        .order_by(func.count().desc(), func.min(CaseRow.advertiser))
+        .limit(top)
+    ).all()
+    return WeeklyFigures(
+        opened=opened,
+        by_flow=grouped(CaseRow.flow_id),
+        by_market=grouped(CaseRow.market),
+        by_severity=grouped(CaseRow.severity_id),
+        acknowledge_breached=breached("acknowledge"),
+        resolve_breached=breached("resolve"),
+        resolved=resolved,
+        deadlines_missed=missed,
+        pages=tuple((str(u), at) for u, at in pages),
+        top_advertisers=tuple((str(a), int(n)) for a, n in advertisers),
+    )

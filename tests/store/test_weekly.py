@@ -1,0 +1,66 @@
+"""The weekly report's figures against a hand-computed week, on SQLite and Postgres."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.case import CaseStatus, MessageRef
+from bot.domain.intake import Intake
+from bot.services.weekly import build_weekly
+from bot.slack.blocks.weekly import build_weekly as render
+from tests.store.test_cases import SEV2
+
+SGT = ZoneInfo("Asia/Singapore")
+MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=SGT)  # the report covers the week before the next Monday
+
+
+def seed(store) -> None:
+    rows = [  # (flow, market, advertiser, day offset, resolved, breach, missed, sensitive)
+        ("prelaunch_review", "SG", "Acme", 0, True, None, False, False),
+        ("prelaunch_review", "SG", "ACME", 1, True, "acknowledge", False, False),
+        ("live_violation", "MY", "Beta", 2, False, "resolve", True, False),
+        ("restricted_category", "TH", "Acme", 3, False, None, False, False),
+        ("pr_risk", "SG", "Secret Co", 4, False, None, False, True),
+    ]
+    with store.transaction() as tx:
+        for flow, market, advertiser, day, resolved, breach, missed, sensitive in rows:
+            now = MONDAY + timedelta(days=day)
+            case = tx.cases.add(
+                Intake(flow, "U0REP1", SEV2, (), advertiser, "C", market, None, "q", sensitive), now=now
+            )
+            if resolved:
+                tx.cases.change(case.id, now=now, status=CaseStatus.RESOLVED, resolved_at=now + timedelta(hours=2))
+            if breach:
+                tx.cases.add_event(case.id, kind="sla_breach", now=now, data={"which": breach})
+            if missed:
+                tx.cases.add_event(case.id, kind="deadline_passed", now=now, data={"name": "passed"})
+            tx.cases.record_page(
+                case.id,
+                generation=1,
+                round=1,
+                level=1,
+                user_id="U0SPEC1" if day < 3 else "U0SPEC2",
+                ref=MessageRef("D1", f"{day}.1"),
+                now=now + timedelta(hours=12),
+            )  # 21:30: after hours
+        old = tx.cases.add(
+            Intake("pr_risk", "U0REP1", SEV2, (), "Old", "C", "SG", None, "q", False), now=MONDAY - timedelta(days=3)
+        )
+        assert old.id == 6
+
+
+def test_weekly_report_counts_the_week(store, shipped_config):
+    seed(store)
+    report = build_weekly(shipped_config, store, end_at=MONDAY + timedelta(days=7))
+    assert report.opened == 5
+    assert dict(report.by_flow) == {"prelaunch_review": 2, "live_violation": 1, "restricted_category": 1, "pr_risk": 1}
+    assert dict(report.by_market) == {"SG": 3, "MY": 1, "TH": 1}
+    assert report.acknowledge_compliance == 0.8 and report.resolve_compliance == 0.8
+    assert report.deadlines_missed == 1
+    assert [(p.user_id, p.pages, p.out_of_hours) for p in report.load] == [("U0SPEC1", 3, 3), ("U0SPEC2", 2, 2)]
+    assert report.top_advertisers[0] == ("ACME", 3) or report.top_advertisers[0] == ("Acme", 3)
+    assert all("Secret" not in name for name, _ in report.top_advertisers)  # sensitive cases stay out
+    text, blocks = render(report, tz=SGT)
+    assert "5 cases" in text and len(blocks) == 5
+    assert "acknowledge 80%" in str(blocks) and "3 out of hours" in str(blocks)
