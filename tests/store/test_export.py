@@ -93,3 +93,21 @@ def test_the_views_return_the_same_numbers_as_the_export(store, tmp_path):
         assert scalar("SELECT count(*) FROM bi_sla_outcomes WHERE resolve_breached") == 1
         assert scalar("SELECT count(*) FROM bi_sla_outcomes WHERE deadline_missed") == 1
         assert scalar("SELECT count(*) FROM bi_events WHERE kind = 'opened'") == 7
+
+
+def test_the_views_and_the_digest_agree(store, shipped_config):
+    from bot.services.digest_data import read_digest
+
+    seed(store)
+    now = DAY + timedelta(days=3)
+    digest = read_digest(store, shipped_config, now=now, since=DAY - timedelta(hours=1), late=False)
+    with store.read() as tx:
+        open_in_view = tx.session.execute(
+            text("SELECT count(*) FROM bi_cases WHERE status NOT IN ('resolved', 'closed')")
+        ).scalar_one()
+        resolved_in_view = tx.session.execute(
+            text("SELECT count(*) FROM bi_cases WHERE resolved_at IS NOT NULL AND resolved_at >= :since"),
+            {"since": (DAY - timedelta(hours=1)).astimezone(UTC)},
+        ).scalar_one()
+    assert digest.open_total == open_in_view == 4
+    assert digest.resolved.total == resolved_in_view == 3
