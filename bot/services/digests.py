@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.config.loader import Config
 from bot.domain.digest import Digest
+from bot.domain.digest_schedule import DigestSchedule
 from bot.domain.job import Job
 from bot.services.digest_data import read_digest
 from bot.store.store import Store, Tx
@@ -28,14 +29,22 @@ class DigestSender(Protocol):
     def post_digest(self, digest: Digest, *, channel_id: str) -> None: ...
 
 
-def plan_digests(*, config: Config, store: Store, now: datetime) -> int:
-    """Enqueue every digest occurrence from `now - CATCH_UP` to `now + PLAN_AHEAD` (idempotent)."""
+def plan_occurrences(
+    schedules: Sequence[DigestSchedule],
+    *,
+    kind: str,
+    store: Store,
+    now: datetime,
+    catch_up: timedelta,
+    ahead: timedelta,
+) -> int:
+    """Enqueue each occurrence from `now - catch_up` to `now + ahead`; its key makes a second run add nothing."""
     added = 0
     with store.transaction() as tx:
-        for schedule in config.app.digests:
-            for day, at in schedule.occurrences(now - CATCH_UP, now + PLAN_AHEAD):
+        for schedule in schedules:
+            for day, at in schedule.occurrences(now - catch_up, now + ahead):
                 added += tx.jobs.enqueue(
-                    kind=DIGEST,
+                    kind=kind,
                     key=schedule.key(day),
                     due_at=at,
                     now=now,
@@ -43,6 +52,11 @@ def plan_digests(*, config: Config, store: Store, now: datetime) -> int:
                     max_attempts=20,
                 )
     return added
+
+
+def plan_digests(*, config: Config, store: Store, now: datetime) -> int:
+    """Enqueue every daily digest occurrence near `now` (idempotent)."""
+    return plan_occurrences(config.app.digests, kind=DIGEST, store=store, now=now, catch_up=CATCH_UP, ahead=PLAN_AHEAD)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from bot.domain import rota
 from bot.domain.job import Job
 from bot.domain.policy import TargetKind
 from bot.domain.weekly import WeeklyReport, compliance, on_call_load
+from bot.services.digests import plan_occurrences
 from bot.store.store import Store, Tx
 from bot.store.weekly import weekly_figures
 
@@ -64,19 +65,9 @@ def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyRep
 
 def plan_weekly(*, config: Config, store: Store, now: datetime) -> int:
     """Enqueue each weekly report occurrence near `now` (idempotent, one key per channel per week)."""
-    added = 0
-    with store.transaction() as tx:
-        for schedule in config.app.weekly_reports:
-            for day, at in schedule.occurrences(now - CATCH_UP, now + PLAN_AHEAD):
-                added += tx.jobs.enqueue(
-                    kind=WEEKLY,
-                    key=schedule.key(day),
-                    due_at=at,
-                    now=now,
-                    payload={"channel": schedule.channel_id, "scheduled_at": at.isoformat()},
-                    max_attempts=20,
-                )
-    return added
+    return plan_occurrences(
+        config.app.weekly_reports, kind=WEEKLY, store=store, now=now, catch_up=CATCH_UP, ahead=PLAN_AHEAD
+    )
 
 
 @dataclass
