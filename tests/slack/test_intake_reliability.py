@@ -82,8 +82,14 @@ def test_a_slack_outage_after_the_commit_keeps_the_case_and_retries_the_post(sta
     attempts = [c for c in standin.calls("chat.postMessage") if c.args.get("channel") == "C0ESCALATE"]
     assert [c.status for c in attempts[:4]] == [500, 500, 429, 200]
     assert attempts[3].monotonic - attempts[2].monotonic >= 1.0  # Retry-After honoured
-    with bot.store.transaction() as tx:
-        assert tx.jobs.states(case_id=1)["case.post_root:1"] == "done"
+
+    def post_root_state() -> str:
+        with bot.store.read() as tx:
+            return tx.jobs.states(case_id=1)["case.post_root:1"]
+
+    # The job is marked done just after Slack's answer is recorded: wait for that commit.
+    wait_until(lambda: post_root_state() == "done")
+    assert post_root_state() == "done"
 
 
 def test_a_post_that_keeps_failing_is_reported_to_the_leads(standin: SlackStandIn, bot):
