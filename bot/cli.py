@@ -97,6 +97,7 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.bootstrap import MissingSecret, Secrets, build_bot
+    from bot.store.migrate import SchemaMismatch, StoreUnavailable
 
     config = _load(args.config)
     try:
@@ -107,7 +108,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log = logging.getLogger("bot.cli")
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
         log.warning("coverage: %s", line)
-    bot = build_bot(config, secrets=secrets)
+    try:
+        bot = build_bot(config, secrets=secrets)
+    except (SchemaMismatch, StoreUnavailable) as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         logging.getLogger(__name__).info("signal %s: stopping", signum)
@@ -129,6 +134,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print("connecting to Slack in Socket Mode", flush=True)
     run_socket_mode(bot.app, app_token=secrets.app_token)
     return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """`db upgrade` migrates the store to this release's schema; `db status` says where it stands."""
+    from bot.store.engine import build_engine
+    from bot.store.migrate import SchemaMismatch, StoreUnavailable, display_url, schema_state, upgrade
+
+    config = _load(args.config)
+    engine = build_engine(config.app.store_url)
+    try:
+        if args.db_command == "status":
+            try:
+                state = schema_state(engine)
+            except StoreUnavailable as exc:
+                print(str(exc), file=sys.stderr)
+                return 2
+            print(f"{display_url(config.app.store_url)}: {state.describe()}")
+            return 0 if state.status == "current" else 1
+        try:
+            before, after = upgrade(engine)
+        except (SchemaMismatch, StoreUnavailable) as exc:
+            print(f"cannot upgrade: {exc}", file=sys.stderr)
+            return 2
+        print(f"{display_url(config.app.store_url)}: was {before.describe()}; now {after.describe()}")
+        return 0
+    finally:
+        engine.dispose()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -203,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     exporter.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     exporter.add_argument("--out", default="var/export", help="output folder (default var/export)")
     exporter.set_defaults(func=cmd_export)
+    db = sub.add_parser("db", help="the store's schema: upgrade it (before starting a new release), or its status")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    for name, text in (("upgrade", "migrate the database to this release's schema"), ("status", "print the revision")):
+        db_sub.add_parser(name, help=text).add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    db.set_defaults(func=cmd_db)
     oncall = sub.add_parser("oncall", help="on-call tools")
     oncall_sub = oncall.add_subparsers(dest="oncall_command", required=True)
     export = oncall_sub.add_parser("export", help="write each person's shifts as an iCalendar (.ics) file")

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlmodel import SQLModel
 
 from bot.store import audit, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -58,18 +57,6 @@ def build_engine(url: str, *, immediate: bool = True) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, immediate=immediate)
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=2)
-
-
-def create_schema(engine: Engine) -> None:
-    """Create missing tables and the reporting views (migrations proper arrive with Alembic)."""
-    from bot.store.export import create_views
-
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # Replicas starting together must not race on CREATE TABLE / CREATE OR REPLACE VIEW.
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7304211)")
-        SQLModel.metadata.create_all(conn)
-        create_views(conn)
 
 
 def database_answers(url: str, *, timeout_seconds: int = 3) -> str | None:

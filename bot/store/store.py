@@ -13,14 +13,13 @@ from sqlmodel import Session
 
 from bot.store.audit import AuditRepo
 from bot.store.cases import CaseRepo
-from bot.store.engine import build_engine, create_schema
+from bot.store.engine import build_engine
 from bot.store.jobs import JobRepo
+from bot.store.migrate import StoreUnavailable, prepare
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
 
-
-class StoreUnavailable(Exception):
-    """The database cannot be reached or is locked; nothing of this transaction was kept."""
+__all__ = ["Store", "StoreUnavailable", "Tx"]
 
 
 class Tx:
@@ -65,9 +64,16 @@ class Store:
 
     @classmethod
     def open(cls, url: str, *, prefix: str = "ADS") -> Store:
-        """Connect and create or update the schema."""
+        """Connect; create an empty database, or refuse one whose schema is not this release's.
+
+        Raises SchemaMismatch (from bot.store.migrate) with what to do, e.g. run `escalation-bot db upgrade`.
+        """
         engine = build_engine(url)
-        create_schema(engine)
+        try:
+            prepare(engine)  # raises SchemaMismatch or StoreUnavailable
+        except Exception:
+            engine.dispose()
+            raise
         reader = build_engine(url, immediate=False) if engine.dialect.name == "sqlite" else None
         return cls(engine, prefix=prefix, read_engine=reader)
 

@@ -75,6 +75,8 @@ class CaseRow(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     version: int = 1
+    # The guide article the rep said answered the question, when the case was withdrawn for it.
+    answered_by_guide: str | None = Field(default=None, max_length=100)
 
 
 class CaseEventRow(SQLModel, table=True):
@@ -156,3 +158,49 @@ class RequestKeyRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     seen_at: datetime = _utc(nullable=False)
+
+
+class GuideEventRow(SQLModel, table=True):
+    """What reps did with policy guidance: searched, were shown articles, were answered, escalated anyway."""
+
+    __tablename__ = "guide_events"
+    __table_args__ = (Index("ix_guide_events_kind_at", "kind", "at"), Index("ix_guide_events_top", "top_guide_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc(nullable=False)
+    kind: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    source: str = Field(default="", max_length=32)
+    query: str = Field(default="", max_length=2000)
+    locale: str | None = Field(default=None, max_length=16)
+    market: str | None = Field(default=None, max_length=32)
+    flow_id: str | None = Field(default=None, max_length=64)
+    guide_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    top_guide_id: str | None = Field(default=None, max_length=100)
+    top_score: float | None = None
+    good_match: bool = False
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
+
+
+class GuideDraftRow(SQLModel, table=True):
+    """A guide article drafted from a resolved case, waiting for a lead to approve, edit or discard it."""
+
+    __tablename__ = "guide_drafts"
+    __table_args__ = (Index("ix_guide_drafts_state", "state", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", unique=True)
+    state: str = Field(default="pending", max_length=16)
+    guide_id: str = Field(max_length=100)
+    title: str = Field(max_length=300)
+    policy_area: str = Field(default="", max_length=100)
+    markets: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    flows: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    body: str = Field(default="")
+    policy_url: str | None = Field(default=None, max_length=500)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _utc(nullable=False)
+    reviewed_by: str | None = Field(default=None, max_length=32)
+    reviewed_at: datetime | None = _utc(nullable=True)
+    version: int = 1
