@@ -45,3 +45,27 @@ def next_step(policy: Policy, step: Step) -> Step | None:
 def is_last_level(policy: Policy, step: Step) -> bool:
     """Whether `step` is the final level of its round (the leads hear when it goes unanswered)."""
     return step.level == len(policy.levels)
+
+
+def catch_up(policy: Policy, step: Step, now: datetime) -> tuple[Step, tuple[Step, ...]]:
+    """After a backlog (an outage, a stalled scheduler): the step that is current at `now`, and the
+    missed steps passed over on the way.
+
+    Paging every missed level in a burst would wake four people for one case; the current level is
+    paged once instead. When steps were passed over, the current one is taken to start `now`, so
+    the person paged gets the level's whole wait before the next one.
+    """
+    skipped: list[Step] = []
+    current = step
+    while (following := next_step(policy, current)) is not None and following.due_at <= now:
+        skipped.append(current)
+        current = following
+    if skipped:
+        current = Step(round=current.round, level=current.level, due_at=now)
+    return current, tuple(skipped)
+
+
+def superseded(policy: Policy, step: Step, now: datetime) -> bool:
+    """Whether a page for `step` is stale at `now` because the next step is already due."""
+    following = next_step(policy, step)
+    return following is not None and following.due_at <= now

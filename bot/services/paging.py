@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config.loader import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen
-from bot.domain.escalation import Step, first_step, is_last_level, next_step
+from bot.domain.escalation import Step, catch_up, first_step, is_last_level, next_step, superseded
 from bot.domain.job import Job
 from bot.domain.policy import PageTiming, Policy
 from bot.services.oncall import OnCall
 from bot.services.ports import DeliveryError, LeadsAlert, PageSender, ThreadNote
 from bot.store.store import Store, Tx
+
+log = logging.getLogger(__name__)
 
 ESCALATE = "page.escalate"
 SEND = "page.send"
@@ -188,13 +191,47 @@ class Paging:
         policy = self._policy(case)
         generation = int(job.payload["generation"])
         step = Step(round=int(job.payload["round"]), level=int(job.payload["level"]), due_at=job.due_at)
-        users = self.oncall.resolve(policy.levels[step.level - 1].targets, at=self.oncall.clock.now())
+        started = self.oncall.clock.now()
+        step, skipped = catch_up(policy, step, started)
+        if skipped:
+            log.warning(
+                "case %s: %d missed escalation step(s) passed over after a backlog; paging round %d level %d",
+                case.human_id,
+                len(skipped),
+                step.round,
+                step.level,
+            )
+        users = self.oncall.resolve(policy.levels[step.level - 1].targets, at=started)
         following = next_step(policy, step)
 
         def effect(tx: Tx, now: datetime) -> None:
             current = tx.cases.get(case.id)
             if not current.needs_paging or current.paging_generation != generation:
                 return  # acknowledged while we looked people up
+            if skipped:
+                tx.cases.add_event(
+                    case.id,
+                    kind="escalation_coalesced",
+                    now=now,
+                    data={
+                        "skipped": [[s.round, s.level] for s in skipped],
+                        "paging": [step.round, step.level],
+                        "late_seconds": int((now - job.due_at).total_seconds()),
+                    },
+                )
+                missed_rounds = [s for s in skipped if is_last_level(policy, s)]
+                if missed_rounds:
+                    # A whole round went by unanswered during the backlog: the leads hear it once, now.
+                    _alert(
+                        tx,
+                        case,
+                        kind="unanswered",
+                        step=missed_rounds[-1],
+                        due_at=now,
+                        repeats=True,
+                        now=now,
+                        generation=generation,
+                    )
             for user in users:
                 tx.jobs.enqueue(
                     kind=SEND,
@@ -203,7 +240,13 @@ class Paging:
                     due_at=min(step.due_at, now),
                     now=now,
                     case_id=case.id,
-                    payload={"generation": generation, "round": step.round, "level": step.level, "user_id": user},
+                    payload={
+                        "generation": generation,
+                        "round": step.round,
+                        "level": step.level,
+                        "user_id": user,
+                        "step_due_at": step.due_at.isoformat(),
+                    },
                     max_attempts=self.config.app.max_attempts,
                 )
                 repage_after = policy.levels[step.level - 1].repage_after
@@ -222,6 +265,7 @@ class Paging:
                             "level": step.level,
                             "user_id": user,
                             "nth": 1,
+                            "step_due_at": step.due_at.isoformat(),
                         },
                         max_attempts=self.config.app.max_attempts,
                     )
@@ -284,6 +328,22 @@ class Paging:
         user_id = str(job.payload["user_id"])
         round_, level = int(job.payload["round"]), int(job.payload["level"])
         nth = int(job.payload.get("nth", 0))
+        policy = self._policy(case)
+        step = Step(round=round_, level=level, due_at=self._step_due_at(job, policy))
+        if job.attempt == 1 and superseded(policy, step, self.oncall.clock.now()):
+            # A backlog: the next level is due already, and its escalation pages whoever is current.
+            # (A page already tried, refused by Slack or taken over from a dead replica, is still owed.)
+            log.warning("case %s: stale page to %s (round %d level %d) not sent", case.human_id, user_id, round_, level)
+
+            def skip(tx: Tx, now: datetime) -> None:
+                tx.cases.add_event(
+                    case.id,
+                    kind="page_skipped",
+                    now=now,
+                    data={"user": user_id, "round": round_, "level": level, "reason": "a later level is due"},
+                )
+
+            return skip
         ref = self.sender.send_page(
             case, self.config.flow(case.flow_id), user_id=user_id, round=round_, level=level, again=nth > 0
         )
@@ -307,6 +367,17 @@ class Paging:
             )
 
         return effect
+
+    @staticmethod
+    def _step_due_at(job: Job, policy: Policy) -> datetime:
+        """When the page's level was due (jobs from before `step_due_at` was recorded: from the job)."""
+        recorded = job.payload.get("step_due_at")
+        if recorded:
+            return datetime.fromisoformat(str(recorded))
+        repage_after = policy.levels[int(job.payload["level"]) - 1].repage_after
+        if int(job.payload.get("nth", 0)) and repage_after is not None:
+            return job.due_at - repage_after
+        return job.due_at
 
     def thread_note(self, job: Job) -> Effect | None:
         case = self._case(job)

@@ -87,7 +87,11 @@ def test_sev1_on_saturday_night_pages_primary_then_secondary_then_lead_until_ack
     assert [u for u, _ in dms(standin)] == list(primary)  # the secondary not yet
     advance(bot, clock, 1)
     wait_until(lambda: [u for u, _ in dms(standin)] == [*primary, *secondary])
-    advance(bot, clock, 15)
+    advance(bot, clock, 5)  # the secondary's re-page
+    wait_until(
+        lambda: len([c for c in standin.calls("chat.postMessage") if c.args["text"].startswith("Paged again")]) == 2
+    )
+    advance(bot, clock, 10)
     wait_until(lambda: [u for u, _ in dms(standin)] == [*primary, *secondary, "U0LEAD1"])
 
     lead = standin.user("U0LEAD1")
@@ -120,8 +124,10 @@ def test_unanswered_policy_alerts_the_leads_and_repeats(standin: SlackStandIn, p
     bot = paging_bot
     file_sev1(standin, clock)
     wait_until(lambda: len(dms(standin)) == 1)
-    for _ in range(4):  # 15 + 15 + 30 minutes, in steps
-        advance(bot, clock, 15)
+    for minutes, pages in ((5, 1), (10, 2), (5, 2), (10, 3), (30, 4)):  # re-pages at 5, levels at 15, 30, 60
+        advance(bot, clock, minutes)
+        wait_until(lambda pages=pages: len(dms(standin)) == pages)
+        time.sleep(0.1)
     alert = standin.wait_for_call("chat.postMessage", where=lambda c: c.args["channel"] == "C0LEADS")
     assert "nobody acknowledged it through every level" in alert.args["text"]
     wait_until(lambda: len(dms(standin)) == 4)  # round 2 starts with the primary again
@@ -223,18 +229,41 @@ def test_low_severity_on_a_sunday_waits_for_business_hours(standin: SlackStandIn
     assert dms(standin)[0][0] in on_call(bot, "primary", clock.now())
 
 
-def test_a_clock_jump_past_several_due_times_runs_each_step_once_in_order(standin: SlackStandIn, paging_bot, clock):
+def test_a_backlog_pages_the_current_level_once_not_every_missed_level(standin: SlackStandIn, paging_bot, clock):
+    """Fault matrix #7: the scheduler (or the database) was away for an hour with levels due; on
+    recovery the case pages the level that is current now, once, instead of a burst of every missed
+    level and re-page."""
     bot = paging_bot
     file_sev1(standin, clock)
     wait_until(lambda: len(dms(standin)) == 1)
-    clock.advance(timedelta(minutes=61))  # past levels 2, 3 and the first level of round 2
+    primary_then = dms(standin)[0][0]
+    clock.advance(timedelta(minutes=61))  # past the re-page, levels 2 and 3, and level 1 of round 2
     bot.ticker.kick()
-    wait_until(lambda: len(dms(standin)) == 4)
+    wait_until(lambda: len(dms(standin)) == 2)
+    bot.runner.run_due()
+    time.sleep(0.2)
     bot.runner.run_due()
     with bot.store.read() as tx:
-        escalated = [(d["round"], d["level"]) for kind, _, d in tx.cases.events(1) if kind == "escalated"]
-    assert escalated == [(1, 1), (1, 2), (1, 3), (2, 1)]
-    assert len(dms(standin)) == 4
+        events = tx.cases.events(1)
+    escalated = [(d["round"], d["level"]) for kind, _, d in events if kind == "escalated"]
+    assert escalated == [(1, 1), (2, 1)]
+    (coalesced,) = [d for kind, _, d in events if kind == "escalation_coalesced"]
+    assert coalesced["skipped"] == [[1, 2], [1, 3]]
+    assert coalesced["paging"] == [2, 1]
+    assert coalesced["late_seconds"] >= 60 * 60 - 15 * 60 - 30 * 60 - 1
+    # The level-1 re-page that was due during the backlog is stale, and not sent.
+    assert [d["level"] for kind, _, d in events if kind == "page_skipped"] == [1]
+    pages = dms(standin)
+    assert len(pages) == 2
+    assert pages[1][0] in on_call(bot, "primary", clock.now()) or pages[1][0] == primary_then
+    # The current level gets its whole wait from now: nothing more for 14 minutes, then level 2.
+    advance(bot, clock, 14)
+    wait_until(lambda: [c for c in standin.calls("chat.postMessage") if c.args["text"].startswith("Paged again")])
+    time.sleep(0.2)
+    assert len(dms(standin)) == 2  # only the re-page of round 2 level 1, 5 minutes after it was paged
+    advance(bot, clock, 1.5)
+    wait_until(lambda: len(dms(standin)) == 3)
+    assert dms(standin)[2][0] in on_call(bot, "secondary", clock.now())
 
 
 def test_pages_survive_slack_429_and_5xx(standin: SlackStandIn, paging_bot, clock):
