@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -15,10 +15,12 @@ from pydantic import BaseModel, ValidationError
 from bot.config import schema
 from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.flows import build_flow, build_policy
+from bot.config.guides import load_guides
 from bot.config.schedules import load_placeholders, load_schedules
 from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 from bot.domain.digest_schedule import DAYS, WEEKDAY, DigestSchedule
 from bot.domain.flow import Flow
+from bot.domain.guide import Guide
 from bot.domain.policy import Policy, TargetKind
 from bot.domain.rota import Schedule
 
@@ -52,6 +54,7 @@ class AppConfig:
     retry_base: timedelta
     digests: tuple[DigestSchedule, ...] = ()
     weekly_reports: tuple[DigestSchedule, ...] = ()
+    guides_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class Config:
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
     warnings: tuple[ConfigProblem, ...] = ()
     placeholders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    guides: tuple[Guide, ...] = ()
 
     def flow(self, flow_id: str) -> Flow:
         for flow in self.flows:
@@ -163,6 +167,7 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         oncall_command=spec.oncall_command,
         flows_dir=(base / spec.paths.flows).resolve(),
         schedules_dir=(base / spec.paths.schedules).resolve(),
+        guides_dir=(base / spec.paths.guides).resolve(),
         escalations_channel=spec.channels.escalations,
         leads_channel=spec.channels.leads,
         restricted_channel=spec.channels.restricted,
@@ -208,9 +213,13 @@ def _load_policies(folder: Path, problems: list[ConfigProblem]) -> dict[str, Pol
     return {name: build_policy(name, p) for name, p in spec.policies.items()}
 
 
-def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
-    """Load and check everything; raise ConfigError listing every problem found."""
+def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: datetime | None = None) -> Config:
+    """Load and check everything; raise ConfigError listing every problem found.
+
+    `now` (default: the system clock) decides which policy guides are past their review date.
+    """
     env = env if env is not None else {}
+    now = now if now is not None else datetime.now(UTC)
     problems: list[ConfigProblem] = []
     path = path.resolve()
     doc = _read(path, problems)
@@ -266,6 +275,13 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
                     "schedules: " + (", ".join(sorted(schedules)) or "none"),
                 )
             )
+    guides = load_guides(
+        app.guides_dir or path.parent / "policy_guides",
+        flow_ids={p.stem for p in app.flows_dir.glob("*.yaml") if not p.name.startswith("_")},
+        today=now.astimezone(app.timezone).date(),
+        problems=problems,
+        warnings=warnings,
+    )
     if not flows and not problems:
         problems.append(ConfigProblem(app.flows_dir, None, "", "no flows found", "add a <flow>.yaml file"))
     if len(flows) > 100:
@@ -280,6 +296,7 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None) -> Config:
         schedules=schedules,
         warnings=tuple(warnings),
         placeholders=placeholders,
+        guides=guides,
     )
 
 

@@ -26,6 +26,7 @@ class Strict(BaseModel):
 class PathsSpec(Strict):
     flows: str = "escalation_flows"
     schedules: str = "oncall_schedules"
+    guides: str = "policy_guides"  # a missing folder means no policy guides
 
 
 class ChannelsSpec(Strict):
