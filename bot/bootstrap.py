@@ -6,20 +6,24 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
 from bot.domain.case import Case
 from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
+from bot.jobs.watchdog import Watchdog
+from bot.observability import metrics
+from bot.services.auditor import Auditor
 from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.deliveries import Deliveries, give_up
 from bot.services.digests import Digests, plan_digests
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
+from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.staff import Staff
 from bot.services.timers import Timers, schedule_timers
 from bot.services.weekly import WeeklyReports, plan_weekly
@@ -28,7 +32,7 @@ from bot.slack.client import build_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.http import HttpServer, build_wsgi
 from bot.slack.notifier import SlackNotifier
-from bot.store.store import Store, Tx
+from bot.store.store import Store, StoreUnavailable, Tx
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -77,28 +81,88 @@ class Bot:
     http: HttpServer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    watchdog: Watchdog | None = None
+    reloader: ConfigReloader | None = None
+    stopping: bool = False
+    ticking: bool = False
+
     def health(self) -> dict[str, Any]:
+        """Alive: the process answers (a load balancer restarts it otherwise)."""
         last = self.ticker.last_tick_at
         return {"status": "ok", "last_tick_at": last.isoformat() if last else None}
 
+    def ready(self) -> tuple[bool, dict[str, Any]]:
+        """Ready for Slack's requests: not shutting down, the store reachable at this release's schema,
+        and (when this replica runs jobs) its tick loop not stalled."""
+        checks: dict[str, str] = {}
+        checks["shutdown"] = "shutting down" if self.stopping else "ok"
+        try:
+            state = self.store.schema()
+            checks["store"] = "ok" if state.status == "current" else state.describe()
+        except StoreUnavailable as exc:
+            checks["store"] = f"unreachable: {exc}"
+        if self.ticking:
+            limit = self.watchdog.auditor.limits.stalled_after if self.watchdog else timedelta(seconds=30)
+            last = self.ticker.last_tick_at
+            age = (datetime.now(UTC) - last) if last else None
+            if last is None:
+                checks["scheduler"] = "ok" if self.ticker.started_at and self._young(limit) else "no tick yet"
+            else:
+                checks["scheduler"] = (
+                    "ok" if age is not None and age <= limit else f"stalled: last tick {last.isoformat()}"
+                )
+        ok = all(value == "ok" for value in checks.values())
+        return ok, {"status": "ready" if ok else "not ready", "checks": checks}
+
+    def _young(self, limit: timedelta) -> bool:
+        started = self.ticker.started_at
+        return started is not None and datetime.now(UTC) - started <= limit
+
+    def reload(self) -> str:
+        """Read the configuration files again (SIGHUP); a broken file keeps the last good configuration."""
+        return self.reloader.reload() if self.reloader is not None else "kept"
+
     def start(self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True) -> None:
-        """Start the ticker and, if a port is given, the HTTP server (port 0: any free port)."""
+        """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port)."""
         if tick:
             self.ticker.start()
+            self.ticking = True
+            if self.watchdog is not None:
+                self.watchdog.start()
         if http_port is not None:
-            self.http = HttpServer(build_wsgi(self.app, health=self.health), host=host, port=http_port)
+            self.http = HttpServer(
+                build_wsgi(self.app, health=self.health, ready=self.ready), host=host, port=http_port
+            )
             self.http.start()
 
     def stop(self) -> None:
+        """Graceful: refuse readiness, finish the Slack requests in flight and the work they started,
+        finish the running tick (the rest of its batch handed back unclaimed), then close the store."""
+        self.stopping = True
         if self.http is not None:
             self.http.stop()
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
+        if self.watchdog is not None:
+            self.watchdog.stop()
+        self.runner.stop()
         self.ticker.stop()
         self.store.close()
+        log.info("stopped")
 
 
-def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, store: Store | None = None) -> Bot:
+def build_bot(
+    config: Config,
+    *,
+    secrets: Secrets,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Bot:
     """Wire everything; the Web API must be reachable (Bolt calls auth.test as the app is built)."""
     clock = clock or SystemClock()
+    # Every service reads the same LiveConfig, so a hot reload (ConfigReloader) is one swap.
+    live = LiveConfig(config)
+    config = cast(Config, live)
     store = store or Store.open(config.app.store_url, prefix=config.app.case_prefix)
     reads = build_client(token=secrets.bot_token, base_url=secrets.api_url)
     notifier = SlackNotifier(
@@ -127,6 +191,8 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
+    reloader = ConfigReloader(live=live, alerts=notifier, now=clock.now, env=env if env is not None else os.environ)
+    ticker.every("reload_config", 10, reloader.check)
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
         start_paging(tx, case, config=config, oncall=oncall, now=now)
@@ -146,4 +212,25 @@ def build_bot(config: Config, *, secrets: Secrets, clock: Clock | None = None, s
         case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
         staff=Staff(config=config, directory=directory),
     )
-    return Bot(config=config, store=store, clock=clock, app=app, runner=runner, ticker=ticker)
+    auditor = Auditor(
+        store=store,
+        alerts=notifier,
+        channel_id=config.app.leads_channel,
+        now=clock.now,
+        wall_now=SystemClock().now,
+        last_tick_at=lambda: ticker.last_tick_at,
+        worker=runner.worker,
+        on_backlog=lambda backlog, now: metrics.set_timer_backlog(
+            backlog.pending, backlog.lateness(now).total_seconds()
+        ),
+    )
+    return Bot(
+        config=config,
+        store=store,
+        clock=clock,
+        app=app,
+        runner=runner,
+        ticker=ticker,
+        watchdog=Watchdog(auditor),
+        reloader=reloader,
+    )

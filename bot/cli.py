@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from datetime import datetime, timedelta
@@ -109,7 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
         log.warning("coverage: %s", line)
     try:
-        bot = build_bot(config, secrets=secrets)
+        bot = build_bot(config, secrets=secrets, env=os.environ)
     except (SchemaMismatch, StoreUnavailable) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
@@ -119,8 +120,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         bot.stop()
         sys.exit(0)
 
+    def reload(_signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger(__name__).info("SIGHUP: reloading the configuration (result: %s)", bot.reload())
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reload)
     if args.http:
         bot.start(http_port=args.port, host=args.host)
         assert bot.http is not None
@@ -212,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escalation-bot", description=__doc__)
     parser.add_argument("--config", default="app.yaml", help="path to app.yaml (default: ./app.yaml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at debug level")
+    parser.add_argument(
+        "--log-format",
+        choices=("json", "text"),
+        help="log lines as JSON or plain text (default: $LOG_FORMAT, else text on a terminal, JSON otherwise)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve Slack: Socket Mode (SLACK_APP_TOKEN) or --http")
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests on /slack/events")
@@ -255,10 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.observability.logs import configure_logging, default_log_format, known_secrets
+
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    configure_logging(
+        args.log_format or default_log_format(),
+        logging.DEBUG if args.verbose else logging.INFO,
+        secrets=known_secrets(),
     )
     try:
         return int(args.func(args))

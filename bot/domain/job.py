@@ -42,3 +42,21 @@ def backoff(
 ) -> timedelta:
     """Exponential backoff after the given failed attempt (1-based): 2 s, 4 s, 8 s … capped."""
     return min(cap, base * (1 << min(20, max(0, attempt - 1))))
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """The job table at a glance, for the auditor and the metrics: what waits, and how late."""
+
+    pending: int
+    overdue: int  # pending and due more than the auditor's threshold ago, or claimed with an expired lease
+    oldest_id: int | None = None
+    oldest_kind: str | None = None
+    oldest_case_id: int | None = None
+    oldest_due_at: datetime | None = None
+
+    def lateness(self, now: datetime) -> timedelta:
+        """How late the oldest pending job is at `now` (zero when nothing is late)."""
+        if self.oldest_due_at is None:
+            return timedelta(0)
+        return max(timedelta(0), now - self.oldest_due_at)

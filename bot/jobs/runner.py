@@ -5,17 +5,23 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot.domain.job import Job, backoff
 from bot.jobs.clock import Clock, SystemClock
+from bot.observability import metrics
+from bot.observability.logs import log_context
 from bot.services.deliveries import Handler
+from bot.services.paging import SEND
 from bot.services.ports import DeliveryError
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
+
+PAGE_KINDS = frozenset({SEND})  # counted as pages too, and timed against their due time
 
 GiveUp = Callable[[Tx, Job, str, datetime], None]
 
@@ -53,13 +59,25 @@ class JobRunner:
         self.give_up = give_up
         self.lease = lease
         self.worker = worker or worker_name()
+        self._stopping = threading.Event()
 
     max_per_run = 200  # run_due's cap: `rounds` batches of `limit`
+
+    def stop(self) -> None:
+        """Graceful shutdown: finish the job in hand, hand the rest of the batch back, claim no more."""
+        self._stopping.set()
+
+    def _hand_back(self, jobs: list[Job]) -> None:
+        with self.store.transaction() as tx:
+            released = sum(1 for job in jobs if tx.jobs.release(job))
+        log.info("shutdown: %d claimed job(s) handed back for another replica or the next start", released)
 
     def run_due(self, *, limit: int = 20, rounds: int = 10) -> int:
         """Run what is due now, batch after batch; return how many jobs ran."""
         total = 0
         for _ in range(rounds):
+            if self._stopping.is_set():
+                break
             claimed_at = self.wall_clock.now()
             with self.store.transaction() as tx:
                 jobs = tx.jobs.claim_due(
@@ -69,8 +87,12 @@ class JobRunner:
                     lease=self.lease,
                     limit=limit,
                 )
-            for job in jobs:
-                self._run(job, claimed_at=claimed_at)
+            for n, job in enumerate(jobs):
+                if self._stopping.is_set():
+                    self._hand_back(jobs[n:])
+                    return total + n
+                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                    self._run(job, claimed_at=claimed_at)
             total += len(jobs)
             if not jobs:
                 break  # a job's effect may enqueue work due now (a page after its step): run it too
@@ -129,6 +151,19 @@ class JobRunner:
             # The send happened; never resend it because its follow-up failed.
             log.exception("effect_failed job=%s key=%s: the send succeeded, its follow-up did not", job.id, job.key)
             self._fail(job, f"follow-up after a successful send failed: {type(exc).__name__}: {exc}")
+        else:
+            self._done(job, acted=effect is not None, now=now)
+
+    def _done(self, job: Job, *, acted: bool, now: datetime) -> None:
+        """Count a completed job; a page handler that returns no effect sent nothing (superseded)."""
+        page = job.kind in PAGE_KINDS
+        outcome: metrics.JobOutcome = "done" if job.kind in self.sendless_kinds else "sent"
+        if page and not acted:
+            outcome = "skipped"
+        metrics.job_finished(job.kind, outcome, page=page)
+        if page and outcome == "sent":
+            metrics.observe_page_lateness((now - job.due_at).total_seconds())
+        log.debug("job_done job=%s key=%s attempt=%s outcome=%s", job.id, job.key, job.attempt, outcome)
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
         now = self.clock.now()
@@ -143,10 +178,14 @@ class JobRunner:
         )
         with self.store.transaction() as tx:
             tx.jobs.retry(job, due_at=now + delay, error=reason)
+        metrics.job_finished(job.kind, "retried", page=job.kind in PAGE_KINDS)
 
     def _fail(self, job: Job, reason: str) -> None:
         now = self.clock.now()
         log.error("job_failed job=%s key=%s attempts=%s reason=%s", job.id, job.key, job.attempt, reason)
         with self.store.transaction() as tx:
-            if tx.jobs.fail(job, now=now, error=reason):
+            failed = tx.jobs.fail(job, now=now, error=reason)
+            if failed:
                 self.give_up(tx, job, reason, now)
+        if failed:
+            metrics.job_finished(job.kind, "failed", page=job.kind in PAGE_KINDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.jobs.runner import JobRunner
+from bot.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,9 @@ class Ticker:
         # Memory job store only: pages live in our own table, never in APScheduler's store.
         self.scheduler = BackgroundScheduler(timezone=timezone)
         self.last_tick_at: datetime | None = None
+        self.started_at: datetime | None = None
+        self._failing_since: float | None = None
+        self._last_failure_log = 0.0
         self._extra: list[tuple[str, float, Callable[[], None]]] = []
 
     def tick(self) -> int:
@@ -36,14 +41,18 @@ class Ticker:
             self._again.set()
             return 0
         ran = 0
+        started = time.monotonic()
         try:
             while True:
                 self._again.clear()
                 try:
                     batch = self.runner.run_due()
-                except Exception:  # the store may be down: log, keep ticking, nothing is lost
-                    log.exception("tick failed; the next tick retries")
+                except Exception as exc:  # the store may be down: log, keep ticking, nothing is lost
+                    self._failed(exc)
                     break
+                if self._failing_since is not None:
+                    log.warning("ticks run again after %.0f s of failures", time.monotonic() - self._failing_since)
+                    self._failing_since = None
                 ran += batch
                 # run_due stops at its cap; a burst keeps draining in this tick instead of the next.
                 if batch < self.runner.max_per_run and not self._again.is_set():
@@ -51,7 +60,18 @@ class Ticker:
             self.last_tick_at = datetime.now(UTC)
         finally:
             self._lock.release()
+            metrics.observe_tick(time.monotonic() - started)
         return ran
+
+    def _failed(self, exc: Exception) -> None:
+        """The first failure with its trace, then a line every 30 s: an outage must not flood the log."""
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since = self._last_failure_log = now
+            log.exception("tick failed; ticks keep retrying and nothing due is lost")
+        elif now - self._last_failure_log >= 30:
+            self._last_failure_log = now
+            log.error("ticks failing for %.0f s: %s: %s", now - self._failing_since, type(exc).__name__, exc)
 
     def kick(self) -> None:
         """Ask for a tick now, in the scheduler's thread pool (never in a Slack listener's ack path)."""
@@ -72,6 +92,7 @@ class Ticker:
         self._extra.append((job_id, seconds, run))
 
     def start(self) -> None:
+        self.started_at = datetime.now(UTC)
         for job_id, seconds, run in self._extra:
             self.scheduler.add_job(
                 run,

@@ -17,6 +17,8 @@ from bot.domain.case import Case, CaseStatus
 from bot.domain.job import Job
 from bot.domain.lifecycle import Action, Outcome, next_status
 from bot.domain.permissions import Actor, check
+from bot.observability import metrics
+from bot.observability.logs import log_context
 from bot.services.oncall import OnCall
 from bot.services.paging import (
     PAGING_KINDS,
@@ -59,7 +61,7 @@ class CaseActions:
 
     def perform(self, case_id: int, request: ActionRequest, *, actor: Actor, now: datetime) -> Case:
         """Apply one action; raise NotAllowed or InvalidTransition (nothing changes) or return the case."""
-        with self.store.transaction() as tx:
+        with log_context(case_id=case_id), self.store.transaction() as tx:
             case = tx.cases.get(case_id)
             check(actor, request.action, case)
             status = next_status(case.status, request.action)
@@ -69,7 +71,9 @@ class CaseActions:
             tx.cases.add_event(case.id, kind=request.action.value, actor_id=actor.user_id, now=now, data=data)
             updated = tx.cases.get(case.id)
             self._follow_up(tx, case, updated, request, actor=actor, now=now)
-            return updated
+        if case.acknowledged_at is None and updated.acknowledged_at is not None:  # taken: acknowledged, committed
+            metrics.observe_ack_latency((updated.acknowledged_at - updated.created_at).total_seconds())
+        return updated
 
     def _changes(
         self, case: Case, request: ActionRequest, status: CaseStatus, *, actor: Actor, now: datetime

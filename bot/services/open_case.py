@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.case import Case
 from bot.domain.intake import Intake
+from bot.observability import metrics
+from bot.observability.logs import log_context
 from bot.store.store import Store, Tx
+
+log = logging.getLogger(__name__)
 
 # Called inside the transaction that creates the case (e.g. start paging), so both commit together.
 OnOpened = Callable[[Tx, Case, datetime], object]
@@ -55,17 +60,22 @@ def open_case(
             if duplicate is not None:
                 raise DuplicateCaseOpen(duplicate)
         case = tx.cases.add(intake, now=now, intake_key=intake_key)
-        tx.jobs.enqueue(
-            kind=POST_ROOT,
-            key=f"{POST_ROOT}:{case.id}",
-            due_at=now,
-            now=now,
-            case_id=case.id,
-            max_attempts=max_attempts,
-        )
-        if on_opened is not None:
-            on_opened(tx, case, now)
-            case = tx.cases.get(case.id)
+        with log_context(case_id=case.id, flow=case.flow_id):
+            tx.jobs.enqueue(
+                kind=POST_ROOT,
+                key=f"{POST_ROOT}:{case.id}",
+                due_at=now,
+                now=now,
+                case_id=case.id,
+                max_attempts=max_attempts,
+            )
+            if on_opened is not None:
+                on_opened(tx, case, now)
+                case = tx.cases.get(case.id)
+    metrics.case_opened(flow=case.flow_id, severity=case.severity_id)
+    log.info(
+        "case_opened %s severity=%s", case.human_id, case.severity_id, extra={"case_id": case.id, "flow": case.flow_id}
+    )
     return Opened(case, created=True)
 
 

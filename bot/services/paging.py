@@ -10,8 +10,9 @@ from datetime import datetime
 from bot.config.loader import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen
 from bot.domain.escalation import Step, catch_up, first_step, is_last_level, next_step, superseded
-from bot.domain.job import Job
+from bot.domain.job import Job, JobState
 from bot.domain.policy import PageTiming, Policy
+from bot.observability import metrics
 from bot.services.oncall import OnCall
 from bot.services.ports import DeliveryError, LeadsAlert, PageSender, ThreadNote
 from bot.store.store import Store, Tx
@@ -67,6 +68,14 @@ def stop_paging(tx: Tx, case: Case, *, reason: str, now: datetime) -> int:
     cancelled = tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
     tx.cases.add_event(case.id, kind="paging_stopped", now=now, data={"reason": reason, "cancelled_jobs": cancelled})
     return cancelled
+
+
+def paged_so_far(tx: Tx, case: Case) -> tuple[tuple[str, ...], bool]:
+    """Who was paged for `case` so far, and whether a page is being sent right now (a claimed page job,
+    which may reach Slack whatever happens to the case from here on)."""
+    users = tuple(dict.fromkeys(user for user, _ref, _round, _level in tx.cases.pages(case.id)))
+    sending = any(state == JobState.RUNNING.value for state in tx.jobs.states(case_id=case.id, kind=SEND).values())
+    return users, sending
 
 
 def restart_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, reason: str, now: datetime) -> datetime:
@@ -132,7 +141,8 @@ def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> C
         for kind in (UPDATE_ROOT, UPDATE_PAGES):
             tx.jobs.enqueue(kind=kind, key=f"{kind}:{case_id}:v{case.version}", due_at=now, now=now, case_id=case_id)
         note_in_thread(tx, case, ThreadNote(kind="acknowledged", users=(user_id,), at=now), key="acknowledged", now=now)
-        return case
+    metrics.observe_ack_latency((now - case.created_at).total_seconds())
+    return case
 
 
 def pass_on(case_id: int, *, user_id: str, store: Store, now: datetime) -> bool:

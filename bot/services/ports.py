@@ -134,3 +134,10 @@ class HandoffSender(Protocol):
     def send_handoff(self, notice: HandoffNotice) -> None: ...
 
     def post_handoff_note(self, notice: HandoffNotice, *, channel_id: str) -> None: ...
+
+
+class OpsAlerts(Protocol):
+    """Tells people that the bot itself is unwell; posted at once, never through the job queue
+    (the queue may be what is stuck)."""
+
+    def alert_ops(self, text: str, *, channel_id: str) -> None: ...

@@ -1,15 +1,21 @@
-"""HTTP mode: Bolt's WSGI adapter plus /healthz, served by waitress (a production WSGI server)."""
+"""HTTP mode: Bolt's WSGI adapter plus /healthz, /readyz and /metrics, served by waitress (a
+production WSGI server)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.observability import metrics
+from bot.observability.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +25,17 @@ StartResponse = Callable[..., Any]
 
 
 def build_wsgi(
-    app: App, *, health: Callable[[], dict[str, Any]], path: str = "/slack/events"
+    app: App,
+    *,
+    health: Callable[[], dict[str, Any]],
+    path: str = "/slack/events",
+    ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
 ) -> Callable[..., Iterable[bytes]]:
-    """A WSGI app: POST /slack/events to Bolt, GET /healthz, a clean JSON error for the rest."""
+    """A WSGI app: POST /slack/events to Bolt; GET /healthz, /readyz, /metrics; a JSON error for the rest.
+
+    /readyz answers 200 with `ready()`'s details when it says ready, else 503 (like /healthz if no
+    `ready` is given). Each Slack request is handled with a request id in the log context.
+    """
     slack = SlackRequestHandler(app, path=path)
 
     def reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
@@ -29,10 +43,29 @@ def build_wsgi(
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
 
+    def readiness(start_response: StartResponse) -> list[bytes]:
+        if ready is None:
+            return reply(start_response, "200 OK", health())
+        try:
+            ok, details = ready()
+        except Exception as exc:  # a check that cannot answer means not ready, not a 500
+            log.warning("readiness check failed: %s: %s", type(exc).__name__, exc, exc_info=True)
+            ok, details = False, {"status": "error", "error": type(exc).__name__}
+        return reply(start_response, "200 OK" if ok else "503 Service Unavailable", details)
+
+    def scrape(start_response: StartResponse) -> list[bytes]:
+        body, content_type = metrics.render()
+        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, route = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
         if route == "/healthz" and method == "GET":
             return reply(start_response, "200 OK", health())
+        if route == "/readyz" and method == "GET":
+            return readiness(start_response)
+        if route == "/metrics" and method == "GET":
+            return scrape(start_response)
         if route != path or method != "POST":
             return reply(start_response, "404 Not Found", {"error": "not found"})
         try:
@@ -41,22 +74,36 @@ def build_wsgi(
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
             return reply(start_response, "413 Request Entity Too Large", {"error": "request too large"})
-        try:
-            return slack(environ, start_response)
-        except Exception as exc:
-            # Bolt parses the body before it checks the signature, so a malformed (even unsigned)
-            # payload can raise inside its request object: answer plainly, keep the trace in the log.
-            log.warning("malformed Slack request: %s: %s", type(exc).__name__, exc, exc_info=True)
-            return reply(start_response, "400 Bad Request", {"error": "malformed request"})
+        with log_context(request_id=_request_id(environ)):
+            try:
+                return slack(environ, start_response)
+            except Exception as exc:
+                # Bolt parses the body before it checks the signature, so a malformed (even unsigned)
+                # payload can raise inside its request object: answer plainly, keep the trace in the log.
+                log.warning("malformed Slack request: %s: %s", type(exc).__name__, exc, exc_info=True)
+                return reply(start_response, "400 Bad Request", {"error": "malformed request"})
 
     return wsgi
+
+
+def _request_id(environ: dict[str, Any]) -> str:
+    """Slack's request timestamp (when sent) and a short random part: unique, and sortable by arrival."""
+    stamp = str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "")[:12]
+    suffix = uuid.uuid4().hex[:8]
+    return f"{stamp}-{suffix}" if stamp.isdigit() else uuid.uuid4().hex
 
 
 class HttpServer:
     """waitress in a thread: the port is known after construction (port 0 picks a free one)."""
 
     def __init__(
-        self, wsgi: Callable[..., Iterable[bytes]], *, host: str = "127.0.0.1", port: int = 3000, threads: int = 8
+        self,
+        wsgi: Callable[..., Iterable[bytes]],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        threads: int = 8,
+        drain_seconds: float = 10.0,
     ) -> None:
         from waitress.server import create_server
 
@@ -67,25 +114,47 @@ class HttpServer:
         self.host = host
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self.drain_seconds = drain_seconds
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/slack/events"
 
     def serve_forever(self) -> None:
-        """Serve until stop(); the socket is closed in this same thread, never under a running poll."""
+        """Serve until stop(), then drain: stop accepting, let requests in flight finish and their
+        answers go out (up to `drain_seconds`), close idle keep-alive connections, and exit.
+
+        Everything happens in this thread, never under a running poll.
+        """
         from waitress import wasyncore
 
+        server, socket_map = self._server, self._server._map
         while not self._stopping.is_set():
-            wasyncore.loop(timeout=0.2, map=self._server._map, use_poll=True, count=1)
-        self._server.close()
-        self._server.task_dispatcher.shutdown()
+            wasyncore.loop(timeout=0.2, map=socket_map, use_poll=True, count=1)
+        server.accepting = False
+        server.del_channel()  # the listening socket leaves the poll; the trigger and channels stay
+        server.socket.close()
+        deadline = time.monotonic() + self.drain_seconds
+        while time.monotonic() < deadline:
+            channels = list(server.active_channels.values())
+            busy = [c for c in channels if c.requests or c.total_outbufs_len]
+            for channel in channels:
+                if channel not in busy:
+                    channel.will_close = True  # idle keep-alive: closed, the client reconnects elsewhere
+            if not busy and not any(c.will_close for c in server.active_channels.values()):
+                break
+            wasyncore.loop(timeout=0.05, map=socket_map, use_poll=True, count=1)
+        else:
+            log.warning("shutdown: %d request(s) still running after %.0f s", len(busy), self.drain_seconds)
+        server.task_dispatcher.shutdown(timeout=1)
+        wasyncore.close_all(socket_map)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop accepting and wait for the requests in flight (see serve_forever)."""
         self._stopping.set()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=self.drain_seconds + 5)

@@ -142,6 +142,11 @@ class SlackNotifier:
             except DeliveryError as exc:  # the leads already know; the thread is a courtesy
                 log.warning("failure report not posted in %s thread: %s", case.human_id, exc.reason)
 
+    def alert_ops(self, text: str, *, channel_id: str) -> None:
+        """A line about the bot's own health (the auditor's findings), in plain mrkdwn."""
+        _, blocks = msg.build_ops_alert(text)
+        self._post(channel=channel_id, text=text, blocks=blocks)
+
     def send_page(
         self, case: Case, flow: Flow, *, user_id: str, round: int, level: int, again: bool = False
     ) -> MessageRef:

@@ -9,7 +9,10 @@ from sqlalchemy import Engine, create_engine, event
 
 from bot.store import audit, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
+# A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or
+# unreachable database must fail within that, so the person is told to try again rather than time out.
+SQLITE_BUSY_TIMEOUT_MS = 1500  # another process holds the write lock (see Store's lock wait for this one's)
+POSTGRES_CONNECT_TIMEOUT_S = 2  # libpq's smallest; a blackholed server fails in 2 s, a refused one at once
 
 
 def normalise_url(url: str) -> str:
@@ -56,7 +59,14 @@ def build_engine(url: str, *, immediate: bool = True) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, immediate=immediate)
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=2)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,  # a connection the database dropped (restart, failover) is replaced, not used
+        pool_timeout=2,
+        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+    )
 
 
 def database_answers(url: str, *, timeout_seconds: int = 3) -> str | None:

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from bot.domain.job import Job, JobState
+from bot.domain.job import Backlog, Job, JobState
 from bot.store.tables import JobRow
 
 log = logging.getLogger(__name__)
@@ -195,3 +195,35 @@ class JobRepo:
             )
         ).all()
         return len(rows)
+
+    def backlog(self, *, now: datetime, wall_now: datetime, late_after: timedelta) -> Backlog:
+        """Pending jobs, how many are late by more than `late_after`, and the oldest due one."""
+        pending = self._session.execute(
+            select(func.count()).select_from(JobRow).where(JobRow.state == JobState.PENDING.value)
+        ).scalar_one()
+        late = self._session.execute(
+            select(func.count())
+            .select_from(JobRow)
+            .where(
+                or_(
+                    and_(JobRow.state == JobState.PENDING.value, JobRow.due_at < now - late_after),
+                    and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < wall_now),
+                )
+            )
+        ).scalar_one()
+        oldest = self._session.execute(
+            select(JobRow.id, JobRow.kind, JobRow.case_id, JobRow.due_at)
+            .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
+            .order_by(JobRow.due_at, JobRow.id)
+            .limit(1)
+        ).first()
+        if oldest is None:
+            return Backlog(pending=int(pending), overdue=int(late))
+        return Backlog(
+            pending=int(pending),
+            overdue=int(late),
+            oldest_id=oldest.id,
+            oldest_kind=oldest.kind,
+            oldest_case_id=oldest.case_id,
+            oldest_due_at=oldest.due_at,
+        )

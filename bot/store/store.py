@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine, delete
@@ -15,7 +15,7 @@ from bot.store.audit import AuditRepo
 from bot.store.cases import CaseRepo
 from bot.store.engine import build_engine
 from bot.store.jobs import JobRepo
-from bot.store.migrate import StoreUnavailable, prepare
+from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
 
@@ -48,6 +48,10 @@ class Tx:
         return int(result.rowcount)
 
 
+# With SQLITE_BUSY_TIMEOUT_MS this bounds a write behind a Slack request at 2.5 s, inside Slack's 3 s.
+WRITE_LOCK_WAIT_S = 1.0
+
+
 class Store:
     """Opens transactions: writes through one engine, reads (on SQLite) through a deferred one."""
 
@@ -58,9 +62,7 @@ class Store:
         # SQLite has one writer at a time. Queue this process's writers on a lock instead of in
         # SQLite's busy handler, which sleeps in steps of up to 100 ms; other processes still wait
         # in the busy handler.
-        self._write_lock: AbstractContextManager[object] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
-        )
+        self._write_lock: threading.Lock | None = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def open(cls, url: str, *, prefix: str = "ADS") -> Store:
@@ -88,14 +90,31 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         """A read-write transaction, committed when the block ends cleanly."""
-        with self._write_lock, self._session(self.engine) as tx:
+        with self._writer(), self._session(self.engine) as tx:
             yield tx
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        """This process's turn to write on SQLite, waited for at most WRITE_LOCK_WAIT_S."""
+        if self._write_lock is None:
+            yield
+            return
+        if not self._write_lock.acquire(timeout=WRITE_LOCK_WAIT_S):
+            raise StoreUnavailable(f"the database is busy: no turn to write within {WRITE_LOCK_WAIT_S} s")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
         """A read-only snapshot that never waits for writers (do not write in it)."""
         with self._session(self.read_engine) as tx:
             yield tx
+
+    def schema(self) -> SchemaState:
+        """Where the database's schema stands now (readiness: reachable, and still this release's)."""
+        return schema_state(self.read_engine)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -235,3 +235,8 @@ def build_failure_report(failure: DeliveryFailure) -> tuple[str, list[dict[str, 
         "(check the channel id in the flow and that the bot is a member)."
     )
     return truncate(f"Delivery failed{about}: {failure.error}", 300), _blocks([SectionBlock(text=_md(text))])
+
+
+def build_ops_alert(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """The auditor's finding (written by the bot, not by a person: no escaping needed)."""
+    return truncate(text, 300), _blocks([SectionBlock(text=_md(truncate(text, 2900)))])

@@ -1,0 +1,40 @@
+"""The auditor's own thread: it must keep running when the scheduler it watches is stuck."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from bot.services.auditor import Auditor
+
+log = logging.getLogger(__name__)
+
+
+class Watchdog:
+    """Runs `auditor.check()` every `auditor.limits.every` on a daemon thread until stopped."""
+
+    def __init__(self, auditor: Auditor) -> None:
+        self.auditor = auditor
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="auditor", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.auditor.check()
+            except Exception:  # the auditor must outlive whatever it finds
+                log.exception("audit round failed")
+            # Wait in short steps, so a change of `limits` (tests, a reload) applies within a second.
+            while not self._stop.is_set() and time.monotonic() - started < self.auditor.limits.every.total_seconds():
+                self._stop.wait(min(0.5, self.auditor.limits.every.total_seconds()))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
