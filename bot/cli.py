@@ -79,10 +79,16 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         if unknown:
             return 1
         print("  people: everyone named in the configuration exists in Slack")
-    for line in [str(w) for w in config.warnings] + gaps:
+    guides_dir = config.app.guides_dir
+    reviews = [w for w in config.warnings if guides_dir is not None and w.file.is_relative_to(guides_dir)]
+    warnings = [w for w in config.warnings if w not in reviews]
+    print(f"  guides: {len(config.guides)} article(s), {len(reviews)} past their review date")
+    for review in reviews:  # flagged for the owners; not a reason to stop a deployment
+        print(f"  REVIEW {review}", file=sys.stderr)
+    for line in [str(w) for w in warnings] + gaps:
         print(f"  WARNING {line}", file=sys.stderr)
-    if gaps or config.warnings:
-        print(f"{len(gaps) + len(config.warnings)} coverage warning(s)", file=sys.stderr)
+    if gaps or warnings:
+        print(f"{len(gaps) + len(warnings)} coverage warning(s)", file=sys.stderr)
         return 1
     print(f"  coverage: no gaps in the next {COVERAGE_WEEKS} weeks")
     return 0
@@ -108,7 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     log = logging.getLogger("bot.cli")
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
-        log.warning("coverage: %s", line)
+        log.warning("check-config: %s", line)
     try:
         bot = build_bot(config, secrets=secrets, env=os.environ)
     except (SchemaMismatch, StoreUnavailable) as exc:

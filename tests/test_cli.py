@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 
 from bot.cli import main
 from bot.sandbox import SlackStandIn
@@ -28,9 +29,19 @@ def config_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@freeze_time("2026-11-25 09:00:00")
 def test_check_config_passes_on_the_shipped_files(capsys):
     assert main(["--config", str(ROOT / "app.yaml"), "check-config"]) == 0
-    assert "OK: 5 flows" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "OK: 5 flows" in out
+    assert "past their review date" in out
+
+
+@freeze_time("2030-01-01 09:00:00")
+def test_check_config_flags_guides_past_their_review_date(capsys):
+    main(["--config", str(ROOT / "app.yaml"), "check-config"])
+    err = capsys.readouterr().err
+    assert "REVIEW " in err and "policy_guides" in err and "last_reviewed" in err
 
 
 def test_check_config_lists_problems_and_exits_non_zero(config_dir: Path, capsys):
