@@ -35,6 +35,7 @@ from bot.services.guide_search import GuideIndex, has_good_match, tokenize
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "tests" / "guides" / "labelled_questions.yaml"
+HELDOUT = ROOT / "tests" / "guides" / "heldout_questions.yaml"
 TODAY = date(2026, 11, 25)
 
 
@@ -132,8 +133,8 @@ def allocated_mb(guides: list[Guide]) -> float:
     return held / 1e6
 
 
-def quality(index: GuideIndex) -> tuple[float, float, float, float, int]:
-    labelled = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))["questions"]
+def quality(index: GuideIndex, path: Path = LABELLED) -> tuple[float, float, float, float, int]:
+    labelled = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
     top1 = top3 = good = gaps = 0
     answerable = [q for q in labelled if q["expect"]]
     for q in labelled:
@@ -147,7 +148,7 @@ def quality(index: GuideIndex) -> tuple[float, float, float, float, int]:
             gaps += not has_good_match(hits)
     unanswerable = len(labelled) - len(answerable)
     n = len(answerable)
-    return top1 / n, top3 / n, good / n, gaps / unanswerable, n
+    return top1 / n, top3 / n, good / n, gaps / unanswerable if unanswerable else float("nan"), n
 
 
 def rss_mb() -> float:
@@ -215,6 +216,8 @@ def main() -> int:
         f"labelled set ({n} answerable questions, shipped guides): top-1 {top1:.3f}, top-3 {top3:.3f}; "
         f"good match {good:.3f}, unanswerable seen as gaps {gaps:.3f}"
     )
+    top1, top3, good, _, n = quality(small, HELDOUT)
+    print(f"held-out set ({n} questions never used for tuning): top-1 {top1:.3f}, top-3 {top3:.3f}; good {good:.3f}")
     return 0
 
 

@@ -66,3 +66,24 @@ def test_good_matches_and_gaps_are_told_apart(questions, shipped_index: GuideInd
     print(f"answerable with a good match {good:.3f}, unanswerable seen as gaps {gaps:.3f}")
     assert good >= GOOD_FLOOR
     assert gaps >= GAP_FLOOR
+
+
+HELDOUT = Path(__file__).with_name("heldout_questions.yaml")
+# Measured when the held-out set was written (never used to tune): top-1 0.68, top-3 0.92 over 25
+# questions. Lower than the labelled set, which the guides' keywords were written alongside: the
+# misses are words no article uses yet (vodka, gin, poker, stablecoin, a city for its market) — the
+# gaps the weekly report's "searched with no good article" list is there to surface.
+HELDOUT_TOP1_FLOOR = 0.64
+HELDOUT_TOP3_FLOOR = 0.88
+
+
+def test_held_out_questions_rank_the_right_article_in_the_top_three(shipped_index: GuideIndex):
+    items = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["questions"]
+    questions = [Question(**item) for item in items]
+    assert len(questions) >= 25 and all(q.expect for q in questions)
+    ranked = [[h.guide.id for h in shipped_index.search(q.q, market=q.market, k=3)] for q in questions]
+    top1 = rate([bool(ids) and ids[0] == q.expect for ids, q in zip(ranked, questions, strict=True)])
+    top3 = rate([q.expect in ids for ids, q in zip(ranked, questions, strict=True)])
+    print(f"held out: top-1 {top1:.3f}, top-3 {top3:.3f} over {len(questions)} questions")
+    assert top1 >= HELDOUT_TOP1_FLOOR
+    assert top3 >= HELDOUT_TOP3_FLOOR
