@@ -20,6 +20,9 @@ from bot.services.auditor import Auditor
 from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.deliveries import Deliveries, give_up
 from bot.services.digests import Digests, plan_digests
+from bot.services.guidance import Guidance
+from bot.services.guide_drafts import GuideExports
+from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
@@ -181,7 +184,8 @@ def build_bot(
         | RepMessages(config, store, notifier).handlers()
         | Timers(config, store, notifier).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
-        | WeeklyReports(config, store, notifier).handlers(),
+        | WeeklyReports(config, store, notifier).handlers()
+        | GuideExports(notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
@@ -201,6 +205,12 @@ def build_bot(
     def on_changed(tx: Tx, case: Case, now: datetime) -> None:
         schedule_timers(tx, case, now, config=config)
 
+    guidance = Guidance(index=GuideIndex(config.guides), store=store)
+
+    def reindex(new: Config) -> None:
+        guidance.index = GuideIndex(new.guides)  # one assignment: a search in flight keeps the old index
+
+    reloader.on_reload.append(reindex)
     app = build_app(
         config=config,
         store=store,
@@ -211,6 +221,7 @@ def build_bot(
         on_opened=on_opened,
         case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
         staff=Staff(config=config, directory=directory),
+        guidance=guidance,
     )
     auditor = Auditor(
         store=store,

@@ -55,6 +55,8 @@ class AppConfig:
     digests: tuple[DigestSchedule, ...] = ()
     weekly_reports: tuple[DigestSchedule, ...] = ()
     guides_dir: Path | None = None
+    policy_command: str = "/ad-policy"
+    guide_drafts_dir: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,8 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         flows_dir=(base / spec.paths.flows).resolve(),
         schedules_dir=(base / spec.paths.schedules).resolve(),
         guides_dir=(base / spec.paths.guides).resolve(),
+        policy_command=spec.policy_command,
+        guide_drafts_dir=(base / spec.paths.guide_drafts).resolve(),
         escalations_channel=spec.channels.escalations,
         leads_channel=spec.channels.leads,
         restricted_channel=spec.channels.restricted,

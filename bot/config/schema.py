@@ -27,6 +27,7 @@ class PathsSpec(Strict):
     flows: str = "escalation_flows"
     schedules: str = "oncall_schedules"
     guides: str = "policy_guides"  # a missing folder means no policy guides
+    guide_drafts: str = "var/guide_drafts"  # approved drafts are written here as Markdown, ready to commit
 
 
 class ChannelsSpec(Strict):
@@ -66,6 +67,7 @@ class AppSpec(Strict):
     store_url: str = "sqlite:///var/escalations.db"
     slash_command: str = Field(default="/ad-escalate", pattern=r"^/[a-z0-9_-]{1,31}$")
     oncall_command: str = Field(default="/oncall", pattern=r"^/[a-z0-9_-]{1,31}$")
+    policy_command: str = Field(default="/ad-policy", pattern=r"^/[a-z0-9_-]{1,31}$")
     paths: PathsSpec = PathsSpec()
     channels: ChannelsSpec
     leads: list[SlackUserId] = Field(default_factory=list)

@@ -65,6 +65,7 @@ class Case:
     resolved_by: str | None = None
     resolved_at: datetime | None = None
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
+    answered_by_guide: str | None = None  # the guide article that answered it, when the rep withdrew it
 
     @property
     def needs_paging(self) -> bool:
@@ -78,6 +79,16 @@ class AlreadyAcknowledged(Exception):
     def __init__(self, case: Case) -> None:
         super().__init__(f"{case.human_id} was acknowledged by {case.acknowledged_by}")
         self.case = case
+
+
+class AlreadyPaged(Exception):
+    """Someone was paged (or a page is being sent): the case can no longer be withdrawn."""
+
+    def __init__(self, case: Case, users: tuple[str, ...]) -> None:
+        who = ", ".join(users) if users else "the on-call specialist"
+        super().__init__(f"{case.human_id} was already paged to {who}; it can no longer be withdrawn")
+        self.case = case
+        self.users = users
 
 
 class CaseNotOpen(Exception):

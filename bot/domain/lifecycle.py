@@ -24,6 +24,7 @@ class Action(StrEnum):
     RESOLVE = "resolve"
     REOPEN = "reopen"
     CLOSE = "close"
+    WITHDRAW = "withdraw"  # the rep: a guide article answered it, before anyone was paged
 
 
 class Outcome(StrEnum):
@@ -34,6 +35,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     NO_VIOLATION = "no_violation"
     REFERRED = "referred"
+    ANSWERED_BY_GUIDANCE = "answered_by_guidance"  # withdrawn by the rep; never picked when resolving
 
     @property
     def label(self) -> str:
@@ -43,6 +45,7 @@ class Outcome(StrEnum):
             "rejected": "Rejected",
             "no_violation": "No violation found",
             "referred": "Referred to legal / policy",
+            "answered_by_guidance": "Answered by guidance",
         }[self.value]
 
 
@@ -63,7 +66,12 @@ RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     Action.RESOLVE: (OPEN, S.RESOLVED),
     Action.REOPEN: (frozenset({S.RESOLVED, S.CLOSED}), S.INVESTIGATING),
     Action.CLOSE: (frozenset({S.RESOLVED}), S.CLOSED),
+    # Only before anyone acknowledged; the use case also refuses once a page has gone out.
+    Action.WITHDRAW: (frozenset({S.NEW}), S.CLOSED),
 }
+
+# What a specialist may pick when resolving (a withdrawal records its own outcome).
+RESOLVE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.ANSWERED_BY_GUIDANCE)
 
 
 class InvalidTransition(Exception):
@@ -89,6 +97,7 @@ _PAST = {
     Action.RESOLVE: "resolved",
     Action.REOPEN: "reopened",
     Action.CLOSE: "closed",
+    Action.WITHDRAW: "withdrawn",
 }
 
 

@@ -1,5 +1,6 @@
 """Who may do what to a case: staff (on-call members of the flow's schedules, leads, named groups)
-may do everything; the reporter and followers may add information, answer and ask for an update."""
+may do everything; the reporter and followers may add information, answer and ask for an update; only the
+reporter may withdraw their own case."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def may(actor: Actor, action: Action, case: Case) -> bool:
     """Whether `actor` may do `action` to `case`."""
     if actor.is_staff:
         return True
+    if action is Action.WITHDRAW:
+        return actor.user_id == case.reporter_id
     involved = actor.user_id == case.reporter_id or actor.user_id in case.followers
     return involved and action in REP_ACTIONS
 

@@ -18,6 +18,20 @@ class PersonLoad:
 
 
 @dataclass(frozen=True, slots=True)
+class GuidanceFigures:
+    """What the policy guidance did in the week."""
+
+    answered: int  # "this answered it" with nothing escalated (/ad-policy, or the intake form before filing)
+    withdrawn: int  # cases withdrawn before anyone was paged, answered by an article
+    gaps: tuple[tuple[str, int], ...]  # the most searched questions no article answers well (a sample wording)
+    escalated_anyway: tuple[tuple[str, int], ...]  # (guide title, times) shown as the best answer, escalated
+
+    @property
+    def answered_without_escalation(self) -> int:
+        return self.answered + self.withdrawn
+
+
+@dataclass(frozen=True, slots=True)
 class WeeklyReport:
     """What the leads read on Monday morning."""
 
@@ -32,6 +46,7 @@ class WeeklyReport:
     deadlines_missed: int
     load: tuple[PersonLoad, ...]
     top_advertisers: tuple[tuple[str, int], ...]
+    guidance: GuidanceFigures | None = None  # None when the deployment has no policy guides
 
 
 def on_call_load(
@@ -47,3 +62,20 @@ def on_call_load(
 def compliance(opened: int, breached: int) -> float | None:
     """The share of cases that met the SLA; None for a week with no cases."""
     return None if opened == 0 else (opened - breached) / opened
+
+
+def gap_topics(
+    queries: Sequence[tuple[str, int]], *, topic: Callable[[str], str], top: int = 5
+) -> tuple[tuple[str, int], ...]:
+    """Group searched questions by `topic` (their normalised words), most searched first, each shown in
+    its most frequent wording (the shortest on a tie). Questions with no words left are dropped."""
+    counts: Counter[str] = Counter()
+    wordings: dict[str, Counter[str]] = {}
+    for query, n in queries:
+        key = topic(query)
+        if not key:
+            continue
+        counts[key] += n
+        wordings.setdefault(key, Counter())[" ".join(query.split())] += n
+    ranked = sorted(counts, key=lambda k: (-counts[k], k))[:top]
+    return tuple((min(wordings[k], key=lambda w: (-wordings[k][w], len(w), w)), counts[k]) for k in ranked)

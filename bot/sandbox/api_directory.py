@@ -28,11 +28,12 @@ def auth_test(state: SandboxState, args: Args) -> dict[str, Any]:
 
 
 def users_info(state: SandboxState, args: Args) -> dict[str, Any]:
-    """users.info: profile, e-mail, time zone and its current offset."""
+    """users.info: profile, e-mail, time zone and its current offset; `locale` with include_locale."""
     user = state.workspace.users.get(args.need_text("user", error="user_not_found"))
     if user is None:
         raise ApiError("user_not_found")
-    return {"user": user.to_api(team_id=state.workspace.team_id, now=state.clock.now())}
+    locale = args.flag("include_locale")
+    return {"user": user.to_api(team_id=state.workspace.team_id, now=state.clock.now(), include_locale=locale)}
 
 
 def lookup_by_email(state: SandboxState, args: Args) -> dict[str, Any]:

@@ -8,18 +8,30 @@ from bot.sandbox.workspace import BotIdentity, Channel, User, UserGroup, Workspa
 
 BOT = BotIdentity()
 REPS = (
-    User("U0REP1", "mei.tan", "Mei Tan", "mei.tan@adsco.test", "Asia/Singapore", "Sales rep"),
-    User("U0REP2", "arjun.rao", "Arjun Rao", "arjun.rao@adsco.test", "Asia/Kolkata", "Sales rep"),
-    User("U0REP3", "sophie.martin", "Sophie Martin", "sophie.martin@adsco.test", "Europe/Paris", "Sales rep"),
+    User("U0REP1", "mei.tan", "Mei Tan", "mei.tan@adsco.test", "Asia/Singapore", "Sales rep", locale="en-GB"),
+    User("U0REP2", "arjun.rao", "Arjun Rao", "arjun.rao@adsco.test", "Asia/Kolkata", "Sales rep", locale="en-IN"),
+    User(
+        "U0REP3",
+        "sophie.martin",
+        "Sophie Martin",
+        "sophie.martin@adsco.test",
+        "Europe/Paris",
+        "Sales rep",
+        locale="fr-FR",
+    ),
 )
 SPECIALISTS = (
-    User("U0SPEC1", "li.wei", "Li Wei", "li.wei@adsco.test", "Asia/Singapore", "Policy specialist"),
-    User("U0SPEC2", "hana.sato", "Hana Sato", "hana.sato@adsco.test", "Asia/Tokyo", "Policy specialist"),
+    User("U0SPEC1", "li.wei", "Li Wei", "li.wei@adsco.test", "Asia/Singapore", "Policy specialist", locale="zh-CN"),
+    User(
+        "U0SPEC2", "hana.sato", "Hana Sato", "hana.sato@adsco.test", "Asia/Tokyo", "Policy specialist", locale="ja-JP"
+    ),
     User("U0SPEC3", "diego.ramos", "Diego Ramos", "diego.ramos@adsco.test", "America/Los_Angeles", "Specialist"),
 )
 LEADS = (
     User("U0LEAD1", "priya.nair", "Priya Nair", "priya.nair@adsco.test", "Asia/Singapore", "Ads ops lead"),
-    User("U0LEAD2", "tom.becker", "Tom Becker", "tom.becker@adsco.test", "Europe/Berlin", "Ads ops lead"),
+    User(
+        "U0LEAD2", "tom.becker", "Tom Becker", "tom.becker@adsco.test", "Europe/Berlin", "Ads ops lead", locale="de-DE"
+    ),
 )
 OUTSIDER = User("U0GUEST", "guest.user", "Guest User", "guest@partner.test", "UTC", "Guest")
 OTHER_BOT = User("U0OTHERBOT", "other-bot", "Other Bot", "", "UTC", is_bot=True)

@@ -26,9 +26,11 @@ class User:
     is_bot: bool = False
     is_admin: bool = False
     deleted: bool = False
+    locale: str = "en-US"  # the Slack language the person chose (users.info with include_locale)
 
-    def to_api(self, *, team_id: str, now: datetime) -> dict[str, Any]:
-        """The `user` object of users.info at instant `now` (tz_offset follows DST)."""
+    def to_api(self, *, team_id: str, now: datetime, include_locale: bool = False) -> dict[str, Any]:
+        """The `user` object of users.info at instant `now` (tz_offset follows DST); Slack adds `locale`
+        only when the call asks for it with include_locale=true."""
         local = now.astimezone(ZoneInfo(self.tz))
         offset = local.utcoffset()
         profile = {
@@ -40,7 +42,7 @@ class User:
             "title": self.title,
             "team": team_id,
         }
-        return {
+        body = {
             "id": self.id,
             "team_id": team_id,
             "name": self.name,
@@ -54,6 +56,9 @@ class User:
             "is_app_user": False,
             "profile": profile,
         }
+        if include_locale:
+            body["locale"] = self.locale
+        return body
 
 
 @dataclass(slots=True)

@@ -13,18 +13,21 @@ from datetime import datetime
 from typing import Any
 
 from bot.config.loader import Config
-from bot.domain.case import Case, CaseStatus
+from bot.domain.case import AlreadyPaged, Case, CaseStatus
+from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
 from bot.domain.job import Job
 from bot.domain.lifecycle import Action, Outcome, next_status
 from bot.domain.permissions import Actor, check
 from bot.observability import metrics
 from bot.observability.logs import log_context
+from bot.services.guide_drafts import draft_from_case
 from bot.services.oncall import OnCall
 from bot.services.paging import (
     PAGING_KINDS,
     UPDATE_PAGES,
     UPDATE_ROOT,
     note_in_thread,
+    paged_so_far,
     restart_paging,
     stop_paging,
 )
@@ -48,6 +51,8 @@ class ActionRequest:
     severity_id: str | None = None
     outcome: Outcome | None = None
     policy_ref: str = ""
+    guide_id: str = ""  # WITHDRAW: the guide article that answered the question
+    worth_a_guide: bool = False  # RESOLVE: draft a guide article from the case for the leads' review
 
 
 @dataclass
@@ -65,12 +70,22 @@ class CaseActions:
             case = tx.cases.get(case_id)
             check(actor, request.action, case)
             status = next_status(case.status, request.action)
+            if request.action is Action.WITHDRAW:
+                if not request.guide_id:
+                    raise ValueError("a withdrawal names the guide article that answered the question")
+                _refuse_if_paged(tx, case)
             changes, data = self._changes(case, request, status, actor=actor, now=now)
             if changes:
                 tx.cases.change(case.id, now=now, **changes)
             tx.cases.add_event(case.id, kind=request.action.value, actor_id=actor.user_id, now=now, data=data)
             updated = tx.cases.get(case.id)
             self._follow_up(tx, case, updated, request, actor=actor, now=now)
+            if request.action is Action.WITHDRAW:
+                # On Postgres another replica may have queued or claimed a page since we first looked:
+                # cancel what it queued, and if a page is now being sent, roll the whole withdrawal back.
+                # (A page job is claimed only while pending, and its sender re-reads the case first.)
+                tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
+                _refuse_if_paged(tx, case)
         if case.acknowledged_at is None and updated.acknowledged_at is not None:  # taken: acknowledged, committed
             metrics.observe_ack_latency((updated.acknowledged_at - updated.created_at).total_seconds())
         return updated
@@ -103,6 +118,9 @@ class CaseActions:
             )
         if action is Action.REOPEN:
             changes.update(outcome=None, resolved_by=None, resolved_at=None)
+        if action is Action.WITHDRAW:
+            # Not "resolved": nobody worked it, so it stays out of the time-to-resolve figures.
+            changes.update(outcome=Outcome.ANSWERED_BY_GUIDANCE.value, answered_by_guide=request.guide_id)
         pauses = list(case.pauses)
         if status is CaseStatus.WAITING_ON_REP and case.status is not CaseStatus.WAITING_ON_REP:
             pauses.append((now, None))
@@ -130,6 +148,24 @@ class CaseActions:
         extra = (
             self.config.flow(case.flow_id).severity(case.severity_id).label if action is Action.CHANGE_SEVERITY else ""
         )
+        if action is Action.WITHDRAW:
+            guide = next((g for g in self.config.guides if g.id == request.guide_id), None)
+            extra = guide.title if guide else request.guide_id
+            tx.guides.record(
+                GuideEvent(
+                    kind=GuideEventKind.WITHDRAWN,
+                    user_id=actor.user_id,
+                    source=GuideSource.INTAKE,
+                    query=case.summary,
+                    market=case.market or None,
+                    flow_id=case.flow_id,
+                    guide_ids=(request.guide_id,),
+                    top_guide_id=request.guide_id,
+                    good_match=True,
+                    case_id=case.id,
+                ),
+                now=now,
+            )
         note_in_thread(
             tx,
             case,
@@ -150,6 +186,14 @@ class CaseActions:
                 case_id=case.id,
                 payload={"question": request.text, "asked_by": actor.user_id},
             )
+        if action is Action.RESOLVE and request.worth_a_guide:
+            draft = tx.guides.add_draft(
+                case.id,
+                draft_from_case(case, self.config.flow(case.flow_id), guides=self.config.guides),
+                created_by=actor.user_id,
+                now=now,
+            )
+            tx.cases.add_event(case.id, kind="guide_drafted", actor_id=actor.user_id, now=now, data={"draft": draft.id})
         if action is Action.RESOLVE:
             tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
             for follower in case.followers:
@@ -163,6 +207,13 @@ class CaseActions:
                 )
         if self.on_timers is not None:
             self.on_timers(tx, case, now)
+
+
+def _refuse_if_paged(tx: Tx, case: Case) -> None:
+    """A withdrawal must page nobody: refused once a page went out or is being sent."""
+    users, sending = paged_so_far(tx, case)
+    if users or sending:
+        raise AlreadyPaged(case, users)
 
 
 def _plain(value: Any) -> Any:

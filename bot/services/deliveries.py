@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.config.loader import Config
 from bot.domain.case import Case, MessageRef
+from bot.domain.guidance import GuideEventKind
 from bot.domain.job import Job
 from bot.services.open_case import (
     CONFIRM_REPORTER,
@@ -15,12 +16,16 @@ from bot.services.open_case import (
     POST_DETAILS,
     POST_ROOT,
 )
-from bot.services.ports import DeliveryError, DeliveryFailure, Notifier
+from bot.services.ports import DeliveryError, DeliveryFailure, Notifier, WithdrawOffer
 from bot.store.store import Store, Tx
 
 NOTE_FOLLOWER = "case.note_follower"
 LINK_RESTRICTED = "case.link_restricted"
 REPORT_FAILURE = "ops.report_failure"
+
+# The rep's DM offers to withdraw only when the first page waits at least this long (the policy holds
+# it for business hours): a page due at once goes out before the DM, and an offer would only disappoint.
+HELD_AT_LEAST = timedelta(minutes=10)
 
 Effect = Callable[[Tx, datetime], None]
 Handler = Callable[[Job], Effect | None]
@@ -121,13 +126,31 @@ class Deliveries:
         case = self._posted_case(job)
         assert case.root is not None
         permalink = case.permalink or self.notifier.permalink(case.root)
-        self.notifier.confirm_to_reporter(case, self.config.flow(case.flow_id), permalink=permalink)
+        offer = self._withdraw_offer(case)
+        self.notifier.confirm_to_reporter(case, self.config.flow(case.flow_id), permalink=permalink, offer=offer)
 
         def effect(tx: Tx, now: datetime) -> None:
             tx.cases.set_permalink(case.id, permalink, now=now)
             tx.cases.add_event(case.id, kind="reporter_confirmed", now=now, actor_id=case.reporter_id)
 
         return effect
+
+    def _withdraw_offer(self, case: Case) -> WithdrawOffer | None:
+        """The best article found at intake, while the policy holds the first page (low severity out of
+        hours): the rep may still withdraw the case from this DM. None once anyone was paged."""
+        if not case.needs_paging:
+            return None
+        with self.store.read() as tx:
+            searched = [e for e in tx.guides.events(kind=GuideEventKind.SEARCHED, case_id=case.id) if e.good_match]
+            paged = tx.cases.pages(case.id)
+            started = [d for k, _, d in tx.cases.events(case.id) if k == "paging_started" and d.get("first_page_at")]
+        if not searched or paged or not started:
+            return None
+        held_until = datetime.fromisoformat(str(started[-1]["first_page_at"]))
+        guide = next((g for g in self.config.guides if g.id == searched[0].top_guide_id), None)
+        if guide is None or held_until - case.created_at < HELD_AT_LEAST:
+            return None
+        return WithdrawOffer(guide_id=guide.id, title=guide.title, url=guide.policy_url, held_until=held_until)
 
     def notify_follower(self, job: Job) -> Effect | None:
         case = self._posted_case(job)

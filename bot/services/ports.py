@@ -30,6 +30,16 @@ class DeliveryFailure:
     case: Case | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawOffer:
+    """A guide article that may answer a just-filed case, offered while its first page is held."""
+
+    guide_id: str
+    title: str
+    url: str
+    held_until: datetime
+
+
 class Notifier(Protocol):
     """Sends that the job engine retries; implemented by the Slack layer."""
 
@@ -41,7 +51,9 @@ class Notifier(Protocol):
 
     def permalink(self, ref: MessageRef) -> str: ...
 
-    def confirm_to_reporter(self, case: Case, flow: Flow, *, permalink: str) -> None: ...
+    def confirm_to_reporter(
+        self, case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None
+    ) -> None: ...
 
     def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None: ...
 

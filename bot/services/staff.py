@@ -36,3 +36,9 @@ class Staff:
                 if target.kind is TargetKind.USERGROUP and user_id in self.directory.usergroup_members(target.ref):
                     return True
         return any(user_id in self.directory.usergroup_members(g) for g in self.config.app.staff_usergroups)
+
+    def is_lead(self, user_id: str) -> bool:
+        """A lead (app.yaml `leads`) or a member of `staff_usergroups`: may review guide drafts."""
+        if user_id in self.config.app.leads:
+            return True
+        return any(user_id in self.directory.usergroup_members(g) for g in self.config.app.staff_usergroups)

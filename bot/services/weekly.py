@@ -11,8 +11,10 @@ from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.job import Job
 from bot.domain.policy import TargetKind
-from bot.domain.weekly import WeeklyReport, compliance, on_call_load
+from bot.domain.weekly import GuidanceFigures, WeeklyReport, compliance, gap_topics, on_call_load
 from bot.services.digests import plan_occurrences
+from bot.services.guide_search import tokenize
+from bot.store.guides import GuideWeek
 from bot.store.store import Store, Tx
 from bot.store.weekly import weekly_figures
 
@@ -43,6 +45,7 @@ def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyRep
     start_at = end_at - timedelta(days=7)
     with store.read() as tx:
         figures = weekly_figures(tx.session, start_at=start_at, end_at=end_at)
+        guides = tx.guides.week(start_at=start_at, end_at=end_at) if config.guides else None
     schedule = _business_schedule(config)
 
     def in_hours(at: datetime) -> bool:
@@ -60,6 +63,22 @@ def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyRep
         deadlines_missed=figures.deadlines_missed,
         load=on_call_load(figures.pages, in_hours=in_hours),
         top_advertisers=figures.top_advertisers,
+        guidance=_guidance(config, guides) if guides is not None else None,
+    )
+
+
+def topic_of(question: str) -> str:
+    """A question's topic: its search words, de-duplicated and sorted (word order and filler do not count)."""
+    return " ".join(sorted(set(tokenize(question))))
+
+
+def _guidance(config: Config, week: GuideWeek) -> GuidanceFigures:
+    titles = {g.id: g.title for g in config.guides}
+    return GuidanceFigures(
+        answered=week.answered,
+        withdrawn=week.withdrawn,
+        gaps=gap_topics(week.gap_queries, topic=topic_of),
+        escalated_anyway=tuple((titles.get(g, g), n) for g, n in week.escalated_anyway),
     )
 
 

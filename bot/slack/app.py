@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.config.loader import Config
 from bot.jobs.clock import Clock
 from bot.services.case_actions import CaseActions
+from bot.services.guidance import Guidance
+from bot.services.guide_drafts import GuideReview
+from bot.services.guide_search import GuideIndex
 from bot.services.open_case import OnOpened
 from bot.services.staff import Staff
 from bot.slack.listeners.case import CaseListeners
+from bot.slack.listeners.guidance import GuidanceListeners
+from bot.slack.listeners.guide_review import GuideReviewListeners
 from bot.slack.listeners.home import HomeListeners
 from bot.slack.listeners.intake import IntakeListeners
 from bot.slack.listeners.lookup import LookupCommands
 from bot.slack.listeners.oncall import OnCallListeners
 from bot.slack.listeners.paging import PagingListeners
-from bot.store.store import Store
+from bot.slack.locales import Locales
+from bot.store.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
+
+
+T = TypeVar("T")
+
+STORE_DOWN = (
+    ":warning: The escalation database cannot be reached just now, so nothing was changed. "
+    "Please try again in a minute; on-call pages already queued are not lost."
+)
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, running each listener in a copy of the submitting thread's context, so
+    the request id bound per HTTP request (bot.observability.logs) is on the listener's log lines too."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def build_app(
@@ -37,15 +60,22 @@ def build_app(
     on_opened: OnOpened | None = None,
     case_actions: CaseActions | None = None,
     staff: Staff | None = None,
+    guides: GuideIndex | None = None,
+    guidance: Guidance | None = None,
     listener_threads: int = 16,
 ) -> App:
-    """The Bolt app with every listener; calls auth.test through `client` as it is built."""
+    """The Bolt app with every listener; calls auth.test through `client` as it is built.
+
+    With `guides` (or a `guidance` service built on them), `/ad-policy` answers from them, the intake
+    shows the articles that may answer the question (and lets the rep withdraw before paging), and
+    leads review drafts from resolved cases.
+    """
     app = App(
         client=client,
         signing_secret=signing_secret,
         process_before_response=False,
         # Bolt's default pool has 5 threads; a slow Slack call in one listener must not delay acks.
-        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
+        listener_executor=ContextExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
         logger=logging.getLogger("bot.slack.bolt"),
     )
     lookup = (
@@ -53,19 +83,60 @@ def build_app(
         if case_actions is not None and staff is not None
         else None
     )
-    IntakeListeners(config=config, store=store, clock=clock, kick=kick, on_opened=on_opened, lookup=lookup).register(
-        app
-    )
+    if guidance is None and guides is not None:
+        guidance = Guidance(index=guides, store=store)
+    locales = Locales(client) if guidance is not None else None
+    IntakeListeners(
+        config=config,
+        store=store,
+        clock=clock,
+        kick=kick,
+        on_opened=on_opened,
+        lookup=lookup,
+        guidance=guidance,
+        locales=locales,
+    ).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
     OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
-    HomeListeners(config=config, store=store, clock=clock).register(app)
+    review = None
+    if guidance is not None:
+        review = GuideReview(
+            config=config,
+            store=store,
+            may_review=staff.is_lead if staff is not None else (lambda user_id: user_id in config.app.leads),
+        )
+    home = HomeListeners(config=config, store=store, clock=clock, review=review)
+    home.register(app)
+    if guidance is not None and locales is not None and review is not None:
+        GuidanceListeners(
+            config=config,
+            store=store,
+            clock=clock,
+            guidance=guidance,
+            locales=locales,
+            kick=kick,
+            actions=case_actions,
+            staff=staff,
+        ).register(app)
+        GuideReviewListeners(review=review, home=home, clock=clock, kick=kick).register(app)
     if case_actions is not None and staff is not None:
         CaseListeners(config=config, store=store, clock=clock, actions=case_actions, staff=staff, kick=kick).register(
             app
         )
 
     @app.error
-    def handle_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse | None:
+    def handle_errors(
+        error: Exception, body: dict[str, Any], logger: logging.Logger, context: BoltContext
+    ) -> BoltResponse | None:
+        if isinstance(error, StoreUnavailable):
+            # A click or a command while the database is away: say so, instead of a silent failure.
+            logger.warning("store unavailable in a listener: %s", error)
+            if context.respond is not None:
+                try:
+                    context.respond(text=STORE_DOWN, response_type="ephemeral", replace_original=False)
+                except Exception as exc:  # response_url expired or Slack unreachable: the log has it
+                    logger.warning("could not tell the person: %s", exc)
+            return BoltResponse(status=200, body="")
         logger.error("listener failed: %s (%s)", error, type(error).__name__, exc_info=error)
         return BoltResponse(status=500, body="")
 

@@ -45,3 +45,21 @@ CASE_OUTCOME_BLOCK = "case_outcome"
 CASE_POLICY_BLOCK = "case_policy"
 REP_REPLY_ACTION = "rep_reply"
 REP_FOLLOW_UP_ACTION = "rep_follow_up"
+CASE_GUIDE_BLOCK = "case_worth_a_guide"
+WORTH_A_GUIDE = "worth_a_guide"
+
+# Policy guidance: /ad-policy answers, articles at intake, withdrawal, the leads' review of drafts.
+GUIDE_ANSWERED_ACTION = "guide_answered"  # value: "<search event id>:<guide id>"
+GUIDE_ESCALATE_ACTION = "guide_escalate"  # value: the search event id
+GUIDE_FORM_ANSWERED_ACTION = "guide_form_answered"  # in the intake form, before filing; value: guide id
+GUIDE_WITHDRAW_ACTION = "guide_withdraw"  # in the filed view; value: "<case id>:<guide id>"
+GUIDE_DRAFT_APPROVE_ACTION = "guide_draft_approve"  # value: "<draft id>:<version>"
+GUIDE_DRAFT_EDIT_ACTION = "guide_draft_edit"
+GUIDE_DRAFT_DISCARD_ACTION = "guide_draft_discard"
+GUIDE_DRAFT_EDIT_CALLBACK = "guide_draft_edit"
+GUIDE_TITLE_BLOCK = "guide_title"
+GUIDE_AREA_BLOCK = "guide_area"
+GUIDE_MARKETS_BLOCK = "guide_markets"
+GUIDE_KEYWORDS_BLOCK = "guide_keywords"
+GUIDE_URL_BLOCK = "guide_url"
+GUIDE_BODY_BLOCK = "guide_body"

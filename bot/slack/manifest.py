@@ -67,6 +67,12 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
         "usage_hint": "[schedule [name] | override | overrides]",
         "should_escape": False,
     }
+    policy: dict[str, Any] = {
+        "command": config.app.policy_command,
+        "description": "Find the policy guidance that answers your question",
+        "usage_hint": "<your policy question>",
+        "should_escape": False,
+    }
     interactivity: dict[str, Any] = {"is_enabled": True}
     settings: dict[str, Any] = {
         "interactivity": interactivity,
@@ -77,6 +83,7 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
     if not socket_mode:
         command["url"] = url
         oncall["url"] = url
+        policy["url"] = url
         interactivity["request_url"] = url
     if EVENTS_USED:
         events: dict[str, Any] = {"bot_events": sorted(EVENTS_USED)}
@@ -97,7 +104,7 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
                 "messages_tab_read_only_enabled": True,
             },
             "bot_user": {"display_name": "ad-escalations", "always_online": True},
-            "slash_commands": [command, oncall],
+            "slash_commands": [command, oncall, policy],
         },
         "oauth_config": {"scopes": {"bot": bot_scopes()}},
         "settings": settings,

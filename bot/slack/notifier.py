@@ -16,12 +16,20 @@ from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
 from bot.domain.weekly import WeeklyReport
-from bot.services.ports import DeliveryError, DeliveryFailure, HandoffNotice, LeadsAlert, ThreadNote
+from bot.services.ports import (
+    DeliveryError,
+    DeliveryFailure,
+    HandoffNotice,
+    LeadsAlert,
+    ThreadNote,
+    WithdrawOffer,
+)
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
+from bot.slack.blocks.guide_review import build_export_dm
 from bot.slack.blocks.weekly import build_weekly
 
 log = logging.getLogger(__name__)
@@ -119,8 +127,10 @@ class SlackNotifier:
         )
         return str(response["permalink"])
 
-    def confirm_to_reporter(self, case: Case, flow: Flow, *, permalink: str) -> None:
-        text, blocks = msg.build_reporter_confirmation(case, flow, permalink=permalink)
+    def confirm_to_reporter(
+        self, case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None
+    ) -> None:
+        text, blocks = msg.build_reporter_confirmation(case, flow, permalink=permalink, offer=offer, tz=self.tz)
         self._post(channel=case.reporter_id, text=text, blocks=blocks)
 
     def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None:
@@ -197,3 +207,7 @@ class SlackNotifier:
     def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> None:
         text, blocks = build_weekly(report, tz=self.tz)
         self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def send_guide_export(self, *, user_id: str, guide_id: str, path: str, markdown: str) -> None:
+        text, blocks = build_export_dm(guide_id=guide_id, path=path, markdown=markdown)
+        self._post(channel=user_id, text=text, blocks=blocks)

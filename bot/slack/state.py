@@ -20,9 +20,12 @@ class IntakeMeta:
     text: str = ""
     shown_flow: str | None = None
     duplicate_of: int | None = None
+    guides: tuple[str, ...] = ()  # guide articles shown in the form (filing anyway is an "escalated" event)
+    asked: bool = False  # opened from /ad-policy's "still need help": its articles were seen already
 
     def dump(self) -> str:
         data = asdict(self)
+        data["guides"] = list(self.guides)
         encoded = json.dumps(data, ensure_ascii=False)
         while len(encoded) > 2900 and data["text"]:  # private_metadata holds 3000 characters
             data["text"] = data["text"][: len(data["text"]) // 2]
@@ -38,11 +41,14 @@ class IntakeMeta:
         if not isinstance(data, dict):
             return cls()
         dup = data.get("duplicate_of")
+        guides = data.get("guides")
         return cls(
             source_channel_id=data.get("source_channel_id") if isinstance(data.get("source_channel_id"), str) else None,
             text=str(data.get("text") or ""),
             shown_flow=data.get("shown_flow") if isinstance(data.get("shown_flow"), str) else None,
             duplicate_of=dup if isinstance(dup, int) else None,
+            guides=tuple(str(g) for g in guides[:3]) if isinstance(guides, list) else (),
+            asked=data.get("asked") is True,
         )
 
 

@@ -69,6 +69,7 @@ class CaseRepo:
                 (datetime.fromisoformat(str(start)), datetime.fromisoformat(end) if end else None)
                 for start, end in (row.pauses or [])
             ),
+            answered_by_guide=row.answered_by_guide,
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from bot.store.audit import AuditRepo
 from bot.store.cases import CaseRepo
 from bot.store.engine import build_engine
+from bot.store.guides import GuideRepo
 from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
@@ -31,6 +32,7 @@ class Tx:
         self.jobs = JobRepo(session)
         self.overrides = OverrideRepo(session)
         self.audit = AuditRepo(session)
+        self.guides = GuideRepo(session)
 
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""

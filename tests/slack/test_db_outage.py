@@ -149,3 +149,47 @@ def test_sqlite_locked_by_another_process_for_5_s(standin: SlackStandIn, make_bo
     finally:
         holder.join()
     assert_recovers(standin, bot, clock)
+
+
+def test_a_click_while_the_database_is_locked_is_answered_with_try_again(standin: SlackStandIn, make_bot, tmp_path):
+    """Any listener, not only intake: the person hears that nothing changed, and the log line carries
+    the Slack request's id (the listener thread runs in the request's log context)."""
+    import logging
+
+    from bot.observability.logs import ContextFilter
+
+    path = tmp_path / "clicks.db"
+    clock = FakeClock(SATURDAY_NIGHT, ticking=True)
+    bot = start_with_a_page_out(standin, make_bot, f"sqlite:///{path}", clock)
+    (user,) = pages(standin, "Paged:")
+    page = next(m for m in standin.dm_messages(user) if m["text"].startswith("Paged:"))
+    seen: list[dict] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "store unavailable" in record.getMessage():
+                seen.append(dict(getattr(record, "bot_context", {})))
+
+    keep = Keep()
+    keep.addFilter(ContextFilter())
+    logging.getLogger("bot.slack.bolt").addHandler(keep)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        standin.user(user).click(page, "case_ack", value="1")
+        told = wait_until(lambda: [e for e in standin.ephemerals(user) if "cannot be reached" in e["text"]], timeout=8)
+        assert "nothing was changed" in told[0]["text"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        logging.getLogger("bot.slack.bolt").removeHandler(keep)
+    assert seen and seen[0].get("request_id"), seen
+    with bot.store.read() as tx:
+        assert tx.cases.get(1).acknowledged_by is None  # nothing changed
+    standin.user(user).click(page, "case_ack", value="1")  # the same click, once the database is back
+    wait_until(lambda: acknowledged_by(bot) == user)
+
+
+def acknowledged_by(bot) -> str | None:
+    with bot.store.read() as tx:
+        return tx.cases.get(1).acknowledged_by

@@ -37,8 +37,9 @@ def test_every_method_has_a_known_scope_and_scopes_are_least_privilege():
 def test_manifest_matches_the_configuration(shipped_config):
     manifest = build_manifest(shipped_config, request_url="https://bot.adsco.test/slack/events")
     commands = manifest["features"]["slash_commands"]
-    assert [c["command"] for c in commands] == [shipped_config.app.slash_command, shipped_config.app.oncall_command]
-    assert [c["command"] for c in commands] == ["/ad-escalate", "/oncall"]
+    app = shipped_config.app
+    assert [c["command"] for c in commands] == [app.slash_command, app.oncall_command, app.policy_command]
+    assert [c["command"] for c in commands] == ["/ad-escalate", "/oncall", "/ad-policy"]
     assert {c["url"] for c in commands} == {"https://bot.adsco.test/slack/events"}
     assert manifest["settings"]["interactivity"] == {
         "is_enabled": True,

@@ -94,3 +94,33 @@ def test_settings_read_at_start_wait_for_a_restart(standin: SlackStandIn, reload
     assert bot.config.app.slash_command == "/ad-escalate"  # Bolt registered the old name at start
     note = wait_until(lambda: [t for t in leads(standin) if "change only on restart" in t])[0]
     assert "slash_command" in note
+
+
+def test_a_new_guide_is_searchable_after_a_reload(standin: SlackStandIn, reloadable_bot: Bot, config_dir: Path):
+    def ask(text: str) -> str:
+        before = len(standin.ephemerals("U0REP1"))
+        standin.user("U0REP1").slash_command("/ad-policy", text=text, channel_id="C0SALES")
+        return json.dumps(wait_until(lambda: standin.ephemerals("U0REP1")[before:])[-1])
+
+    assert "Durian festival" not in ask("durian festival sponsorship rules")
+    (config_dir / "policy_guides" / "durian-festival.md").write_text(
+        "---\n"
+        "title: Durian festival sponsorships\n"
+        "policy_area: events\n"
+        "markets: [SG, MY]\n"
+        "flows: [prelaunch_review]\n"
+        "keywords: [durian, festival, sponsorship]\n"
+        "owner: U0POLICY1\n"
+        "last_reviewed: 2026-11-01\n"
+        "policy_url: https://policies.example.com/ads/durian\n"
+        "---\n"
+        "Sponsor logos are fine; no health claims about durian.\n",
+        encoding="utf-8",
+    )
+    assert bot_reload(reloadable_bot) == "reloaded"
+    assert "Durian festival sponsorships" in ask("durian festival sponsorship rules")
+
+
+def bot_reload(bot: Bot) -> str | None:
+    assert bot.reloader is not None
+    return bot.reloader.check()

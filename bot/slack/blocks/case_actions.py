@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    CheckboxesElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -24,7 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.flow import Flow
-from bot.domain.lifecycle import Action, Outcome
+from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_message import case_headline
@@ -95,7 +96,7 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
     elif action is Action.WAIT_ON_PARTNER:
         blocks.append(_text_input("Which team, and what for?"))
     elif action is Action.RESOLVE:
-        outcomes = [Option(value=o.value, text=PlainTextObject(text=o.label)) for o in Outcome]
+        outcomes = [Option(value=o.value, text=PlainTextObject(text=o.label)) for o in RESOLVE_OUTCOMES]
         blocks.append(
             InputBlock(
                 block_id=ids.CASE_OUTCOME_BLOCK,
@@ -112,6 +113,19 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
                 element=PlainTextInputElement(
                     action_id=ids.FIELD_ACTION, max_length=500, placeholder="Policy name or link"
                 ),
+            )
+        )
+        worth = Option(
+            value=ids.WORTH_A_GUIDE,
+            text=PlainTextObject(text="Worth a guide"),
+            description=PlainTextObject(text="Draft a policy guide from this case for the leads to review"),
+        )
+        blocks.append(
+            InputBlock(
+                block_id=ids.CASE_GUIDE_BLOCK,
+                label="Policy guidance",
+                optional=True,
+                element=CheckboxesElement(action_id=ids.FIELD_ACTION, options=[worth]),
             )
         )
     elif action in (Action.REOPEN, Action.REP_REPLIED):
@@ -187,5 +201,9 @@ def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
         Action.RESOLVE.value: f":white_check_mark: {who} resolved this case:{said}",
         Action.REOPEN.value: f":leftwards_arrow_with_hook: {who} reopened this case:{said}",
         Action.CLOSE.value: f":lock: {who} closed this case.",
+        Action.WITHDRAW.value: (
+            f":books: {who} withdrew this case before anyone was paged: the guide "
+            f"*{escape_mrkdwn(truncate(note.detail, 150))}* answered the question."
+        ),
     }
     return lines.get(note.kind)

@@ -21,7 +21,7 @@ from bot.config.durations import format_duration
 from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import FieldKind, FieldRole, Flow
 from bot.domain.lifecycle import RULES, Action, Outcome
-from bot.services.ports import DeliveryFailure
+from bot.services.ports import DeliveryFailure, WithdrawOffer
 from bot.slack import ids
 from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
 
@@ -66,6 +66,8 @@ def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[
         fields.append(_md(f"*Owner*\n<@{case.owner_id}>"))
     if case.outcome:
         fields.append(_md(f"*Outcome*\n{Outcome(case.outcome).label}"))
+    if case.answered_by_guide:
+        fields.append(_md(f"*Answered by guide*\n`{escape_mrkdwn(case.answered_by_guide)}` (withdrawn by the rep)"))
     sla = (
         f"Acknowledge within {format_duration(severity.acknowledge_within)} · "
         f"resolve within {format_duration(severity.resolve_within)} · {escape_mrkdwn(flow.title)}"
@@ -204,8 +206,11 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
     return f"Details of {case.human_id}", _blocks(blocks[:50])
 
 
-def build_reporter_confirmation(case: Case, flow: Flow, *, permalink: str) -> tuple[str, list[dict[str, Any]]]:
-    """The DM that gives the rep the case id and the link to its thread."""
+def build_reporter_confirmation(
+    case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None, tz: ZoneInfo | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that gives the rep the case id and the link to its thread (and, while the first page is held,
+    the guide article that may answer it, with a button to withdraw the case)."""
     severity = flow.severity(case.severity_id)
     text = (
         f":white_check_mark: *{case.human_id}* is filed — {severity.emoji} *{escape_mrkdwn(severity.label)}* "
@@ -213,7 +218,31 @@ def build_reporter_confirmation(case: Case, flow: Flow, *, permalink: str) -> tu
         f"in <#{flow.channel_id}>. The ads policy team answers in the thread, and you will get the outcome "
         "in this conversation."
     )
-    return f"{case.human_id} is filed", _blocks([SectionBlock(text=_md(text))])
+    blocks: list[Block] = [SectionBlock(text=_md(text))]
+    if offer is not None:
+        when = slack_date(offer.held_until, tz or ZoneInfo("UTC"))
+        blocks.append(
+            SectionBlock(
+                block_id="guide_offer",
+                text=_md(
+                    f":books: Nobody is paged before {when}. The article {link(offer.url, offer.title)} may "
+                    f"already answer your question: if it does, withdraw {case.human_id} and nobody will be."
+                ),
+            )
+        )
+        blocks.append(
+            ActionsBlock(
+                block_id="guide_offer_actions",
+                elements=[
+                    ButtonElement(
+                        text="This answered it — withdraw",
+                        action_id=ids.GUIDE_WITHDRAW_ACTION,
+                        value=f"{case.id}:{offer.guide_id}",
+                    )
+                ],
+            )
+        )
+    return f"{case.human_id} is filed", _blocks(blocks)
 
 
 def build_follow_confirmation(case: Case, *, permalink: str | None) -> tuple[str, list[dict[str, Any]]]:

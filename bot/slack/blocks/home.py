@@ -37,9 +37,14 @@ def build_home(
     queue: Sequence[Case] | None = None,
     shifts: Sequence[rota.Shift] = (),
     team: d.Digest | None = None,
+    review: Sequence[Block] = (),
+    notice: str | None = None,
 ) -> dict[str, Any]:
-    """A rep sees their cases; an on-call specialist their queue and shifts; a lead the team's picture."""
+    """A rep sees their cases; an on-call specialist their queue and shifts; a lead the team's picture and
+    the guide drafts to review. `notice` is the answer to the person's last click in the Home tab."""
     blocks: list[Block] = [HeaderBlock(text="Ads escalations")]
+    if notice:
+        blocks.append(SectionBlock(block_id="home_notice", text=_md(truncate(notice, 3000))))
     blocks += _cases("Your open cases", mine, "_You have no open cases._")
     if queue is not None:
         blocks.append(DividerBlock())
@@ -52,6 +57,7 @@ def build_home(
         blocks.append(
             SectionBlock(text=_md("*Your shifts*\n" + ("\n".join(shift_lines) or "_No shifts in the next 14 days._")))
         )
+    blocks += review
     if team is not None:
         blocks.append(DividerBlock())
         _, team_blocks = digest_blocks.build_digest(team, tz=tz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     Block,
@@ -30,7 +31,9 @@ from slack_sdk.models.views import View
 from bot.domain.case import Case
 from bot.domain.flow import FieldKind, Flow, IntakeField
 from bot.domain.intake import FieldValue
+from bot.services.guide_search import Hit
 from bot.slack import ids
+from bot.slack.blocks.guidance import filed_articles, intake_form_articles
 from bot.slack.escape import escape_mrkdwn, link, truncate
 from bot.slack.state import IntakeMeta
 
@@ -144,8 +147,10 @@ def build_intake_modal(
     meta: IntakeMeta,
     initial: dict[str, FieldValue] | None = None,
     duplicate: Case | None = None,
+    articles: Sequence[Hit] = (),
 ) -> dict[str, Any]:
-    """The modal; with a chosen flow it shows that flow's description, guidance and fields."""
+    """The modal; with a chosen flow it shows that flow's description, guidance, the guide articles that
+    may answer the question already, and its fields."""
     initial = dict(initial or {})
     blocks: list[Block] = _duplicate_blocks(duplicate) if duplicate else []
     blocks.append(_flow_picker(flows, chosen))
@@ -159,6 +164,7 @@ def build_intake_modal(
             blocks.append(
                 ContextBlock(elements=[MarkdownTextObject(text=truncate(f":books: Read first: {links}", 3000))])
             )
+        blocks += intake_form_articles(articles)
         for field in chosen.fields:
             value = initial.get(field.id)
             if value is None and field.prefill_from_text and meta.text:
@@ -177,22 +183,32 @@ def build_intake_modal(
             text=meta.text,
             shown_flow=chosen.id if chosen else None,
             duplicate_of=duplicate.id if duplicate else None,
+            guides=tuple(hit.guide.id for hit in articles[:3]) if chosen else (),
+            asked=meta.asked,
         ).dump(),
         blocks=blocks,
     )
     return view.to_dict()
 
 
-def build_filed_view(case: Case, flow: Flow, *, severity_label: str) -> dict[str, Any]:
-    """What the modal turns into once the case is committed."""
+def build_filed_view(
+    case: Case,
+    flow: Flow,
+    *,
+    severity_label: str,
+    articles: Sequence[Hit] = (),
+    held_until: datetime | None = None,
+    tz: ZoneInfo | None = None,
+) -> dict[str, Any]:
+    """What the modal turns into once the case is committed (with the articles that may answer it)."""
     text = (
         f":white_check_mark: *{case.human_id}* is filed as *{escape_mrkdwn(severity_label)}* "
         f"({escape_mrkdwn(flow.title)}).\n\nIt is being posted to <#{flow.channel_id}>; "
         "you will get a direct message with the link to its thread, and the outcome there."
     )
-    return View(
-        type="modal", title=TITLE, close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
-    ).to_dict()
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    blocks += filed_articles(case, articles, held_until=held_until, tz=tz or ZoneInfo("UTC"))
+    return View(type="modal", title=TITLE, close="Done", blocks=blocks).to_dict()
 
 
 def build_following_view(case: Case) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.domain.weekly import WeeklyReport
+from bot.domain.weekly import GuidanceFigures, WeeklyReport
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
@@ -54,4 +54,22 @@ def build_weekly(report: WeeklyReport, *, tz: ZoneInfo) -> tuple[str, list[dict[
         SectionBlock(text=_md(truncate(f"*On-call load (fairness)*\n{load}", 3000))),
         SectionBlock(text=_md(truncate(f"*Most escalated advertisers:* {_counts(report.top_advertisers, 5)}", 3000))),
     ]
+    if report.guidance is not None:
+        blocks.append(SectionBlock(block_id="weekly_guidance", text=_md(_guidance(report.guidance))))
     return text, [b.to_dict() for b in blocks]
+
+
+def _guidance(figures: GuidanceFigures) -> str:
+    """Policy guidance: answered without an escalation, the gaps to write next, articles that did not suffice."""
+
+    def lines(pairs: tuple[tuple[str, int], ...], empty: str) -> str:
+        found = "\n".join(f"• {escape_mrkdwn(truncate(name, 150))} ({n})" for name, n in pairs[:5])
+        return found or empty
+
+    text = (
+        f"*Policy guidance:* {figures.answered_without_escalation} question(s) answered without an escalation "
+        f"({figures.answered} said an article answered them, {figures.withdrawn} withdrew a case before paging)\n"
+        f"*Most searched with no good article* (write these next):\n{lines(figures.gaps, '_none_')}\n"
+        f"*Articles shown that still led to an escalation:*\n{lines(figures.escalated_anyway, '_none_')}"
+    )
+    return truncate(text, 3000)

@@ -120,6 +120,9 @@ class CaseListeners:
         except ValueError:
             self._say(respond, "That menu is out of date.")
             return
+        if chosen is Action.WITHDRAW:  # only from the articles shown at intake, which name the guide
+            self._say(respond, "That menu is out of date.")
+            return
         if chosen in NEEDS_INPUT:
             self._open_modal(client, respond, body, number, chosen)
         else:
@@ -143,6 +146,7 @@ class CaseListeners:
         action = Action(meta["action"])
         outcome = selected_value(values, ids.CASE_OUTCOME_BLOCK, ids.FIELD_ACTION)
         user = values.get(ids.CASE_USER_BLOCK, {}).get(ids.FIELD_ACTION, {}).get("selected_user")
+        worth = values.get(ids.CASE_GUIDE_BLOCK, {}).get(ids.FIELD_ACTION, {}).get("selected_options") or []
         request = ActionRequest(
             action=action,
             text=_text(values, ids.CASE_TEXT_BLOCK),
@@ -150,6 +154,7 @@ class CaseListeners:
             severity_id=selected_value(values, ids.CASE_SEVERITY_BLOCK, ids.FIELD_ACTION),
             outcome=Outcome(outcome) if outcome else None,
             policy_ref=_text(values, ids.CASE_POLICY_BLOCK),
+            worth_a_guide=any(isinstance(o, dict) and o.get("value") == ids.WORTH_A_GUIDE for o in worth),
         )
         if action is Action.RESOLVE and request.outcome is None:
             ack(response_action="errors", errors={ids.CASE_OUTCOME_BLOCK: "Pick an outcome"})

@@ -15,7 +15,9 @@ from bot.config.loader import Config
 from bot.domain import rota
 from bot.jobs.clock import Clock
 from bot.services.digest_data import read_digest
+from bot.services.guide_drafts import GuideReview
 from bot.services.overrides import schedule_members
+from bot.slack.blocks.guide_review import review_queue
 from bot.slack.blocks.home import build_home
 from bot.store.store import Store
 
@@ -29,6 +31,7 @@ class HomeListeners:
     config: Config
     store: Store
     clock: Clock
+    review: GuideReview | None = None  # leads also see the guide drafts waiting for review
 
     def register(self, app: App) -> None:
         app.event("app_home_opened")(self.handle_home_opened)
@@ -36,7 +39,10 @@ class HomeListeners:
     def handle_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return
-        user_id = str(event["user"])
+        self.publish(client, str(event["user"]))
+
+    def publish(self, client: WebClient, user_id: str, *, notice: str | None = None) -> None:
+        """Build and publish `user_id`'s Home tab (also after a click in it, with `notice` on top)."""
         now = self.clock.now()
         tz = self.config.app.timezone
         specialist = any(user_id in schedule_members(s) for s in self.config.schedules.values())
@@ -53,8 +59,19 @@ class HomeListeners:
         team = None
         if user_id in self.config.app.leads:
             team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
+        review = []
+        if self.review is not None and self.review.may_review(user_id):
+            drafts, total = self.review.queue()
+            review = review_queue(drafts, total=total, prefix=self.config.app.case_prefix)
         view = build_home(
-            now=now, tz=tz, mine=mine, queue=queue, shifts=sorted(shifts, key=lambda s: s.start_at), team=team
+            now=now,
+            tz=tz,
+            mine=mine,
+            queue=queue,
+            shifts=sorted(shifts, key=lambda s: s.start_at),
+            team=team,
+            review=review,
+            notice=notice,
         )
         try:
             client.views_publish(user_id=user_id, view=view)

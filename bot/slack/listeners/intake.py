@@ -12,12 +12,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config.loader import Config
-from bot.domain.intake import IntakeInvalid, validate_intake
+from bot.domain.case import Case
+from bot.domain.flow import FieldRole, Flow
+from bot.domain.guidance import GuideSource
+from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.jobs.clock import Clock
+from bot.services.guidance import Guidance
+from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, OnOpened, follow_case, open_case
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal
 from bot.slack.listeners.lookup import VERBS, LookupCommands
+from bot.slack.locales import Locales
 from bot.slack.state import IntakeMeta, intake_values, selected_value
 from bot.store.store import Store, StoreUnavailable
 
@@ -42,6 +48,8 @@ class IntakeListeners:
     kick: Callable[[], None]
     on_opened: OnOpened | None = None
     lookup: LookupCommands | None = None
+    guidance: Guidance | None = None
+    locales: Locales | None = None
 
     def register(self, app: App) -> None:
         app.command(self.config.app.slash_command)(self.handle_command)
@@ -62,9 +70,14 @@ class IntakeListeners:
             return
         chosen = self.config.find_flow(first) if first else None
         meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)
-        view = build_intake_modal(self.config.flows, chosen=chosen, meta=meta)
+        user_id = str(command.get("user_id"))
+        view = build_intake_modal(
+            self.config.flows, chosen=chosen, meta=meta, articles=self._articles(meta, chosen, {}, user_id)
+        )
         try:
             client.views_open(trigger_id=command["trigger_id"], view=view)
+            if self.locales is not None:
+                self.locales.locale(user_id)  # after the modal is open: the articles at intake use this cache
         except SlackApiError as exc:
             error = exc.response.get("error") if exc.response is not None else "unknown"
             log.warning("views.open failed: %s", error)
@@ -83,7 +96,8 @@ class IntakeListeners:
         chosen = self.config.find_flow(flow_id) if flow_id else None
         previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
         initial = intake_values(previous, values) if previous else {}
-        updated = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, initial=initial)
+        articles = self._articles(meta, chosen, initial, body["user"]["id"], previous=previous)
+        updated = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, initial=initial, articles=articles)
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
         except SlackApiError as exc:  # hash_conflict: the person changed it again; the newer update wins
@@ -101,9 +115,10 @@ class IntakeListeners:
         if meta.shown_flow != flow.id:
             previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
             initial = intake_values(previous, values) if previous else {}
+            shown = self._articles(meta, flow, initial, user_id, previous=previous)
             ack(
                 response_action="update",
-                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=initial),
+                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=initial, articles=shown),
             )
             return
         raw = intake_values(flow, values)
@@ -152,10 +167,78 @@ class IntakeListeners:
             )
             return
         severity = flow.severity(opened.case.severity_id)
-        ack(response_action="update", view=build_filed_view(opened.case, flow, severity_label=severity.label))
+        try:  # a re-sent submission gets the same answer, without recording the search twice
+            articles = self._filed_articles(opened.case, flow, meta, user_id, record=opened.created)
+            first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
+        except StoreUnavailable:  # the case is filed; the articles are a courtesy
+            log.warning("guide suggestions skipped for %s: store busy", opened.case.human_id)
+            articles, first_page_at = [], None
+        held_until = first_page_at if first_page_at is not None and first_page_at > opened.case.created_at else None
+        ack(
+            response_action="update",
+            view=build_filed_view(
+                opened.case,
+                flow,
+                severity_label=severity.label,
+                articles=articles,
+                held_until=held_until,
+                tz=self.config.app.timezone,
+            ),
+        )
         if not opened.created:
             log.info("re-sent submission for %s answered from the store", opened.case.human_id)
         self.kick()
+
+    def _articles(
+        self,
+        meta: IntakeMeta,
+        chosen: Flow | None,
+        initial: dict[str, FieldValue],
+        user_id: str,
+        *,
+        previous: Flow | None = None,
+    ) -> list[Hit]:
+        """Good articles for the question typed (or prefilled) so far, for the form of `chosen`."""
+        if self.guidance is None or chosen is None or meta.asked:
+            return []
+        summary = previous.field_for(FieldRole.SUMMARY) if previous else None
+        typed = initial.get(summary.id) if summary else None
+        question = typed if isinstance(typed, str) and typed.strip() else meta.text
+        if not question.strip():
+            return []
+        locale = self.locales.cached(user_id) if self.locales else None
+        return list(self.guidance.suggest(question, locale=locale, flow=chosen.id).good[:3])
+
+    def _filed_articles(self, case: Case, flow: Flow, meta: IntakeMeta, user_id: str, *, record: bool) -> list[Hit]:
+        """Search the filed question (recorded: a gap if nothing fits) and note an escalation made anyway."""
+        if self.guidance is None or not case.summary.strip():
+            return []
+        now = self.clock.now()
+        locale = self.locales.cached(user_id) if self.locales else None
+        if not record:
+            return list(self.guidance.suggest(case.summary, locale=locale, market=case.market, flow=flow.id).good[:3])
+        if meta.guides:  # the form showed articles and the rep filed anyway
+            self.guidance.escalated(
+                user_id=user_id,
+                source=GuideSource.INTAKE_FORM,
+                now=now,
+                guide_ids=meta.guides,
+                good_match=True,
+                query=case.summary,
+                locale=locale,
+                case_id=case.id,
+            )
+        answer = self.guidance.ask(
+            case.summary,
+            user_id=user_id,
+            source=GuideSource.INTAKE,
+            now=now,
+            locale=locale,
+            market=case.market or None,
+            flow=flow.id,
+            case_id=case.id,
+        )
+        return list(answer.good[:3])
 
     def handle_follow_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()

@@ -1,0 +1,180 @@
+"""Policy guidance for reps: search the guides, and record what the rep did with the answer.
+
+Every search shown to a rep is a `searched` event (with `good_match`, so the gaps can be counted);
+"this answered it" is `answered`, "still need help" and filing anyway are `escalated`. A withdrawal is
+recorded by the withdraw action itself (bot/services/case_actions.py), in its own transaction.
+
+Withdrawing before paging, and why there is no grace period: the case and its first paging step are
+committed together before anything reaches Slack, and SEV1/SEV2 (and low severities in business
+hours) are paged within a tick. Holding those pages for "maybe an article answers it" would delay
+every urgent page for the few that guidance answers, so nothing waits that the policy would not hold
+anyway. The articles are offered before filing instead (the form shows them once the question is
+known, and "this answered it" files nothing), and after filing the withdrawal is offered honestly:
+it works while nobody has been paged (the policy's own hold for low severities out of hours is the
+real window, and the rep's DM repeats the offer then), and is refused with the specialist told in
+the thread once a page went out or is being sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
+from bot.domain.guide import Guide
+from bot.services.guide_search import GuideIndex, Hit, has_good_match
+from bot.store.store import Store
+
+PAGING_STARTED = "paging_started"
+# A second or third article is offered only if it scores at least half the best one: a question that
+# shares only a market or a common word with an article still reaches GOOD_MATCH (e.g. an alcohol
+# question in Singapore scores the Singapore election-blackout article at 2.5), and three articles
+# where one answers make the rep read two that do not.
+RUNNER_UP = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The articles found for a question, and the id of the `searched` event that showed them."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    event_id: int | None = None
+
+    @property
+    def good(self) -> tuple[Hit, ...]:
+        """The articles worth offering as an answer: good matches within RUNNER_UP of the best one."""
+        best = max((hit.relevance for hit in self.hits if hit.good), default=0.0)
+        return tuple(hit for hit in self.hits if hit.good and hit.relevance >= RUNNER_UP * best)
+
+    @property
+    def has_good_match(self) -> bool:
+        return has_good_match(self.hits)
+
+
+@dataclass
+class Guidance:
+    """The guide index and the store, for everything a rep does with policy guidance."""
+
+    index: GuideIndex
+    store: Store
+
+    def guide(self, guide_id: str) -> Guide | None:
+        return next((g for g in self.index.guides if g.id == guide_id), None)
+
+    def suggest(
+        self, question: str, *, locale: str | None = None, market: str | None = None, flow: str | None = None
+    ) -> Answer:
+        """The articles for a question, not recorded (the intake form shows them again on each change)."""
+        question = question.strip()
+        hits = self.index.search(question, locale=locale, market=market, flow=flow) if question else []
+        return Answer(question, tuple(hits))
+
+    def ask(
+        self,
+        question: str,
+        *,
+        user_id: str,
+        source: GuideSource,
+        now: datetime,
+        locale: str | None = None,
+        market: str | None = None,
+        flow: str | None = None,
+        case_id: int | None = None,
+    ) -> Answer:
+        """Search, and record the search (its `good_match` tells a gap from an answer)."""
+        answer = self.suggest(question, locale=locale, market=market, flow=flow)
+        if not answer.question:
+            return answer
+        top = answer.hits[0] if answer.hits else None
+        event = GuideEvent(
+            kind=GuideEventKind.SEARCHED,
+            user_id=user_id,
+            source=source,
+            query=answer.question,
+            locale=locale,
+            market=market or None,
+            flow_id=flow,
+            guide_ids=tuple(hit.guide.id for hit in answer.hits),
+            top_guide_id=top.guide.id if top else None,
+            top_score=round(top.relevance, 4) if top else None,
+            good_match=answer.has_good_match,
+            case_id=case_id,
+        )
+        with self.store.transaction() as tx:
+            event_id = tx.guides.record(event, now=now)
+        return Answer(answer.question, answer.hits, event_id)
+
+    def searched(self, event_id: int) -> GuideEvent | None:
+        """The search a button was shown with (its question, locale and articles)."""
+        with self.store.read() as tx:
+            event = tx.guides.event(event_id)
+        return event if event is not None and event.kind is GuideEventKind.SEARCHED else None
+
+    def answered(
+        self,
+        *,
+        user_id: str,
+        guide_id: str,
+        source: GuideSource,
+        now: datetime,
+        query: str = "",
+        locale: str | None = None,
+        case_id: int | None = None,
+        once_key: str | None = None,
+    ) -> bool:
+        """Record "this answered it"; with `once_key`, a second click records nothing (False)."""
+        event = GuideEvent(
+            kind=GuideEventKind.ANSWERED,
+            user_id=user_id,
+            source=source,
+            query=query,
+            locale=locale,
+            guide_ids=(guide_id,),
+            top_guide_id=guide_id,
+            good_match=True,
+            case_id=case_id,
+        )
+        with self.store.transaction() as tx:
+            if once_key is not None and not tx.first_time(once_key, now=now):
+                return False
+            tx.guides.record(event, now=now)
+        return True
+
+    def escalated(
+        self,
+        *,
+        user_id: str,
+        source: GuideSource,
+        now: datetime,
+        guide_ids: tuple[str, ...],
+        good_match: bool,
+        query: str = "",
+        locale: str | None = None,
+        case_id: int | None = None,
+        once_key: str | None = None,
+    ) -> bool:
+        """Record that the rep escalated after being shown `guide_ids` (best first)."""
+        event = GuideEvent(
+            kind=GuideEventKind.ESCALATED,
+            user_id=user_id,
+            source=source,
+            query=query,
+            locale=locale,
+            guide_ids=guide_ids,
+            top_guide_id=guide_ids[0] if guide_ids else None,
+            good_match=good_match and bool(guide_ids),
+            case_id=case_id,
+        )
+        with self.store.transaction() as tx:
+            if once_key is not None and not tx.first_time(once_key, now=now):
+                return False
+            tx.guides.record(event, now=now)
+        return True
+
+    def first_page_at(self, case_id: int) -> datetime | None:
+        """When the case's current paging policy pages its first level (None if paging never started)."""
+        with self.store.read() as tx:
+            events = tx.cases.events(case_id)
+        started = [data for kind, _, data in events if kind == PAGING_STARTED and data.get("first_page_at")]
+        return datetime.fromisoformat(str(started[-1]["first_page_at"])) if started else None

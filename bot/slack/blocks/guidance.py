@@ -1,0 +1,212 @@
+"""Policy guidance in Block Kit: the /ad-policy answer, articles at intake, and what a withdrawal says."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.case import Case
+from bot.domain.guide import ORIGINAL_LOCALE, Guide, language_of
+from bot.services.guidance import Answer
+from bot.services.guide_search import Hit
+from bot.slack import ids
+from bot.slack.blocks.case_message import slack_date
+from bot.slack.escape import escape_mrkdwn, link, truncate
+
+EXCERPT = 700
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_BULLET = re.compile(r"^\s*[-*]\s+", re.MULTILINE)
+_HEADING = re.compile(r"^#+\s*(.+)$", re.MULTILINE)
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def guide_mrkdwn(body: str, *, limit: int = EXCERPT) -> str:
+    """A guide's Markdown as Slack mrkdwn (bold, bullets, headings), escaped, cut at a line near `limit`."""
+    text = escape_mrkdwn(body.strip())
+    text = _HEADING.sub(lambda m: f"*{m.group(1)}*", text)
+    text = _BOLD.sub(lambda m: f"*{m.group(1)}*", text)
+    text = _BULLET.sub("• ", text)
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
+
+
+def _answered_button(event_id: int | None, hit: Hit) -> ButtonElement:
+    return ButtonElement(
+        text="This answered it",
+        action_id=ids.GUIDE_ANSWERED_ACTION,
+        value=f"{event_id or 0}:{hit.guide.id}",
+    )
+
+
+def _article(hit: Hit, *, accessory: ButtonElement | None, block_id: str, limit: int = EXCERPT) -> list[Block]:
+    guide = hit.guide
+    title = link(guide.policy_url, hit.text.title)
+    body = guide_mrkdwn(hit.text.body, limit=limit)
+    markets = ", ".join(guide.markets)
+    english = " · shown in English (no translation yet)" if hit.fell_back else ""
+    return [
+        SectionBlock(block_id=block_id, text=_md(truncate(f"*{title}*\n{body}", 3000)), accessory=accessory),
+        ContextBlock(
+            elements=[
+                _md(
+                    truncate(
+                        f"{escape_mrkdwn(guide.policy_area)} · {escape_mrkdwn(markets)} · "
+                        f"reviewed {guide.last_reviewed.isoformat()}{english}",
+                        3000,
+                    )
+                )
+            ]
+        ),
+    ]
+
+
+def _language_note(hits: Sequence[Hit], locale: str | None) -> str | None:
+    if not locale or language_of(locale) == ORIGINAL_LOCALE or not hits:
+        return None
+    wanted = escape_mrkdwn(locale)
+    if all(hit.fell_back for hit in hits):
+        return f":globe_with_meridians: No {wanted} translation of these articles yet: they are shown in English."
+    if any(hit.fell_back for hit in hits):
+        return f":globe_with_meridians: Shown in {wanted} where translated; the others are in English."
+    return None
+
+
+def build_policy_help(command: str, escalate_command: str) -> str:
+    """What `/ad-policy` with no question says."""
+    return (
+        f"*{command} <your question>* finds the policy guidance that answers it, e.g. "
+        f"`{command} can an alcohol brand run video ads in Singapore before 10 pm?`\n"
+        f"Still need a specialist? `{escalate_command}` opens an escalation."
+    )
+
+
+def build_policy_answer(answer: Answer, *, locale: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """The ephemeral answer: the best articles with "This answered it", and "Still need help"."""
+    question = escape_mrkdwn(truncate(" ".join(answer.question.split()), 300))
+    good = answer.good
+    blocks: list[Block] = [SectionBlock(text=_md(f":mag: *Policy guidance for* “{question}”"))]
+    note = _language_note(good or answer.hits, locale)
+    if good:
+        for index, hit in enumerate(good):
+            blocks += _article(hit, accessory=_answered_button(answer.event_id, hit), block_id=f"guide_{index}")
+        text = f"{len(good)} article(s) for your question"
+    else:
+        blocks.append(
+            SectionBlock(
+                text=_md(
+                    "No article answers this well yet. A specialist can: open an escalation below "
+                    "(your question is filled in), and the team will hear it is a gap worth writing up."
+                )
+            )
+        )
+        closest = [h.guide for h in answer.hits[:2]]
+        if closest:
+            names = " · ".join(link(g.policy_url, h.text.title) for g, h in zip(closest, answer.hits, strict=False))
+            blocks.append(ContextBlock(elements=[_md(truncate(f"Closest, but probably not it: {names}", 3000))]))
+        text = "No article answers this well yet"
+    if note:
+        blocks.append(ContextBlock(elements=[_md(note)]))
+    blocks.append(
+        ActionsBlock(
+            block_id="guide_next",
+            elements=[
+                ButtonElement(
+                    text="Still need help → open an escalation",
+                    action_id=ids.GUIDE_ESCALATE_ACTION,
+                    value=str(answer.event_id or 0),
+                    style="primary" if not good else None,
+                )
+            ],
+        )
+    )
+    return text, [b.to_dict() for b in blocks[:50]]
+
+
+def build_answered_reply(guide: Guide | None) -> str:
+    """What replaces the answer once the rep says an article answered it."""
+    title = f" “{escape_mrkdwn(guide.title)}”" if guide else ""
+    return f":white_check_mark: Glad the article{title} answered it. Nothing was escalated; thanks for saying so."
+
+
+def intake_form_articles(hits: Sequence[Hit]) -> list[Block]:
+    """Articles in the intake form (before filing), each with "This answered it — don't file"."""
+    if not hits:
+        return []
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id="guide_intro",
+            text=_md(":books: *These articles may already answer your question.* If one does, nothing needs filing."),
+        )
+    ]
+    for index, hit in enumerate(hits[:3]):
+        button = ButtonElement(text="This answered it", action_id=ids.GUIDE_FORM_ANSWERED_ACTION, value=hit.guide.id)
+        blocks += _article(hit, accessory=button, block_id=f"guide_{index}", limit=400)
+    blocks.append(DividerBlock())
+    return blocks
+
+
+def build_form_answered_view(guide: Guide | None, *, title: str) -> dict[str, Any]:
+    """The intake modal once the rep said an article answered the question: nothing is filed."""
+    name = f" “{escape_mrkdwn(guide.title)}”" if guide else ""
+    text = f":white_check_mark: Glad the article{name} answered it. *Nothing was filed* and nobody is paged."
+    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=_md(text))]).to_dict()
+
+
+def filed_articles(case: Case, hits: Sequence[Hit], *, held_until: datetime | None, tz: ZoneInfo) -> list[Block]:
+    """Articles under the filed case, each with "This answered it": withdraws the case if nobody was paged yet.
+
+    With paging held (low severity out of hours), the rep has until the first page to withdraw;
+    otherwise the page goes out within seconds, and the button says what happens if it is too late.
+    """
+    if not hits:
+        return []
+    if held_until is not None:
+        when = (
+            f"Nobody is paged before {slack_date(held_until, tz)}. If an article answers your question, "
+            f"say so and *{case.human_id}* is withdrawn: nobody will be paged."
+        )
+    else:
+        when = (
+            "A specialist is being paged now. If an article answers your question, say so: the case is "
+            "withdrawn if no page has gone out yet, otherwise the specialist is told in the thread."
+        )
+    blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(f":books: *These articles may answer it.* {when}"))]
+    for index, hit in enumerate(hits[:3]):
+        button = ButtonElement(
+            text="This answered it",
+            action_id=ids.GUIDE_WITHDRAW_ACTION,
+            value=f"{case.id}:{hit.guide.id}",
+            confirm=ConfirmObject(
+                title="Withdraw the case?",
+                text=f"If nobody has been paged yet, {case.human_id} is closed as answered by this article.",
+                confirm="Withdraw",
+                deny="Keep it open",
+            ),
+        )
+        blocks += _article(hit, accessory=button, block_id=f"guide_{index}", limit=400)
+    return blocks
+
+
+def build_withdraw_result(text: str, *, title: str) -> dict[str, Any]:
+    """The filed view after "This answered it": withdrawn, or why not."""
+    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=_md(text))]).to_dict()
