@@ -196,7 +196,7 @@ def build_bot(
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
     reloader = ConfigReloader(live=live, alerts=notifier, now=clock.now, env=env if env is not None else os.environ)
-    ticker.every("reload_config", 10, reloader.check)
+    ticker.every("reload_config", 10, reloader.check, at_start=False)  # the files were just read
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
         start_paging(tx, case, config=config, oncall=oncall, now=now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.policy import Policy
 
@@ -47,14 +47,24 @@ def is_last_level(policy: Policy, step: Step) -> bool:
     return step.level == len(policy.levels)
 
 
-def catch_up(policy: Policy, step: Step, now: datetime) -> tuple[Step, tuple[Step, ...]]:
+# A step running later than this is a backlog (an outage, a stalled scheduler), not tick lag: only
+# then are missed steps passed over. Normal lag is well under a second; a busy machine's a few.
+BACKLOG_AFTER = timedelta(seconds=60)
+
+
+def catch_up(
+    policy: Policy, step: Step, now: datetime, *, backlog_after: timedelta = BACKLOG_AFTER
+) -> tuple[Step, tuple[Step, ...]]:
     """After a backlog (an outage, a stalled scheduler): the step that is current at `now`, and the
     missed steps passed over on the way.
 
     Paging every missed level in a burst would wake four people for one case; the current level is
     paged once instead. When steps were passed over, the current one is taken to start `now`, so
-    the person paged gets the level's whole wait before the next one.
+    the person paged gets the level's whole wait before the next one. A step less than
+    `backlog_after` late runs as it is, even if a short wait means the next one is due too.
     """
+    if now - step.due_at <= backlog_after:
+        return step, ()
     skipped: list[Step] = []
     current = step
     while (following := next_step(policy, current)) is not None and following.due_at <= now:
@@ -65,7 +75,7 @@ def catch_up(policy: Policy, step: Step, now: datetime) -> tuple[Step, tuple[Ste
     return current, tuple(skipped)
 
 
-def superseded(policy: Policy, step: Step, now: datetime) -> bool:
-    """Whether a page for `step` is stale at `now` because the next step is already due."""
+def superseded(policy: Policy, step: Step, now: datetime, *, backlog_after: timedelta = BACKLOG_AFTER) -> bool:
+    """Whether a page for `step` is stale at `now`: a backlog, and the next step already due."""
     following = next_step(policy, step)
-    return following is not None and following.due_at <= now
+    return now - step.due_at > backlog_after and following is not None and following.due_at <= now

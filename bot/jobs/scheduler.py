@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -33,7 +33,7 @@ class Ticker:
         self.started_at: datetime | None = None
         self._failing_since: float | None = None
         self._last_failure_log = 0.0
-        self._extra: list[tuple[str, float, Callable[[], None]]] = []
+        self._extra: list[tuple[str, float, Callable[[], None], bool]] = []
 
     def tick(self) -> int:
         """Run due jobs; a kick during a tick runs one more round so nothing waits for the next tick."""
@@ -80,8 +80,8 @@ class Ticker:
         else:
             self.tick()
 
-    def every(self, job_id: str, seconds: float, fn: Callable[[], object]) -> None:
-        """Run `fn` every `seconds` (and once at start), e.g. planning handoff notices."""
+    def every(self, job_id: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
+        """Run `fn` every `seconds` (and once at start unless `at_start` is False), e.g. planning handoffs."""
 
         def run() -> None:
             try:
@@ -89,11 +89,12 @@ class Ticker:
             except Exception:  # logged; the next run tries again
                 log.exception("%s failed", job_id)
 
-        self._extra.append((job_id, seconds, run))
+        self._extra.append((job_id, seconds, run, at_start))
 
     def start(self) -> None:
         self.started_at = datetime.now(UTC)
-        for job_id, seconds, run in self._extra:
+        for job_id, seconds, run, at_start in self._extra:
+            first = datetime.now(UTC) if at_start else datetime.now(UTC) + timedelta(seconds=seconds)
             self.scheduler.add_job(
                 run,
                 "interval",
@@ -103,7 +104,7 @@ class Ticker:
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
-                next_run_time=datetime.now(UTC),
+                next_run_time=first,
             )
         self.scheduler.add_job(
             self.tick,

@@ -68,3 +68,17 @@ def test_a_page_is_superseded_once_the_next_level_is_due():
     assert superseded(POLICY, step, T0 + timedelta(minutes=15))
     last = Step(round=2, level=3, due_at=T0)
     assert not superseded(POLICY, last, T0 + timedelta(days=3))
+
+
+def test_tick_lag_is_not_a_backlog_even_when_waits_are_short():
+    quick = Policy(
+        id="quick",
+        description="",
+        levels=tuple(PolicyLevel((Target(TargetKind.USER, f"U{n}"),), timedelta(seconds=1)) for n in range(3)),
+        repeat=0,
+    )
+    step = first_step(T0)
+    late = T0 + timedelta(seconds=5)  # a loaded machine: every level is due, but this is lag
+    assert catch_up(quick, step, late) == (step, ())
+    assert not superseded(quick, step, late)
+    assert superseded(quick, step, T0 + timedelta(minutes=2))

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
-from waitress import wasyncore
 
 from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
+from bot.slack.http import HttpServer
 
 TOKEN = "xoxb-sandbox"
 SECRET = "sandbox-test-signing-secret"
@@ -55,13 +53,9 @@ def bolt(standin: SlackStandIn) -> Iterator[App]:
     """A real Bolt App (auth.test hits the stand-in) behind waitress; standin.bot_url points at it."""
     logging.getLogger("waitress").setLevel(logging.ERROR)
     app = App(client=WebClient(token=TOKEN, base_url=standin.api_url), signing_secret=SECRET)
-    sockets: dict = {}
-    server = waitress.create_server(SlackRequestHandler(app), map=sockets, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, name="bolt-under-test", daemon=True)
-    thread.start()
-    standin.bot_url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+    # The bot's own waitress wrapper: it serves and closes its sockets in one thread (no teardown race).
+    server = HttpServer(SlackRequestHandler(app), port=0, drain_seconds=2)
+    server.start()
+    standin.bot_url = server.url
     yield app
-    # Close every socket from the loop's own thread (closing from here races its select()).
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(sockets))
-    thread.join(timeout=2)
-    server.task_dispatcher.shutdown(timeout=2)
+    server.stop()
