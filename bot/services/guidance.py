@@ -68,6 +68,10 @@ class Guidance:
         """The articles for a question, not recorded (the intake form shows them again on each change)."""
         question = question.strip()
         hits = self.index.search(question, locale=locale, market=market, flow=flow) if question else []
+        if market and hits:
+            # The best article always stands; after it, only articles that apply to the rep's market
+            # (a Singapore question gets no Indonesian or Thai alcohol rules as runners-up).
+            hits = hits[:1] + [hit for hit in hits[1:] if hit.guide.covers_market(market)]
         return Answer(question, tuple(hits))
 
     def ask(
