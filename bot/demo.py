@@ -151,6 +151,20 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             _wait(lambda: slack.dm_messages("U0REP2"))
             say(f"   and gets a DM: {plain(slack.dm_messages('U0REP2')[-1]['text'], names)}")
 
+            say(
+                f"\n⑧ @{names['U0REP2']} asks first, before escalating:  /ad-policy is a fantasy cricket app ok in India"
+            )
+            arjun_seen = len(slack.ephemerals("U0REP2"))
+            other.slash_command("/ad-policy", text="is a fantasy cricket app ok in India", channel_id="C0SALES")
+            reply = _wait(lambda: slack.ephemerals("U0REP2")[arjun_seen:])[-1]
+            say(render_blocks(reply.get("blocks", [])[:4], names))
+            say(f"   …and @{names['U0SPEC2']}, whose Slack is in Japanese:  /ad-policy 日本でNFTの広告は出せますか")
+            hana = slack.user("U0SPEC2")
+            hana_seen = len(slack.ephemerals("U0SPEC2"))
+            hana.slash_command("/ad-policy", text="日本でNFTの広告は出せますか", channel_id="C0SALES")
+            reply = _wait(lambda: slack.ephemerals("U0SPEC2")[hana_seen:])[-1]
+            say(render_blocks(reply.get("blocks", [])[:3], names))
+
             _wait(lambda: len(slack.messages("C0ESCALATE", thread_ts=root["ts"])) > 2)
             with bot.store.transaction() as tx:
                 case = tx.cases.get(1)
@@ -160,7 +174,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             for call in slack.calls():
                 calls[call.method] = calls.get(call.method, 0) + 1
             say(
-                "\n⑧ In the store: "
+                "\n⑨ In the store: "
                 f"{count} case ({case.human_id}, {case.severity_id}, followers {', '.join(case.followers)}); "
                 f"events: {', '.join(events)}"
             )

@@ -14,6 +14,7 @@ def test_demo_prints_what_each_person_sees(tmp_path: Path):
     shutil.copy(ROOT / "app.yaml", tmp_path / "app.yaml")
     shutil.copytree(ROOT / "escalation_flows", tmp_path / "escalation_flows")
     shutil.copytree(ROOT / "oncall_schedules", tmp_path / "oncall_schedules")
+    shutil.copytree(ROOT / "policy_guides", tmp_path / "policy_guides")
     out = io.StringIO()
     assert run_demo(config=load_config(tmp_path / "app.yaml", env={}), out=out) == 0
     transcript = out.getvalue()
@@ -28,6 +29,11 @@ def test_demo_prints_what_each_person_sees(tmp_path: Path):
         "You are paged (level 1, round 1)",
         "Status · Acknowledged by @",
         "is already open for Acme Foods",
+        "These articles may answer it",
+        "Alcohol ads in Singapore — hours and audience",
+        "India — real-money online games, fantasy sports and rummy",
+        "[ Still need help → open an escalation ]",
+        "暗号資産の取引所・ウォレット・トークン・NFT の広告",
         "1 case (ADS-1001, sev2, followers U0REP1, U0REP2)",
     ):
         assert expected in transcript, expected

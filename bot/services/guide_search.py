@@ -2,7 +2,10 @@
 
 Each guide is indexed as one document per language: the English original (title and keywords
 repeated for weight, the policy area, the names of its markets, the body) and one per translation,
-so a question typed in Japanese finds the Japanese text. A guide scores as its best document.
+so a question typed in Japanese finds the Japanese text. A guide scores the sum of its documents:
+a question that mixes scripts ("日本でNFTの広告は…") gathers evidence from the English original ("NFT")
+and the translation ("日本") alike, where the best single document would let an article that merely
+says 日本 often win.
 Words are lower-cased and NFKC-normalised; scripts written without spaces (Chinese, Japanese,
 Korean, Thai) become overlapping character bigrams, as Lucene's CJK analyser does. There is no
 stemmer (none ships with the project); an unknown word of five letters or more is replaced by its
@@ -171,7 +174,7 @@ class GuideIndex:
         return close[0] if close else None
 
     def relevance(self, question: str) -> NDArray[np.float32]:
-        """The BM25 score of every guide for `question` (a guide scores as its best language)."""
+        """The BM25 score of every guide for `question` (summed over its languages)."""
         exact, corrected = self.query_tokens(question)
         per_document = np.zeros(self._documents, dtype=np.float32)
         if exact:
@@ -180,7 +183,7 @@ class GuideIndex:
             per_document += CORRECTED_WEIGHT * self._bm25.get_scores_from_ids([self._vocab[t] for t in corrected])
         if not self.guides:
             return per_document
-        return np.maximum.reduceat(per_document, self._starts).astype(np.float32)
+        return np.add.reduceat(per_document, self._starts).astype(np.float32)
 
     def search(
         self,

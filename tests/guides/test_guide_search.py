@@ -178,3 +178,11 @@ def test_searches_from_many_threads_agree_with_one_thread(shipped_index: GuideIn
     expected = [run(q) for q in questions]
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(run, questions)) == expected
+
+
+def test_a_question_mixing_scripts_scores_the_article_over_all_its_languages(shipped_index: GuideIndex):
+    # "NFT" is in the English original, "日本" in the Japanese translation; the gambling article only
+    # says 日本 often. Summing a guide's languages finds the crypto article.
+    (hit,) = shipped_index.search("日本でNFTの広告は出せますか", locale="ja-JP", k=1)
+    assert hit.guide.id == "crypto-ads"
+    assert not hit.fell_back
