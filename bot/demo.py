@@ -151,9 +151,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             _wait(lambda: slack.dm_messages("U0REP2"))
             say(f"   and gets a DM: {plain(slack.dm_messages('U0REP2')[-1]['text'], names)}")
 
-            say(
-                f"\n⑧ @{names['U0REP2']} asks first, before escalating:  /ad-policy is a fantasy cricket app ok in India"
-            )
+            say(f"\n⑧ @{names['U0REP2']} asks before escalating:  /ad-policy is a fantasy cricket app ok in India")
             arjun_seen = len(slack.ephemerals("U0REP2"))
             other.slash_command("/ad-policy", text="is a fantasy cricket app ok in India", channel_id="C0SALES")
             reply = _wait(lambda: slack.ephemerals("U0REP2")[arjun_seen:])[-1]
