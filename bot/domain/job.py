@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -35,6 +36,12 @@ class Job:
     @property
     def is_last_attempt(self) -> bool:
         return self.attempt >= self.max_attempts
+
+
+def jittered(delay: timedelta, *, spread: float, draw: Callable[[], float]) -> timedelta:
+    """`delay` shortened by up to `spread` of itself (`draw()` is uniform in [0, 1)): jobs that failed
+    together (a Slack outage) come back spread out instead of in one burst, never later than planned."""
+    return delay * (1 - spread * draw())
 
 
 def backoff(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from bot.domain.job import Job, backoff
+from bot.domain.job import Job, backoff, jittered
 from bot.jobs.clock import Clock, SystemClock
 from bot.observability import metrics
 from bot.observability.logs import log_context
@@ -49,8 +50,11 @@ class JobRunner:
         retry_base: timedelta = timedelta(seconds=2),
         worker: str | None = None,
         sendless_kinds: frozenset[str] = frozenset(),
+        jitter: float = 0.5,
     ) -> None:
         self.sendless_kinds = sendless_kinds
+        self.jitter = jitter  # a retry comes back after 50-100 % of its backoff, at least retry_base
+        self._random = random.Random()
         self.retry_base = retry_base
         self.wall_clock = SystemClock()
         self.store = store
@@ -167,7 +171,9 @@ class JobRunner:
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
         now = self.clock.now()
-        delay = max(backoff(job.attempt, base=self.retry_base), retry_after or timedelta())
+        wait = jittered(backoff(job.attempt, base=self.retry_base), spread=self.jitter, draw=self._random.random)
+        # Never sooner than the base retry delay, nor before Slack's Retry-After.
+        delay = max(wait, self.retry_base, retry_after or timedelta())
         log.info(
             "retry job=%s key=%s attempt=%s in=%ss reason=%s",
             job.id,

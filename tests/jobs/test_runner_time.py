@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.domain.case import MessageRef
 from bot.domain.intake import validate_intake
@@ -72,6 +72,7 @@ def runner(store: Store, handlers: dict, *, worker: str = "w1", give_up: GiveUps
         handlers=handlers,
         give_up=give_up or GiveUps(),
         worker=worker,
+        jitter=kw.pop("jitter", 0.0),  # exact schedules here; test_retries_are_jittered covers the spread
         **kw,
     )
 
@@ -504,3 +505,41 @@ def test_one_tick_does_not_leave_an_overdue_backlog_for_the_next_interval(db: St
         ran = ticker.tick()
     assert ran == 500
     assert set(states(db).values()) == {"done"}
+
+
+def test_retries_are_jittered_within_half_the_backoff_and_never_before_retry_after(db: Store):
+    """Jobs that failed together (a Slack outage) come back spread over the second half of their
+    backoff (never sooner than retry_base), so they do not hit Slack in one burst; Retry-After wins."""
+    with freeze_time(T0, tick=False) as frozen:
+        for n in range(40):
+            enqueue(db, f"j{n}", T0, kind="send")
+
+        def down(job: Job) -> None:
+            raise DeliveryError("service_unavailable", retryable=True)
+
+        jobs = runner(db, {"send": down}, retry_base=timedelta(seconds=8), jitter=0.5)
+        tick_until_idle(jobs)  # attempt 1: back in retry_base, 8 s
+        frozen.move_to(T0 + timedelta(seconds=8))
+        tick_until_idle(jobs)  # attempt 2: a 16 s backoff, jittered to 8-16 s
+        with db.read() as tx:
+            rows = tx.session.execute(text("SELECT due_at FROM jobs")).scalars().all()
+    due = sorted((aware(row) - T0).total_seconds() - 8 for row in rows)
+    assert all(8 <= d <= 16 for d in due), due
+    assert len({round(d, 3) for d in due}) > 20  # spread, not one instant
+
+    with freeze_time(T0, tick=False):
+        enqueue(db, "limited", T0, kind="limited")
+
+        def limited(job: Job) -> None:
+            raise DeliveryError("ratelimited", retryable=True, retry_after=timedelta(seconds=30))
+
+        tick_until_idle(runner(db, {"limited": limited}, retry_base=timedelta(seconds=8), jitter=0.5))
+        with db.read() as tx:
+            (due_at,) = tx.session.execute(text("SELECT due_at FROM jobs WHERE key = 'limited'")).one()
+    assert aware(due_at) == T0 + timedelta(seconds=30)
+
+
+def aware(value: datetime | str) -> datetime:
+    """A due time as raw SQL returns it (SQLite: text or naive), as an aware UTC datetime."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
