@@ -149,6 +149,7 @@ class Bot:
             self.watchdog.stop()
         self.runner.stop()
         self.ticker.stop()
+        self.runner.close()
         self.store.close()
         log.info("stopped")
 

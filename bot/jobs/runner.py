@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import random
@@ -9,6 +10,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from bot.domain.job import Job, backoff, jittered
@@ -51,6 +53,7 @@ class JobRunner:
         worker: str | None = None,
         sendless_kinds: frozenset[str] = frozenset(),
         jitter: float = 0.5,
+        parallel: int = 4,
     ) -> None:
         self.sendless_kinds = sendless_kinds
         self.jitter = jitter  # a retry comes back after 50-100 % of its backoff, at least retry_base
@@ -64,6 +67,8 @@ class JobRunner:
         self.lease = lease
         self.worker = worker or worker_name()
         self._stopping = threading.Event()
+        self.parallel = parallel
+        self._pool: ThreadPoolExecutor | None = None
 
     max_per_run = 200  # run_due's cap: `rounds` batches of `limit`
 
@@ -72,7 +77,7 @@ class JobRunner:
         self._stopping.set()
 
     def _hand_back(self, jobs: list[Job]) -> None:
-        with self.store.transaction() as tx:
+        with self.store.transaction(patient=True) as tx:
             released = sum(1 for job in jobs if tx.jobs.release(job))
         log.info("shutdown: %d claimed job(s) handed back for another replica or the next start", released)
 
@@ -83,7 +88,7 @@ class JobRunner:
             if self._stopping.is_set():
                 break
             claimed_at = self.wall_clock.now()
-            with self.store.transaction() as tx:
+            with self.store.transaction(patient=True) as tx:
                 jobs = tx.jobs.claim_due(
                     now=self.clock.now(),
                     wall_now=claimed_at,
@@ -91,16 +96,52 @@ class JobRunner:
                     lease=self.lease,
                     limit=limit,
                 )
-            for n, job in enumerate(jobs):
-                if self._stopping.is_set():
-                    self._hand_back(jobs[n:])
-                    return total + n
-                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
-                    self._run(job, claimed_at=claimed_at)
-            total += len(jobs)
+            ran = self._run_batch(jobs, claimed_at=claimed_at)
+            total += ran
+            if ran < len(jobs):
+                return total  # stopping: the rest of the batch was handed back
             if not jobs:
                 break  # a job's effect may enqueue work due now (a page after its step): run it too
         return total
+
+    def _run_batch(self, jobs: list[Job], *, claimed_at: datetime) -> int:
+        """Run a claimed batch: one case's jobs in order, different cases side by side (up to
+        `parallel` at once), so a burst of pages is not sent one Slack round trip after another."""
+        groups: dict[object, list[Job]] = {}
+        for job in jobs:
+            groups.setdefault(job.case_id if job.case_id is not None else ("job", job.id), []).append(job)
+        if self.parallel <= 1 or len(groups) <= 1:
+            return sum(self._run_in_order(group, claimed_at=claimed_at) for group in groups.values())
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="jobs")
+        futures = [
+            self._pool.submit(contextvars.copy_context().run, self._run_in_order, group, claimed_at=claimed_at)
+            for group in groups.values()
+        ]
+        done, errors = 0, []
+        for future in futures:  # wait for every group before reporting the first failure
+            try:
+                done += future.result()
+            except Exception as exc:  # the store went away mid-batch: the tick logs it and retries
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+        return done
+
+    def _run_in_order(self, jobs: list[Job], *, claimed_at: datetime) -> int:
+        for n, job in enumerate(jobs):
+            if self._stopping.is_set():
+                self._hand_back(jobs[n:])
+                return n
+            with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                self._run(job, claimed_at=claimed_at)
+        return len(jobs)
+
+    def close(self) -> None:
+        """Release the worker threads (after stop() and the last tick)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _still_ours(self, job: Job, *, claimed_at: datetime) -> bool:
         """A batch shares one lease: before a job that waited a while in its batch, renew the lease
@@ -109,7 +150,7 @@ class JobRunner:
         now = self.wall_clock.now()
         if now - claimed_at < self.lease / 4:
             return True
-        with self.store.transaction() as tx:
+        with self.store.transaction(patient=True) as tx:
             return tx.jobs.renew(job, lease_until=now + self.lease)
 
     def _run(self, job: Job, *, claimed_at: datetime) -> None:
@@ -137,7 +178,7 @@ class JobRunner:
             return
         now = self.clock.now()
         try:
-            with self.store.transaction() as tx:
+            with self.store.transaction(patient=True) as tx:
                 # The fence first: if another worker took the job over, our effect must not run at all
                 # (it could collide with theirs, e.g. the same page row).
                 if not tx.jobs.complete(job, now=now):
@@ -182,14 +223,14 @@ class JobRunner:
             delay.total_seconds(),
             reason,
         )
-        with self.store.transaction() as tx:
+        with self.store.transaction(patient=True) as tx:
             tx.jobs.retry(job, due_at=now + delay, error=reason)
         metrics.job_finished(job.kind, "retried", page=job.kind in PAGE_KINDS)
 
     def _fail(self, job: Job, reason: str) -> None:
         now = self.clock.now()
         log.error("job_failed job=%s key=%s attempts=%s reason=%s", job.id, job.key, job.attempt, reason)
-        with self.store.transaction() as tx:
+        with self.store.transaction(patient=True) as tx:
             failed = tx.jobs.fail(job, now=now, error=reason)
             if failed:
                 self.give_up(tx, job, reason, now)

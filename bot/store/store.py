@@ -52,6 +52,9 @@ class Tx:
 
 # With SQLITE_BUSY_TIMEOUT_MS this bounds a write behind a Slack request at 2.5 s, inside Slack's 3 s.
 WRITE_LOCK_WAIT_S = 1.0
+# The job runner waits longer: nobody is waiting on its answer, and giving up after a send (to
+# record it) would leave the job to be sent again when its lease runs out.
+PATIENT_WRITE_LOCK_WAIT_S = 15.0
 
 
 class Store:
@@ -90,19 +93,23 @@ class Store:
             raise StoreUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
 
     @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        """A read-write transaction, committed when the block ends cleanly."""
-        with self._writer(), self._session(self.engine) as tx:
+    def transaction(self, *, patient: bool = False) -> Iterator[Tx]:
+        """A read-write transaction, committed when the block ends cleanly. `patient` (background
+        work, no person waiting) waits longer for SQLite's one writer."""
+        with (
+            self._writer(PATIENT_WRITE_LOCK_WAIT_S if patient else WRITE_LOCK_WAIT_S),
+            self._session(self.engine) as tx,
+        ):
             yield tx
 
     @contextmanager
-    def _writer(self) -> Iterator[None]:
-        """This process's turn to write on SQLite, waited for at most WRITE_LOCK_WAIT_S."""
+    def _writer(self, wait: float) -> Iterator[None]:
+        """This process's turn to write on SQLite, waited for at most `wait` seconds."""
         if self._write_lock is None:
             yield
             return
-        if not self._write_lock.acquire(timeout=WRITE_LOCK_WAIT_S):
-            raise StoreUnavailable(f"the database is busy: no turn to write within {WRITE_LOCK_WAIT_S} s")
+        if not self._write_lock.acquire(timeout=wait):
+            raise StoreUnavailable(f"the database is busy: no turn to write within {wait} s")
         try:
             yield
         finally:

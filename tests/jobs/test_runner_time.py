@@ -73,6 +73,7 @@ def runner(store: Store, handlers: dict, *, worker: str = "w1", give_up: GiveUps
         give_up=give_up or GiveUps(),
         worker=worker,
         jitter=kw.pop("jitter", 0.0),  # exact schedules here; test_retries_are_jittered covers the spread
+        parallel=kw.pop("parallel", 1),  # exact order here; test_a_batch_runs_cases_side_by_side covers threads
         **kw,
     )
 
@@ -543,3 +544,56 @@ def aware(value: datetime | str) -> datetime:
     """A due time as raw SQL returns it (SQLite: text or naive), as an aware UTC datetime."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_a_batch_runs_cases_side_by_side_and_each_case_in_order(db: Store, shipped_config):
+    """A burst of pages is sent up to `parallel` at a time (three handlers meet at a barrier, which
+    only works if they run at once), while one case's jobs keep their order."""
+    saturday_night = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
+    flow = shipped_config.flow("prelaunch_review")
+    with freeze_time(saturday_night, tick=False):
+        clock = SystemClock()
+        for n in range(3):
+            values = {
+                "advertiser": f"Advertiser {n}",
+                "campaign": "Launch",
+                "market": "SG",
+                "deadline": clock.now() + timedelta(hours=2),
+                "question": "Can this run tonight?",
+                "creative_url": "https://cdn.adsco.test/a.mp4",
+            }
+            open_case(
+                validate_intake(flow, values, reporter_id="U0REP1", now=clock.now()),
+                store=db,
+                now=clock.now(),
+                intake_key=f"k{n}",
+            )
+        with db.transaction() as tx:
+            for case_id in (1, 2, 3):
+                for step in ("a", "b", "c"):
+                    tx.jobs.enqueue(
+                        kind="t", key=f"t:{case_id}:{step}", due_at=clock.now(), now=clock.now(), case_id=case_id
+                    )
+        barrier = threading.Barrier(3, timeout=5)
+        seen: list[tuple[int, str]] = []
+        lock = threading.Lock()
+
+        def handler(job: Job) -> None:
+            step = job.key.rsplit(":", 1)[1]
+            if step == "a":
+                barrier.wait()  # all three cases' first jobs are running at the same moment
+            with lock:
+                seen.append((int(job.case_id or 0), step))
+
+        with db.transaction() as tx:  # only our jobs: the cases' own posts are not this test's business
+            for case_id in (1, 2, 3):
+                tx.jobs.cancel_for_case(case_id, kinds=[POST_ROOT], now=clock.now())
+        jobs = runner(db, {"t": handler}, parallel=4)
+        try:
+            jobs.run_due()
+        finally:
+            jobs.close()
+    for case_id in (1, 2, 3):
+        assert [s for c, s in seen if c == case_id] == ["a", "b", "c"]
+    ours = {key: state for key, state in states(db).items() if key.startswith("t:")}
+    assert ours == {f"t:{c}:{s}": "done" for c in (1, 2, 3) for s in "abc"}

@@ -114,7 +114,7 @@ def test_shutdown_finishes_the_job_in_hand_and_hands_the_rest_of_the_batch_back(
         runner.stop()  # SIGTERM arrives while the first job of the batch runs
         return None
 
-    runner = JobRunner(store=store, clock=clock, handlers={"t": handler}, give_up=lambda *a: None)
+    runner = JobRunner(store=store, clock=clock, handlers={"t": handler}, give_up=lambda *a: None, parallel=1)
     with store.transaction() as tx:
         for n in range(5):
             tx.jobs.enqueue(kind="t", key=f"t:{n}", due_at=clock.now(), now=clock.now())
