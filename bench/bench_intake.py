@@ -125,6 +125,8 @@ class Driver:
         self.port = port
         self.local = threading.local()
         self.verifier = SignatureVerifier(SECRET)
+        self.lock = threading.Lock()
+        self.refused = 0
 
     def post(self, body: str) -> float:
         connection = getattr(self.local, "connection", None)
@@ -139,10 +141,13 @@ class Driver:
         started = time.perf_counter()
         connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
         reply = connection.getresponse()
-        reply.read()
+        answer = reply.read()
         elapsed = time.perf_counter() - started
         if reply.status != 200:
             raise RuntimeError(f"HTTP {reply.status}")
+        if b'"response_action": "errors"' in answer or b'"response_action":"errors"' in answer:
+            with self.lock:
+                self.refused += 1  # e.g. "could not save, try again": fast, but not a filed case
         return elapsed
 
     def run(self, bodies: list[str]) -> tuple[list[float], float]:
@@ -208,11 +213,13 @@ def main() -> int:
                     ("modal submission", submission_body),
                 ):
                     offset = 1000 if scenario == "modal submission" else 0
+                    driver.refused = 0
                     latencies, wall = driver.run([make(offset + i) for i in range(args.requests)])
                     results[name][scenario] = {
                         "p50": percentile(latencies, 50) * 1000,
                         "p99": percentile(latencies, 99) * 1000,
                         "rps": len(latencies) / wall,
+                        "refused": driver.refused,
                     }
                 results[name]["memory"] = {"rss_mb": rss_mb(process.pid)}
             finally:
@@ -229,6 +236,8 @@ def main() -> int:
             print(f"{scenario:18} {name:16} {figures['p50']:8.1f} {figures['p99']:8.1f} {figures['rps']:8.0f}")
         ratio = {k: bot[scenario][k] / floor[scenario][k] for k in ("p50", "p99", "rps")}
         print(f"{scenario:18} {'ratio bot/floor':16} {ratio['p50']:8.2f} {ratio['p99']:8.2f} {ratio['rps']:8.2f}")
+        if scenario == "modal submission":
+            print(f"{'':18} bot answered {bot[scenario]['refused']} of {args.requests} with inline errors (not filed)")
     floor_mb, bot_mb = floor["memory"]["rss_mb"], bot["memory"]["rss_mb"]
     driver_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
