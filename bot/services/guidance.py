@@ -88,6 +88,23 @@ class Guidance:
     ) -> Answer:
         """Search, and record the search (its `good_match` tells a gap from an answer)."""
         answer = self.suggest(question, locale=locale, market=market, flow=flow)
+        return self.record_search(
+            answer, user_id=user_id, source=source, now=now, locale=locale, market=market, flow=flow, case_id=case_id
+        )
+
+    def record_search(
+        self,
+        answer: Answer,
+        *,
+        user_id: str,
+        source: GuideSource,
+        now: datetime,
+        locale: str | None = None,
+        market: str | None = None,
+        flow: str | None = None,
+        case_id: int | None = None,
+    ) -> Answer:
+        """Record a search already shown (`suggest`), e.g. after Slack has its answer; returns it with its id."""
         if not answer.question:
             return answer
         top = answer.hits[0] if answer.hits else None
@@ -108,6 +125,14 @@ class Guidance:
         with self.store.transaction() as tx:
             event_id = tx.guides.record(event, now=now)
         return Answer(answer.question, answer.hits, event_id)
+
+    def _record_once(self, event: GuideEvent, *, now: datetime, once_key: str | None) -> bool:
+        """Record `event`; with `once_key`, a repeat (a double click, a re-sent action) records nothing."""
+        with self.store.transaction() as tx:
+            if once_key is not None and not tx.first_time(once_key, now=now):
+                return False
+            tx.guides.record(event, now=now)
+        return True
 
     def searched(self, event_id: int) -> GuideEvent | None:
         """The search a button was shown with (its question, locale and articles)."""
@@ -139,11 +164,7 @@ class Guidance:
             good_match=True,
             case_id=case_id,
         )
-        with self.store.transaction() as tx:
-            if once_key is not None and not tx.first_time(once_key, now=now):
-                return False
-            tx.guides.record(event, now=now)
-        return True
+        return self._record_once(event, now=now, once_key=once_key)
 
     def escalated(
         self,
@@ -170,11 +191,7 @@ class Guidance:
             good_match=good_match and bool(guide_ids),
             case_id=case_id,
         )
-        with self.store.transaction() as tx:
-            if once_key is not None and not tx.first_time(once_key, now=now):
-                return False
-            tx.guides.record(event, now=now)
-        return True
+        return self._record_once(event, now=now, once_key=once_key)
 
     def first_page_at(self, case_id: int) -> datetime | None:
         """When the case's current paging policy pages its first level (None if paging never started)."""

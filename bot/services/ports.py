@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.case import Case, MessageRef
@@ -148,8 +149,35 @@ class HandoffSender(Protocol):
     def post_handoff_note(self, notice: HandoffNotice, *, channel_id: str) -> None: ...
 
 
+class OpsKind(StrEnum):
+    """What the auditor or the configuration reloader has to tell the leads."""
+
+    TIMERS_LATE = "timers_late"
+    TICK_STALLED = "tick_stalled"
+    STORE_DOWN = "store_down"
+    STORE_BACK = "store_back"
+    CONFIG_REJECTED = "config_rejected"
+    CONFIG_NEEDS_RESTART = "config_needs_restart"
+
+
+@dataclass(frozen=True, slots=True)
+class OpsNotice:
+    """A finding about the bot's own health; bot/slack words it."""
+
+    kind: OpsKind
+    worker: str = ""  # the replica it concerns
+    duration: timedelta = timedelta(0)  # how late, how long stalled or down
+    overdue: int = 0
+    job_kind: str = ""
+    case_id: str = ""  # human id of the oldest late job's case
+    problems: tuple[str, ...] = ()  # file:line problems of a rejected configuration
+    loaded_at: datetime | None = None  # when the configuration in force was loaded
+    summary: str = ""  # what a reload loaded
+    settings: tuple[str, ...] = ()  # settings that wait for a restart
+
+
 class OpsAlerts(Protocol):
     """Tells people that the bot itself is unwell; posted at once, never through the job queue
     (the queue may be what is stuck)."""
 
-    def alert_ops(self, text: str, *, channel_id: str) -> None: ...
+    def alert_ops(self, notice: OpsNotice, *, channel_id: str) -> None: ...

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.config.errors import ConfigError
 from bot.config.loader import Config, load_config
-from bot.services.ports import DeliveryError, OpsAlerts
+from bot.services.ports import DeliveryError, OpsAlerts, OpsKind, OpsNotice
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class ConfigReloader:
         """Path, mtime and size of app.yaml and every file in the folders it names."""
         config = self.live.current
         app = config.app
-        folders = [app.flows_dir, app.schedules_dir, getattr(app, "guides_dir", None)]
+        folders = [app.flows_dir, app.schedules_dir, app.guides_dir]
         files = [config.source] + [f for d in folders if d is not None and d.is_dir() for f in d.rglob("*")]
         seen = []
         for path in files:
@@ -114,7 +114,7 @@ class ConfigReloader:
             return self._keep(error)
         except OSError as error:  # a file vanished mid-deploy: same as a broken one
             return self._keep(ConfigError([]), reason=f"{type(error).__name__}: {error}")
-        pinned = {name: getattr(old.app, name) for name in RESTART_ONLY if hasattr(old.app, name)}
+        pinned = {name: getattr(old.app, name) for name in RESTART_ONLY}
         needs_restart = sorted(name for name, value in pinned.items() if getattr(new.app, name) != value)
         new = dataclasses.replace(new, app=dataclasses.replace(new.app, **pinned))
         self.live.swap(new)
@@ -124,10 +124,7 @@ class ConfigReloader:
         summary = f"{len(new.flows)} flows, {len(new.policies)} policies, {len(new.schedules)} rotas"
         log.info("configuration reloaded from %s: %s", new.source, summary)
         if needs_restart:
-            self._tell(
-                f":information_source: Configuration reloaded ({summary}). These settings change only on "
-                f"restart and are unchanged until then: {', '.join(needs_restart)}."
-            )
+            self._tell(OpsNotice(kind=OpsKind.CONFIG_NEEDS_RESTART, summary=summary, settings=tuple(needs_restart)))
         return "reloaded"
 
     def _keep(self, error: ConfigError, *, reason: str | None = None) -> str:
@@ -137,17 +134,11 @@ class ConfigReloader:
             log.error("configuration reload failed: %s", line)
         if text != self.last_error:
             self.last_error = text
-            shown = "\n".join(f"• `{line}`" for line in lines[:5])
-            more = f"\n…and {len(lines) - 5} more" if len(lines) > 5 else ""
-            loaded = self.loaded_at.isoformat(timespec="seconds") if self.loaded_at else "start"
-            self._tell(
-                ":warning: *Configuration reload failed; the bot keeps running the last good configuration* "
-                f"(loaded {loaded}). Fix and push again:\n{shown}{more}"
-            )
+            self._tell(OpsNotice(kind=OpsKind.CONFIG_REJECTED, problems=tuple(lines), loaded_at=self.loaded_at))
         return "kept"
 
-    def _tell(self, text: str) -> None:
+    def _tell(self, notice: OpsNotice) -> None:
         try:
-            self.alerts.alert_ops(text, channel_id=self.live.current.app.leads_channel)
+            self.alerts.alert_ops(notice, channel_id=self.live.current.app.leads_channel)
         except DeliveryError as exc:
             log.error("could not tell the leads about the configuration: %s", exc.reason)

@@ -21,6 +21,7 @@ from bot.services.ports import (
     DeliveryFailure,
     HandoffNotice,
     LeadsAlert,
+    OpsNotice,
     ThreadNote,
     WithdrawOffer,
 )
@@ -152,9 +153,9 @@ class SlackNotifier:
             except DeliveryError as exc:  # the leads already know; the thread is a courtesy
                 log.warning("failure report not posted in %s thread: %s", case.human_id, exc.reason)
 
-    def alert_ops(self, text: str, *, channel_id: str) -> None:
-        """A line about the bot's own health (the auditor's findings), in plain mrkdwn."""
-        _, blocks = msg.build_ops_alert(text)
+    def alert_ops(self, notice: OpsNotice, *, channel_id: str) -> None:
+        """The auditor's or the reloader's finding about the bot's own health."""
+        text, blocks = msg.build_ops_alert(notice)
         self._post(channel=channel_id, text=text, blocks=blocks)
 
     def send_page(

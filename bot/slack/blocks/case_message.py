@@ -21,7 +21,7 @@ from bot.config.durations import format_duration
 from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import FieldKind, FieldRole, Flow
 from bot.domain.lifecycle import RULES, Action, Outcome
-from bot.services.ports import DeliveryFailure, WithdrawOffer
+from bot.services.ports import DeliveryFailure, OpsKind, OpsNotice, WithdrawOffer
 from bot.slack import ids
 from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
 
@@ -266,6 +266,46 @@ def build_failure_report(failure: DeliveryFailure) -> tuple[str, list[dict[str, 
     return truncate(f"Delivery failed{about}: {failure.error}", 300), _blocks([SectionBlock(text=_md(text))])
 
 
-def build_ops_alert(text: str) -> tuple[str, list[dict[str, Any]]]:
-    """The auditor's finding (written by the bot, not by a person: no escaping needed)."""
-    return truncate(text, 300), _blocks([SectionBlock(text=_md(truncate(text, 2900)))])
+def build_ops_alert(notice: OpsNotice) -> tuple[str, list[dict[str, Any]]]:
+    """The auditor's or the reloader's finding, for the leads' channel."""
+    text = truncate(_ops_text(notice), 2900)
+    return text, _blocks([SectionBlock(text=_md(text))])
+
+
+def _ops_text(notice: OpsNotice) -> str:
+    span, worker = format_duration(notice.duration), escape_mrkdwn(notice.worker)
+    match notice.kind:
+        case OpsKind.TIMERS_LATE:
+            case = f", case {notice.case_id}" if notice.case_id else ""
+            return (
+                f":rotating_light: *Escalation timers are running late.* {notice.overdue} job(s) are overdue; the "
+                f"oldest ({notice.job_kind}{case}) was due {span} ago. Pages may not be going out: check that a "
+                "replica is running and ready (`/readyz`), and its logs."
+            )
+        case OpsKind.TICK_STALLED:
+            return (
+                f":rotating_light: *The job loop of replica `{worker}` has stalled:* no tick has finished for "
+                f"{span}. Other replicas keep running jobs; if this is the only one, pages are not going out. "
+                "Restart it (it is not ready on `/readyz`)."
+            )
+        case OpsKind.STORE_DOWN:
+            return (
+                f":rotating_light: *The database has been unreachable for {span}* from replica `{worker}`. New "
+                "escalations are refused with a request to try again, and timers wait: nothing accepted is lost, "
+                "and pages go out when it is back."
+            )
+        case OpsKind.STORE_BACK:
+            return f":white_check_mark: The database is reachable again after {span}; timers are catching up."
+        case OpsKind.CONFIG_REJECTED:
+            shown = "\n".join(f"• `{escape_mrkdwn(line)}`" for line in notice.problems[:5])
+            more = f"\n…and {len(notice.problems) - 5} more" if len(notice.problems) > 5 else ""
+            loaded = notice.loaded_at.isoformat(timespec="seconds") if notice.loaded_at else "start"
+            return (
+                ":warning: *Configuration reload failed; the bot keeps running the last good configuration* "
+                f"(loaded {loaded}). Fix and push again:\n{shown}{more}"
+            )
+        case OpsKind.CONFIG_NEEDS_RESTART:
+            return (
+                f":information_source: Configuration reloaded ({notice.summary}). These settings change only on "
+                f"restart and are unchanged until then: {', '.join(notice.settings)}."
+            )

@@ -17,7 +17,7 @@ from bot.domain.flow import FieldRole, Flow
 from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.jobs.clock import Clock
-from bot.services.guidance import Guidance
+from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, OnOpened, follow_case, open_case
 from bot.slack import ids
@@ -167,8 +167,9 @@ class IntakeListeners:
             )
             return
         severity = flow.severity(opened.case.severity_id)
-        try:  # a re-sent submission gets the same answer, without recording the search twice
-            articles = self._filed_articles(opened.case, flow, meta, user_id, record=opened.created)
+        answer = self._filed_answer(opened.case, flow, user_id)
+        articles = list(answer.good[:3]) if answer is not None else []
+        try:
             first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
         except StoreUnavailable:  # the case is filed; the articles are a courtesy
             log.warning("guide suggestions skipped for %s: store busy", opened.case.human_id)
@@ -188,6 +189,11 @@ class IntakeListeners:
         if not opened.created:
             log.info("re-sent submission for %s answered from the store", opened.case.human_id)
         self.kick()
+        if opened.created and answer is not None:  # after the answer: nobody waits on these writes
+            try:
+                self._record_filed_search(opened.case, flow, meta, user_id, answer)
+            except StoreUnavailable:
+                log.warning("guide search for %s not recorded: store busy", opened.case.human_id)
 
     def _articles(
         self,
@@ -209,14 +215,18 @@ class IntakeListeners:
         locale = self.locales.cached(user_id) if self.locales else None
         return list(self.guidance.suggest(question, locale=locale, flow=chosen.id).good[:3])
 
-    def _filed_articles(self, case: Case, flow: Flow, meta: IntakeMeta, user_id: str, *, record: bool) -> list[Hit]:
-        """Search the filed question (recorded: a gap if nothing fits) and note an escalation made anyway."""
+    def _filed_answer(self, case: Case, flow: Flow, user_id: str) -> Answer | None:
+        """The articles for the filed question (a search in memory: no I/O before Slack's answer)."""
         if self.guidance is None or not case.summary.strip():
-            return []
+            return None
+        locale = self.locales.cached(user_id) if self.locales else None
+        return self.guidance.suggest(case.summary, locale=locale, market=case.market, flow=flow.id)
+
+    def _record_filed_search(self, case: Case, flow: Flow, meta: IntakeMeta, user_id: str, answer: Answer) -> None:
+        """Record the filed question's search (a gap if nothing fits), and an escalation made anyway."""
+        assert self.guidance is not None
         now = self.clock.now()
         locale = self.locales.cached(user_id) if self.locales else None
-        if not record:
-            return list(self.guidance.suggest(case.summary, locale=locale, market=case.market, flow=flow.id).good[:3])
         if meta.guides:  # the form showed articles and the rep filed anyway
             self.guidance.escalated(
                 user_id=user_id,
@@ -228,8 +238,8 @@ class IntakeListeners:
                 locale=locale,
                 case_id=case.id,
             )
-        answer = self.guidance.ask(
-            case.summary,
+        self.guidance.record_search(
+            answer,
             user_id=user_id,
             source=GuideSource.INTAKE,
             now=now,
@@ -238,7 +248,6 @@ class IntakeListeners:
             flow=flow.id,
             case_id=case.id,
         )
-        return list(answer.good[:3])
 
     def handle_follow_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
