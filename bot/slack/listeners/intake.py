@@ -170,6 +170,8 @@ class IntakeListeners:
         answer = self._filed_answer(opened.case, flow, user_id)
         articles = list(answer.good[:3]) if answer is not None else []
         try:
+            if opened.created and answer is not None:  # a re-sent submission is not a second search
+                self._record_filed_search(opened.case, flow, meta, user_id, answer)
             first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
         except StoreUnavailable:  # the case is filed; the articles are a courtesy
             log.warning("guide suggestions skipped for %s: store busy", opened.case.human_id)
@@ -189,11 +191,6 @@ class IntakeListeners:
         if not opened.created:
             log.info("re-sent submission for %s answered from the store", opened.case.human_id)
         self.kick()
-        if opened.created and answer is not None:  # after the answer: nobody waits on these writes
-            try:
-                self._record_filed_search(opened.case, flow, meta, user_id, answer)
-            except StoreUnavailable:
-                log.warning("guide search for %s not recorded: store busy", opened.case.human_id)
 
     def _articles(
         self,
@@ -216,7 +213,7 @@ class IntakeListeners:
         return list(self.guidance.suggest(question, locale=locale, flow=chosen.id).good[:3])
 
     def _filed_answer(self, case: Case, flow: Flow, user_id: str) -> Answer | None:
-        """The articles for the filed question (a search in memory: no I/O before Slack's answer)."""
+        """The articles for the filed question (a search in memory)."""
         if self.guidance is None or not case.summary.strip():
             return None
         locale = self.locales.cached(user_id) if self.locales else None
