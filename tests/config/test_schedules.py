@@ -185,7 +185,8 @@ CASES = [
     # A rotation that stops on 30 June 2027 — far beyond any fixed look-ahead — is found now.
     (
         '- {days: weekdays, from: "18:00", to: "09:00", holidays: exclude}',
-        '- {days: weekdays, from: "18:00", to: "09:00", holidays: exclude, dates: [{from: 2026-01-05, to: 2027-06-30}]}',
+        '- {days: weekdays, from: "18:00", to: "09:00", holidays: exclude, '
+        "dates: [{from: 2026-01-05, to: 2027-06-30}]}",
         "nobody is on call for 'primary' from Thu 2027-07-01 00:00",
     ),
 ]
