@@ -27,6 +27,7 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
+from bot.services.rota_check import RotaChecks, plan_rota_checks
 from bot.services.staff import Staff
 from bot.services.timers import Timers, schedule_timers
 from bot.services.weekly import WeeklyReports, plan_weekly
@@ -179,6 +180,7 @@ def build_bot(
         | Timers(config, store, notifier).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier).handlers()
+        | RotaChecks(config, store, notifier).handlers()
         | GuideExports(notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
@@ -189,6 +191,7 @@ def build_bot(
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
+    ticker.every("plan_rota_checks", 300, lambda: plan_rota_checks(config=config, store=store, now=clock.now()))
     reloader = ConfigReloader(live=live, alerts=notifier, now=clock.now, env=env if env is not None else os.environ)
     ticker.every("reload_config", 10, reloader.check, at_start=False)  # the files were just read
 
