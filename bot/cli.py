@@ -30,14 +30,15 @@ def _print_problems(error: ConfigError) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
-COVERAGE_WEEKS = 8
-
-
 def coverage_findings(config: Config, now: datetime) -> list[str]:
-    """Gaps in the next eight weeks for layers that need coverage, one line each."""
+    """Gaps in the next weeks (app.yaml `rota_check.weeks`, 8 by default) for layers that need coverage.
+
+    Gaps anywhere in a rota's defined horizon already stop the configuration from loading; these are
+    the ones the rotas leave with today's date (e.g. a rotation whose `dates` ran out)."""
     lines = []
+    weeks = config.app.rota_check_weeks
     for schedule in config.schedules.values():
-        for gap in rota.coverage_gaps(schedule, now, now + timedelta(weeks=COVERAGE_WEEKS)):
+        for gap in rota.coverage_gaps(schedule, now, now + timedelta(weeks=weeks)):
             start = gap.start_at.astimezone(schedule.timezone)
             end = gap.end_at.astimezone(schedule.timezone)
             lines.append(
@@ -90,7 +91,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if gaps or warnings:
         print(f"{len(gaps) + len(warnings)} coverage warning(s)", file=sys.stderr)
         return 1
-    print(f"  coverage: no gaps in the next {COVERAGE_WEEKS} weeks")
+    print(f"  coverage: no gaps in the next {config.app.rota_check_weeks} weeks")
     return 0
 
 
