@@ -29,6 +29,27 @@ def _cases(title: str, cases: Sequence[Case], empty: str) -> list[Block]:
     return [SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(title)}*\n{lines}{more}", 3000)))]
 
 
+SHIFT_LINES_PER_SECTION = 15  # ~150 characters a line, within a section's 3000
+
+
+def _shift_sections(shifts: Sequence[rota.Shift], *, now: datetime, tz: ZoneInfo) -> list[Block]:
+    """Every shift of the next 14 days, in as many sections as it takes (Slack caps each at 3000)."""
+    lines = [
+        f"• *{escape_mrkdwn(s.layer)}* {slack_date(s.start_at, tz)} → {slack_date(s.end_at, tz)}"
+        + (" (now)" if s.start_at <= now < s.end_at else "")
+        for s in shifts
+    ]
+    if not lines:
+        return [SectionBlock(text=_md("*Your shifts*\n_No shifts in the next 14 days._"))]
+    sections: list[Block] = []
+    for i in range(0, len(lines), SHIFT_LINES_PER_SECTION):
+        title = f"*Your shifts — next 14 days ({len(lines)})*\n" if i == 0 else ""
+        sections.append(
+            SectionBlock(text=_md(truncate(title + "\n".join(lines[i : i + SHIFT_LINES_PER_SECTION]), 3000)))
+        )
+    return sections
+
+
 def build_home(
     *,
     now: datetime,
@@ -49,14 +70,7 @@ def build_home(
     if queue is not None:
         blocks.append(DividerBlock())
         blocks += _cases("Your queue (owned by you or nobody)", queue, "_The queue is empty._")
-        shift_lines = [
-            f"• *{escape_mrkdwn(s.layer)}* {slack_date(s.start_at, tz)} → {slack_date(s.end_at, tz)}"
-            + (" (now)" if s.start_at <= now < s.end_at else "")
-            for s in shifts[:6]
-        ]
-        blocks.append(
-            SectionBlock(text=_md("*Your shifts*\n" + ("\n".join(shift_lines) or "_No shifts in the next 14 days._")))
-        )
+        blocks += _shift_sections(shifts, now=now, tz=tz)
     blocks += review
     if team is not None:
         blocks.append(DividerBlock())

@@ -24,6 +24,23 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 
+LEAD_LAYER = "lead"
+
+
+def is_lead(config: Config, user_id: str) -> bool:
+    """A lead for the Home tab: named in app.yaml `leads`, or taking turns as a rota's duty lead (a
+    member of a layer named `lead`) — the person the policies page last must see the team's picture."""
+    if user_id in config.app.leads:
+        return True
+    return any(
+        user_id in rotation.members
+        for schedule in config.schedules.values()
+        for layer in schedule.layers
+        if layer.name == LEAD_LAYER
+        for rotation in layer.rotations
+    )
+
+
 @dataclass
 class HomeListeners:
     """Publishes the Home tab; a re-sent event just publishes the same view again."""
@@ -57,7 +74,7 @@ class HomeListeners:
             if shift.user_id == user_id
         ]
         team = None
-        if user_id in self.config.app.leads:
+        if is_lead(self.config, user_id):
             team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
         review = []
         if self.review is not None and self.review.may_review(user_id):
