@@ -17,6 +17,7 @@ from bot.jobs.scheduler import Ticker
 from bot.jobs.watchdog import Watchdog
 from bot.observability import metrics
 from bot.services.auditor import Auditor
+from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.deliveries import Deliveries, give_up
 from bot.services.digests import Digests, plan_digests
@@ -87,6 +88,7 @@ class Bot:
 
     watchdog: Watchdog | None = None
     reloader: ConfigReloader | None = None
+    calendar_feeds: CalendarFeeds | None = None  # serves GET /calendar/<token>.ics
     stopping: bool = False
     ticking: bool = False
 
@@ -128,7 +130,16 @@ class Bot:
                 self.watchdog.start()
         if http_port is not None:
             self.http = HttpServer(
-                build_wsgi(self.app, health=self.health, ready=self.ready), host=host, port=http_port
+                build_wsgi(
+                    self.app,
+                    health=self.health,
+                    ready=self.ready,
+                    calendar=lambda token: (
+                        self.calendar_feeds.render(token, now=self.clock.now()) if self.calendar_feeds else None
+                    ),
+                ),
+                host=host,
+                port=http_port,
             )
             self.http.start()
 
@@ -241,4 +252,5 @@ def build_bot(
         ticker=ticker,
         watchdog=Watchdog(auditor),
         reloader=reloader,
+        calendar_feeds=CalendarFeeds(config=config, store=store),
     )

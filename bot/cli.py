@@ -186,14 +186,16 @@ def cmd_oncall_export(args: argparse.Namespace) -> int:
     from bot.store.store import Store
 
     config = _load(args.config)
+    now = SystemClock().now()
     store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
     try:
         with store.read() as tx:
             overrides = {s: tuple(tx.overrides.active(s)) for s in config.schedules}
+            changes = {s: tx.overrides.changes(s, ending_after=now - timedelta(days=40)) for s in config.schedules}
     finally:
         store.close()
     written = export_ics(
-        config, out_dir=Path(args.out), now=SystemClock().now(), days=args.days, overrides=overrides, only=args.user
+        config, out_dir=Path(args.out), now=now, days=args.days, overrides=overrides, only=args.user, changes=changes
     )
     for path in written:
         print(path)

@@ -56,6 +56,7 @@ class AppConfig:
     weekly_reports: tuple[DigestSchedule, ...] = ()
     rota_checks: tuple[DigestSchedule, ...] = ()  # the weekly rota check (gaps, placeholders)
     rota_check_weeks: int = 8
+    public_url: str | None = None  # the bot's public base URL (calendar feed links)
     guides_dir: Path | None = None
     policy_command: str = "/ad-policy"
     guide_drafts_dir: Path | None = None
@@ -215,6 +216,7 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
             for r in ([spec.rota_check] if spec.rota_check else [])
         ),
         rota_check_weeks=spec.rota_check.weeks if spec.rota_check else 8,
+        public_url=spec.public_url,
     )
 
 

@@ -86,6 +86,7 @@ class AppSpec(Strict):
     digests: list[DigestSpec] = Field(default_factory=list)
     weekly_reports: list[WeeklySpec] = Field(default_factory=list)
     rota_check: RotaCheckSpec | None = RotaCheckSpec()  # `rota_check: null` turns it off
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")  # where people reach the bot
 
     @field_validator("timezone")
     @classmethod

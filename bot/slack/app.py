@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.config.loader import Config
 from bot.jobs.clock import Clock
+from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions
 from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideReview
@@ -97,7 +98,14 @@ def build_app(
         locales=locales,
     ).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
-    OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
+    OnCallListeners(
+        config=config,
+        store=store,
+        clock=clock,
+        kick=kick,
+        command=config.app.oncall_command,
+        calendar_feeds=CalendarFeeds(config=config, store=store),
+    ).register(app)
     review = None
     if guidance is not None:
         review = GuideReview(

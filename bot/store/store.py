@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bot.store.audit import AuditRepo
+from bot.store.calendar_feeds import CalendarFeedRepo
 from bot.store.cases import CaseRepo
 from bot.store.engine import build_engine
 from bot.store.guides import GuideRepo
@@ -31,6 +32,7 @@ class Tx:
         self.cases = CaseRepo(session, prefix=prefix)
         self.jobs = JobRepo(session)
         self.overrides = OverrideRepo(session)
+        self.calendar_feeds = CalendarFeedRepo(session)
         self.audit = AuditRepo(session)
         self.guides = GuideRepo(session)
 

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.jobs.clock import Clock
+from bot.services.calendar_feed import CalendarFeeds
 from bot.services.overrides import (
     OverrideRefused,
     OverrideRequest,
@@ -44,7 +45,8 @@ FIELD_BLOCKS = {
 }
 USAGE = (
     "`/oncall` who is on call now and next · `/oncall schedule [name]` the next 14 days · "
-    "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides"
+    "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides · "
+    "`/oncall calendar` your shifts as a private calendar URL"
 )
 
 
@@ -67,6 +69,7 @@ class OnCallListeners:
     clock: Clock
     kick: Callable[[], None]
     command: str = "/oncall"
+    calendar_feeds: CalendarFeeds | None = None
 
     def register(self, app: App) -> None:
         app.command(self.command)(self.handle_command)
@@ -109,6 +112,8 @@ class OnCallListeners:
             client.views_open(
                 trigger_id=command["trigger_id"], view=build_override_modal(allowed, user_id=user_id, now=now)
             )
+        elif verb == "calendar" and self.calendar_feeds is not None:
+            self._calendar(respond, str(command.get("user_id")), rest[0].lower() if rest else "", now=now)
         elif verb == "overrides":
             found = list_overrides(self.config, store=self.store, now=now)
             self._say(
@@ -118,6 +123,36 @@ class OnCallListeners:
             )
         else:
             self._say(respond, text=USAGE)
+
+    def _calendar(self, respond: Respond, user_id: str, what: str, *, now: datetime) -> None:
+        """`/oncall calendar [new|revoke]`: the person's private feed URL (shown once: only its hash is kept)."""
+        assert self.calendar_feeds is not None
+        if what == "revoke":
+            revoked = self.calendar_feeds.revoke(user_id, now=now)
+            self._say(respond, text="Your calendar URL is turned off." if revoked else "You have no calendar URL.")
+            return
+        since = self.calendar_feeds.live_since(user_id)
+        if since is not None and what != "new":
+            self._say(
+                respond,
+                text=(
+                    f"You already have a calendar URL (made {slack_date(since, self.config.app.timezone)}); it is "
+                    "shown only once. `/oncall calendar new` makes a new one (the old one stops working), "
+                    "`/oncall calendar revoke` turns it off."
+                ),
+            )
+            return
+        path = self.calendar_feeds.issue(user_id, now=now)
+        base = (self.config.app.public_url or "https://<this bot's address>").rstrip("/")
+        self._say(
+            respond,
+            text=(
+                f":calendar: Your on-call shifts as a calendar you can subscribe to (Google Calendar: "
+                f"*Other calendars → From URL*; Outlook: *Subscribe from web*):\n`{base}{path}`\n"
+                "It stays current with overrides. Keep it private: anyone with the URL sees your shifts. "
+                "`/oncall calendar revoke` turns it off."
+            ),
+        )
 
     def handle_override_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})
