@@ -192,3 +192,59 @@ def test_handoff_dm_shows_the_sla_due_times_the_bot_itself_will_act_on(standin: 
     )
     text = json.dumps(dms[-1])
     assert f"<!date^{int(monday_11.timestamp())}^" in text and "acknowledge SLA" in text
+
+
+def test_oncall_calendar_gives_a_private_feed_url_current_with_overrides_and_revocable(
+    standin: SlackStandIn, bot, clock
+):
+    import re
+    import urllib.error
+    import urllib.request
+
+    from sqlalchemy import text
+
+    from tests.test_oncall_export import events_of
+
+    person = rota.on_call(schedule(bot), clock.now())["primary"][0]  # on call now (Tuesday 10:00)
+    standin.user(person).slash_command("/oncall", text="calendar", channel_id="C0SALES")
+    reply = wait_until(lambda: [e for e in standin.ephemerals(person) if "/calendar/" in e["text"]])[-1]["text"]
+    [path] = re.findall(r"(/calendar/[A-Za-z0-9_-]+\.ics)", reply)
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+    base = f"http://{bot.http.host}:{bot.http.port}"
+
+    def get() -> bytes:
+        with urllib.request.urlopen(base + path, timeout=5) as response:
+            assert response.headers["Content-Type"].startswith("text/calendar")
+            return response.read()
+
+    before = events_of(get())
+    assert any(e["start"] < clock.now() < e["end"] for e in before.values())  # the shift in progress, whole
+    with bot.store.read() as tx:
+        stored = tx.session.execute(text("SELECT token_hash FROM calendar_feeds")).scalars().all()
+    assert len(stored) == 1 and token not in stored[0]  # only the hash is kept
+    # A lead puts someone else on for the next two hours: the feed shows the person's shift cut short.
+    lead = standin.user("U0LEAD1")
+    lead.slash_command("/oncall", text="override", channel_id="C0SALES")
+    standin.wait_for_call("views.open")
+    start = clock.now().replace(second=0, microsecond=0) + timedelta(hours=1)
+    cover = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != person)
+    lead.submit_view(
+        {
+            "override_user": cover,
+            "override_replaces": person,
+            "override_start": start,
+            "override_end": start + timedelta(hours=2),
+        }
+    )
+    after = wait_until(lambda: (found := events_of(get())) != before and found)
+    changed = [uid for uid in before if uid in after and after[uid]["end"] == start]
+    assert changed and after[changed[0]]["sequence"] == 1
+    standin.user(person).slash_command("/oncall", text="calendar", channel_id="C0SALES")
+    wait_until(lambda: any("shown only once" in e["text"] for e in standin.ephemerals(person)))
+    standin.user(person).slash_command("/oncall", text="calendar revoke", channel_id="C0SALES")
+    wait_until(lambda: any("turned off" in e["text"] for e in standin.ephemerals(person)))
+    try:
+        get()
+        raise AssertionError("a revoked feed still answers")
+    except urllib.error.HTTPError as gone:
+        assert gone.code == 404
