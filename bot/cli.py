@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -202,6 +202,51 @@ def cmd_oncall_export(args: argparse.Namespace) -> int:
     return 0 if written else 1
 
 
+def cmd_report_burden(args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.domain.burden import rows
+    from bot.domain.rota import local_instant
+    from bot.export import tomorrow
+    from bot.services.burden import build_burden
+    from bot.store.store import Store
+
+    config = _load(args.config)
+    zone = config.app.timezone
+    until = args.until or tomorrow(zone, SystemClock().now())
+    start_at, end_at = local_instant(zone, args.since, time(0)), local_instant(zone, until, time(0))
+    if end_at <= start_at:
+        print("--until must be after --since", file=sys.stderr)
+        return 2
+    store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    try:
+        table = rows(build_burden(config, store, start_at=start_at, end_at=end_at))
+    finally:
+        store.close()
+    columns = rows_header()
+    if args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+        return 0
+    print(f"On-call burden {args.since} to {until} (exclusive), {zone.key}")
+    widths = {c: max(len(c), *(len(str(r[c])) for r in table)) if table else len(c) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in table:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+    return 0
+
+
+def rows_header() -> list[str]:
+    from bot.domain.burden import KINDS
+
+    return (
+        ["user"]
+        + [f"{what}_{k.value}" for what in ("shifts", "hours", "pages") for k in KINDS]
+        + ["covered", "covered_by"]
+    )
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import export, tomorrow
     from bot.store.store import Store
@@ -268,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--user", help="only this person (Slack id or e-mail)")
     export.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     export.set_defaults(func=cmd_oncall_export)
+    report = sub.add_parser("report", help="reports from the store")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    burden = report_sub.add_parser("burden", help="on-call shifts, hours and pages per person, by kind of time")
+    burden.add_argument("--since", type=parse_day, required=True, help="first local day, YYYY-MM-DD")
+    burden.add_argument("--until", type=parse_day, help="day after the last (default: tomorrow)")
+    burden.add_argument("--format", choices=("csv", "table"), default="table")
+    burden.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    burden.set_defaults(func=cmd_report_burden)
     for name in ("serve", "check-config", "manifest", "demo", "export"):
         sub.choices[name].add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     return parser

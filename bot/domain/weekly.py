@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.burden import Burden
+
 
 @dataclass(frozen=True, slots=True)
 class PersonLoad:
@@ -47,6 +49,8 @@ class WeeklyReport:
     load: tuple[PersonLoad, ...]
     top_advertisers: tuple[tuple[str, int], ...]
     guidance: GuidanceFigures | None = None  # None when the deployment has no policy guides
+    burden: Burden | None = None  # the week's shifts, hours and pages per person, by kind of time
+    burden_quarter: Burden | None = None  # the same over the 91 days before the report
 
 
 def on_call_load(

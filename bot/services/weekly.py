@@ -14,6 +14,7 @@ from bot.domain.digest_schedule import scheduled
 from bot.domain.job import Job
 from bot.domain.policy import TargetKind
 from bot.domain.weekly import GuidanceFigures, WeeklyReport, compliance, gap_topics, on_call_load
+from bot.services.burden import build_burden
 from bot.services.digest_data import sla_dues
 from bot.services.digests import plan_occurrences
 from bot.services.guide_search import tokenize
@@ -77,6 +78,8 @@ def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyRep
         load=on_call_load(figures.pages, in_hours=in_hours),
         top_advertisers=figures.top_advertisers,
         guidance=_guidance(config, guides) if guides is not None else None,
+        burden=build_burden(config, store, start_at=start_at, end_at=end_at),
+        burden_quarter=build_burden(config, store, start_at=end_at - timedelta(days=91), end_at=end_at),
     )
 
 

@@ -114,3 +114,11 @@ def weekly_figures(session: Session, *, start_at: datetime, end_at: datetime, to
         pages=tuple((str(u), at) for u, at in pages),
         top_advertisers=tuple((str(a), int(n)) for a, n in advertisers),
     )
+
+
+def pages_between(session: Session, *, start_at: datetime, end_at: datetime) -> list[tuple[str, datetime]]:
+    """(person, sent at) of every page sent in [start_at, end_at)."""
+    rows = session.execute(
+        select(PageRow.user_id, PageRow.sent_at).where(PageRow.sent_at >= start_at, PageRow.sent_at < end_at)
+    ).all()
+    return [(str(u), at) for u, at in rows]

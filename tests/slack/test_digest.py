@@ -146,3 +146,5 @@ def test_the_weekly_report_is_posted_once_on_monday(standin: SlackStandIn, make_
         bot.runner.run_due()
     [report] = wait_until(reports)
     assert "Weekly report · Mon 23 Nov to Mon 30 Nov 2026" in json.dumps(report["blocks"], ensure_ascii=False)
+    blocks = json.dumps(report["blocks"], ensure_ascii=False)
+    assert "On-call burden this week" in blocks and "quarter" in blocks and "holiday" in blocks

@@ -63,4 +63,6 @@ def test_the_rotas_duty_lead_sees_the_leads_view(standin: SlackStandIn, make_bot
     assert "U0LEAD2" not in bot.config.app.leads
     duty = home(standin, "U0LEAD2")
     assert "The team this week" in duty
+    for period in ("week", "month", "quarter"):  # the full burden, for the leads only
+        assert f"last {period}*" in duty
     assert "The team this week" not in home(standin, "U0SPEC1")

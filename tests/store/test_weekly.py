@@ -73,7 +73,7 @@ def test_weekly_report_counts_the_week(store, shipped_config):
     assert report.top_advertisers[0] == ("ACME", 3) or report.top_advertisers[0] == ("Acme", 3)
     assert all("Secret" not in name for name, _ in report.top_advertisers)  # sensitive cases stay out
     text, blocks = render(report, tz=SGT)
-    assert "5 cases" in text and len(blocks) == 6  # the last: policy guidance (the shipped config has guides)
+    assert "5 cases" in text and len(blocks) == 7  # burden, then policy guidance (the shipped config has guides)
     assert "0 question(s) answered without an escalation" in str(blocks[-1])
     assert "acknowledge 60%" in str(blocks) and "3 out of hours" in str(blocks)
 

@@ -60,6 +60,7 @@ def build_home(
     team: d.Digest | None = None,
     review: Sequence[Block] = (),
     notice: str | None = None,
+    extra: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """A rep sees their cases; an on-call specialist their queue and shifts; a lead the team's picture and
     the guide drafts to review. `notice` is the answer to the person's last click in the Home tab."""
@@ -78,6 +79,9 @@ def build_home(
         blocks.append(SectionBlock(text=_md("*The team this week*")))
         view_blocks = [b.to_dict() for b in blocks]
         view_blocks += team_blocks[:40]
+        if extra:  # the lead's burden (and charts) after the team's digest
+            view_blocks.append(DividerBlock().to_dict())
+            view_blocks += [b.to_dict() for b in extra][: max(0, 97 - len(view_blocks))]
         view_blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]).to_dict())
         return View(type="home", blocks=view_blocks[:100]).to_dict()
     blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]))

@@ -14,9 +14,11 @@ from slack_sdk.errors import SlackApiError
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.jobs.clock import Clock
+from bot.services.burden import burden_periods
 from bot.services.digest_data import read_digest
 from bot.services.guide_drafts import GuideReview
 from bot.services.overrides import schedule_members
+from bot.slack.blocks.burden import full_burden
 from bot.slack.blocks.guide_review import review_queue
 from bot.slack.blocks.home import build_home
 from bot.store.store import Store
@@ -74,8 +76,10 @@ class HomeListeners:
             if shift.user_id == user_id
         ]
         team = None
+        burden: list[Any] = []
         if is_lead(self.config, user_id):
             team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
+            burden = full_burden(burden_periods(self.config, self.store, end_at=now))
         review = []
         if self.review is not None and self.review.may_review(user_id):
             drafts, total = self.review.queue()
@@ -89,6 +93,7 @@ class HomeListeners:
             team=team,
             review=review,
             notice=notice,
+            extra=burden,
         )
         try:
             client.views_publish(user_id=user_id, view=view)
