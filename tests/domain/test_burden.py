@@ -19,7 +19,7 @@ def sgt(*args: int) -> datetime:
 
 
 def test_a_week_of_round_the_clock_cover_splits_into_the_four_kinds():
-    # Saturday 7 Nov 09:00 to Saturday 14 Nov 09:00: Sat+Sun weekend, Monday a holiday, Tue–Fri working.
+    # Saturday 7 Nov 09:00 to Saturday 14 Nov 09:00: Sat+Sun weekend, Monday a holiday, Tue to Fri working.
     split = CAL.split(sgt(2026, 11, 7, 9), sgt(2026, 11, 14, 9))
     assert split[TimeKind.WEEKEND] == timedelta(hours=15 + 24 + 9)
     assert split[TimeKind.HOLIDAY] == timedelta(hours=24)
