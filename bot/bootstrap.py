@@ -30,6 +30,7 @@ from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.rota_check import RotaChecks, plan_rota_checks
 from bot.services.staff import Staff
+from bot.services.swaps import RotaNotices
 from bot.services.timers import Timers, schedule_timers
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
@@ -192,6 +193,7 @@ def build_bot(
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier).handlers()
         | RotaChecks(config, store, notifier).handlers()
+        | RotaNotices(notifier).handlers()
         | GuideExports(notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,

@@ -26,6 +26,7 @@ from bot.services.ports import (
     WithdrawOffer,
 )
 from bot.services.rota_check import RotaCheck
+from bot.services.swaps import RotaNotice
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
@@ -33,6 +34,7 @@ from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
 from bot.slack.blocks.guide_review import build_export_dm
 from bot.slack.blocks.rota_check import build_rota_check
+from bot.slack.blocks.swaps import build_rota_notice
 from bot.slack.blocks.weekly import build_weekly
 
 log = logging.getLogger(__name__)
@@ -205,6 +207,10 @@ class SlackNotifier:
 
     def post_digest(self, digest: Digest, *, channel_id: str) -> None:
         text, blocks = build_digest(digest, tz=self.tz)
+        self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def send_rota_notice(self, notice: RotaNotice, *, channel_id: str) -> None:
+        text, blocks = build_rota_notice(notice, tz=self.tz)
         self._post(channel=channel_id, text=text, blocks=blocks)
 
     def post_rota_check(self, check: RotaCheck, *, channel_id: str) -> None:
