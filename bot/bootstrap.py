@@ -19,6 +19,7 @@ from bot.observability import metrics
 from bot.services.auditor import Auditor
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions, RepMessages
+from bot.services.charts import Charts
 from bot.services.deliveries import Deliveries, give_up
 from bot.services.digests import Digests, plan_digests
 from bot.services.guidance import Guidance
@@ -194,6 +195,7 @@ def build_bot(
         | WeeklyReports(config, store, notifier).handlers()
         | RotaChecks(config, store, notifier).handlers()
         | RotaNotices(notifier).handlers()
+        | Charts(config, store, notifier).handlers()
         | GuideExports(notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,

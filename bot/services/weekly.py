@@ -9,12 +9,14 @@ from typing import Protocol
 
 from bot.config.loader import Config
 from bot.domain import rota
+from bot.domain.case import MessageRef
 from bot.domain.digest import Measure
 from bot.domain.digest_schedule import scheduled
 from bot.domain.job import Job
 from bot.domain.policy import TargetKind
 from bot.domain.weekly import GuidanceFigures, WeeklyReport, compliance, gap_topics, on_call_load
 from bot.services.burden import build_burden
+from bot.services.charts import enqueue_charts
 from bot.services.digest_data import sla_dues
 from bot.services.digests import plan_occurrences
 from bot.services.guide_search import tokenize
@@ -31,7 +33,7 @@ Effect = Callable[[Tx, datetime], None]
 class WeeklySender(Protocol):
     """Posts the weekly report to its channel."""
 
-    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> None: ...
+    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> MessageRef | None: ...
 
 
 def _business_schedule(config: Config) -> rota.Schedule | None:
@@ -119,5 +121,11 @@ class WeeklyReports:
         if scheduled(self.config.app.weekly_reports, str(job.payload["channel"]), end_at) is None:
             return None  # the configuration changed since it was planned
         report = build_weekly(self.config, self.store, end_at=end_at)
-        self.sender.post_weekly(report, channel_id=str(job.payload["channel"]))
-        return None
+        channel = str(job.payload["channel"])
+        posted = self.sender.post_weekly(report, channel_id=channel)
+        thread_ts = posted.ts if posted is not None else None
+
+        def charts(tx: Tx, now: datetime) -> None:  # committed with the report's job: each chart its own job
+            enqueue_charts(tx, channel_id=channel, thread_ts=thread_ts, end_at=end_at, now=now)
+
+        return charts

@@ -122,3 +122,34 @@ def pages_between(session: Session, *, start_at: datetime, end_at: datetime) -> 
         select(PageRow.user_id, PageRow.sent_at).where(PageRow.sent_at >= start_at, PageRow.sent_at < end_at)
     ).all()
     return [(str(u), at) for u, at in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartRows:
+    """What the weekly charts read: each case opened in the window, and its SLA breaches."""
+
+    cases: list[tuple[int, datetime, str, datetime | None, datetime | None]]  # id, created, severity, ack, resolved
+    breached: dict[str, set[int]]  # "acknowledge" / "resolve" → case ids
+
+
+def chart_rows(session: Session, *, start_at: datetime, end_at: datetime) -> ChartRows:
+    """Cases opened in [start_at, end_at) with their acknowledge/resolve times, and breaches recorded by end_at."""
+    cases = [
+        (int(i), created, str(sev), acked, resolved)
+        for i, created, sev, acked, resolved in session.execute(
+            select(CaseRow.id, CaseRow.created_at, CaseRow.severity_id, CaseRow.acknowledged_at, CaseRow.resolved_at)
+            .where(CaseRow.created_at >= start_at, CaseRow.created_at < end_at)
+            .order_by(CaseRow.created_at)
+        )
+    ]
+    window = select(CaseRow.id).where(CaseRow.created_at >= start_at, CaseRow.created_at < end_at)
+    breached: dict[str, set[int]] = {"acknowledge": set(), "resolve": set()}
+    for case_id, data in session.execute(
+        select(CaseEventRow.case_id, CaseEventRow.data).where(
+            CaseEventRow.kind == "sla_breach", CaseEventRow.case_id.in_(window), CaseEventRow.at < end_at
+        )
+    ):
+        which = dict(data or {}).get("which")
+        if which in breached:
+            breached[str(which)].add(int(case_id))
+    return ChartRows(cases=cases, breached=breached)
