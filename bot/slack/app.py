@@ -103,7 +103,7 @@ def build_app(
         review = GuideReview(
             config=config,
             store=store,
-            may_review=staff.is_lead if staff is not None else (lambda user_id: user_id in config.app.leads),
+            may_review=staff.may_review_guides if staff is not None else (lambda user_id: user_id in config.app.leads),
         )
     home = HomeListeners(config=config, store=store, clock=clock, review=review)
     home.register(app)

@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.config.loader import Config
 from bot.domain.case import Case
 from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
-from bot.domain.permissions import NotAllowed, check
+from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.staff import Staff
@@ -78,9 +78,8 @@ class CaseListeners:
             self._say(respond, "That case no longer exists.")
             return
         try:
-            updated = self.actions.perform(
-                case_id, request, actor=self.staff.actor(user_id, case), now=self.clock.now()
-            )
+            now = self.clock.now()
+            updated = self.actions.perform(case_id, request, actor=self.staff.actor(user_id, case, now=now), now=now)
         except (NotAllowed, InvalidTransition) as refused:
             self._say(respond, f":no_entry: {refused}")
             return
@@ -95,7 +94,7 @@ class CaseListeners:
             self._say(respond, "That case no longer exists.")
             return
         try:
-            check(self.staff.actor(body["user"]["id"], case), action, case)
+            self.staff.check(body["user"]["id"], action, case, now=self.clock.now())
             if case.status not in RULES[action][0]:
                 raise InvalidTransition(action, case.status)
         except (NotAllowed, InvalidTransition) as refused:
@@ -166,10 +165,9 @@ class CaseListeners:
                 errors={next(iter(values), ids.CASE_TEXT_BLOCK): "That case no longer exists."},
             )
             return
+        now = self.clock.now()
         try:
-            self.actions.perform(
-                case.id, request, actor=self.staff.actor(body["user"]["id"], case), now=self.clock.now()
-            )
+            self.actions.perform(case.id, request, actor=self.staff.actor(body["user"]["id"], case, now=now), now=now)
         except (NotAllowed, InvalidTransition) as refused:
             ack(response_action="errors", errors={next(iter(values), ids.CASE_TEXT_BLOCK): str(refused)})
             return
