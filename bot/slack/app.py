@@ -95,6 +95,7 @@ def build_app(
         lookup=lookup,
         guidance=guidance,
         locales=locales,
+        access=staff,
     ).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
     OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)

@@ -172,6 +172,8 @@ class SlackNotifier:
                 text = f"*{case.human_id}* · {pages.note_text(note, tz=self.tz)}"
                 self._post(channel=restricted.channel_id, text=text, blocks=[], thread_ts=restricted.ts)
             public = pages.public_note_text(note, tz=self.tz)
+            if public is None:
+                return
             self._post(channel=case.root.channel_id, text=public, blocks=[], thread_ts=case.root.ts)
             return
         self._post(

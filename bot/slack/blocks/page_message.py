@@ -103,6 +103,11 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
         when = f" ({slack_date(note.at, tz)})" if note.at else ""
         icon = ":alarm_clock:" if "breach" in note.text or "passed" in note.text else ":hourglass_flowing_sand:"
         return f"{icon} {escape_mrkdwn(note.text.capitalize())}{when}."
+    if note.kind == "linked":
+        return (
+            f":link: {escape_mrkdwn(note.detail)} was filed separately for the same advertiser and campaign; "
+            "its reporter was not told about this sensitive case."
+        )
     if note.kind == "declined":
         return f":leftwards_arrow_with_hook: {_mentions(note.users)} can't take it; the next level is paged now."
     return escape_mrkdwn(note.kind)
@@ -113,8 +118,11 @@ RESTRICTED = "details in the restricted channel"
 _PUBLIC_DETAIL = frozenset({Action.CHANGE_SEVERITY.value})
 
 
-def public_note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
-    """The line a sensitive case's public thread gets: who did what, never what they wrote."""
+def public_note_text(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
+    """The line a sensitive case's public thread gets: who did what, never what they wrote (None: the
+    note is for the restricted thread only)."""
+    if note.kind == "linked":
+        return None
     if not note.text and (not note.detail or note.kind in _PUBLIC_DETAIL):
         return note_text(note, tz=tz)
     if note.kind in ("sla", "deadline"):
