@@ -106,7 +106,7 @@ def build_app(
             store=store,
             may_review=staff.may_review_guides if staff is not None else (lambda user_id: user_id in config.app.leads),
         )
-    home = HomeListeners(config=config, store=store, clock=clock, review=review)
+    home = HomeListeners(config=config, store=store, clock=clock, review=review, access=staff)
     home.register(app)
     if guidance is not None and locales is not None and review is not None:
         GuidanceListeners(
