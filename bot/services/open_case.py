@@ -13,7 +13,7 @@ from bot.observability import metrics
 from bot.observability.logs import log_context
 from bot.services.paging import note_in_thread
 from bot.services.ports import ThreadNote
-from bot.store.store import Store, Tx
+from bot.store.store import Conflict, Store, Tx
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,39 @@ def open_case(
 
     An open duplicate is offered to the reporter, unless it is sensitive and they are not on the team
     (`reveal_sensitive`): then the new case is filed and the two are linked for the team only."""
+    try:
+        return _open(
+            intake,
+            store=store,
+            now=now,
+            intake_key=intake_key,
+            allow_duplicate=allow_duplicate,
+            reveal_sensitive=reveal_sensitive,
+            max_attempts=max_attempts,
+            on_opened=on_opened,
+        )
+    except Conflict:
+        # The same submission reached another replica (or thread) at once and its insert won: this one
+        # is the re-sent copy, answered from the store like any other.
+        with store.read() as tx:
+            existing = tx.cases.by_intake_key(intake_key)
+        if existing is None:
+            raise
+        log.info("concurrent submission for %s answered from the store", existing.human_id)
+        return Opened(existing, created=False)
+
+
+def _open(
+    intake: Intake,
+    *,
+    store: Store,
+    now: datetime,
+    intake_key: str,
+    allow_duplicate: bool,
+    reveal_sensitive: bool,
+    max_attempts: int,
+    on_opened: OnOpened | None,
+) -> Opened:
     with store.transaction() as tx:
         existing = tx.cases.by_intake_key(intake_key)
         if existing is not None:

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.config.loader import Config
 from bot.domain.case import Case
+from bot.domain.identity import is_user_id
 from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
 from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
@@ -155,6 +156,9 @@ class CaseListeners:
             policy_ref=_text(values, ids.CASE_POLICY_BLOCK),
             worth_a_guide=any(isinstance(o, dict) and o.get("value") == ids.WORTH_A_GUIDE for o in worth),
         )
+        if action is Action.REASSIGN and not is_user_id(request.user_id):
+            ack(response_action="errors", errors={ids.CASE_USER_BLOCK: "Pick a person from the list"})
+            return
         if action is Action.RESOLVE and request.outcome is None:
             ack(response_action="errors", errors={ids.CASE_OUTCOME_BLOCK: "Pick an outcome"})
             return
