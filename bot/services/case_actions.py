@@ -158,7 +158,7 @@ class CaseActions:
                     kind=GuideEventKind.WITHDRAWN,
                     user_id=actor.user_id,
                     source=GuideSource.INTAKE,
-                    query=case.summary,
+                    query="" if case.sensitive else case.summary,
                     market=case.market or None,
                     flow_id=case.flow_id,
                     guide_ids=(request.guide_id,),
@@ -188,7 +188,8 @@ class CaseActions:
                 case_id=case.id,
                 payload={"question": request.text, "asked_by": actor.user_id},
             )
-        if action is Action.RESOLVE and request.worth_a_guide:
+        # A guide article is published text: a sensitive case is never drafted into one.
+        if action is Action.RESOLVE and request.worth_a_guide and not case.sensitive:
             draft = tx.guides.add_draft(
                 case.id,
                 draft_from_case(case, self.config.flow(case.flow_id), guides=self.config.guides),

@@ -179,7 +179,9 @@ class IntakeListeners:
         answer = self._filed_answer(opened.case, flow, user_id)
         articles = list(answer.good[:3]) if answer is not None else []
         try:
-            if opened.created and answer is not None:  # a re-sent submission is not a second search
+            # A re-sent submission is not a second search; a sensitive case's question is not kept
+            # among the searches (the weekly report lists unanswered questions to the leads' channel).
+            if opened.created and answer is not None and not opened.case.sensitive:
                 self._record_filed_search(opened.case, flow, meta, user_id, answer)
             first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
         except StoreUnavailable:  # the case is filed; the articles are a courtesy
