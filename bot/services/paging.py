@@ -88,23 +88,30 @@ def restart_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, reason
 
 
 def note_in_thread(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datetime) -> None:
-    """Queue a line for the case thread (paging and lifecycle actions share this job kind)."""
+    """Queue a line for the case thread (paging and lifecycle actions share this job kind). A sensitive
+    case's note is two jobs: the whole note in its restricted thread, a line without its text in the
+    case thread; each is retried alone, so neither is posted twice when the other meets a rate limit."""
+    payload = {
+        "kind": note.kind,
+        "users": list(note.users),
+        "round": note.round,
+        "level": note.level,
+        "at": note.at.isoformat() if note.at else None,
+        "text": note.text,
+        "detail": note.detail,
+    }
     tx.jobs.enqueue(
-        kind=THREAD_NOTE,
-        key=f"{THREAD_NOTE}:{case.id}:{key}",
-        due_at=now,
-        now=now,
-        case_id=case.id,
-        payload={
-            "kind": note.kind,
-            "users": list(note.users),
-            "round": note.round,
-            "level": note.level,
-            "at": note.at.isoformat() if note.at else None,
-            "text": note.text,
-            "detail": note.detail,
-        },
+        kind=THREAD_NOTE, key=f"{THREAD_NOTE}:{case.id}:{key}", due_at=now, now=now, case_id=case.id, payload=payload
     )
+    if case.sensitive:
+        tx.jobs.enqueue(
+            kind=THREAD_NOTE,
+            key=f"{THREAD_NOTE}:{case.id}:{key}:restricted",
+            due_at=now,
+            now=now,
+            case_id=case.id,
+            payload=payload | {"restricted": True},
+        )
 
 
 def _alert(
@@ -404,7 +411,9 @@ class Paging:
         if case.root is None or not posted:
             # Notes follow the details in the thread, so the thread reads top to bottom.
             raise DeliveryError("the case details are not in its thread yet", retryable=True)
-        restricted = restricted_thread(posted[-1])
+        restricted = restricted_thread(posted[-1]) if job.payload.get("restricted") else None
+        if job.payload.get("restricted") and restricted is None:
+            return None  # no restricted channel (configuration): the case thread got the line already
         at = job.payload.get("at")
         self.sender.post_thread_note(
             case,

@@ -103,8 +103,8 @@ class PageSender(Protocol):
     ) -> MessageRef: ...
 
     def post_thread_note(self, case: Case, note: ThreadNote, *, restricted: MessageRef | None = None) -> None:
-        """In the case thread; for a sensitive case, the text in the `restricted` thread and a line
-        without it in the case thread."""
+        """In the `restricted` thread when given (a sensitive case's whole note), else in the case thread
+        (for a sensitive case, a line without its text)."""
         ...
 
     def alert_leads(self, alert: LeadsAlert, flow: Flow, *, leads_channel: str) -> None: ...

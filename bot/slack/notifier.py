@@ -166,11 +166,12 @@ class SlackNotifier:
 
     def post_thread_note(self, case: Case, note: ThreadNote, *, restricted: MessageRef | None = None) -> None:
         assert case.root is not None
+        if restricted is not None:
+            text = f"*{case.human_id}* · {pages.note_text(note, tz=self.tz)}"
+            self._post(channel=restricted.channel_id, text=text, blocks=[], thread_ts=restricted.ts)
+            return
         if case.sensitive:
             # Sensitive text has one home: the restricted thread. The case thread reads who did what.
-            if restricted is not None:
-                text = f"*{case.human_id}* · {pages.note_text(note, tz=self.tz)}"
-                self._post(channel=restricted.channel_id, text=text, blocks=[], thread_ts=restricted.ts)
             public = pages.public_note_text(note, tz=self.tz)
             if public is None:
                 return
