@@ -142,7 +142,7 @@ def file_sensitive(standin: SlackStandIn, bot) -> None:
 
 @pytest.mark.parametrize("role", list(EXPECTED))
 def test_each_role_may_do_what_the_table_says_and_is_refused_the_rest(
-    role: str, standin: SlackStandIn, make_bot, clock, store_url
+    store_url, role: str, standin: SlackStandIn, make_bot, clock
 ):
     bot = make_bot(store_url=store_url, clock=clock, max_attempts=12)  # Slack allows ~1 post a second a channel
     user = setup_role(role, standin, bot)

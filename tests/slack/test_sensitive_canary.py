@@ -65,7 +65,7 @@ def clock() -> FakeClock:
 
 
 def test_a_sensitive_case_text_stays_in_the_restricted_channel_and_the_dms_of_its_people(
-    standin: SlackStandIn, make_bot, clock, store_url, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    store_url, standin: SlackStandIn, make_bot, clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
     caplog.set_level(logging.INFO)
     bot = make_bot(store_url=store_url, clock=clock, digests=DIGESTS, weekly_reports=WEEKLY, max_attempts=12)
