@@ -236,3 +236,33 @@ def _thread(standin: SlackStandIn, channel: str) -> list[str]:
     for message in standin.messages(channel):
         found += [json.dumps(m) for m in standin.messages(channel, thread_ts=message["ts"])]
     return found
+
+
+def test_someone_on_call_by_an_override_is_paged_and_may_acknowledge(standin: SlackStandIn, bot, clock):
+    """The rota YAML does not name U0REP2; `/oncall override` put them on call, so they are paged and their
+    Acknowledge stops the escalation."""
+    from bot.domain import rota
+
+    with bot.store.transaction() as tx:
+        tx.overrides.add(
+            rota.Override(
+                id=None,
+                schedule_id="ads-policy-oncall",
+                layer="primary",
+                user_id="U0REP2",
+                replaces=None,
+                start_at=clock.now() - timedelta(minutes=1),
+                end_at=clock.now() + timedelta(hours=8),
+            ),
+            created_by="U0LEAD1",
+            now=clock.now(),
+        )
+    file_case(standin, deadline=(clock.now() + timedelta(hours=3)).replace(microsecond=0))
+    page = wait_until(lambda: [m for m in standin.dm_messages("U0REP2") if "paged" in m["text"].lower()])[0]
+    mark = len(standin.ephemerals("U0REP2"))
+    standin.user("U0REP2").click(page, "case_ack", value="1")
+    assert "You acknowledged ADS-1001" in wait_until(lambda: standin.ephemerals("U0REP2")[mark:])[0]["text"]
+    assert case(bot).acknowledged_by == "U0REP2"
+    with bot.store.read() as tx:
+        pending = tx.jobs.states(kind="page.escalate")
+    assert "pending" not in pending.values()
