@@ -120,14 +120,15 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
             text=PlainTextObject(text="Worth a guide"),
             description=PlainTextObject(text="Draft a policy guide from this case for the leads to review"),
         )
-        blocks.append(
-            InputBlock(
-                block_id=ids.CASE_GUIDE_BLOCK,
-                label="Policy guidance",
-                optional=True,
-                element=CheckboxesElement(action_id=ids.FIELD_ACTION, options=[worth]),
+        if not case.sensitive:  # a guide is published text: a sensitive case is never drafted into one
+            blocks.append(
+                InputBlock(
+                    block_id=ids.CASE_GUIDE_BLOCK,
+                    label="Policy guidance",
+                    optional=True,
+                    element=CheckboxesElement(action_id=ids.FIELD_ACTION, options=[worth]),
+                )
             )
-        )
     elif action in (Action.REOPEN, Action.REP_REPLIED):
         label = "What is still open?" if action is Action.REOPEN else "Your answer"
         blocks.append(_text_input(label))
