@@ -41,7 +41,7 @@ def count(bot) -> int:
 
 
 def root(standin: SlackStandIn, bot, case_id: int = 1) -> dict[str, Any]:
-    ref = wait_until(lambda: case(bot, case_id).root)
+    ref = wait_until(lambda: case(bot, case_id).root, timeout=30)  # Slack's ~1 post a second a channel
     return next(m for m in standin.messages(ref.channel_id) if m["ts"] == ref.ts)
 
 

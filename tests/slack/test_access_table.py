@@ -66,7 +66,7 @@ def notes(bot) -> list[tuple[str, str | None]]:
 
 
 def root(standin: SlackStandIn, bot, case_id: int = 1) -> dict[str, Any]:
-    ref = wait_until(lambda: case(bot, case_id).root)
+    ref = wait_until(lambda: case(bot, case_id).root, timeout=30)  # Slack's ~1 post a second a channel
     return next(m for m in standin.messages(ref.channel_id) if m["ts"] == ref.ts)
 
 
@@ -93,7 +93,7 @@ def told(standin: SlackStandIn, user: str, act: Callable[[], Any]) -> str:
     """Do `act` as `user` and return the next ephemeral message they are shown."""
     mark = len(standin.ephemerals(user))
     act()
-    return str(wait_until(lambda: standin.ephemerals(user)[mark:])[0]["text"])
+    return str(wait_until(lambda: standin.ephemerals(user)[mark:], timeout=15)[0]["text"])
 
 
 def setup_role(role: str, standin: SlackStandIn, bot) -> str:
@@ -137,7 +137,7 @@ def file_sensitive(standin: SlackStandIn, bot) -> None:
         }
     )
     assert response.status == 200, response.body
-    wait_until(lambda: case(bot, 2).root)
+    wait_until(lambda: case(bot, 2).root, timeout=30)
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))

@@ -38,7 +38,7 @@ def case(bot) -> Any:
 
 
 def root(standin: SlackStandIn, bot) -> dict[str, Any]:
-    ref = wait_until(lambda: case(bot).root)
+    ref = wait_until(lambda: case(bot).root, timeout=30)  # Slack's ~1 post a second a channel
     return next(m for m in standin.messages(ref.channel_id) if m["ts"] == ref.ts)
 
 
