@@ -75,11 +75,14 @@ def fast_config(config: Config, store_url: str) -> Config:
 def make_bot(standin: SlackStandIn, shipped_config: Config, tmp_path: Path) -> Iterator[Callable[..., Bot]]:
     bots: list[Bot] = []
 
-    def make(store_url: str | None = None, clock: Clock | None = None, **changes: Any) -> Bot:
-        """A started bot; on `clock` if given (the stand-in and in_days() follow it), else on the test's clock."""
+    def make(
+        store_url: str | None = None, clock: Clock | None = None, config: Config | None = None, **changes: Any
+    ) -> Bot:
+        """A started bot (on `config`, the shipped one by default); on `clock` if given (the stand-in and
+        in_days() follow it), else on the test's clock."""
         if clock is not None:
             TEST_CLOCK.target = clock
-        config = fast_config(shipped_config, store_url or f"sqlite:///{tmp_path / 'bot.db'}")
+        config = fast_config(config or shipped_config, store_url or f"sqlite:///{tmp_path / 'bot.db'}")
         if changes:
             config = dataclasses.replace(config, app=dataclasses.replace(config.app, **changes))
         bot = build_bot(
