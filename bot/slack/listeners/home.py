@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.jobs.clock import Clock
+from bot.services.access import Access
 from bot.services.burden import burden_periods
 from bot.services.digest_data import read_digest
 from bot.services.guide_drafts import GuideReview
@@ -29,11 +30,10 @@ log = logging.getLogger(__name__)
 LEAD_LAYER = "lead"
 
 
-def is_lead(config: Config, user_id: str) -> bool:
-    """A lead for the Home tab: named in app.yaml `leads`, or taking turns as a rota's duty lead (a
-    member of a layer named `lead`) — the person the policies page last must see the team's picture."""
-    if user_id in config.app.leads:
-        return True
+def is_duty_lead(config: Config, user_id: str) -> bool:
+    """A rota's duty lead (a member of a layer named `lead`): the person the policies page last sees the
+    team's picture in the Home tab, as the leads do. Only the view: every right stays with `Access`
+    (issue 13 may fold this into its one decision)."""
     return any(
         user_id in rotation.members
         for schedule in config.schedules.values()
@@ -51,6 +51,7 @@ class HomeListeners:
     store: Store
     clock: Clock
     review: GuideReview | None = None  # leads also see the guide drafts waiting for review
+    access: Access | None = None  # who is a lead or staff (bot/services/access.py)
 
     def register(self, app: App) -> None:
         app.event("app_home_opened")(self.handle_home_opened)
@@ -64,7 +65,11 @@ class HomeListeners:
         """Build and publish `user_id`'s Home tab (also after a click in it, with `notice` on top)."""
         now = self.clock.now()
         tz = self.config.app.timezone
-        specialist = any(user_id in schedule_members(s) for s in self.config.schedules.values())
+        specialist = (
+            self.access.is_staff_anywhere(user_id)
+            if self.access is not None
+            else any(user_id in schedule_members(s) for s in self.config.schedules.values())
+        )
         with self.store.read() as tx:
             mine = tx.cases.involving(user_id)
             queue = [c for c in tx.cases.open_cases() if c.owner_id in (None, user_id)] if specialist else None
@@ -77,7 +82,8 @@ class HomeListeners:
         ]
         team = None
         burden: list[Any] = []
-        if is_lead(self.config, user_id):
+        lead = self.access.is_lead(user_id) if self.access is not None else user_id in self.config.app.leads
+        if lead or is_duty_lead(self.config, user_id):
             team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
             burden = full_burden(burden_periods(self.config, self.store, end_at=now))
         review = []
