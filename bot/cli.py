@@ -202,6 +202,44 @@ def cmd_oncall_export(args: argparse.Namespace) -> int:
     return 0 if written else 1
 
 
+def cmd_oncall_import(args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.rota_import import ImportRefused, import_rota, write_rota
+
+    mapping: dict[str, str] = {}
+    if args.map_file:
+        with open(args.map_file, newline="") as handle:
+            mapping = {row[0].strip(): row[1].strip() for row in csv.reader(handle) if len(row) >= 2}
+    try:
+        doc = import_rota(
+            args.source,
+            Path(args.file),
+            layer=args.layer,
+            mapping=mapping,
+            schedule_id=args.schedule_id,
+            timezone=args.timezone,
+        )
+    except (ImportRefused, OSError, KeyError) as refused:
+        print(f"cannot import: {refused}", file=sys.stderr)
+        return 2
+    config_path = Path(args.config)
+    folder = Path(args.out) if args.out else _load(args.config).app.schedules_dir
+    written = write_rota(doc, folder, source=args.source, path=Path(args.file))
+    print(f"wrote {written}")
+    if args.out and folder.resolve() != _load(args.config).app.schedules_dir:
+        from bot.config.errors import ConfigProblem
+        from bot.config.schedules import load_schedules
+
+        problems: list[ConfigProblem] = []
+        load_schedules(folder, problems)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    print("checking the configuration with it:")
+    return cmd_check_config(argparse.Namespace(config=str(config_path), slack=False))
+
+
 def cmd_report_burden(args: argparse.Namespace) -> int:
     import csv
 
@@ -313,6 +351,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--user", help="only this person (Slack id or e-mail)")
     export.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     export.set_defaults(func=cmd_oncall_export)
+    importer = oncall_sub.add_parser("import", help="write oncall_schedules/<id>.yaml from another tool, then check it")
+    importer.add_argument("--from", dest="source", choices=("csv", "pagerduty", "opsgenie"), required=True)
+    importer.add_argument("file", help="a CSV of shifts, or a PagerDuty / Opsgenie schedule export (JSON)")
+    importer.add_argument("--layer", default="primary", help="the layer the rotations go to (default primary)")
+    importer.add_argument("--id", dest="schedule_id", help="the schedule id (default: from the export's name)")
+    importer.add_argument("--timezone", help="IANA time zone (default: the export's)")
+    importer.add_argument("--map", dest="map_file", help="CSV of `id,slack id or e-mail` for PagerDuty users")
+    importer.add_argument("--out", help="folder to write to (default: the schedules folder of app.yaml)")
+    importer.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    importer.set_defaults(func=cmd_oncall_import)
     report = sub.add_parser("report", help="reports from the store")
     report_sub = report.add_subparsers(dest="report_command", required=True)
     burden = report_sub.add_parser("burden", help="on-call shifts, hours and pages per person, by kind of time")
