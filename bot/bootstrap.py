@@ -193,7 +193,7 @@ def build_bot(
         | RepMessages(config, store, notifier, access).handlers()
         | Timers(config, store, notifier).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
-        | WeeklyReports(config, store, notifier).handlers()
+        | WeeklyReports(config, store, notifier, clock.now).handlers()
         | RotaChecks(config, store, notifier).handlers()
         | RotaNotices(notifier).handlers()
         | Charts(config, store, notifier).handlers()

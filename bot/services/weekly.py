@@ -26,6 +26,7 @@ from bot.store.weekly import weekly_figures
 
 WEEKLY = "weekly.send"
 PLAN_AHEAD = timedelta(days=8)
+CATCH_UP = timedelta(days=2)
 
 Effect = Callable[[Tx, datetime], None]
 
@@ -112,6 +113,7 @@ class WeeklyReports:
     config: Config
     store: Store
     sender: WeeklySender
+    clock: Callable[[], datetime] | None = None  # with it, a report more than CATCH_UP old is skipped
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {WEEKLY: self.send}
@@ -120,6 +122,8 @@ class WeeklyReports:
         end_at = datetime.fromisoformat(str(job.payload["scheduled_at"]))
         if scheduled(self.config.app.weekly_reports, str(job.payload["channel"]), end_at) is None:
             return None  # the configuration changed since it was planned
+        if self.clock is not None and self.clock() - end_at > CATCH_UP:
+            return None  # planned before a long outage: next week's report follows
         report = build_weekly(self.config, self.store, end_at=end_at)
         channel = str(job.payload["channel"])
         posted = self.sender.post_weekly(report, channel_id=channel)
