@@ -49,23 +49,24 @@ class MissingSecret(Exception):
 
 @dataclass(frozen=True)
 class Secrets:
-    """Secrets and endpoints, from the environment only (never from YAML)."""
+    """Secrets and endpoints, from the environment only (never from YAML); `*_FILE` variants are
+    read into it first (bot.config.secret_files)."""
 
     bot_token: str
-    signing_secret: str
+    signing_secret: str | None  # HTTP mode only: Socket Mode's requests come over the app token's socket
     app_token: str | None = None
     api_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, socket_mode: bool = False) -> Secrets:
         env = os.environ if env is None else env
-        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"] if socket_mode else [])
+        needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else ["SLACK_SIGNING_SECRET"])
         missing = [name for name in needed if not env.get(name)]
         if missing:
-            raise MissingSecret("set " + ", ".join(missing) + " in the environment")
+            raise MissingSecret("set " + ", ".join(f"{n} (or {n}_FILE)" for n in missing) + " in the environment")
         return cls(
             bot_token=env["SLACK_BOT_TOKEN"],
-            signing_secret=env["SLACK_SIGNING_SECRET"],
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             app_token=env.get("SLACK_APP_TOKEN") or None,
             api_url=env.get("SLACK_API_URL") or None,
         )
@@ -118,8 +119,12 @@ class Bot:
         """Read the configuration files again (SIGHUP); a broken file keeps the last good configuration."""
         return self.reloader.reload() if self.reloader is not None else "kept"
 
-    def start(self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True) -> None:
-        """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port)."""
+    def start(
+        self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True, serve_slack: bool = True
+    ) -> None:
+        """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port):
+        Slack's requests on /slack/events unless `serve_slack` is off (Socket Mode), and the probes and
+        /metrics always."""
         if tick:
             self.ticker.start()
             self.ticking = True
@@ -127,7 +132,9 @@ class Bot:
                 self.watchdog.start()
         if http_port is not None:
             self.http = HttpServer(
-                build_wsgi(self.app, health=self.health, ready=self.ready), host=host, port=http_port
+                build_wsgi(self.app if serve_slack else None, health=self.health, ready=self.ready),
+                host=host,
+                port=http_port,
             )
             self.http.start()
 
