@@ -196,7 +196,14 @@ def build_bot(
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
-    reloader = ConfigReloader(live=live, alerts=notifier, now=clock.now, env=env if env is not None else os.environ)
+
+    def notice_once(key: str) -> bool:
+        with store.transaction(patient=True) as tx:
+            return tx.jobs.record_once(kind="ops.config_notice", key=key, now=clock.now())
+
+    reloader = ConfigReloader(
+        live=live, alerts=notifier, now=clock.now, env=env if env is not None else os.environ, once=notice_once
+    )
     ticker.every("reload_config", 10, reloader.check, at_start=False)  # the files were just read
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
