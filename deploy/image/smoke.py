@@ -9,6 +9,7 @@ open the intake modal. Prints one JSON line with the timings. Not part of the te
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -44,19 +45,72 @@ def get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _is_bot(cmdline: bytes) -> bool:
+    return b"escalation-bot\x00serve" in cmdline and b"buildah" not in cmdline
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below `root` (the bot runs as buildah's grandchild, in the host's PID namespace)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def stop(process: subprocess.Popen[bytes] | None, result: dict[str, object]) -> None:
+    """SIGTERM the bot, as Kubernetes or Docker would, and wait for it to drain and exit."""
+    if process is None or process.poll() is not None:
+        return
+    stopping = time.monotonic()
+    # SIGTERM to the bot itself, as Kubernetes or Docker would: buildah answers its own
+    # SIGTERM by killing the command (SIGKILL), which would skip the bot's graceful stop.
+    bots = [pid for pid in descendants(process.pid) if _is_bot(_cmdline(pid))]
+    result["signalled"] = "the bot" if bots else "buildah"
+    for pid in bots or [process.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    try:
+        result["exit_code"] = process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        result["exit_code"] = f"killed: {process.wait()}"
+    result["stop_s"] = round(time.monotonic() - stopping, 1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--image", default="localhost/escalation-bot:dev")
     parser.add_argument("--timeout", type=float, default=90)
     args = parser.parse_args()
     result: dict[str, object] = {"image": args.image}
-    inspect = json.loads(subprocess.run([*BUILDAH, "inspect", "--type", "image", args.image], capture_output=True,
-                                        text=True, check=True).stdout)
+    inspect = json.loads(
+        subprocess.run(
+            [*BUILDAH, "inspect", "--type", "image", args.image], capture_output=True, text=True, check=True
+        ).stdout
+    )
     docker = inspect.get("Docker", {}).get("config", {})
     result["user"] = docker.get("User")
     result["healthcheck"] = " ".join((docker.get("Healthcheck") or {}).get("Test") or [])
-    container = subprocess.run([*BUILDAH, "from", "--quiet", args.image], capture_output=True, text=True,
-                               check=True).stdout.strip()
+    container = subprocess.run(
+        [*BUILDAH, "from", "--quiet", args.image], capture_output=True, text=True, check=True
+    ).stdout.strip()
     port = free_port()
     secrets = Path(tempfile.mkdtemp(prefix="bot-secrets-"))
     process: subprocess.Popen[bytes] | None = None
@@ -80,19 +134,37 @@ def main() -> int:
                 container, "--",
             ]  # fmt: skip
             started = time.monotonic()
-            whoami = subprocess.run([*run, "python3", "-c", "import os; print(os.getuid())"], capture_output=True,
-                                    text=True, timeout=120)
+            whoami = subprocess.run(
+                [*run, "python3", "-c", "import os; print(os.getuid())"], capture_output=True, text=True, timeout=120
+            )
             result["uid_in_container"] = whoami.stdout.strip() or whoami.stderr.strip()[-200:]
-            upgrade = subprocess.run([*run, "escalation-bot", "db", "upgrade", "--config", CONFIG],
-                                     capture_output=True, text=True, timeout=120)
-            result["db_upgrade"] = {"rc": upgrade.returncode, "out": upgrade.stdout.strip(),
-                                    "stderr_lines": len(upgrade.stderr.splitlines())}
+            upgrade = subprocess.run(
+                [*run, "escalation-bot", "db", "upgrade", "--config", CONFIG],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            result["db_upgrade"] = {
+                "rc": upgrade.returncode,
+                "out": upgrade.stdout.strip(),
+                "stderr_lines": len(upgrade.stderr.splitlines()),
+            }
             result["db_upgrade_s"] = round(time.monotonic() - started, 1)
             if upgrade.returncode != 0:
                 print(upgrade.stderr, file=sys.stderr)
                 return 1
-            serve = [*run, "escalation-bot", "serve", "--http", "--host", "127.0.0.1", "--port", str(port),
-                     "--config", CONFIG]
+            serve = [
+                *run,
+                "escalation-bot",
+                "serve",
+                "--http",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--config",
+                CONFIG,
+            ]
             with log.open("wb") as out:
                 started = time.monotonic()
                 process = subprocess.Popen(serve, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -111,23 +183,16 @@ def main() -> int:
                 result["ready_after_s"] = round(time.monotonic() - started, 1)
                 if status == 200:
                     result["healthz_status"] = get(f"http://127.0.0.1:{port}/healthz")[0]
-                    metrics_status, metrics_body = get(f"http://127.0.0.1:{port}/metrics")
+                    _, metrics_body = get(f"http://127.0.0.1:{port}/metrics")
                     result["metrics_has_tick_gauge"] = "escalation_bot_last_tick_timestamp_seconds" in metrics_body
                     slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
                     answer = slack.user("U0REP1").slash_command("/ad-escalate", channel_id="C0SALES")
                     result["slash_command_status"] = answer.status
                     result["views_open_ok"] = slack.wait_for_call("views.open", timeout=10).ok
+                stop(process, result)  # while the stand-in still answers
         return 0 if result.get("readyz_status") == 200 and result.get("views_open_ok") else 1
     finally:
-        if process is not None and process.poll() is None:
-            stopping = time.monotonic()
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                result["exit_code"] = process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                result["exit_code"] = f"killed: {process.wait()}"
-            result["stop_s"] = round(time.monotonic() - stopping, 1)
+        stop(process, result)
         lines = log.read_text(errors="replace").splitlines() if log.exists() else []
         result["log_lines"] = len(lines)
         result["log_lines_not_json"] = [line for line in lines if not line.startswith("{")][:5]
