@@ -40,7 +40,7 @@ def _refuse_missing_file(config: Config, env: Mapping[str, str]) -> None:
         if ":memory:" in path or not Path(path).is_file():
             raise NoStore(
                 f"no database at {path} ({_url_source(config, env)}): set DATABASE_URL to the bot's database, "
-                "or run from where the bot runs (escalation-bot db upgrade creates one)"
+                "or run from where the bot runs (`db upgrade` creates one)"
             )
 
 
