@@ -89,6 +89,7 @@ class Bot:
     reloader: ConfigReloader | None = None
     stopping: bool = False
     ticking: bool = False
+    signed: bool = True  # a signing secret was given: Slack's HTTP requests can be verified
 
     def health(self) -> dict[str, Any]:
         """Alive: the process answers (a load balancer restarts it otherwise)."""
@@ -131,6 +132,8 @@ class Bot:
             if self.watchdog is not None:
                 self.watchdog.start()
         if http_port is not None:
+            if serve_slack and not self.signed:  # an empty HMAC key would let anyone sign requests
+                raise ValueError("serving Slack's HTTP requests needs the signing secret")
             self.http = HttpServer(
                 build_wsgi(self.app if serve_slack else None, health=self.health, ready=self.ready),
                 host=host,
@@ -252,4 +255,5 @@ def build_bot(
         ticker=ticker,
         watchdog=Watchdog(auditor),
         reloader=reloader,
+        signed=bool(secrets.signing_secret),
     )
