@@ -98,3 +98,9 @@ def test_the_dashboard_is_grafana_json_with_a_datasource_variable():
     assert dashboard["uid"] == "escalation-bot" and dashboard["panels"]
     assert [v["name"] for v in dashboard["templating"]["list"]] == ["datasource"]
     assert len({panel["id"] for panel in dashboard["panels"]}) == len(dashboard["panels"])
+
+
+def test_a_finished_tick_moves_the_last_tick_gauge():
+    before = metrics.value("escalation_bot_last_tick_timestamp_seconds")
+    metrics.observe_tick(0.01)
+    assert metrics.value("escalation_bot_last_tick_timestamp_seconds") >= max(before, 1.0)
