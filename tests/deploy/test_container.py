@@ -43,8 +43,9 @@ def test_the_image_is_multi_stage_non_root_with_a_healthcheck():
 def test_the_final_stage_installs_nothing_and_has_no_build_tools():
     _, runtime = stages()
     runs = " ".join(line for line in runtime if line.startswith("RUN "))
-    for tool in ("pip", "apt-get", "gcc", "build-essential", "make "):
+    for tool in ("pip install", "apt-get", "gcc", "build-essential", "make "):
         assert tool not in runs
+    assert "dpkg --purge python3-venv" in runs and "! python3 -m pip --version" in runs  # pip taken out
     build, _ = stages()
     assert any("pip uninstall --yes pip" in line for line in build)  # the venv copied over carries no pip
 
