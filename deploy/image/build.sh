@@ -50,9 +50,13 @@ rm -f deploy/image/wheels/*.whl
 report "wheels ($(ls deploy/image/wheels/*.whl | wc -l) files)" "$started"
 
 started=$(stamp)
+previous=$("${BUILDAH[@]}" images --quiet "$IMAGE" 2>/dev/null || true)
 "${BUILDAH[@]}" build --isolation chroot --format docker --layers=false \
   --build-arg BASE="$BASE" --build-arg PIP_NO_INDEX=1 -f Containerfile -t "$IMAGE" . >&2
 report "image $IMAGE" "$started"
+if [ -n "$previous" ] && [ "$previous" != "$("${BUILDAH[@]}" images --quiet "$IMAGE")" ]; then
+  "${BUILDAH[@]}" rmi "$previous" >/dev/null 2>&1 || true  # the last build's image, now untagged
+fi
 "${BUILDAH[@]}" images --format '{{.Name}}:{{.Tag}} {{.Size}}' "$IMAGE" >&2
 
 if [ "${SKIP_RUN:-0}" != 1 ]; then
