@@ -45,7 +45,7 @@ fi
 
 started=$(stamp)
 rm -f deploy/image/wheels/*.whl
-[ -x .venv/bin/pip ] || { echo "run ./dev test --co -q first to create .venv" >&2; exit 2; }
+[ -x .venv/bin/pip ] || { echo "run it as ./dev image (it sets up .venv first)" >&2; exit 2; }
 .venv/bin/pip wheel --quiet --wheel-dir deploy/image/wheels . >&2
 report "wheels ($(ls deploy/image/wheels/*.whl | wc -l) files)" "$started"
 
