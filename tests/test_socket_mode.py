@@ -54,6 +54,7 @@ def _get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
+@pytest.mark.usefixtures("bots_on_the_wall_clock")
 def test_serve_in_socket_mode_connects_and_takes_an_intake_end_to_end(config_dir: Path):
     log = config_dir / "serve.log"
     port = _free_port()

@@ -134,6 +134,7 @@ def test_two_replicas_on_one_store_tell_the_leads_once_per_config_change(
         first.config.current,
         secrets=Secrets(bot_token=TOKEN, signing_secret=SECRET, api_url=standin.api_url),
         store=Store.open(first.config.app.store_url),
+        clock=first.clock,
         env={},
     )
     try:

@@ -14,7 +14,7 @@ from bot.bootstrap import Secrets, build_bot
 from bot.config.loader import Config
 from bot.sandbox import SlackStandIn
 from bot.store.store import Store
-from tests.slack.conftest import TOKEN, fast_config
+from tests.slack.conftest import TEST_CLOCK, TOKEN, fast_config
 
 
 def test_a_bot_without_a_signing_secret_serves_probes_but_not_slacks_http_route(
@@ -25,6 +25,7 @@ def test_a_bot_without_a_signing_secret_serves_probes_but_not_slacks_http_route(
         config,
         secrets=Secrets(bot_token=TOKEN, signing_secret=None, app_token="xapp-1", api_url=standin.api_url),
         store=Store.open(config.app.store_url),
+        clock=TEST_CLOCK.target,
     )
     try:
         with pytest.raises(ValueError, match="signing secret"):
