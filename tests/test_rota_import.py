@@ -185,7 +185,8 @@ def test_import_into_the_deployment_then_check_config_validates_it(tmp_path: Pat
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     export = tmp_path / "og.json"
     export.write_text(json.dumps(OPSGENIE))
-    code = main(["oncall", "import", "--from", "opsgenie", str(export), "--config", str(tmp_path / "app.yaml")])
+    args = ["oncall", "import", "--from", "opsgenie", str(export), "--allow-placeholders"]
+    code = main([*args, "--config", str(tmp_path / "app.yaml")])
     out = capsys.readouterr().out
     assert (tmp_path / "oncall_schedules" / "ads-policy-days.yaml").exists()
     assert "checking the configuration" in out and "schedule ads-policy-days: on call now" in out
