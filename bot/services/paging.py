@@ -354,9 +354,14 @@ class Paging:
                 )
 
             return skip
-        ref = self.sender.send_page(
-            case, self.config.flow(case.flow_id), user_id=user_id, round=round_, level=level, again=nth > 0
-        )
+        try:
+            ref = self.sender.send_page(
+                case, self.config.flow(case.flow_id), user_id=user_id, round=round_, level=level, again=nth > 0
+            )
+        except DeliveryError as exc:
+            if not exc.dead_address:
+                raise
+            return self._dead_address(case, policy, step, user_id=user_id, reason=exc.reason)
 
         def effect(tx: Tx, now: datetime) -> None:
             tx.cases.record_page(
@@ -374,6 +379,60 @@ class Paging:
                 kind="repaged" if nth else "paged",
                 now=now,
                 data={"user": user_id, "round": round_, "level": level},
+            )
+
+        return effect
+
+    def _dead_address(self, case: Case, policy: Policy, step: Step, *, user_id: str, reason: str) -> Effect:
+        """A page that can never arrive (deactivated account, unknown user): nobody waits out the level's
+        wait for it. Unless someone else at this step did get the page, the next level is paged now
+        (and at the last level the leads hear now that the round went unanswered); the thread says so."""
+        generation = case.paging_generation
+
+        def effect(tx: Tx, now: datetime) -> None:
+            current = tx.cases.get(case.id)
+            if not current.needs_paging or current.paging_generation != generation:
+                return
+            step_keys = f"{SEND}:{case.id}:g{generation}:r{step.round}:l{step.level}:"
+            tx.jobs.cancel_keys([f"{step_keys}{user_id}:again"], now=now)
+            others_paged = [
+                u
+                for u in tx.cases.paged_at(case.id, generation=generation, round=step.round, level=step.level)
+                if u != user_id
+            ]
+            others_pending = [
+                k
+                for k in tx.jobs.pending_keys(case.id, kind=SEND)
+                if k.startswith(step_keys) and not k.endswith(":again") and k != f"{step_keys}{user_id}"
+            ]
+            moved, following = False, next_step(policy, step)
+            if not others_paged and not others_pending:
+                keys = [following.key(case.id, generation)] if following is not None else []
+                moved = tx.jobs.bring_forward_keys(keys, now=now) > 0
+                if is_last_level(policy, step):
+                    alert = f"{LEADS_ALERT}:{case.id}:g{generation}:r{step.round}:l{step.level}:unanswered"
+                    tx.jobs.bring_forward_keys([alert], now=now)
+            tx.cases.add_event(
+                case.id,
+                kind="page_failed",
+                now=now,
+                data={"user": user_id, "round": step.round, "level": step.level, "reason": reason, "moved_on": moved},
+            )
+            note_in_thread(
+                tx,
+                case,
+                ThreadNote(
+                    kind="page_failed",
+                    users=(user_id,),
+                    round=step.round,
+                    level=step.level,
+                    detail=reason.rpartition(": ")[2],
+                    text="others"
+                    if others_paged or others_pending
+                    else ("next_level" if moved else ("last" if following is None else "")),
+                ),
+                key=f"page_failed:g{generation}:r{step.round}:l{step.level}:{user_id}",
+                now=now,
             )
 
         return effect

@@ -14,11 +14,15 @@ from bot.domain.flow import Flow
 class DeliveryError(Exception):
     """A send to Slack did not land. Retryable errors come back later; others go to a person."""
 
-    def __init__(self, reason: str, *, retryable: bool, retry_after: timedelta | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool, retry_after: timedelta | None = None, dead_address: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
+        # The recipient can never receive it (deactivated, unknown): no retry will ever land.
+        self.dead_address = dead_address
 
 
 @dataclass(frozen=True, slots=True)

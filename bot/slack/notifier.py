@@ -47,6 +47,10 @@ RETRYABLE_ERRORS = frozenset(
         "team_added_to_org",
     }
 )
+# The recipient can never get a message: a page to them moves on to the next level at once.
+DEAD_ADDRESS_ERRORS = frozenset(
+    {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "cannot_dm_bot", "is_archived"}
+)
 
 
 def _retry_after(response: Any) -> timedelta | None:
@@ -67,7 +71,12 @@ def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
         error = str(exc.response.get("error", "")) if exc.response is not None else ""
         retry_after = _retry_after(exc.response)
         retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
-        return DeliveryError(f"{method}: {error or f'HTTP {status}'}", retryable=retryable, retry_after=retry_after)
+        return DeliveryError(
+            f"{method}: {error or f'HTTP {status}'}",
+            retryable=retryable,
+            retry_after=retry_after,
+            dead_address=not retryable and error in DEAD_ADDRESS_ERRORS,
+        )
     return DeliveryError(f"{method}: {type(exc).__name__}: {exc}", retryable=True)
 
 

@@ -255,6 +255,18 @@ class CaseRepo:
         ).all()
         return [(u, MessageRef(c, t), r, lv) for u, c, t, r, lv in rows]
 
+    def paged_at(self, case_id: int, *, generation: int, round: int, level: int) -> tuple[str, ...]:
+        """Who got a page (delivered) at one step of one paging generation."""
+        rows = self._session.execute(
+            select(PageRow.user_id).where(
+                PageRow.case_id == case_id,
+                PageRow.generation == generation,
+                PageRow.round == round,
+                PageRow.level == level,
+            )
+        ).all()
+        return tuple(dict.fromkeys(str(u) for (u,) in rows))
+
     def open_cases(self, *, limit: int = 200) -> list[Case]:
         """Open cases, oldest first."""
         rows = (

@@ -100,6 +100,16 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
         when = f" ({slack_date(note.at, tz)})" if note.at else ""
         icon = ":alarm_clock:" if "breach" in note.text or "passed" in note.text else ":hourglass_flowing_sand:"
         return f"{icon} {escape_mrkdwn(note.text.capitalize())}{when}."
+    if note.kind == "page_failed":
+        why = escape_mrkdwn(note.detail or "undeliverable")
+        head = f":warning: The page to {_mentions(note.users)} (level {note.level}) cannot be delivered ({why})"
+        if note.text == "next_level":
+            return f"{head}; the next level is paged now."
+        if note.text == "others":
+            return f"{head}; the others at this level were paged."
+        if note.text == "last":
+            return f"{head}; there is no further level, so the leads are told now."
+        return f"{head}."
     if note.kind == "declined":
         return f":leftwards_arrow_with_hook: {_mentions(note.users)} can't take it; the next level is paged now."
     return escape_mrkdwn(note.kind)
