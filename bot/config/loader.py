@@ -252,6 +252,7 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
     else:
         problems.append(doc.problem(("paths", "schedules"), f"folder {app.schedules_dir} does not exist"))  # type: ignore[union-attr]
     problems.extend(_check_policy_targets(app.flows_dir / POLICIES_FILE, policies, schedules, app.schedules_dir))
+    warnings.extend(_people_also_in_layers(app.flows_dir / POLICIES_FILE, policies, schedules))
     flows: list[Flow] = []
     seen: dict[str, Path] = {}
     for flow_path in sorted(app.flows_dir.glob("*.yaml")):
@@ -336,4 +337,38 @@ def _check_policy_targets(
                             f"layers: {layers}",
                         )
                     )
+    return found
+
+
+def _people_also_in_layers(
+    path: Path, policies: Mapping[str, Policy], schedules: Mapping[str, Schedule]
+) -> list[ConfigProblem]:
+    """A step that names a person who is also in a layer of a schedule the policy pages bypasses the
+    rota: that person is paged every week, whoever is on duty (a warning, not an error)."""
+    if not policies or not schedules:
+        return []
+    doc = load_yaml(path)
+    found = []
+    for name, policy in policies.items():
+        named = {t.ref for level in policy.levels for t in level.targets if t.kind is TargetKind.SCHEDULE}
+        for i, level in enumerate(policy.levels):
+            for j, target in enumerate(level.targets):
+                if target.kind is not TargetKind.USER:
+                    continue
+                for schedule_id in sorted(named):
+                    schedule = schedules.get(schedule_id)
+                    layers = [
+                        layer.name
+                        for layer in (schedule.layers if schedule else ())
+                        if any(target.ref in r.members for r in layer.rotations)
+                    ]
+                    if layers:
+                        found.append(
+                            doc.problem(
+                                ("policies", name, "levels", i, "targets", j, "user"),
+                                f"{target.ref} is also in layer {layers[0]!r} of schedule {schedule_id!r}: "
+                                "they are paged every time, whoever the rota puts on duty",
+                                f"page the layer instead: {{schedule: {schedule_id}, layer: {layers[0]}}}",
+                            )
+                        )
     return found

@@ -59,8 +59,9 @@ def bot_events(bot):
 def test_a_dead_duty_lead_at_the_last_level_tells_the_leads_now(standin: SlackStandIn, make_bot):
     clock = FakeClock(TUESDAY_MORNING, ticking=True)
     bot = make_bot(clock=clock)
+    lead = on_call(bot, "lead", clock.now())[0]
     standin.faults.add(
-        "chat.postMessage", error="account_inactive", times=None, where=lambda a: a.get("channel") == "U0LEAD1"
+        "chat.postMessage", error="account_inactive", times=None, where=lambda a: a.get("channel") == lead
     )
     file_case(standin, deadline=(clock.now() + timedelta(hours=3)).replace(microsecond=0))  # SEV1
     wait_until(lambda: len(dms(standin)) == 1)
@@ -74,7 +75,7 @@ def test_a_dead_duty_lead_at_the_last_level_tells_the_leads_now(standin: SlackSt
     )
     assert "Paging starts again from level 1" in json.dumps(alert.args["blocks"])
     said = wait_until(lambda: [t for t in thread(standin, bot) if "cannot be delivered" in t])
-    assert "<@U0LEAD1>" in said[0]
+    assert f"<@{lead}>" in said[0]
     # Round 2 starts at once with the primary, not 30 minutes later.
     wait_until(lambda: len(dms(standin)) == 2)
     assert dms(standin)[1][0] == dms(standin)[0][0]
