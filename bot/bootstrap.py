@@ -28,7 +28,7 @@ from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.staff import Staff
-from bot.services.timers import Timers, schedule_timers
+from bot.services.timers import Timers, schedule_timers, sla_terms
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
 from bot.slack.client import build_client
@@ -163,7 +163,9 @@ def build_bot(
     store = store or Store.open(config.app.store_url, prefix=config.app.case_prefix)
     reads = build_client(token=secrets.bot_token, base_url=secrets.api_url)
     notifier = SlackNotifier(
-        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True), tz=config.app.timezone
+        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True),
+        tz=config.app.timezone,
+        sla_terms=lambda case: sla_terms(config, case),
     )
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)

@@ -156,8 +156,13 @@ class GuidanceSpec(Strict):
     url: str = Field(pattern=r"^https?://\S+$")
 
 
+SlaClockName = Literal["wall", "business_hours"]
+
+
 class SlaSpec(Strict):
-    clock: Literal["wall", "business_hours"] = "wall"
+    # One clock for every severity, or one per severity id; severities left out follow the policy's
+    # timing (paged immediately: the wall clock; held for business hours: business hours).
+    clock: SlaClockName | dict[Ident, SlaClockName] | None = None
     skip_holidays: bool = True
     schedule: str | None = None  # whose business hours and holidays count; default: the policy's first
 

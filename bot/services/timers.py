@@ -37,13 +37,23 @@ def calendar_for(config: Config, case: Case) -> sla.SlaCalendar:
     schedule = config.schedules.get(schedule_id) if schedule_id else None
     timezone: ZoneInfo = schedule.timezone if schedule else config.app.timezone
     hours: BusinessHours | None = schedule.business_hours if schedule else None
-    mode = sla.SlaClock(flow.sla_clock) if hours is not None else sla.SlaClock.WALL
+    mode = sla.SlaClock(flow.sla_clock_for(case.severity_id)) if hours is not None else sla.SlaClock.WALL
     return sla.SlaCalendar(
         mode=mode,
         timezone=timezone,
         business_hours=hours,
         holidays=schedule.holidays if schedule else frozenset(),
         skip_holidays=flow.sla_skip_holidays,
+    )
+
+
+def sla_terms(config: Config, case: Case) -> sla.SlaTerms:
+    """The case's SLAs in words that name their clock (for the root message and the page)."""
+    severity = config.flow(case.flow_id).severity(case.severity_id)
+    calendar = calendar_for(config, case)
+    return sla.SlaTerms(
+        acknowledge=sla.describe(calendar, severity.acknowledge_within, at=case.created_at),
+        resolve=sla.describe(calendar, severity.resolve_within, at=case.created_at),
     )
 
 
@@ -57,9 +67,11 @@ def planned(config: Config, case: Case, now: datetime) -> list[tuple[str, str, d
     found: list[tuple[str, str, datetime, dict[str, str]]] = []
     clocks = []
     if case.acknowledged_by is None:
-        clocks.append(("acknowledge", sla.SlaTimer(case.created_at, severity.acknowledge_within)))
+        clocks.append(("acknowledge", sla.SlaTimer(case.created_at, sla.budget(calendar, severity.acknowledge_within))))
     if resolve_clock_runs(case.status):
-        clocks.append(("resolve", sla.SlaTimer(case.created_at, severity.resolve_within, case.pauses)))
+        clocks.append(
+            ("resolve", sla.SlaTimer(case.created_at, sla.budget(calendar, severity.resolve_within), case.pauses))
+        )
     for which, timer in clocks:
         for stage, at in (
             ("warning", sla.warning_at(calendar, timer, WARN_AT)),

@@ -15,6 +15,7 @@ from slack_sdk.web import SlackResponse
 from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
+from bot.domain.sla import SlaTerms
 from bot.domain.weekly import WeeklyReport
 from bot.services.ports import (
     DeliveryError,
@@ -83,9 +84,14 @@ def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
 class SlackNotifier:
     """Sends for the job engine; one Slack write per method so a retry repeats nothing else."""
 
-    def __init__(self, client: WebClient, *, tz: ZoneInfo) -> None:
+    def __init__(self, client: WebClient, *, tz: ZoneInfo, sla_terms: Callable[[Case], SlaTerms] | None = None) -> None:
         self.client = client
         self.tz = tz
+        self._sla_terms = sla_terms
+
+    def _terms(self, case: Case) -> SlaTerms | None:
+        """The case's SLAs in words naming their clock (None: the bare durations are shown)."""
+        return self._sla_terms(case) if self._sla_terms is not None else None
 
     def _call(self, method: str, fn: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
         try:
@@ -115,7 +121,7 @@ class SlackNotifier:
         return MessageRef(channel_id=str(response["channel"]), ts=str(response["ts"]))
 
     def post_case_root(self, case: Case, flow: Flow) -> MessageRef:
-        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
         return self._post(channel=flow.channel_id, text=text, blocks=blocks)
 
     def post_case_details(self, case: Case, flow: Flow, *, channel_id: str | None = None) -> MessageRef:
@@ -170,7 +176,9 @@ class SlackNotifier:
     def send_page(
         self, case: Case, flow: Flow, *, user_id: str, round: int, level: int, again: bool = False
     ) -> MessageRef:
-        text, blocks = pages.build_page(case, flow, round=round, level=level, tz=self.tz, again=again)
+        text, blocks = pages.build_page(
+            case, flow, round=round, level=level, tz=self.tz, again=again, terms=self._terms(case)
+        )
         return self._post(channel=user_id, text=text, blocks=blocks)
 
     def post_thread_note(self, case: Case, note: ThreadNote) -> None:
@@ -188,7 +196,7 @@ class SlackNotifier:
 
     def update_root(self, case: Case, flow: Flow) -> None:
         assert case.root is not None
-        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
         self._update(case.root, text=text, blocks=blocks)
 
     def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None:

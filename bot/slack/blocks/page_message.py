@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.case import Case
 from bot.domain.flow import Flow
+from bot.domain.sla import SlaTerms
 from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_actions import lifecycle_note
@@ -33,10 +34,11 @@ def _mentions(users: tuple[str, ...]) -> str:
 
 
 def build_page(
-    case: Case, flow: Flow, *, round: int, level: int, tz: ZoneInfo, again: bool = False
+    case: Case, flow: Flow, *, round: int, level: int, tz: ZoneInfo, again: bool = False, terms: SlaTerms | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
     """The DM that pages one person: what, how urgent, by when, and one-click buttons."""
     severity = flow.severity(case.severity_id)
+    within = terms.acknowledge if terms else f"{int(severity.acknowledge_within.total_seconds() // 60)} min"
     deadline = f"Campaign deadline {slack_date(case.deadline_at, tz)}" if case.deadline_at else "No campaign deadline"
     summary = "Details are in the thread (sensitive case)." if case.sensitive else escape_mrkdwn(case.summary)
     buttons = [
@@ -60,14 +62,7 @@ def build_page(
             )
         ),
         SectionBlock(text=_md(truncate(split_for_sections(summary or "—")[0], 2900))),
-        ContextBlock(
-            elements=[
-                _md(
-                    f"{deadline} · acknowledge within {int(severity.acknowledge_within.total_seconds() // 60)} min · "
-                    f"filed by <@{case.reporter_id}>"
-                )
-            ]
-        ),
+        ContextBlock(elements=[_md(f"{deadline} · acknowledge within {within} · filed by <@{case.reporter_id}>")]),
         ActionsBlock(block_id=ids.PAGE_ACTIONS_BLOCK, elements=buttons),
     ]
     prefix = "Paged again" if again else "Paged"
