@@ -27,7 +27,7 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
-from bot.services.staff import Staff
+from bot.services.staff import Staff, may_act
 from bot.services.timers import Timers, schedule_timers, sla_terms
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
@@ -202,6 +202,7 @@ def build_bot(
         schedule_timers(tx, case, now, config=config)
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
+    staff = Staff(config=config, directory=directory)
 
     def reindex(new: Config) -> None:
         guidance.index = GuideIndex(new.guides)  # one assignment: a search in flight keeps the old index
@@ -215,8 +216,14 @@ def build_bot(
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
         on_opened=on_opened,
-        case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
-        staff=Staff(config=config, directory=directory),
+        case_actions=CaseActions(
+            config=config,
+            store=store,
+            oncall=oncall,
+            on_timers=on_changed,
+            may_act=lambda user_id, case, now: may_act(staff, oncall, user_id, case, now),
+        ),
+        staff=staff,
         guidance=guidance,
     )
     auditor = Auditor(

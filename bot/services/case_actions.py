@@ -17,7 +17,7 @@ from bot.domain.case import AlreadyPaged, Case, CaseStatus
 from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
 from bot.domain.job import Job
 from bot.domain.lifecycle import Action, Outcome, next_status
-from bot.domain.permissions import Actor, check
+from bot.domain.permissions import Actor, NotAllowed, check
 from bot.observability import metrics
 from bot.observability.logs import log_context
 from bot.services.guide_drafts import draft_from_case
@@ -27,6 +27,7 @@ from bot.services.paging import (
     UPDATE_PAGES,
     UPDATE_ROOT,
     note_in_thread,
+    page_new_owner,
     paged_so_far,
     restart_paging,
     stop_paging,
@@ -39,6 +40,19 @@ TELL_OUTCOME = "case.tell_outcome"
 
 # Hooks that keep the SLA and deadline timers in step with the case (set by the wiring).
 TimerHook = Callable[[Tx, Case, datetime], None]
+# Whether a person may act on (own) a case at `now`: the reassign target's check (set by the wiring).
+MayAct = Callable[[str, Case, datetime], bool]
+
+
+class CannotOwn(NotAllowed):
+    """A case was to be reassigned to someone who may not act on it; nothing changed."""
+
+    def __init__(self, case: Case, user_id: str) -> None:
+        super().__init__(
+            f"<@{user_id}> cannot act on {case.human_id}: only the ads policy specialists, the leads and "
+            "whoever is on call can own a case. Pick one of them."
+        )
+        self.user_id = user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +77,7 @@ class CaseActions:
     store: Store
     oncall: OnCall
     on_timers: TimerHook | None = None
+    may_act: MayAct | None = None
 
     def perform(self, case_id: int, request: ActionRequest, *, actor: Actor, now: datetime) -> Case:
         """Apply one action; raise NotAllowed or InvalidTransition (nothing changes) or return the case."""
@@ -70,6 +85,14 @@ class CaseActions:
             case = tx.cases.get(case_id)
             check(actor, request.action, case)
             status = next_status(case.status, request.action)
+            if request.action is Action.REASSIGN:
+                if not request.user_id:
+                    raise ValueError("a reassignment names the new owner")
+                if self.may_act is not None and not self.may_act(request.user_id, case, now):
+                    raise CannotOwn(case, request.user_id)
+                if request.user_id != actor.user_id:
+                    # Until the new owner acknowledges, the case is theirs to accept: a page, not a fact.
+                    status = CaseStatus.NEW
             if request.action is Action.WITHDRAW:
                 if not request.guide_id:
                     raise ValueError("a withdrawal names the guide article that answered the question")
@@ -101,6 +124,11 @@ class CaseActions:
             changes["owner_id"] = actor.user_id
         if action is Action.REASSIGN:
             changes["owner_id"] = request.user_id
+            if request.user_id == actor.user_id:  # reassigned to oneself: taken, acknowledged now
+                if case.acknowledged_by != actor.user_id:
+                    changes.update(acknowledged_by=actor.user_id, acknowledged_at=now)
+            elif case.acknowledged_by is not None:
+                changes.update(acknowledged_by=None, acknowledged_at=None)
         if action in (Action.TAKE, Action.REQUEST_INFO) and case.acknowledged_by is None:
             changes.update(acknowledged_by=actor.user_id, acknowledged_at=now)
         if action is Action.CHANGE_SEVERITY:
@@ -140,9 +168,10 @@ class CaseActions:
     ) -> None:
         action = request.action
         key = f"v{case.version}"
-        for kind in (UPDATE_ROOT,) + (
-            (UPDATE_PAGES,) if before.acknowledged_by is None and case.acknowledged_by else ()
-        ):
+        # Every page DM follows what people can still do about the case (issue 14: no stale buttons).
+        seen = ("status", "severity_id", "owner_id", "acknowledged_by")
+        changed = any(getattr(before, name) != getattr(case, name) for name in seen)
+        for kind in (UPDATE_ROOT,) + ((UPDATE_PAGES,) if changed else ()):
             tx.jobs.enqueue(kind=kind, key=f"{kind}:{case.id}:{key}", due_at=now, now=now, case_id=case.id)
         users = (actor.user_id,) + ((request.user_id,) if request.user_id else ())
         extra = (
@@ -175,7 +204,9 @@ class CaseActions:
         )
         if before.needs_paging and not case.needs_paging:
             stop_paging(tx, case, reason=action.value, now=now)
-        if action is Action.CHANGE_SEVERITY and case.needs_paging:
+        if action is Action.REASSIGN and request.user_id and case.needs_paging:
+            page_new_owner(tx, case, user_id=request.user_id, config=self.config, oncall=self.oncall, now=now)
+        elif action is Action.CHANGE_SEVERITY and case.needs_paging and case.owner_id is None:
             restart_paging(tx, case, config=self.config, oncall=self.oncall, reason="severity changed", now=now)
         if action is Action.REQUEST_INFO:
             tx.jobs.enqueue(

@@ -87,6 +87,48 @@ def restart_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, reason
     return start_paging(tx, tx.cases.get(case.id), config=config, oncall=oncall, now=now)
 
 
+def page_new_owner(tx: Tx, case: Case, *, user_id: str, config: Config, oncall: OnCall, now: datetime) -> datetime:
+    """Reassign is a page: the new owner is paged now, with Acknowledge; unacknowledged after the first
+    level's wait, paging returns to the policy (from level 1, under its timing). Returns when it does."""
+    tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
+    policy = config.policies[config.flow(case.flow_id).policy]
+    generation = tx.cases.next_paging_generation(case.id, now=now)
+    returns_at = now + policy.levels[0].wait
+    if policy.timing_for(case.severity_id) is PageTiming.BUSINESS_HOURS:
+        returns_at = oncall.next_business_start(policy, returns_at)
+    tx.jobs.enqueue(
+        kind=SEND,
+        key=f"{SEND}:{case.id}:g{generation}:owner:{user_id}",
+        due_at=now,
+        now=now,
+        case_id=case.id,
+        payload={"generation": generation, "round": 0, "level": 0, "user_id": user_id, "step_due_at": now.isoformat()},
+        max_attempts=config.app.max_attempts,
+    )
+    tx.jobs.enqueue(
+        kind=ESCALATE,
+        key=first_step(returns_at).key(case.id, generation),
+        due_at=returns_at,
+        now=now,
+        case_id=case.id,
+        payload={"generation": generation, "round": 1, "level": 1, "returns_from": user_id},
+        max_attempts=config.app.max_attempts,
+    )
+    tx.cases.add_event(
+        case.id,
+        kind="paging_started",
+        now=now,
+        data={
+            "generation": generation,
+            "policy": policy.id,
+            "first_page_at": now.isoformat(),
+            "owner": user_id,
+            "returns_at": returns_at.isoformat(),
+        },
+    )
+    return returns_at
+
+
 def note_in_thread(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datetime) -> None:
     """Queue a line for the case thread (paging and lifecycle actions share this job kind)."""
     tx.jobs.enqueue(
@@ -214,10 +256,26 @@ class Paging:
         users = self.oncall.resolve(policy.levels[step.level - 1].targets, at=started)
         following = next_step(policy, step)
 
+        returns_from = job.payload.get("returns_from")
+
         def effect(tx: Tx, now: datetime) -> None:
             current = tx.cases.get(case.id)
             if not current.needs_paging or current.paging_generation != generation:
                 return  # acknowledged while we looked people up
+            if returns_from and current.owner_id == returns_from:
+                # The new owner never acknowledged: the case is nobody's again, and the policy pages.
+                tx.cases.change(case.id, now=now, owner_id=None)
+                tx.cases.add_event(case.id, kind="reassign_unacknowledged", now=now, data={"user": returns_from})
+                version = tx.cases.get(case.id).version
+                for kind in (UPDATE_ROOT, UPDATE_PAGES):
+                    tx.jobs.enqueue(kind=kind, key=f"{kind}:{case.id}:v{version}", due_at=now, now=now, case_id=case.id)
+                note_in_thread(
+                    tx,
+                    case,
+                    ThreadNote(kind="owner_unacknowledged", users=(str(returns_from),), at=now),
+                    key=f"owner_unacknowledged:g{generation}",
+                    now=now,
+                )
             if skipped:
                 tx.cases.add_event(
                     case.id,
@@ -340,7 +398,7 @@ class Paging:
         nth = int(job.payload.get("nth", 0))
         policy = self._policy(case)
         step = Step(round=round_, level=level, due_at=self._step_due_at(job, policy))
-        if job.attempt == 1 and superseded(policy, step, self.oncall.clock.now()):
+        if job.attempt == 1 and level > 0 and superseded(policy, step, self.oncall.clock.now()):
             # A backlog: the next level is due already, and its escalation pages whoever is current.
             # (A page already tried, refused by Slack or taken over from a dead replica, is still owed.)
             log.warning("case %s: stale page to %s (round %d level %d) not sent", case.human_id, user_id, round_, level)
@@ -405,11 +463,12 @@ class Paging:
                 for k in tx.jobs.pending_keys(case.id, kind=SEND)
                 if k.startswith(step_keys) and not k.endswith(":again") and k != f"{step_keys}{user_id}"
             ]
-            moved, following = False, next_step(policy, step)
+            moved = False
+            following = next_step(policy, step) if step.level > 0 else first_step(now)  # level 0: a new owner
             if not others_paged and not others_pending:
                 keys = [following.key(case.id, generation)] if following is not None else []
                 moved = tx.jobs.bring_forward_keys(keys, now=now) > 0
-                if is_last_level(policy, step):
+                if step.level > 0 and is_last_level(policy, step):
                     alert = f"{LEADS_ALERT}:{case.id}:g{generation}:r{step.round}:l{step.level}:unanswered"
                     tx.jobs.bring_forward_keys([alert], now=now)
             tx.cases.add_event(
@@ -429,7 +488,15 @@ class Paging:
                     detail=reason.rpartition(": ")[2],
                     text="others"
                     if others_paged or others_pending
-                    else ("next_level" if moved else ("last" if following is None else "")),
+                    else (
+                        "policy"
+                        if moved and step.level == 0
+                        else "next_level"
+                        if moved
+                        else "last"
+                        if following is None
+                        else ""
+                    ),
                 ),
                 key=f"page_failed:g{generation}:r{step.round}:l{step.level}:{user_id}",
                 now=now,
@@ -496,6 +563,7 @@ class Paging:
         with self.store.read() as tx:
             pages = tx.cases.pages(case.id)
         flow = self.config.flow(case.flow_id)
-        for user_id, ref, _round, _level in pages:
-            self.sender.update_page(case, flow, ref, user_id=user_id)  # idempotent: a retry repeats harmlessly
+        for user_id, ref, round_, level in pages:
+            # Idempotent: a retry repeats harmlessly. Each DM shows the case as it is now.
+            self.sender.update_page(case, flow, ref, user_id=user_id, round=round_, level=level)
         return None

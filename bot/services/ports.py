@@ -112,7 +112,9 @@ class PageSender(Protocol):
 
     def update_root(self, case: Case, flow: Flow) -> None: ...
 
-    def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None: ...
+    def update_page(
+        self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str, round: int = 0, level: int = 0
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

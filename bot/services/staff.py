@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config.loader import Config
 from bot.domain.case import Case
 from bot.domain.permissions import Actor
 from bot.domain.policy import TargetKind
+from bot.services.oncall import OnCall
 from bot.services.overrides import schedule_members
-from bot.services.ports import Directory
+from bot.services.ports import DeliveryError, Directory
 
 
 @dataclass
@@ -42,3 +44,18 @@ class Staff:
         if user_id in self.config.app.leads:
             return True
         return any(user_id in self.directory.usergroup_members(g) for g in self.config.app.staff_usergroups)
+
+
+def may_act(staff: Staff, oncall: OnCall, user_id: str, case: Case, now: datetime) -> bool:
+    """Whether `user_id` may act on `case` at `now` (own it after a reassignment): staff for the case,
+    or on call now for its policy (an override may put someone outside the rotations on call).
+
+    The one place this is decided for reassignment; issue 13's access decision replaces it."""
+    if staff.is_staff(user_id, case):
+        return True
+    policy = staff.config.policies[staff.config.flow(case.flow_id).policy]
+    targets = [t for level in policy.levels for t in level.targets if t.kind is TargetKind.SCHEDULE]
+    try:
+        return user_id in oncall.resolve(targets, at=now)
+    except DeliveryError:  # a rota member's e-mail could not be looked up: not proof of being on call
+        return False

@@ -199,8 +199,12 @@ class SlackNotifier:
         text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
         self._update(case.root, text=text, blocks=blocks)
 
-    def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None:
-        text, blocks = pages.build_page_done(case, flow, user_id=user_id, tz=self.tz)
+    def update_page(
+        self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str, round: int = 0, level: int = 0
+    ) -> None:
+        text, blocks = pages.build_page_update(
+            case, flow, user_id=user_id, round=round, level=level, tz=self.tz, terms=self._terms(case)
+        )
         self._update(ref, text=text, blocks=blocks)
 
     def send_handoff(self, notice: HandoffNotice) -> None:

@@ -435,7 +435,7 @@ class RecordingSender:
     def update_root(self, case, flow):
         pass
 
-    def update_page(self, case, flow, ref, *, user_id):
+    def update_page(self, case, flow, ref, *, user_id, round=0, level=0):
         pass
 
 

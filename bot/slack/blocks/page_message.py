@@ -15,8 +15,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.case import Case
+from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import Flow
+from bot.domain.lifecycle import Outcome
 from bot.domain.sla import SlaTerms
 from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
@@ -57,7 +58,12 @@ def build_page(
     blocks: list[Block] = [
         SectionBlock(
             text=_md(
-                f":rotating_light: *You are paged{' again' if again else ''}* (level {level}, round {round})\n"
+                (
+                    ":rotating_light: *You are paged: this case was reassigned to you*"
+                    if level == 0
+                    else f":rotating_light: *You are paged{' again' if again else ''}* (level {level}, round {round})"
+                )
+                + "\n"
                 f"*{case_headline(case, flow)}*"
             )
         ),
@@ -69,12 +75,40 @@ def build_page(
     return f"{prefix}: {case_headline(case, flow)}", [b.to_dict() for b in blocks]
 
 
-def build_page_done(case: Case, flow: Flow, *, user_id: str, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
-    """The page DM once the case is acknowledged (by this person or another)."""
-    who = "You" if case.acknowledged_by == user_id else f"<@{case.acknowledged_by}>"
-    when = slack_date(case.acknowledged_at, tz) if case.acknowledged_at else ""
-    text = f":white_check_mark: {who} acknowledged *{case.human_id}* {when}.\n{case_headline(case, flow)}"
-    return f"{case.human_id} acknowledged", [SectionBlock(text=_md(text)).to_dict()]
+def build_page_update(
+    case: Case, flow: Flow, *, user_id: str, round: int, level: int, tz: ZoneInfo, terms: SlaTerms | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """A page DM as the case stands now: still a page (current severity, buttons) while the page can
+    be answered; otherwise what happened, with no buttons left to press."""
+    if case.needs_paging and case.owner_id in (None, user_id):
+        return build_page(case, flow, round=round, level=level, tz=tz, terms=terms)
+
+    def who(user: str | None) -> str:
+        return "You" if user == user_id else f"<@{user}>"
+
+    if case.needs_paging:
+        line = f":arrow_right: *{case.human_id}* was reassigned to {who(case.owner_id)}; nothing to do here."
+        short = f"{case.human_id} reassigned"
+    elif case.answered_by_guide:
+        line = f":books: *{case.human_id}* was withdrawn by the rep: a guide article answered it."
+        short = f"{case.human_id} withdrawn"
+    elif case.status is CaseStatus.CLOSED:
+        line = f":lock: *{case.human_id}* is closed."
+        short = f"{case.human_id} closed"
+    elif case.status is CaseStatus.RESOLVED:
+        by = f" by {who(case.resolved_by)}" if case.resolved_by else ""
+        when = f" {slack_date(case.resolved_at, tz)}" if case.resolved_at else ""
+        outcome = f": {Outcome(case.outcome).label}" if case.outcome else ""
+        line = f":white_check_mark: *{case.human_id}* was resolved{by}{when}{outcome}."
+        short = f"{case.human_id} resolved"
+    else:
+        when = f" {slack_date(case.acknowledged_at, tz)}" if case.acknowledged_at else ""
+        line = f":white_check_mark: {who(case.acknowledged_by)} acknowledged *{case.human_id}*{when}."
+        if case.owner_id and case.owner_id != case.acknowledged_by:
+            line += f" Owner: {who(case.owner_id)}."
+        short = f"{case.human_id} acknowledged"
+    text = f"{line}\n{case_headline(case, flow)}"
+    return short, [SectionBlock(text=_md(text)).to_dict()]
 
 
 def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
@@ -98,6 +132,8 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
     if note.kind == "page_failed":
         why = escape_mrkdwn(note.detail or "undeliverable")
         head = f":warning: The page to {_mentions(note.users)} (level {note.level}) cannot be delivered ({why})"
+        if note.text == "policy":
+            return f"{head}; paging returns to the policy now."
         if note.text == "next_level":
             return f"{head}; the next level is paged now."
         if note.text == "others":
@@ -105,6 +141,11 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
         if note.text == "last":
             return f"{head}; there is no further level, so the leads are told now."
         return f"{head}."
+    if note.kind == "owner_unacknowledged":
+        return (
+            f":hourglass: {_mentions(note.users)} did not acknowledge the reassignment in time; "
+            "paging returns to the policy."
+        )
     if note.kind == "declined":
         return f":leftwards_arrow_with_hook: {_mentions(note.users)} can't take it; the next level is paged now."
     return escape_mrkdwn(note.kind)

@@ -15,7 +15,7 @@ from bot.domain.case import Case
 from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
 from bot.domain.permissions import NotAllowed, check
 from bot.jobs.clock import Clock
-from bot.services.case_actions import ActionRequest, CaseActions
+from bot.services.case_actions import ActionRequest, CannotOwn, CaseActions
 from bot.services.staff import Staff
 from bot.slack import ids
 from bot.slack.blocks.case_actions import build_action_modal
@@ -170,6 +170,9 @@ class CaseListeners:
             self.actions.perform(
                 case.id, request, actor=self.staff.actor(body["user"]["id"], case), now=self.clock.now()
             )
+        except CannotOwn as refused:
+            ack(response_action="errors", errors={ids.CASE_USER_BLOCK: str(refused)})
+            return
         except (NotAllowed, InvalidTransition) as refused:
             ack(response_action="errors", errors={next(iter(values), ids.CASE_TEXT_BLOCK): str(refused)})
             return
