@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bot.config.loader import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen
@@ -187,22 +188,46 @@ def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> C
     return case
 
 
-def pass_on(case_id: int, *, user_id: str, store: Store, now: datetime) -> bool:
-    """ "Can't take it": page the next level now instead of after the wait. False if nothing is pending."""
+class PassedOn(StrEnum):
+    """What "Can't take it" set in motion (the person is told exactly this, nothing more)."""
+
+    NEXT_LEVEL = "next_level"  # the next level is paged now
+    LEADS_AND_NEXT_ROUND = "leads_and_next_round"  # the last level: leads alerted now, round 2 starts now
+    LEADS = "leads"  # the last level of the last round: leads alerted now
+    NOTHING = "nothing"  # every level was paged and the leads alerted already
+
+
+def pass_on(case_id: int, *, user_id: str, store: Store, now: datetime) -> PassedOn:
+    """ "Can't take it": page the next level now instead of after the wait; at the last level, the
+    leads' alert that would come at the end of the wait is due now too."""
     with store.transaction() as tx:
         case = tx.cases.get(case_id)
         if not case.needs_paging:
             raise AlreadyAcknowledged(case) if case.acknowledged_by else CaseNotOpen(case)
+        # A pending "unanswered" alert exists only while the last level of a round waits.
+        unanswered = [k for k in tx.jobs.pending_keys(case_id, kind=LEADS_ALERT) if k.endswith(":unanswered")]
+        told = tx.jobs.bring_forward_keys(unanswered[:1], now=now) > 0
         moved = tx.jobs.bring_forward(case_id, kind=ESCALATE, now=now)
-        tx.cases.add_event(case_id, kind="passed_on", actor_id=user_id, now=now, data={"next_level_now": moved})
+        result = (
+            (PassedOn.LEADS_AND_NEXT_ROUND if moved else PassedOn.LEADS)
+            if told
+            else (PassedOn.NEXT_LEVEL if moved else PassedOn.NOTHING)
+        )
+        tx.cases.add_event(
+            case_id,
+            kind="passed_on",
+            actor_id=user_id,
+            now=now,
+            data={"next_level_now": moved, "leads_alerted_now": told},
+        )
         note_in_thread(
             tx,
             case,
-            ThreadNote(kind="declined", users=(user_id,), at=now),
+            ThreadNote(kind="declined", users=(user_id,), at=now, detail=result.value),
             key=f"declined:{user_id}:{now.timestamp()}",
             now=now,
         )
-        return moved
+        return result
 
 
 @dataclass

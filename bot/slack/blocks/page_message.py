@@ -119,7 +119,10 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
     if note.kind == "paging":
         return f":pager: Paging {_mentions(note.users)} (level {note.level}, round {note.round})."
     if note.kind == "nobody_on_call":
-        return f":warning: Nobody is on call for level {note.level}; moving to the next level. The leads are told."
+        return (
+            f":warning: Nobody is on call for level {note.level}; moving to the next level. "
+            "The leads are being alerted."
+        )
     if note.kind == "held":
         until = slack_date(note.at, tz) if note.at else "the next business day"
         return f":zzz: Low severity: on-call is paged at the start of business hours ({until})."
@@ -139,7 +142,7 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
         if note.text == "others":
             return f"{head}; the others at this level were paged."
         if note.text == "last":
-            return f"{head}; there is no further level, so the leads are told now."
+            return f"{head}; there is no further level, so the leads are being alerted now."
         return f"{head}."
     if note.kind == "owner_unacknowledged":
         return (
@@ -147,7 +150,12 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
             "paging returns to the policy."
         )
     if note.kind == "declined":
-        return f":leftwards_arrow_with_hook: {_mentions(note.users)} can't take it; the next level is paged now."
+        then = {
+            "leads_and_next_round": "the last level, so the leads are being alerted and level 1 is paged again",
+            "leads": "there is no further level, so the leads are being alerted",
+            "nothing": "every level has been paged already",
+        }.get(note.detail, "the next level is paged now")
+        return f":leftwards_arrow_with_hook: {_mentions(note.users)} can't take it; {then}."
     return escape_mrkdwn(note.kind)
 
 
