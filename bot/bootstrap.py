@@ -198,8 +198,8 @@ def build_bot(
         start_paging(tx, case, config=config, oncall=oncall, now=now)
         schedule_timers(tx, tx.cases.get(case.id), now, config=config)
 
-    def on_changed(tx: Tx, case: Case, now: datetime) -> None:
-        schedule_timers(tx, case, now, config=config)
+    def on_changed(tx: Tx, case: Case, now: datetime, *, overdue_now: bool = False) -> None:
+        schedule_timers(tx, case, now, config=config, overdue_now=overdue_now)
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
     staff = Staff(config=config, directory=directory)

@@ -24,6 +24,7 @@ from bot.services.guide_drafts import draft_from_case
 from bot.services.oncall import OnCall
 from bot.services.paging import (
     PAGING_KINDS,
+    TELL_OWNER,
     UPDATE_PAGES,
     UPDATE_ROOT,
     note_in_thread,
@@ -38,8 +39,9 @@ from bot.store.store import Store, Tx
 ASK_REP = "case.ask_rep"
 TELL_OUTCOME = "case.tell_outcome"
 
-# Hooks that keep the SLA and deadline timers in step with the case (set by the wiring).
-TimerHook = Callable[[Tx, Case, datetime], None]
+# Hooks that keep the SLA and deadline timers in step with the case (set by the wiring); called with
+# overdue_now=True after a reopen or a severity change.
+TimerHook = Callable[..., None]
 # Whether a person may act on (own) a case at `now`: the reassign target's check (set by the wiring).
 MayAct = Callable[[str, Case, datetime], bool]
 
@@ -154,6 +156,9 @@ class CaseActions:
             pauses.append((now, None))
         if case.status is CaseStatus.WAITING_ON_REP and status is not CaseStatus.WAITING_ON_REP and pauses:
             pauses[-1] = (pauses[-1][0], now)
+        if action is Action.REOPEN and case.resolved_at is not None and case.resolved_at <= now:
+            # The time it spent resolved (or closed) does not count against the resolve SLA.
+            pauses.append((case.resolved_at, now))
         if pauses != list(case.pauses):
             changes["pauses"] = tuple(pauses)
         before = {k: _plain(getattr(case, k if k != "status" else "status")) for k in changes if k != "pauses"}
@@ -236,8 +241,22 @@ class CaseActions:
                     case_id=case.id,
                     payload={"user_id": follower},
                 )
+        if action in (Action.REOPEN, Action.CHANGE_SEVERITY):
+            # Whoever works the case hears of it: the owner if on shift, else whoever is on call.
+            tx.jobs.enqueue(
+                kind=TELL_OWNER,
+                key=f"{TELL_OWNER}:{case.id}:{key}",
+                due_at=now,
+                now=now,
+                case_id=case.id,
+                payload={"what": action.value, "by": actor.user_id, "text": request.text},
+            )
         if self.on_timers is not None:
-            self.on_timers(tx, case, now)
+            if action in (Action.REOPEN, Action.CHANGE_SEVERITY):
+                # Re-planned from the new state; an SLA already past its new due time alerts at once.
+                self.on_timers(tx, case, now, overdue_now=True)
+            else:
+                self.on_timers(tx, case, now)
 
 
 def _refuse_if_paged(tx: Tx, case: Case) -> None:

@@ -26,6 +26,7 @@ THREAD_NOTE = "case.thread_note"
 LEADS_ALERT = "ops.leads_alert"
 UPDATE_ROOT = "case.update_root"
 UPDATE_PAGES = "page.update_dms"
+TELL_OWNER = "case.tell_owner"
 # What an acknowledgement (or resolution) cancels, in the same transaction.
 PAGING_KINDS = (ESCALATE, SEND, LEADS_ALERT)
 
@@ -247,6 +248,7 @@ class Paging:
             LEADS_ALERT: self.leads_alert,
             UPDATE_ROOT: self.update_root,
             UPDATE_PAGES: self.update_pages,
+            TELL_OWNER: self.tell_owner,
         }
 
     def _case(self, job: Job) -> Case:
@@ -592,3 +594,44 @@ class Paging:
             # Idempotent: a retry repeats harmlessly. Each DM shows the case as it is now.
             self.sender.update_page(case, flow, ref, user_id=user_id, round=round_, level=level)
         return None
+
+    def tell_owner(self, job: Job) -> Effect | None:
+        """A reopen or a severity change: the owner hears it if on shift, else whoever is on call now."""
+        case = self._case(job)
+        if not case.status.is_open:
+            return None
+        by = str(job.payload.get("by") or "")
+        users, instead_of = self._who_works(case, self.oncall.clock.now())
+        users = [u for u in users if u != by]  # the person who did it knows
+        flow = self.config.flow(case.flow_id)
+        for user_id in users:
+            self.sender.tell_change(
+                case,
+                flow,
+                user_id=user_id,
+                what=str(job.payload.get("what") or ""),
+                by=by,
+                text=str(job.payload.get("text") or ""),
+                instead_of=instead_of,
+            )
+
+        def effect(tx: Tx, now: datetime) -> None:
+            tx.cases.add_event(case.id, kind="owner_told", now=now, data={"users": users, "instead_of": instead_of})
+
+        return effect
+
+    def _who_works(self, case: Case, now: datetime) -> tuple[list[str], str | None]:
+        """The owner, if on shift (on call now, or business hours); else the first level of the policy
+        with someone on call now, and the owner they stand in for."""
+        policy = self._policy(case)
+        owner = case.owner_id or case.acknowledged_by
+        if owner is not None:
+            targets = [t for level in policy.levels for t in level.targets]
+            working_hours = self.oncall.next_business_start(policy, now) == now
+            if working_hours or owner in self.oncall.resolve(targets, at=now):
+                return [owner], None
+        for level in policy.levels:
+            users = self.oncall.resolve(level.targets, at=now)
+            if users:
+                return users, owner
+        return [], owner

@@ -116,6 +116,10 @@ class PageSender(Protocol):
         self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str, round: int = 0, level: int = 0
     ) -> None: ...
 
+    def tell_change(
+        self, case: Case, flow: Flow, *, user_id: str, what: str, by: str, text: str, instead_of: str | None
+    ) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class DueItem:

@@ -57,8 +57,11 @@ def sla_terms(config: Config, case: Case) -> sla.SlaTerms:
     )
 
 
-def planned(config: Config, case: Case, now: datetime) -> list[tuple[str, str, datetime, dict[str, str]]]:
-    """(kind, name, due, payload) of every timer the case should have from `now` on."""
+def planned(
+    config: Config, case: Case, now: datetime, *, overdue_now: bool = False
+) -> list[tuple[str, str, datetime, dict[str, str]]]:
+    """(kind, name, due, payload) of every timer the case should have from `now` on; with
+    `overdue_now` (a reopen or a severity change re-plans the case) a breach already past is due now."""
     if not case.status.is_open:
         return []
     flow = config.flow(case.flow_id)
@@ -77,18 +80,21 @@ def planned(config: Config, case: Case, now: datetime) -> list[tuple[str, str, d
             ("warning", sla.warning_at(calendar, timer, WARN_AT)),
             ("breach", sla.timer_due_at(calendar, timer)),
         ):
+            payload = {"which": which, "stage": stage, "due_at": at.isoformat() if at else ""}
             if at is not None and at >= now:
-                found.append((SLA, f"{which}:{stage}", at, {"which": which, "stage": stage, "due_at": at.isoformat()}))
+                found.append((SLA, f"{which}:{stage}", at, payload))
+            elif at is not None and overdue_now and stage == "breach":
+                found.append((SLA, f"{which}:{stage}", now, payload))
     if case.deadline_at is not None:
         for name, at in sla.deadline_reminders(case.deadline_at, now):
             found.append((DEADLINE, name, at, {"name": name}))
     return found
 
 
-def schedule_timers(tx: Tx, case: Case, now: datetime, *, config: Config) -> None:
+def schedule_timers(tx: Tx, case: Case, now: datetime, *, config: Config, overdue_now: bool = False) -> None:
     """Replace the case's pending timers with those its current state calls for (same transaction)."""
     tx.jobs.cancel_for_case(case.id, kinds=TIMER_KINDS, now=now)
-    for kind, name, due_at, payload in planned(config, case, now):
+    for kind, name, due_at, payload in planned(config, case, now, overdue_now=overdue_now):
         tx.jobs.enqueue(
             kind=kind,
             key=f"{kind}:{case.id}:{name}:v{case.version}",

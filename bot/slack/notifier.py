@@ -207,6 +207,14 @@ class SlackNotifier:
         )
         self._update(ref, text=text, blocks=blocks)
 
+    def tell_change(
+        self, case: Case, flow: Flow, *, user_id: str, what: str, by: str, text: str, instead_of: str | None
+    ) -> None:
+        message, blocks = pages.build_change_dm(
+            case, flow, what=what, by=by, text=text, instead_of=instead_of, terms=self._terms(case)
+        )
+        self._post(channel=user_id, text=message, blocks=blocks)
+
     def send_handoff(self, notice: HandoffNotice) -> None:
         text, blocks = oncall_blocks.build_handoff_dm(notice, tz=self.tz)
         self._post(channel=notice.user_id, text=text, blocks=blocks)

@@ -180,6 +180,15 @@ class JobRepo:
         )
         return int(result.rowcount)
 
+    def pending_for_case(self, case_id: int, *, kind: str) -> list[Job]:
+        """A case's pending jobs of `kind`, earliest due first (inspection and tests)."""
+        rows = self._session.execute(
+            select(JobRow)
+            .where(JobRow.case_id == case_id, JobRow.kind == kind, JobRow.state == JobState.PENDING.value)
+            .order_by(JobRow.due_at)
+        ).scalars()
+        return [_to_job(row) for row in rows]
+
     def pending_keys(self, case_id: int, *, kind: str) -> list[str]:
         """Keys of a case's pending jobs of `kind`, earliest due first."""
         rows = self._session.execute(

@@ -111,6 +111,31 @@ def build_page_update(
     return short, [SectionBlock(text=_md(text)).to_dict()]
 
 
+def build_change_dm(
+    case: Case, flow: Flow, *, what: str, by: str, text: str, instead_of: str | None, terms: SlaTerms | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Tells whoever works a case that it was reopened or its severity changed."""
+    did = "reopened" if what == "reopen" else "changed the severity of"
+    severity = flow.severity(case.severity_id).label
+    head = f":arrows_counterclockwise: <@{by}> {did} *{case.human_id}*"
+    if what != "reopen":
+        head += f": now *{escape_mrkdwn(severity)}*"
+    said = f"\n>{escape_mrkdwn(truncate(text, 2500))}" if text else ""
+    why = (
+        f"You are told as the on-call: its owner <@{instead_of}> is off shift."
+        if instead_of
+        else "You are told because it is yours."
+    )
+    resolve = f" Resolve within {terms.resolve}." if terms else ""
+    where = f" <{case.permalink}|Open the thread>." if case.permalink else ""
+    blocks = [
+        SectionBlock(text=_md(f"{head}{said}\n*{case_headline(case, flow)}*")),
+        ContextBlock(elements=[_md(f"{why}{resolve}{where}")]),
+    ]
+    verb = "reopened" if what == "reopen" else "severity changed"
+    return f"{case.human_id} {verb}: {case_headline(case, flow)}", [b.to_dict() for b in blocks]
+
+
 def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
     """One line for the case thread."""
     lifecycle = lifecycle_note(note, tz=tz)
