@@ -178,7 +178,7 @@ def build_bot(
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier).handlers()
-        | Timers(config, store, notifier).handlers()
+        | Timers(config, store, notifier, oncall).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier).handlers()
         | GuideExports(notifier).handlers(),

@@ -206,4 +206,5 @@ def build_policy(name: str, spec: schema.PolicySpec) -> Policy:
         levels=tuple(PolicyLevel(tuple(target(t) for t in lv.targets), lv.wait, lv.repage_after) for lv in spec.levels),
         repeat=spec.repeat,
         timing=tuple((sev, PageTiming(t)) for sev, t in spec.timing.items()),
+        deadline_margin=spec.deadline_margin,
     )

@@ -220,6 +220,7 @@ class PolicySpec(Strict):
     repeat: int = Field(default=1, ge=0, le=20)
     levels: list[LevelSpec] = Field(min_length=1)
     timing: dict[str, Literal["immediately", "business_hours"]] = Field(default_factory=dict)
+    deadline_margin: Duration = timedelta(hours=1)
 
 
 class PoliciesSpec(Strict):

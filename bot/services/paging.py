@@ -41,9 +41,14 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
     flow = config.flow(case.flow_id)
     policy = config.policies[flow.policy]
     generation = tx.cases.next_paging_generation(case.id, now=now)
-    due_at = now
+    due_at, capped = now, False
     if policy.timing_for(case.severity_id) is PageTiming.BUSINESS_HOURS:
         due_at = oncall.next_business_start(policy, now)
+        if case.deadline_at is not None:
+            # Held no later than the deadline minus the acknowledge SLA and the policy's margin.
+            latest = case.deadline_at - flow.severity(case.severity_id).acknowledge_within - policy.deadline_margin
+            if latest < due_at:
+                due_at, capped = max(now, latest), True
     step = first_step(due_at)
     tx.jobs.enqueue(
         kind=ESCALATE,
@@ -58,10 +63,16 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
         case.id,
         kind="paging_started",
         now=now,
-        data={"generation": generation, "policy": policy.id, "first_page_at": due_at.isoformat()},
+        data={
+            "generation": generation,
+            "policy": policy.id,
+            "first_page_at": due_at.isoformat(),
+            "held_for_deadline": capped,
+        },
     )
     if due_at > now:
-        note_in_thread(tx, case, ThreadNote(kind="held", at=due_at), key=f"held:{generation}", now=now)
+        note = ThreadNote(kind="held", at=due_at, detail="deadline" if capped else "")
+        note_in_thread(tx, case, note, key=f"held:{generation}", now=now)
     return due_at
 
 

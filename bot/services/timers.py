@@ -14,7 +14,9 @@ from bot.domain.job import Job
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.policy import TargetKind
 from bot.domain.rota_model import BusinessHours
-from bot.services.paging import note_in_thread
+from bot.domain.severity import deadline_raises
+from bot.services.oncall import OnCall
+from bot.services.paging import TELL_OWNER, UPDATE_PAGES, UPDATE_ROOT, note_in_thread, restart_paging
 from bot.services.ports import LeadsAlert, PageSender, ThreadNote
 from bot.store.store import Store, Tx
 
@@ -88,13 +90,33 @@ def planned(
     if case.deadline_at is not None:
         for name, at in sla.deadline_reminders(case.deadline_at, now):
             found.append((DEADLINE, name, at, {"name": name}))
+        for rise in deadline_raises(
+            severities=flow.severities,
+            current_id=case.severity_id,
+            rules=flow.severity_rules,
+            deadline_at=case.deadline_at,
+            now=now,
+        ):
+            payload = {"name": "raise", "raise_to": rise.raise_to, "reason": rise.reason}
+            found.append((DEADLINE, f"raise:{rise.raise_to}", rise.at, payload))
     return found
 
 
-def schedule_timers(tx: Tx, case: Case, now: datetime, *, config: Config, overdue_now: bool = False) -> None:
-    """Replace the case's pending timers with those its current state calls for (same transaction)."""
-    tx.jobs.cancel_for_case(case.id, kinds=TIMER_KINDS, now=now)
+def schedule_timers(
+    tx: Tx,
+    case: Case,
+    now: datetime,
+    *,
+    config: Config,
+    overdue_now: bool = False,
+    kinds: tuple[str, ...] = TIMER_KINDS,
+) -> None:
+    """Replace the case's pending timers (of `kinds`) with those its current state calls for (same
+    transaction)."""
+    tx.jobs.cancel_for_case(case.id, kinds=kinds, now=now)
     for kind, name, due_at, payload in planned(config, case, now, overdue_now=overdue_now):
+        if kind not in kinds:
+            continue
         tx.jobs.enqueue(
             kind=kind,
             key=f"{kind}:{case.id}:{name}:v{case.version}",
@@ -112,9 +134,24 @@ class Timers:
     config: Config
     store: Store
     sender: PageSender
+    oncall: OnCall | None = None  # deadline reminders mention the on-call; raises re-page
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {SLA: self.fire_sla, DEADLINE: self.fire_deadline, SLA_ALERT: self.alert}
+
+    def _who(self, case: Case, now: datetime) -> tuple[str, ...]:
+        """The owner, or whoever is on call now for the case's policy when nobody owns it."""
+        owner = case.owner_id or case.acknowledged_by
+        if owner is not None:
+            return (owner,)
+        if self.oncall is None:
+            return ()
+        policy = self.config.policies[self.config.flow(case.flow_id).policy]
+        for level in policy.levels:
+            users = self.oncall.resolve(level.targets, at=now)
+            if users:
+                return tuple(users)
+        return ()
 
     def _case(self, job: Job) -> Case:
         assert job.case_id is not None
@@ -157,6 +194,9 @@ class Timers:
         if not case.status.is_open:
             return None
         name = str(job.payload["name"])
+        if name == "raise":
+            return self._raise(case, job)
+        users = self._who(case, self.oncall.clock.now() if self.oncall else job.due_at)
 
         def effect(tx: Tx, now: datetime) -> None:
             kind = "deadline_passed" if name == "passed" else "deadline_reminder"
@@ -165,7 +205,7 @@ class Timers:
             note_in_thread(
                 tx,
                 case,
-                ThreadNote(kind="deadline", text=text, at=case.deadline_at),
+                ThreadNote(kind="deadline", text=text, at=case.deadline_at, users=users),
                 key=f"deadline:{name}:{job.id}",
                 now=now,
             )
@@ -178,6 +218,58 @@ class Timers:
                     case_id=case.id,
                     payload={"which": "deadline"},
                 )
+
+        return effect
+
+    def _raise(self, case: Case, job: Job) -> Effect | None:
+        """A deadline rule holds now: the case is raised, re-paged like an upgrade, and re-planned."""
+        flow = self.config.flow(case.flow_id)
+        target = flow.severity(str(job.payload["raise_to"]))
+        reason = str(job.payload.get("reason") or "")
+        if not target.is_more_severe_than(flow.severity(case.severity_id)):
+            return None
+
+        def effect(tx: Tx, now: datetime) -> None:
+            current = tx.cases.get(case.id)
+            if not current.status.is_open or not target.is_more_severe_than(flow.severity(current.severity_id)):
+                return
+            tx.cases.change(case.id, now=now, severity_id=target.id)
+            tx.cases.add_event(
+                case.id,
+                kind="severity_raised",
+                now=now,
+                data={
+                    "before": {"severity_id": current.severity_id},
+                    "after": {"severity_id": target.id},
+                    "reason": reason,
+                },
+            )
+            raised = tx.cases.get(case.id)
+            for kind in (UPDATE_ROOT, UPDATE_PAGES):
+                tx.jobs.enqueue(
+                    kind=kind, key=f"{kind}:{case.id}:v{raised.version}", due_at=now, now=now, case_id=case.id
+                )
+            note_in_thread(
+                tx,
+                raised,
+                ThreadNote(kind="deadline_raise", text=reason, detail=target.label, at=now),
+                key=f"deadline_raise:{target.id}",
+                now=now,
+            )
+            if raised.needs_paging and raised.owner_id is None and self.oncall is not None:
+                restart_paging(tx, raised, config=self.config, oncall=self.oncall, reason="deadline raise", now=now)
+            elif not raised.needs_paging:
+                tx.jobs.enqueue(
+                    kind=TELL_OWNER,
+                    key=f"{TELL_OWNER}:{case.id}:v{raised.version}",
+                    due_at=now,
+                    now=now,
+                    case_id=case.id,
+                    payload={"what": "change_severity", "by": "", "text": reason},
+                )
+            # Only the SLA clocks change: the deadline's own reminders (and later raises) stand, and
+            # one of them may be running beside this job in the same batch.
+            schedule_timers(tx, tx.cases.get(case.id), now, config=self.config, overdue_now=True, kinds=(SLA,))
 
         return effect
 

@@ -117,12 +117,13 @@ def test_timers_fire_once_in_order_when_time_jumps_over_the_weekend(store, shipp
         assert [a.kind for a in sender.alerts] == ["acknowledge_breach", "resolve_breach"]
         frozen.move_to(sgt(2026, 11, 12, 12, 0))
         job_runner.run_due()
-        assert [k for k, _ in fired(store, case.id)][-3:] == [
+        # (4 h before the deadline the flow's rule raised it to SEV1, whose SLAs were past: they fired too.)
+        assert [k for k, _ in fired(store, case.id) if k.startswith("deadline_")] == [
             "deadline_reminder",
             "deadline_reminder",
             "deadline_passed",
         ]
-        assert [a.kind for a in sender.alerts][-1] == "deadline_breach"
+        assert [a.kind for a in sender.alerts].count("deadline_breach") == 1
 
 
 def test_waiting_on_the_rep_pauses_the_resolve_clock_and_resolving_stops_everything(store, shipped_config, runner):

@@ -117,7 +117,11 @@ def build_change_dm(
     """Tells whoever works a case that it was reopened or its severity changed."""
     did = "reopened" if what == "reopen" else "changed the severity of"
     severity = flow.severity(case.severity_id).label
-    head = f":arrows_counterclockwise: <@{by}> {did} *{case.human_id}*"
+    head = f":arrow_double_up: *{case.human_id}*"
+    if by:
+        head = f":arrows_counterclockwise: <@{by}> {did} *{case.human_id}*"
+    if not by and what != "reopen":
+        head += " was raised as its campaign deadline nears"
     if what != "reopen":
         head += f": now *{escape_mrkdwn(severity)}*"
     said = f"\n>{escape_mrkdwn(truncate(text, 2500))}" if text else ""
@@ -150,13 +154,24 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
         )
     if note.kind == "held":
         until = slack_date(note.at, tz) if note.at else "the next business day"
+        if note.detail == "deadline":
+            return (
+                f":zzz: Low severity, out of hours: on-call is paged at {until}, "
+                "in time to acknowledge before the campaign deadline."
+            )
         return f":zzz: Low severity: on-call is paged at the start of business hours ({until})."
     if note.kind == "acknowledged":
         return f":white_check_mark: {_mentions(note.users)} acknowledged this case."
     if note.kind in ("sla", "deadline"):
         when = f" ({slack_date(note.at, tz)})" if note.at else ""
         icon = ":alarm_clock:" if "breach" in note.text or "passed" in note.text else ":hourglass_flowing_sand:"
-        return f"{icon} {escape_mrkdwn(note.text.capitalize())}{when}."
+        who = f"{_mentions(note.users)}: " if note.users else ""
+        return f"{icon} {who}{escape_mrkdwn(note.text.capitalize())}{when}."
+    if note.kind == "deadline_raise":
+        return (
+            f":arrow_double_up: Severity raised to *{escape_mrkdwn(note.detail)}*: "
+            f"{escape_mrkdwn(note.text)}. Paging follows the new severity."
+        )
     if note.kind == "page_failed":
         why = escape_mrkdwn(note.detail or "undeliverable")
         head = f":warning: The page to {_mentions(note.users)} (level {note.level}) cannot be delivered ({why})"
