@@ -177,6 +177,7 @@ def build_flow(
         ),
         guidance=tuple(GuidanceLink(g.title, g.url) for g in spec.guidance),
         aliases=tuple(spec.aliases),
+        duplicates_of=tuple(spec.duplicates_of),
         sensitive=spec.sensitive,
         sla_clock=spec.sla.clock if isinstance(spec.sla.clock, str) else "wall",
         sla_clocks=_sla_clocks(

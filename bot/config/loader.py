@@ -270,6 +270,15 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
                 problems.append(flow_doc.problem(loc, f"flow id or alias {name!r} is also used in {seen[name].name}"))
             seen[name] = flow_path
         flows.append(flow)
+    known_flows = {f.id for f in flows}
+    for flow in flows:
+        for i, other in enumerate(flow.duplicates_of):
+            if other not in known_flows:
+                problems.append(
+                    load_yaml(app.flows_dir / f"{flow.id}.yaml").problem(
+                        ("duplicates_of", i), f"unknown flow {other!r}", "flows: " + ", ".join(sorted(known_flows))
+                    )
+                )
     for flow in flows:
         if flow.sla_schedule is not None and flow.sla_schedule not in schedules:
             path = app.flows_dir / f"{flow.id}.yaml"

@@ -174,6 +174,7 @@ class FlowSpec(Strict):
     channel: SlackChannelId | None = None
     policy: str = Field(min_length=1)
     aliases: list[Ident] = Field(default_factory=list)
+    duplicates_of: list[Ident] = Field(default_factory=list)  # flows whose open cases count as duplicates
     sensitive: bool = False
     fields: list[FieldSpec] = Field(min_length=1, max_length=90)
     severities: list[SeveritySpec] | None = None

@@ -95,6 +95,7 @@ class Flow:
     sla_clocks: tuple[tuple[str, str], ...] = ()  # (severity id, wall | business_hours)
     sla_skip_holidays: bool = True
     sla_schedule: str | None = None
+    duplicates_of: tuple[str, ...] = ()  # other flows whose open cases a new case may duplicate
 
     def field(self, field_id: str) -> IntakeField:
         for field in self.fields:

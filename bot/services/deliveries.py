@@ -12,6 +12,7 @@ from bot.domain.guidance import GuideEventKind
 from bot.domain.job import Job
 from bot.services.open_case import (
     CONFIRM_REPORTER,
+    NOTE_FOLLOWER,
     NOTIFY_FOLLOWER,
     POST_DETAILS,
     POST_ROOT,
@@ -19,7 +20,6 @@ from bot.services.open_case import (
 from bot.services.ports import DeliveryError, DeliveryFailure, Notifier, WithdrawOffer
 from bot.store.store import Store, Tx
 
-NOTE_FOLLOWER = "case.note_follower"
 LINK_RESTRICTED = "case.link_restricted"
 REPORT_FAILURE = "ops.report_failure"
 
@@ -166,14 +166,21 @@ class Deliveries:
                 due_at=now,
                 now=now,
                 case_id=case.id,
-                payload={"user_id": user_id},
+                payload=dict(job.payload),  # the user, and what they asked (question, market, links)
             )
 
         return effect
 
     def note_follower(self, job: Job) -> Effect | None:
         case = self._posted_case(job)
-        self.notifier.note_follower_in_thread(case, user_id=str(job.payload["user_id"]))
+        links = job.payload.get("links") or []
+        self.notifier.note_follower_in_thread(
+            case,
+            user_id=str(job.payload["user_id"]),
+            question=str(job.payload.get("question") or ""),
+            market=str(job.payload.get("market") or ""),
+            links=tuple(str(link) for link in links) if isinstance(links, list) else (),
+        )
         return None
 
     def report_failure(self, job: Job) -> Effect | None:

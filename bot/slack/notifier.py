@@ -153,9 +153,11 @@ class SlackNotifier:
         text, blocks = msg.build_follow_confirmation(case, permalink=permalink)
         self._post(channel=user_id, text=text, blocks=blocks)
 
-    def note_follower_in_thread(self, case: Case, *, user_id: str) -> None:
+    def note_follower_in_thread(
+        self, case: Case, *, user_id: str, question: str = "", market: str = "", links: tuple[str, ...] = ()
+    ) -> None:
         assert case.root is not None
-        text = f":eyes: <@{user_id}> follows this case too and will hear the outcome."
+        text = msg.follower_note(case, user_id=user_id, question=question, market=market, links=links)
         self._post(channel=case.root.channel_id, text=text, blocks=[], thread_ts=case.root.ts)
 
     def report_failure(self, failure: DeliveryFailure, *, leads_channel: str) -> None:

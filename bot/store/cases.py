@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -135,6 +136,20 @@ class CaseRepo:
             .limit(1)
         ).scalar_one_or_none()
         return self._to_case(row) if row else None
+
+    def open_in_flows(self, flow_ids: Iterable[str], *, limit: int = 500) -> list[Case]:
+        """Open cases of these flows, oldest first (the candidates a new case may duplicate)."""
+        rows = (
+            self._session.execute(
+                select(CaseRow)
+                .where(CaseRow.is_open == True, CaseRow.flow_id.in_(list(flow_ids)))  # noqa: E712
+                .order_by(CaseRow.id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        return [self._to_case(r) for r in rows]
 
     def set_root(self, case_id: int, ref: MessageRef, *, now: datetime) -> None:
         self._session.execute(

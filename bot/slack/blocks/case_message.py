@@ -316,3 +316,21 @@ def _ops_text(notice: OpsNotice) -> str:
                 f":information_source: Configuration reloaded ({notice.summary}). These settings change only on "
                 f"restart and are unchanged until then: {', '.join(notice.settings)}."
             )
+
+
+def follower_note(case: Case, *, user_id: str, question: str, market: str, links: tuple[str, ...]) -> str:
+    """The thread line for a rep who joined the case (a second report of it, or more from the reporter):
+    what they asked is kept here; a sensitive case keeps it in its history only."""
+    if user_id == case.reporter_id:
+        head = f":heavy_plus_sign: <@{user_id}> filed the same again and added to this case"
+    else:
+        head = f":eyes: <@{user_id}> reported this too and follows it (they hear the outcome)"
+    if case.sensitive or not (question or market or links):
+        return head + "."
+    lines = [head + ":"]
+    if question:
+        lines.append(">" + escape_mrkdwn(truncate(question, 2000)).replace("\n", "\n>"))
+    if market:
+        lines.append(f"Market: {escape_mrkdwn(market)}")
+    lines.extend(f"<{escape_mrkdwn(link)}>" for link in links[:5])
+    return "\n".join(lines)
