@@ -273,7 +273,8 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
     known_flows = {f.id for f in flows}
     for flow in flows:
         for i, other in enumerate(flow.duplicates_of):
-            if other not in known_flows:
+            # A flow file that failed to load has reported its own problem already.
+            if other not in known_flows and not (app.flows_dir / f"{other}.yaml").exists():
                 problems.append(
                     load_yaml(app.flows_dir / f"{flow.id}.yaml").problem(
                         ("duplicates_of", i), f"unknown flow {other!r}", "flows: " + ", ".join(sorted(known_flows))
