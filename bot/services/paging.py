@@ -10,25 +10,57 @@ from enum import StrEnum
 
 from bot.config.loader import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen
-from bot.domain.escalation import Step, catch_up, first_step, is_last_level, next_step, superseded
+from bot.domain.escalation import Step, first_step, is_last_level, next_step, superseded
+from bot.domain.events import EventKind
 from bot.domain.job import Job, JobState
+from bot.domain.paging_plan import AlertKind, PlannedAlert, plan
 from bot.domain.policy import PageTiming, Policy
 from bot.observability import metrics
 from bot.services.oncall import OnCall
+from bot.services.paging_jobs import (
+    ESCALATE,
+    LEADS_ALERT,
+    PAGING_KINDS,
+    SEND,
+    TELL_OWNER,
+    THREAD_NOTE,
+    UPDATE_PAGES,
+    UPDATE_ROOT,
+    AlertPayload,
+    EscalatePayload,
+    SendPayload,
+    alert_key,
+    escalate_key,
+    owner_send_key,
+    send_key,
+    send_prefix,
+    update_key,
+)
 from bot.services.ports import DeliveryError, LeadsAlert, PageSender, ThreadNote
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
 
-ESCALATE = "page.escalate"
-SEND = "page.send"
-THREAD_NOTE = "case.thread_note"
-LEADS_ALERT = "ops.leads_alert"
-UPDATE_ROOT = "case.update_root"
-UPDATE_PAGES = "page.update_dms"
-TELL_OWNER = "case.tell_owner"
-# What an acknowledgement (or resolution) cancels, in the same transaction.
-PAGING_KINDS = (ESCALATE, SEND, LEADS_ALERT)
+__all__ = [
+    "ESCALATE",
+    "LEADS_ALERT",
+    "PAGING_KINDS",
+    "SEND",
+    "TELL_OWNER",
+    "THREAD_NOTE",
+    "UPDATE_PAGES",
+    "UPDATE_ROOT",
+    "Paging",
+    "PassedOn",
+    "acknowledge",
+    "note_in_thread",
+    "page_new_owner",
+    "paged_so_far",
+    "pass_on",
+    "restart_paging",
+    "start_paging",
+    "stop_paging",
+]
 
 Effect = Callable[[Tx, datetime], None]
 
@@ -52,16 +84,16 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
     step = first_step(due_at)
     tx.jobs.enqueue(
         kind=ESCALATE,
-        key=step.key(case.id, generation),
+        key=escalate_key(case.id, generation, step),
         due_at=due_at,
         now=now,
         case_id=case.id,
-        payload={"generation": generation, "round": 1, "level": 1},
+        payload=EscalatePayload(generation, step.round, step.level).dump(),
         max_attempts=config.app.max_attempts,
     )
     tx.cases.add_event(
         case.id,
-        kind="paging_started",
+        kind=EventKind.PAGING_STARTED,
         now=now,
         data={
             "generation": generation,
@@ -79,7 +111,9 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
 def stop_paging(tx: Tx, case: Case, *, reason: str, now: datetime) -> int:
     """Cancel every pending paging step of a case in the caller's transaction (resolve, downgrade)."""
     cancelled = tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
-    tx.cases.add_event(case.id, kind="paging_stopped", now=now, data={"reason": reason, "cancelled_jobs": cancelled})
+    tx.cases.add_event(
+        case.id, kind=EventKind.PAGING_STOPPED, now=now, data={"reason": reason, "cancelled_jobs": cancelled}
+    )
     return cancelled
 
 
@@ -111,25 +145,25 @@ def page_new_owner(tx: Tx, case: Case, *, user_id: str, config: Config, oncall: 
         returns_at = oncall.next_business_start(policy, returns_at)
     tx.jobs.enqueue(
         kind=SEND,
-        key=f"{SEND}:{case.id}:g{generation}:owner:{user_id}",
+        key=owner_send_key(case.id, generation, user_id),
         due_at=now,
         now=now,
         case_id=case.id,
-        payload={"generation": generation, "round": 0, "level": 0, "user_id": user_id, "step_due_at": now.isoformat()},
+        payload=SendPayload(generation, 0, 0, user_id, step_due_at=now).dump(),
         max_attempts=config.app.max_attempts,
     )
     tx.jobs.enqueue(
         kind=ESCALATE,
-        key=first_step(returns_at).key(case.id, generation),
+        key=escalate_key(case.id, generation, first_step(returns_at)),
         due_at=returns_at,
         now=now,
         case_id=case.id,
-        payload={"generation": generation, "round": 1, "level": 1, "returns_from": user_id},
+        payload=EscalatePayload(generation, 1, 1, returns_from=user_id).dump(),
         max_attempts=config.app.max_attempts,
     )
     tx.cases.add_event(
         case.id,
-        kind="paging_started",
+        kind=EventKind.PAGING_STARTED,
         now=now,
         data={
             "generation": generation,
@@ -162,16 +196,15 @@ def note_in_thread(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datet
     )
 
 
-def _alert(
-    tx: Tx, case: Case, *, kind: str, step: Step, due_at: datetime, repeats: bool, now: datetime, generation: int
-) -> None:
+def _alert(tx: Tx, case: Case, alert: PlannedAlert, *, now: datetime, generation: int) -> None:
+    step = alert.step
     tx.jobs.enqueue(
         kind=LEADS_ALERT,
-        key=f"{LEADS_ALERT}:{case.id}:g{generation}:r{step.round}:l{step.level}:{kind}",
-        due_at=due_at,
+        key=alert_key(case.id, generation, step.round, step.level, alert.kind.value),
+        due_at=alert.due_at,
         now=now,
         case_id=case.id,
-        payload={"kind": kind, "round": step.round, "level": step.level, "repeats": repeats, "generation": generation},
+        payload=AlertPayload(alert.kind.value, step.round, step.level, alert.repeats, generation).dump(),
         max_attempts=20,
     )
 
@@ -187,7 +220,7 @@ def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> C
         cancelled = tx.jobs.cancel_for_case(case_id, kinds=PAGING_KINDS, now=now)
         tx.cases.add_event(
             case_id,
-            kind="acknowledged",
+            kind=EventKind.ACKNOWLEDGED,
             actor_id=user_id,
             now=now,
             data={"cancelled_jobs": cancelled, "after_seconds": int((now - case.created_at).total_seconds())},
@@ -227,7 +260,7 @@ def pass_on(case_id: int, *, user_id: str, store: Store, now: datetime) -> Passe
         )
         tx.cases.add_event(
             case_id,
-            kind="passed_on",
+            kind=EventKind.PASSED_ON,
             actor_id=user_id,
             now=now,
             data={"next_level_now": moved, "leads_alerted_now": told},
@@ -279,22 +312,25 @@ class Paging:
         if not self._current(case, job):
             return None
         policy = self._policy(case)
-        generation = int(job.payload["generation"])
-        step = Step(round=int(job.payload["round"]), level=int(job.payload["level"]), due_at=job.due_at)
+        payload = EscalatePayload.load(job.payload)
+        generation = payload.generation
         started = self.oncall.clock.now()
-        step, skipped = catch_up(policy, step, started)
-        if skipped:
+        step_plan = plan(
+            policy,
+            Step(round=payload.round, level=payload.level, due_at=job.due_at),
+            lambda level: self.oncall.resolve(policy.levels[level - 1].targets, at=started),
+            started,
+        )
+        step, users = step_plan.step, step_plan.users
+        if step_plan.skipped:
             log.warning(
                 "case %s: %d missed escalation step(s) passed over after a backlog; paging round %d level %d",
                 case.human_id,
-                len(skipped),
+                len(step_plan.skipped),
                 step.round,
                 step.level,
             )
-        users = self.oncall.resolve(policy.levels[step.level - 1].targets, at=started)
-        following = next_step(policy, step)
-
-        returns_from = job.payload.get("returns_from")
+        returns_from = payload.returns_from
 
         def effect(tx: Tx, now: datetime) -> None:
             current = tx.cases.get(case.id)
@@ -303,81 +339,47 @@ class Paging:
             if returns_from and current.owner_id == returns_from:
                 # The new owner never acknowledged: the case is nobody's again, and the policy pages.
                 tx.cases.change(case.id, now=now, owner_id=None)
-                tx.cases.add_event(case.id, kind="reassign_unacknowledged", now=now, data={"user": returns_from})
+                tx.cases.add_event(
+                    case.id, kind=EventKind.REASSIGN_UNACKNOWLEDGED, now=now, data={"user": returns_from}
+                )
                 version = tx.cases.get(case.id).version
                 for kind in (UPDATE_ROOT, UPDATE_PAGES):
-                    tx.jobs.enqueue(kind=kind, key=f"{kind}:{case.id}:v{version}", due_at=now, now=now, case_id=case.id)
+                    tx.jobs.enqueue(
+                        kind=kind, key=update_key(kind, case.id, version), due_at=now, now=now, case_id=case.id
+                    )
                 note_in_thread(
                     tx,
                     case,
-                    ThreadNote(kind="owner_unacknowledged", users=(str(returns_from),), at=now),
+                    ThreadNote(kind="owner_unacknowledged", users=(returns_from,), at=now),
                     key=f"owner_unacknowledged:g{generation}",
                     now=now,
                 )
-            if skipped:
+            if step_plan.skipped:
                 tx.cases.add_event(
                     case.id,
-                    kind="escalation_coalesced",
+                    kind=EventKind.ESCALATION_COALESCED,
                     now=now,
                     data={
-                        "skipped": [[s.round, s.level] for s in skipped],
+                        "skipped": [[s.round, s.level] for s in step_plan.skipped],
                         "paging": [step.round, step.level],
                         "late_seconds": int((now - job.due_at).total_seconds()),
                     },
                 )
-                missed_rounds = [s for s in skipped if is_last_level(policy, s)]
-                if missed_rounds:
-                    # A whole round went by unanswered during the backlog: the leads hear it once, now.
-                    _alert(
-                        tx,
-                        case,
-                        kind="unanswered",
-                        step=missed_rounds[-1],
-                        due_at=now,
-                        repeats=True,
-                        now=now,
-                        generation=generation,
-                    )
-            for user in users:
+            for page in step_plan.pages:
                 tx.jobs.enqueue(
                     kind=SEND,
-                    key=f"{SEND}:{case.id}:g{generation}:r{step.round}:l{step.level}:{user}",
-                    # Due when its step was due: after a backlog the page sorts before later steps.
-                    due_at=min(step.due_at, now),
+                    key=send_key(case.id, generation, step.round, step.level, page.user_id, nth=page.nth),
+                    due_at=page.due_at,
                     now=now,
                     case_id=case.id,
-                    payload={
-                        "generation": generation,
-                        "round": step.round,
-                        "level": step.level,
-                        "user_id": user,
-                        "step_due_at": step.due_at.isoformat(),
-                    },
+                    payload=SendPayload(
+                        generation, step.round, step.level, page.user_id, step_due_at=step.due_at, nth=page.nth
+                    ).dump(),
                     max_attempts=self.config.app.max_attempts,
                 )
-                repage_after = policy.levels[step.level - 1].repage_after
-                if repage_after is not None:
-                    # Not acknowledged after `repage_after`: the same person is paged again (the
-                    # acknowledgement cancels this like any pending step).
-                    tx.jobs.enqueue(
-                        kind=SEND,
-                        key=f"{SEND}:{case.id}:g{generation}:r{step.round}:l{step.level}:{user}:again",
-                        due_at=step.due_at + repage_after,
-                        now=now,
-                        case_id=case.id,
-                        payload={
-                            "generation": generation,
-                            "round": step.round,
-                            "level": step.level,
-                            "user_id": user,
-                            "nth": 1,
-                            "step_due_at": step.due_at.isoformat(),
-                        },
-                        max_attempts=self.config.app.max_attempts,
-                    )
             tx.cases.add_event(
                 case.id,
-                kind="escalated",
+                kind=EventKind.ESCALATED,
                 now=now,
                 data={"round": step.round, "level": step.level, "users": list(users)},
             )
@@ -389,40 +391,18 @@ class Paging:
                 key=f"{kind}:g{generation}:r{step.round}:l{step.level}",
                 now=now,
             )
-            if not users:
-                _alert(
-                    tx,
-                    case,
-                    kind="nobody_on_call",
-                    step=step,
-                    due_at=now,
-                    repeats=following is not None,
-                    now=now,
-                    generation=generation,
-                )
-            elif is_last_level(policy, step):
-                wait = policy.levels[step.level - 1].wait
-                _alert(
-                    tx,
-                    case,
-                    kind="unanswered",
-                    step=step,
-                    due_at=step.due_at + wait,
-                    repeats=following is not None,
-                    now=now,
-                    generation=generation,
-                )
+            for alert in step_plan.alerts:
+                _alert(tx, case, alert, now=now, generation=generation)
+            following = step_plan.next
             if following is not None:
-                # Nobody to page at this level: go on at once rather than wait for no one.
-                due_at = following.due_at if users else min(following.due_at, now)
                 tx.jobs.enqueue(
                     kind=ESCALATE,
-                    key=following.key(case.id, generation),
-                    due_at=due_at,
+                    key=escalate_key(case.id, generation, following),
+                    due_at=following.due_at,
                     now=now,
                     case_id=case.id,
                     max_attempts=self.config.app.max_attempts,
-                    payload={"generation": generation, "round": following.round, "level": following.level},
+                    payload=EscalatePayload(generation, following.round, following.level).dump(),
                 )
 
         return effect
@@ -431,9 +411,8 @@ class Paging:
         case = self._case(job)
         if not self._current(case, job):
             return None
-        user_id = str(job.payload["user_id"])
-        round_, level = int(job.payload["round"]), int(job.payload["level"])
-        nth = int(job.payload.get("nth", 0))
+        payload = SendPayload.load(job.payload)
+        user_id, round_, level, nth = payload.user_id, payload.round, payload.level, payload.nth
         policy = self._policy(case)
         step = Step(round=round_, level=level, due_at=self._step_due_at(job, policy))
         if job.attempt == 1 and level > 0 and superseded(policy, step, self.oncall.clock.now()):
@@ -444,7 +423,7 @@ class Paging:
             def skip(tx: Tx, now: datetime) -> None:
                 tx.cases.add_event(
                     case.id,
-                    kind="page_skipped",
+                    kind=EventKind.PAGE_SKIPPED,
                     now=now,
                     data={"user": user_id, "round": round_, "level": level, "reason": "a later level is due"},
                 )
@@ -472,7 +451,7 @@ class Paging:
             )
             tx.cases.add_event(
                 case.id,
-                kind="repaged" if nth else "paged",
+                kind=EventKind.REPAGED if nth else EventKind.PAGED,
                 now=now,
                 data={"user": user_id, "round": round_, "level": level},
             )
@@ -489,8 +468,8 @@ class Paging:
             current = tx.cases.get(case.id)
             if not current.needs_paging or current.paging_generation != generation:
                 return
-            step_keys = f"{SEND}:{case.id}:g{generation}:r{step.round}:l{step.level}:"
-            tx.jobs.cancel_keys([f"{step_keys}{user_id}:again"], now=now)
+            step_keys = send_prefix(case.id, generation, step.round, step.level)
+            tx.jobs.cancel_keys([send_key(case.id, generation, step.round, step.level, user_id, nth=1)], now=now)
             others_paged = [
                 u
                 for u in tx.cases.paged_at(case.id, generation=generation, round=step.round, level=step.level)
@@ -504,14 +483,14 @@ class Paging:
             moved = False
             following = next_step(policy, step) if step.level > 0 else first_step(now)  # level 0: a new owner
             if not others_paged and not others_pending:
-                keys = [following.key(case.id, generation)] if following is not None else []
+                keys = [escalate_key(case.id, generation, following)] if following is not None else []
                 moved = tx.jobs.bring_forward_keys(keys, now=now) > 0
                 if step.level > 0 and is_last_level(policy, step):
-                    alert = f"{LEADS_ALERT}:{case.id}:g{generation}:r{step.round}:l{step.level}:unanswered"
+                    alert = alert_key(case.id, generation, step.round, step.level, AlertKind.UNANSWERED.value)
                     tx.jobs.bring_forward_keys([alert], now=now)
             tx.cases.add_event(
                 case.id,
-                kind="page_failed",
+                kind=EventKind.PAGE_FAILED,
                 now=now,
                 data={"user": user_id, "round": step.round, "level": step.level, "reason": reason, "moved_on": moved},
             )
@@ -545,11 +524,11 @@ class Paging:
     @staticmethod
     def _step_due_at(job: Job, policy: Policy) -> datetime:
         """When the page's level was due (jobs from before `step_due_at` was recorded: from the job)."""
-        recorded = job.payload.get("step_due_at")
-        if recorded:
-            return datetime.fromisoformat(str(recorded))
-        repage_after = policy.levels[int(job.payload["level"]) - 1].repage_after
-        if int(job.payload.get("nth", 0)) and repage_after is not None:
+        payload = SendPayload.load(job.payload)
+        if payload.step_due_at is not None:
+            return payload.step_due_at
+        repage_after = policy.levels[payload.level - 1].repage_after
+        if payload.nth and repage_after is not None:
             return job.due_at - repage_after
         return job.due_at
 
@@ -579,12 +558,9 @@ class Paging:
         case = self._case(job)
         if not self._current(case, job):
             return None
+        payload = AlertPayload.load(job.payload)
         alert = LeadsAlert(
-            kind=str(job.payload["kind"]),
-            case=case,
-            round=int(job.payload["round"]),
-            level=int(job.payload["level"]),
-            repeats=bool(job.payload.get("repeats")),
+            kind=payload.kind, case=case, round=payload.round, level=payload.level, repeats=payload.repeats
         )
         self.sender.alert_leads(alert, self.config.flow(case.flow_id), leads_channel=self.config.app.leads_channel)
         return None
@@ -627,7 +603,9 @@ class Paging:
             )
 
         def effect(tx: Tx, now: datetime) -> None:
-            tx.cases.add_event(case.id, kind="owner_told", now=now, data={"users": users, "instead_of": instead_of})
+            tx.cases.add_event(
+                case.id, kind=EventKind.OWNER_TOLD, now=now, data={"users": users, "instead_of": instead_of}
+            )
 
         return effect
 

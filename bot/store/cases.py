@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.domain.case import Case, CaseStatus, MessageRef, human_id
+from bot.domain.events import EventKind
 from bot.domain.intake import Intake, match_key
 from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
 
@@ -176,7 +177,10 @@ class CaseRepo:
     def add_event(
         self, case_id: int, *, kind: str, now: datetime, actor_id: str | None = None, data: dict[str, Any] | None = None
     ) -> None:
-        self._session.add(CaseEventRow(case_id=case_id, at=now, kind=kind, actor_id=actor_id, data=data or {}))
+        """Record an event; its kind must be one of EventKind (ValueError otherwise: one vocabulary)."""
+        self._session.add(
+            CaseEventRow(case_id=case_id, at=now, kind=EventKind(kind).value, actor_id=actor_id, data=data or {})
+        )
 
     def events(self, case_id: int) -> list[tuple[str, str | None, dict[str, Any]]]:
         """(kind, actor, data) in order, for the audit view and tests."""
