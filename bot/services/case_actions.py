@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config.loader import Config
 from bot.domain.case import AlreadyPaged, Case, CaseStatus
+from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
 from bot.domain.job import Job
 from bot.domain.lifecycle import Action, Outcome, next_status
@@ -102,7 +103,9 @@ class CaseActions:
             changes, data = self._changes(case, request, status, actor=actor, now=now)
             if changes:
                 tx.cases.change(case.id, now=now, **changes)
-            tx.cases.add_event(case.id, kind=request.action.value, actor_id=actor.user_id, now=now, data=data)
+            tx.cases.add_event(
+                case.id, kind=EventKind(request.action.value), actor_id=actor.user_id, now=now, data=data
+            )
             updated = tx.cases.get(case.id)
             self._follow_up(tx, case, updated, request, actor=actor, now=now)
             if request.action is Action.WITHDRAW:
@@ -229,7 +232,9 @@ class CaseActions:
                 created_by=actor.user_id,
                 now=now,
             )
-            tx.cases.add_event(case.id, kind="guide_drafted", actor_id=actor.user_id, now=now, data={"draft": draft.id})
+            tx.cases.add_event(
+                case.id, kind=EventKind.GUIDE_DRAFTED, actor_id=actor.user_id, now=now, data={"draft": draft.id}
+            )
         if action is Action.RESOLVE:
             tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
             for follower in case.followers:

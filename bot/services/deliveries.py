@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.config.loader import Config
 from bot.domain.case import Case, MessageRef
+from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEventKind
 from bot.domain.job import Job
 from bot.services.open_case import (
@@ -77,7 +78,9 @@ class Deliveries:
         def effect(tx: Tx, now: datetime) -> None:
             if case.root is None:
                 tx.cases.set_root(case.id, ref, now=now)
-                tx.cases.add_event(case.id, kind="posted", now=now, data={"channel": ref.channel_id, "ts": ref.ts})
+                tx.cases.add_event(
+                    case.id, kind=EventKind.POSTED, now=now, data={"channel": ref.channel_id, "ts": ref.ts}
+                )
             for kind in (POST_DETAILS, CONFIRM_REPORTER):
                 tx.jobs.enqueue(
                     kind=kind,
@@ -108,7 +111,7 @@ class Deliveries:
                     payload={"channel": ref.channel_id, "ts": ref.ts},
                 )
                 return
-            tx.cases.add_event(case.id, kind="details_posted", now=now, data={"ts": ref.ts})
+            tx.cases.add_event(case.id, kind=EventKind.DETAILS_POSTED, now=now, data={"ts": ref.ts})
 
         return effect
 
@@ -118,7 +121,7 @@ class Deliveries:
         self.notifier.link_restricted_details(case, permalink=permalink)
 
         def effect(tx: Tx, now: datetime) -> None:
-            tx.cases.add_event(case.id, kind="details_posted", now=now, data={"restricted": True})
+            tx.cases.add_event(case.id, kind=EventKind.DETAILS_POSTED, now=now, data={"restricted": True})
 
         return effect
 
@@ -131,7 +134,7 @@ class Deliveries:
 
         def effect(tx: Tx, now: datetime) -> None:
             tx.cases.set_permalink(case.id, permalink, now=now)
-            tx.cases.add_event(case.id, kind="reporter_confirmed", now=now, actor_id=case.reporter_id)
+            tx.cases.add_event(case.id, kind=EventKind.REPORTER_CONFIRMED, now=now, actor_id=case.reporter_id)
 
         return effect
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.domain.case import Case
 from bot.domain.duplicates import find_duplicate
+from bot.domain.events import EventKind
 from bot.domain.flow import FieldKind, Flow
 from bot.domain.intake import Intake
 from bot.observability import metrics
@@ -126,7 +127,11 @@ def follow_case(
         own = case.reporter_id == user_id
         if own or tx.cases.add_follower(case_id, user_id, now=now):
             tx.cases.add_event(
-                case_id, kind="added_to" if own else "followed", actor_id=user_id, now=now, data=note.payload()
+                case_id,
+                kind=EventKind.ADDED_TO if own else EventKind.FOLLOWED,
+                actor_id=user_id,
+                now=now,
+                data=note.payload(),
             )
             # The thread hears who joined and what they asked; a new follower also gets the link in a DM.
             tx.jobs.enqueue(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.config.loader import Config
 from bot.domain import sla
 from bot.domain.case import Case, CaseStatus
+from bot.domain.events import EventKind
 from bot.domain.job import Job
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.policy import TargetKind
@@ -169,7 +170,12 @@ class Timers:
         text = f"{which} SLA {'breached' if stage == 'breach' else 'at 80 %'}"
 
         def effect(tx: Tx, now: datetime) -> None:
-            tx.cases.add_event(case.id, kind=f"sla_{stage}", now=now, data={"which": which})
+            tx.cases.add_event(
+                case.id,
+                kind=EventKind.SLA_BREACH if stage == "breach" else EventKind.SLA_WARNING,
+                now=now,
+                data={"which": which},
+            )
             note_in_thread(
                 tx,
                 case,
@@ -199,7 +205,7 @@ class Timers:
         users = self._who(case, self.oncall.clock.now() if self.oncall else job.due_at)
 
         def effect(tx: Tx, now: datetime) -> None:
-            kind = "deadline_passed" if name == "passed" else "deadline_reminder"
+            kind = EventKind.DEADLINE_PASSED if name == "passed" else EventKind.DEADLINE_REMINDER
             tx.cases.add_event(case.id, kind=kind, now=now, data={"name": name})
             text = "campaign deadline passed unresolved" if name == "passed" else f"campaign deadline in {name}"
             note_in_thread(
@@ -236,7 +242,7 @@ class Timers:
             tx.cases.change(case.id, now=now, severity_id=target.id)
             tx.cases.add_event(
                 case.id,
-                kind="severity_raised",
+                kind=EventKind.SEVERITY_RAISED,
                 now=now,
                 data={
                     "before": {"severity_id": current.severity_id},
