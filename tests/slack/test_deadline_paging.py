@@ -82,3 +82,17 @@ def test_a_deadline_reminder_names_the_owner(standin: SlackStandIn, make_bot):
     move_to(bot, clock, datetime(2026, 12, 1, 11, 30, 1, tzinfo=SGT))
     reminder = wait_until(lambda: [t for t in thread_texts(standin, bot) if "Campaign deadline in 2h" in t])
     assert "<@U0SPEC2>" in reminder[0]
+
+
+def test_on_a_public_holiday_a_held_case_is_raised_and_paged_by_the_holiday_rota(standin: SlackStandIn, make_bot):
+    clock = FakeClock(datetime(2026, 12, 25, 10, 0, tzinfo=SGT), ticking=True)  # Christmas Day, a Friday
+    bot = make_bot(clock=clock)
+    assert clock.now().date() in bot.config.schedules["ads-policy-oncall"].holidays
+    file_case(standin, deadline=datetime(2026, 12, 26, 12, 0, tzinfo=SGT))  # 26 h away: SEV3, held
+    wait_until(lambda: any("before the campaign deadline" in t for t in thread_texts(standin, bot)))
+    bot.runner.run_due()
+    assert dms(standin) == [] and case(bot).severity_id == "sev3"  # no business hours on a holiday
+    move_to(bot, clock, datetime(2026, 12, 25, 12, 0, 1, tzinfo=SGT))  # 24 h before the deadline
+    primary = on_call(bot, "primary", clock.now())  # the weekend-and-holiday rotation
+    wait_until(lambda: [u for u, _ in dms(standin)] == list(primary))
+    assert case(bot).severity_id == "sev2"
