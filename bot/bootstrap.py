@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
+from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.jobs.watchdog import Watchdog
 from bot.observability import metrics
+from bot.services.access import Access
 from bot.services.auditor import Auditor
 from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.deliveries import Deliveries, give_up
@@ -27,7 +29,6 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
-from bot.services.staff import Staff, may_act
 from bot.services.timers import Timers, schedule_timers, sla_terms
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
@@ -169,6 +170,7 @@ def build_bot(
     )
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
+    access = Access(config=config, directory=directory, store=store)
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
     paging = Paging(config=config, store=store, sender=notifier, oncall=oncall)
     runner = JobRunner(
@@ -177,7 +179,7 @@ def build_bot(
         handlers=deliveries.handlers()
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
-        | RepMessages(config, store, notifier).handlers()
+        | RepMessages(config, store, notifier, access).handlers()
         | Timers(config, store, notifier, oncall).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier).handlers()
@@ -202,7 +204,6 @@ def build_bot(
         schedule_timers(tx, case, now, config=config, overdue_now=overdue_now)
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
-    staff = Staff(config=config, directory=directory)
 
     def reindex(new: Config) -> None:
         guidance.index = GuideIndex(new.guides)  # one assignment: a search in flight keeps the old index
@@ -221,9 +222,10 @@ def build_bot(
             store=store,
             oncall=oncall,
             on_timers=on_changed,
-            may_act=lambda user_id, case, now: may_act(staff, oncall, user_id, case, now),
+            # Reassign only to someone who may act on the case: the one access decision (issue 13).
+            may_act=lambda user_id, case, now: access.may(user_id, Right.WORK, case, now=now),
         ),
-        staff=staff,
+        staff=access,
         guidance=guidance,
     )
     auditor = Auditor(

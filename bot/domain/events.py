@@ -18,6 +18,7 @@ class EventKind(StrEnum):
     FOLLOWED = "followed"  # a second rep follows instead of filing a duplicate
     ADDED_TO = "added_to"  # the reporter filed the same again and added to their own case
     GUIDE_DRAFTED = "guide_drafted"
+    LINKED = "linked"  # filed beside a sensitive case it may duplicate; linked for the team only
     # paging
     PAGING_STARTED = "paging_started"
     PAGING_STOPPED = "paging_stopped"

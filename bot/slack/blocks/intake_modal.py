@@ -237,16 +237,22 @@ def build_following_view(case: Case, *, user_id: str | None = None) -> dict[str,
     where = link(case.permalink, "Open its thread") if case.permalink else "Its link comes in a direct message"
     if user_id is not None and user_id == case.reporter_id:
         text = (
-            f":information_source: This is your own case, *{case.human_id}* ({escape_mrkdwn(case.advertiser)} / "
-            f"{escape_mrkdwn(case.campaign)}). What you wrote is added to its thread. {where}."
+            f":information_source: This is your own case, *{case.human_id}* ({_about(case)}). "
+            f"What you wrote is added to its thread. {where}."
         )
     else:
         later = "" if case.permalink else " now"
         text = (
-            f":eyes: You now follow *{case.human_id}* ({escape_mrkdwn(case.advertiser)} / "
-            f"{escape_mrkdwn(case.campaign)}). Your question goes to its thread; you get its link{later} in a "
+            f":eyes: You now follow *{case.human_id}* ({_about(case)}). "
+            f"Your question goes to its thread; you get its link{later} in a "
             f"direct message and its outcome when it is resolved. {where if case.permalink else ''}"
         ).strip()
     return View(
         type="modal", title=TITLE, close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
     ).to_dict()
+
+
+def _about(case: Case) -> str:
+    if case.sensitive:
+        return "sensitive case"
+    return f"{escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}"
