@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config.loader import Config
-from bot.domain import rota
+from bot.domain import rota, sla
 from bot.domain.case import Case
 from bot.domain.job import Job
+from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.policy import TargetKind
 from bot.services.ports import DueItem, HandoffNotice, HandoffSender
+from bot.services.timers import calendar_for
 from bot.store.store import Store, Tx
 
 HANDOFF_DM = "oncall.handoff_dm"
@@ -65,12 +67,15 @@ def due_during(config: Config, cases: list[Case], start_at: datetime, end_at: da
     for case in cases:
         flow = config.flow(case.flow_id)
         severity = flow.severity(case.severity_id)
-        candidates = [
-            ("campaign deadline", case.deadline_at),
-            ("resolve SLA", case.created_at + severity.resolve_within),
-        ]
+        # The same clocks as the SLA timers: the severity's calendar, business days, pauses.
+        calendar = calendar_for(config, case)
+        candidates: list[tuple[str, datetime | None]] = [("campaign deadline", case.deadline_at)]
+        if resolve_clock_runs(case.status):
+            resolve = sla.SlaTimer(case.created_at, sla.budget(calendar, severity.resolve_within), case.pauses)
+            candidates.append(("resolve SLA", sla.timer_due_at(calendar, resolve)))
         if case.acknowledged_by is None:
-            candidates.append(("acknowledge SLA", case.created_at + severity.acknowledge_within))
+            acknowledge = sla.SlaTimer(case.created_at, sla.budget(calendar, severity.acknowledge_within))
+            candidates.append(("acknowledge SLA", sla.timer_due_at(calendar, acknowledge)))
         for what, at in candidates:
             if at is not None and at >= start_at and (end_at is None or at < end_at):
                 items.append(DueItem(case=case, what=what, at=at))

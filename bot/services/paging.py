@@ -595,6 +595,11 @@ class Paging:
         case = self._case(job)
         with self.store.read() as tx:
             pages = tx.cases.pages(case.id)
+            newer = [k for k in tx.jobs.pending_keys(case.id, kind=UPDATE_PAGES) if k != job.key]
+        if newer:
+            # A later change queued its own update, which renders the case as it is then: one round
+            # of chat.update per burst of changes, not one per change (Slack rate-limits updates).
+            return None
         flow = self.config.flow(case.flow_id)
         for user_id, ref, round_, level in pages:
             # Idempotent: a retry repeats harmlessly. Each DM shows the case as it is now.

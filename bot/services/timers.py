@@ -61,7 +61,12 @@ def sla_terms(config: Config, case: Case) -> sla.SlaTerms:
 
 
 def planned(
-    config: Config, case: Case, now: datetime, *, overdue_now: bool = False
+    config: Config,
+    case: Case,
+    now: datetime,
+    *,
+    overdue_now: bool = False,
+    breached: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str, datetime, dict[str, str]]]:
     """(kind, name, due, payload) of every timer the case should have from `now` on; with
     `overdue_now` (a reopen or a severity change re-plans the case) a breach already past is due now."""
@@ -86,7 +91,7 @@ def planned(
             payload = {"which": which, "stage": stage, "due_at": at.isoformat() if at else ""}
             if at is not None and at >= now:
                 found.append((SLA, f"{which}:{stage}", at, payload))
-            elif at is not None and overdue_now and stage == "breach":
+            elif at is not None and overdue_now and stage == "breach" and which not in breached:
                 found.append((SLA, f"{which}:{stage}", now, payload))
     if case.deadline_at is not None:
         for name, at in sla.deadline_reminders(case.deadline_at, now):
@@ -115,7 +120,8 @@ def schedule_timers(
     """Replace the case's pending timers (of `kinds`) with those its current state calls for (same
     transaction)."""
     tx.jobs.cancel_for_case(case.id, kinds=kinds, now=now)
-    for kind, name, due_at, payload in planned(config, case, now, overdue_now=overdue_now):
+    breached = _breached_since_reopen(tx, case) if overdue_now else frozenset()
+    for kind, name, due_at, payload in planned(config, case, now, overdue_now=overdue_now, breached=breached):
         if kind not in kinds:
             continue
         tx.jobs.enqueue(
@@ -126,6 +132,18 @@ def schedule_timers(
             case_id=case.id,
             payload={**payload, "version": str(case.version)},
         )
+
+
+def _breached_since_reopen(tx: Tx, case: Case) -> frozenset[str]:
+    """The SLA clocks (acknowledge, resolve) whose breach people were already told of since the case was
+    last (re)opened: a second severity change does not announce the same breach again."""
+    found: set[str] = set()
+    for kind, _actor, data in tx.cases.events(case.id):
+        if kind == EventKind.REOPEN:
+            found.clear()
+        elif kind == EventKind.SLA_BREACH:
+            found.add(str(data.get("which")))
+    return frozenset(found)
 
 
 @dataclass
