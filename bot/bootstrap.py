@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
+from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
@@ -32,7 +33,7 @@ from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.rota_check import RotaChecks, plan_rota_checks
 from bot.services.swaps import RotaNotices
-from bot.services.timers import Timers, schedule_timers
+from bot.services.timers import Timers, schedule_timers, sla_terms
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
 from bot.slack.client import build_client
@@ -185,7 +186,9 @@ def build_bot(
     store = store or Store.open(config.app.store_url, prefix=config.app.case_prefix)
     reads = build_client(token=secrets.bot_token, base_url=secrets.api_url)
     notifier = SlackNotifier(
-        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True), tz=config.app.timezone
+        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True),
+        tz=config.app.timezone,
+        sla_terms=lambda case: sla_terms(config, case),
     )
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
@@ -199,7 +202,7 @@ def build_bot(
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier, access).handlers()
-        | Timers(config, store, notifier).handlers()
+        | Timers(config, store, notifier, oncall).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier, clock.now).handlers()
         | RotaChecks(config, store, notifier).handlers()
@@ -230,8 +233,8 @@ def build_bot(
         start_paging(tx, case, config=config, oncall=oncall, now=now)
         schedule_timers(tx, tx.cases.get(case.id), now, config=config)
 
-    def on_changed(tx: Tx, case: Case, now: datetime) -> None:
-        schedule_timers(tx, case, now, config=config)
+    def on_changed(tx: Tx, case: Case, now: datetime, *, overdue_now: bool = False) -> None:
+        schedule_timers(tx, case, now, config=config, overdue_now=overdue_now)
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
 
@@ -247,7 +250,14 @@ def build_bot(
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
         on_opened=on_opened,
-        case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
+        case_actions=CaseActions(
+            config=config,
+            store=store,
+            oncall=oncall,
+            on_timers=on_changed,
+            # Reassign only to someone who may act on the case: the one access decision (issue 13).
+            may_act=lambda user_id, case, now: access.may(user_id, Right.WORK, case, now=now),
+        ),
         staff=access,
         guidance=guidance,
     )

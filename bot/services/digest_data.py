@@ -55,7 +55,7 @@ def day_calendar(config: Config, flow_ids: frozenset[str] | None = None) -> tupl
 
 
 def _as_case(case: d.OpenCase) -> Case:
-    # calendar_for reads only the case's flow; the digest reads no more of a case than it shows.
+    # calendar_for reads only the case's flow and severity; the digest reads no more of a case than it shows.
     return Case(
         id=case.id,
         human_id=case.human_id,
@@ -77,21 +77,23 @@ def _as_case(case: d.OpenCase) -> Case:
 
 def sla_dues(config: Config, cases: Sequence[d.OpenCase]) -> list[d.SlaDue]:
     """When each running SLA clock of each open case falls due (the rules of `timers.planned`)."""
-    calendars: dict[str, sla.SlaCalendar] = {}
+    calendars: dict[tuple[str, str], sla.SlaCalendar] = {}
     found = []
     for case in cases:
         try:
             severity = config.flow(case.flow_id).severity(case.severity_id)
         except KeyError:
             continue  # a flow or severity no longer configured: counted, but it has no SLA to show
-        calendar = calendars.get(case.flow_id)
-        if calendar is None:
-            calendar = calendars[case.flow_id] = calendar_for(config, _as_case(case))
+        calendar = calendars.get((case.flow_id, case.severity_id))
+        if calendar is None:  # the clock depends on the flow and the severity
+            calendar = calendars[case.flow_id, case.severity_id] = calendar_for(config, _as_case(case))
+        acknowledge_within = sla.budget(calendar, severity.acknowledge_within)
+        resolve_within = sla.budget(calendar, severity.resolve_within)
         clocks = []
         if case.acknowledged_by is None:
-            clocks.append((d.Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, severity.acknowledge_within)))
+            clocks.append((d.Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, acknowledge_within)))
         if resolve_clock_runs(case.status):
-            clocks.append((d.Measure.RESOLVE, sla.SlaTimer(case.created_at, severity.resolve_within, case.pauses)))
+            clocks.append((d.Measure.RESOLVE, sla.SlaTimer(case.created_at, resolve_within, case.pauses)))
         for measure, timer in clocks:
             due_at = sla.timer_due_at(calendar, timer)
             if due_at is not None:

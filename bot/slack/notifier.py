@@ -15,6 +15,7 @@ from slack_sdk.web import SlackResponse
 from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
+from bot.domain.sla import SlaTerms
 from bot.domain.weekly import WeeklyReport
 from bot.services.ports import (
     DeliveryError,
@@ -51,6 +52,10 @@ RETRYABLE_ERRORS = frozenset(
         "team_added_to_org",
     }
 )
+# The recipient can never get a message: a page to them moves on to the next level at once.
+DEAD_ADDRESS_ERRORS = frozenset(
+    {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "cannot_dm_bot", "is_archived"}
+)
 
 
 def _retry_after(response: Any) -> timedelta | None:
@@ -71,16 +76,26 @@ def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
         error = str(exc.response.get("error", "")) if exc.response is not None else ""
         retry_after = _retry_after(exc.response)
         retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
-        return DeliveryError(f"{method}: {error or f'HTTP {status}'}", retryable=retryable, retry_after=retry_after)
+        return DeliveryError(
+            f"{method}: {error or f'HTTP {status}'}",
+            retryable=retryable,
+            retry_after=retry_after,
+            dead_address=not retryable and error in DEAD_ADDRESS_ERRORS,
+        )
     return DeliveryError(f"{method}: {type(exc).__name__}: {exc}", retryable=True)
 
 
 class SlackNotifier:
     """Sends for the job engine; one Slack write per method so a retry repeats nothing else."""
 
-    def __init__(self, client: WebClient, *, tz: ZoneInfo) -> None:
+    def __init__(self, client: WebClient, *, tz: ZoneInfo, sla_terms: Callable[[Case], SlaTerms] | None = None) -> None:
         self.client = client
         self.tz = tz
+        self._sla_terms = sla_terms
+
+    def _terms(self, case: Case) -> SlaTerms | None:
+        """The case's SLAs in words naming their clock (None: the bare durations are shown)."""
+        return self._sla_terms(case) if self._sla_terms is not None else None
 
     def _call(self, method: str, fn: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
         try:
@@ -110,7 +125,7 @@ class SlackNotifier:
         return MessageRef(channel_id=str(response["channel"]), ts=str(response["ts"]))
 
     def post_case_root(self, case: Case, flow: Flow) -> MessageRef:
-        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
         return self._post(channel=flow.channel_id, text=text, blocks=blocks)
 
     def post_case_details(self, case: Case, flow: Flow, *, channel_id: str | None = None) -> MessageRef:
@@ -142,9 +157,11 @@ class SlackNotifier:
         text, blocks = msg.build_follow_confirmation(case, permalink=permalink)
         self._post(channel=user_id, text=text, blocks=blocks)
 
-    def note_follower_in_thread(self, case: Case, *, user_id: str) -> None:
+    def note_follower_in_thread(
+        self, case: Case, *, user_id: str, question: str = "", market: str = "", links: tuple[str, ...] = ()
+    ) -> None:
         assert case.root is not None
-        text = f":eyes: <@{user_id}> follows this case too and will hear the outcome."
+        text = msg.follower_note(case, user_id=user_id, question=question, market=market, links=links)
         self._post(channel=case.root.channel_id, text=text, blocks=[], thread_ts=case.root.ts)
 
     def report_failure(self, failure: DeliveryFailure, *, leads_channel: str) -> None:
@@ -165,7 +182,9 @@ class SlackNotifier:
     def send_page(
         self, case: Case, flow: Flow, *, user_id: str, round: int, level: int, again: bool = False
     ) -> MessageRef:
-        text, blocks = pages.build_page(case, flow, round=round, level=level, tz=self.tz, again=again)
+        text, blocks = pages.build_page(
+            case, flow, round=round, level=level, tz=self.tz, again=again, terms=self._terms(case)
+        )
         return self._post(channel=user_id, text=text, blocks=blocks)
 
     def post_thread_note(self, case: Case, note: ThreadNote, *, restricted: MessageRef | None = None) -> None:
@@ -194,12 +213,24 @@ class SlackNotifier:
 
     def update_root(self, case: Case, flow: Flow) -> None:
         assert case.root is not None
-        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
         self._update(case.root, text=text, blocks=blocks)
 
-    def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None:
-        text, blocks = pages.build_page_done(case, flow, user_id=user_id, tz=self.tz)
+    def update_page(
+        self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str, round: int = 0, level: int = 0
+    ) -> None:
+        text, blocks = pages.build_page_update(
+            case, flow, user_id=user_id, round=round, level=level, tz=self.tz, terms=self._terms(case)
+        )
         self._update(ref, text=text, blocks=blocks)
+
+    def tell_change(
+        self, case: Case, flow: Flow, *, user_id: str, what: str, by: str, text: str, instead_of: str | None
+    ) -> None:
+        message, blocks = pages.build_change_dm(
+            case, flow, what=what, by=by, text=text, instead_of=instead_of, terms=self._terms(case)
+        )
+        self._post(channel=user_id, text=message, blocks=blocks)
 
     def send_handoff(self, notice: HandoffNotice) -> None:
         text, blocks = oncall_blocks.build_handoff_dm(notice, tz=self.tz)

@@ -246,3 +246,27 @@ def test_oncall_calendar_gives_a_private_feed_url_current_with_overrides_and_rev
     with pytest.raises(urllib.error.HTTPError) as gone:
         get()
     assert gone.value.code == 404
+
+
+def test_an_override_instead_of_someone_not_on_call_then_is_refused_naming_who_is(standin: SlackStandIn, bot, clock):
+    on_now = rota.on_call(schedule(bot), clock.now())["primary"][0]
+    off = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != on_now)
+    cover = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u not in (on_now, off))
+    person = standin.user(cover)
+    person.slash_command("/oncall", text="override", channel_id="C0SALES")
+    standin.wait_for_call("views.open")
+    start = clock.now().replace(second=0, microsecond=0)
+    response = person.submit_view(
+        {
+            "override_layer": "primary",
+            "override_replaces": off,
+            "override_start": start,
+            "override_end": start + timedelta(hours=4),
+        }
+    )
+    error = response.errors["override_replaces"]
+    assert "would change nothing" in error and "On call then: primary:" in error
+    # A modal error is plain text: people are named, not mentioned.
+    assert standin.workspace.users[on_now].real_name in error and "<@" not in error
+    with bot.store.read() as tx:
+        assert tx.overrides.active("ads-policy-oncall") == []

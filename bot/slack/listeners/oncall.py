@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config.loader import Config
 from bot.domain import rota
@@ -172,7 +174,9 @@ class OnCallListeners:
             ),
         )
 
-    def handle_override_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def handle_override_submission(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         values = view.get("state", {}).get("values", {})
         actor = body["user"]["id"]
         layer = selected_value(values, ids.OVERRIDE_LAYER_BLOCK, ids.FIELD_ACTION)
@@ -207,7 +211,8 @@ class OnCallListeners:
         try:
             check_request(self.config, request, actor_id=actor, now=now)
         except OverrideRefused as refused:
-            ack(response_action="errors", errors={FIELD_BLOCKS[refused.field]: str(refused)})
+            # Modal errors are plain text: a mention would show as <@U…>, so people are named.
+            ack(response_action="errors", errors={FIELD_BLOCKS[refused.field]: _named(client, str(refused))})
             return
         override = create_override(request, actor_id=actor, config=self.config, store=self.store, now=now)
         schedule = self.config.schedules[override.schedule_id]
@@ -283,3 +288,18 @@ class OnCallListeners:
             replace_original=False,
         )
         self.kick()
+
+
+def _named(client: WebClient, text: str) -> str:
+    """`text` with each <@U…> replaced by the person's name (their id if Slack cannot say)."""
+
+    def name(match: re.Match[str]) -> str:
+        user_id = match.group(1)
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except (SlackApiError, SlackClientError, OSError, KeyError, TypeError):
+            return user_id
+        profile = user.get("profile") or {}
+        return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
+
+    return re.sub(r"<@([UW][A-Z0-9]+)>", name, text)
