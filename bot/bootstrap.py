@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
+from bot.contact.secrets import ContactSecrets
+from bot.contact.wiring import build_contacts
 from bot.domain.case import Case
 from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
@@ -18,11 +20,13 @@ from bot.jobs.watchdog import Watchdog
 from bot.observability import metrics
 from bot.services.auditor import Auditor
 from bot.services.case_actions import CaseActions, RepMessages
-from bot.services.deliveries import Deliveries, give_up
+from bot.services.contact import give_up_contacts
+from bot.services.deliveries import Deliveries
 from bot.services.digests import Digests, plan_digests
 from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideExports
 from bot.services.guide_search import GuideIndex
+from bot.services.handover import relay_state
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
@@ -127,9 +131,14 @@ class Bot:
                 self.watchdog.start()
         if http_port is not None:
             self.http = HttpServer(
-                build_wsgi(self.app, health=self.health, ready=self.ready), host=host, port=http_port
+                build_wsgi(self.app, health=self.health, ready=self.ready, routes=self.extra.get("routes")),
+                host=host,
+                port=http_port,
             )
             self.http.start()
+            public_url = self.extra.get("public_url")
+            if public_url is not None and not public_url.url:
+                public_url.url = f"http://{host}:{self.http.port}"  # no PUBLIC_URL: the local stand-ins call here
 
     def stop(self) -> None:
         """Graceful: refuse readiness, finish the Slack requests in flight and the work they started,
@@ -168,7 +177,8 @@ def build_bot(
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
-    paging = Paging(config=config, store=store, sender=notifier, oncall=oncall)
+    contact = build_contacts(config, store, clock, ContactSecrets.from_env(env))
+    paging = Paging(config=config, store=store, sender=notifier, oncall=oncall, on_paged=contact.on_paged)
     runner = JobRunner(
         store=store,
         clock=clock,
@@ -179,8 +189,9 @@ def build_bot(
         | Timers(config, store, notifier).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier).handlers()
-        | GuideExports(notifier).handlers(),
-        give_up=give_up,
+        | GuideExports(notifier).handlers()
+        | contact.contacts.handlers(),
+        give_up=give_up_contacts,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
@@ -198,6 +209,7 @@ def build_bot(
 
     def on_changed(tx: Tx, case: Case, now: datetime) -> None:
         schedule_timers(tx, case, now, config=config)
+        relay_state(tx, case, now)  # PagerDuty/Opsgenie follow an acknowledgement or resolution in Slack
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
 
@@ -238,4 +250,5 @@ def build_bot(
         ticker=ticker,
         watchdog=Watchdog(auditor),
         reloader=reloader,
+        extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url},
     )

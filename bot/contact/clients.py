@@ -13,6 +13,7 @@ import smtplib
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -64,8 +65,9 @@ TWILIO_FINAL = {21211, 21214, 21217, 21408, 21610, 21612, 21614, 21606, 21212, 2
 class TwilioClient:
     """Messages and Calls on Twilio's 2010-04-01 REST API (form bodies, HTTP Basic with the account)."""
 
-    def __init__(self, secrets: ContactSecrets) -> None:
+    def __init__(self, secrets: ContactSecrets, *, public_url: Callable[[], str]) -> None:
         self.secrets = secrets
+        self.public_url = public_url
         token = f"{secrets.twilio_account_sid}:{secrets.twilio_auth_token}".encode()
         self._auth = "Basic " + base64.b64encode(token).decode()
         self._base = f"{secrets.twilio_api_url}/2010-04-01/Accounts/{secrets.twilio_account_sid}"
@@ -86,27 +88,30 @@ class TwilioClient:
             retry_after=answer.retry_after,
         )
 
-    def send_sms(self, to: str, body: str) -> str:
+    def _url(self, route: str, case_id: int, user_id: str) -> str:
+        query = urllib.parse.urlencode({"case": case_id, "user": user_id})
+        return f"{self.public_url()}/contact/twilio/{route}?{query}"
+
+    def send_sms(self, to: str, body: str, *, case_id: int, user_id: str) -> str:
         return self._post(
             "Messages",
             {
                 "To": to,
                 "From": self.secrets.twilio_from,
                 "Body": body,
-                "StatusCallback": f"{self.secrets.public_url}/contact/twilio/status",
+                "StatusCallback": self._url("status", case_id, user_id),
             },
         )
 
-    def call(self, to: str, *, job_key: str) -> str:
+    def call(self, to: str, *, case_id: int, user_id: str) -> str:
         """Twilio fetches the call's TwiML from us when it is answered (so the text is read then)."""
-        query = urllib.parse.urlencode({"job": job_key})
         return self._post(
             "Calls",
             {
                 "To": to,
                 "From": self.secrets.twilio_from,
-                "Url": f"{self.secrets.public_url}/contact/twilio/voice?{query}",
-                "StatusCallback": f"{self.secrets.public_url}/contact/twilio/status",
+                "Url": self._url("voice", case_id, user_id),
+                "StatusCallback": self._url("status", case_id, user_id),
             },
         )
 

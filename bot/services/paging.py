@@ -13,6 +13,7 @@ from bot.domain.escalation import Step, catch_up, first_step, is_last_level, nex
 from bot.domain.job import Job, JobState
 from bot.domain.policy import PageTiming, Policy
 from bot.observability import metrics
+from bot.services.handover import NOTIFY, relay_state
 from bot.services.oncall import OnCall
 from bot.services.ports import DeliveryError, LeadsAlert, PageSender, ThreadNote
 from bot.store.store import Store, Tx
@@ -26,9 +27,11 @@ LEADS_ALERT = "ops.leads_alert"
 UPDATE_ROOT = "case.update_root"
 UPDATE_PAGES = "page.update_dms"
 # What an acknowledgement (or resolution) cancels, in the same transaction.
-PAGING_KINDS = (ESCALATE, SEND, LEADS_ALERT)
+PAGING_KINDS = (ESCALATE, SEND, LEADS_ALERT, NOTIFY)
 
 Effect = Callable[[Tx, datetime], None]
+# Called where a page is queued, in its transaction: (tx, case, user, generation, round, level, paged_at, now).
+PagedHook = Callable[[Tx, Case, str, int, int, int, datetime, datetime], None]
 
 
 def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: datetime) -> datetime:
@@ -121,8 +124,9 @@ def _alert(
     )
 
 
-def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> Case:
-    """First click wins; pending paging is cancelled in the same transaction."""
+def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime, via: str = "") -> Case:
+    """First click (or SMS reply, key press, pager webhook: `via`) wins; pending paging is cancelled in
+    the same transaction."""
     with store.transaction() as tx:
         case = tx.cases.get(case_id)
         if not case.status.is_open:
@@ -135,12 +139,19 @@ def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> C
             kind="acknowledged",
             actor_id=user_id,
             now=now,
-            data={"cancelled_jobs": cancelled, "after_seconds": int((now - case.created_at).total_seconds())},
+            data={
+                "cancelled_jobs": cancelled,
+                "after_seconds": int((now - case.created_at).total_seconds()),
+                "via": via or "Slack",
+            },
         )
         case = tx.cases.get(case_id)
+        relay_state(tx, case, now)
         for kind in (UPDATE_ROOT, UPDATE_PAGES):
             tx.jobs.enqueue(kind=kind, key=f"{kind}:{case_id}:v{case.version}", due_at=now, now=now, case_id=case_id)
-        note_in_thread(tx, case, ThreadNote(kind="acknowledged", users=(user_id,), at=now), key="acknowledged", now=now)
+        note_in_thread(
+            tx, case, ThreadNote(kind="acknowledged", users=(user_id,), at=now, detail=via), key="acknowledged", now=now
+        )
     metrics.observe_ack_latency((now - case.created_at).total_seconds())
     return case
 
@@ -171,6 +182,7 @@ class Paging:
     store: Store
     sender: PageSender
     oncall: OnCall
+    on_paged: PagedHook | None = None
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {
@@ -259,6 +271,8 @@ class Paging:
                     },
                     max_attempts=self.config.app.max_attempts,
                 )
+                if self.on_paged is not None:
+                    self.on_paged(tx, current, user, generation, step.round, step.level, min(step.due_at, now), now)
                 repage_after = policy.levels[step.level - 1].repage_after
                 if repage_after is not None:
                     # Not acknowledged after `repage_after`: the same person is paged again (the
