@@ -26,8 +26,8 @@ from bot.services.digests import Digests, plan_digests
 from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideExports
 from bot.services.guide_search import GuideIndex
-from bot.services.handover import relay_state
 from bot.services.handoffs import Handoffs, plan_handoffs
+from bot.services.handover import relay_state
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig

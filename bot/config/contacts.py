@@ -66,9 +66,7 @@ _HINTS = {
 }
 
 
-def load_contacts(
-    folder: Path, problems: list[ConfigProblem], *, severity_ids: Collection[str] = ()
-) -> ContactBook:
+def load_contacts(folder: Path, problems: list[ConfigProblem], *, severity_ids: Collection[str] = ()) -> ContactBook:
     """Read `contacts.yaml` in `folder` (none: everyone is reached in Slack only)."""
     path = folder / CONTACTS_FILE
     if not path.is_file():
@@ -106,7 +104,7 @@ def _build(
             problems.append(doc.problem(("high_urgency", i), f"unknown severity {severity!r}", f"severities: {known}"))
     people: dict[str, Person] = {}
     for user_id, person in spec.people.items():
-        methods = {
+        methods: dict[MethodKind, ContactMethod] = {
             kind: ContactMethod(kind, str(getattr(person, kind.value)))
             for kind in MethodKind
             if kind is not MethodKind.SLACK and getattr(person, kind.value) is not None

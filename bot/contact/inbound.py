@@ -41,8 +41,8 @@ def build_contact_routes(contacts: Contacts, secrets: ContactSecrets, *, public_
     def url_of(environ: dict[str, Any]) -> str:
         """The URL Twilio signed: our public URL, else this request's own scheme, host, path and query."""
         base = public_url() or f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        query = environ.get("QUERY_STRING", "")
-        return base + environ.get("PATH_INFO", "") + (f"?{query}" if query else "")
+        query = str(environ.get("QUERY_STRING", ""))
+        return base + str(environ.get("PATH_INFO", "")) + (f"?{query}" if query else "")
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         route = environ.get("PATH_INFO", "").removeprefix(PREFIX)
@@ -64,7 +64,9 @@ def build_contact_routes(contacts: Contacts, secrets: ContactSecrets, *, public_
                 return _reply(start_response, "403 Forbidden", "", "text/plain")
             return twilio(route.removeprefix("twilio/"), dict(params), query, start_response)
         if route == "pagerduty":
-            if not pagerduty_valid(secrets.pagerduty_webhook_secret, body, environ.get("HTTP_X_PAGERDUTY_SIGNATURE", "")):
+            if not pagerduty_valid(
+                secrets.pagerduty_webhook_secret, body, environ.get("HTTP_X_PAGERDUTY_SIGNATURE", "")
+            ):
                 log.warning("refused a PagerDuty webhook: bad or missing X-PagerDuty-Signature")
                 return _reply(start_response, "403 Forbidden", "", "text/plain")
             return pagerduty(body, start_response)

@@ -50,7 +50,7 @@ class ContactSecrets:
             twilio_account_sid=_read(env, "TWILIO_ACCOUNT_SID"),
             twilio_auth_token=_read(env, "TWILIO_AUTH_TOKEN"),
             twilio_from=_read(env, "TWILIO_FROM_NUMBER"),
-            twilio_api_url=_read(env, "TWILIO_API_URL", cls.twilio_api_url).rstrip("/"),
+            twilio_api_url=_read(env, "TWILIO_API_URL", "https://api.twilio.com").rstrip("/"),
             smtp_host=_read(env, "SMTP_HOST"),
             smtp_port=int(_read(env, "SMTP_PORT", "587")),
             smtp_username=_read(env, "SMTP_USERNAME"),
@@ -58,10 +58,10 @@ class ContactSecrets:
             smtp_from=_read(env, "SMTP_FROM"),
             smtp_starttls=_read(env, "SMTP_STARTTLS", "true").lower() not in ("0", "false", "no"),
             pagerduty_routing_key=_read(env, "PAGERDUTY_ROUTING_KEY"),
-            pagerduty_events_url=_read(env, "PAGERDUTY_EVENTS_URL", cls.pagerduty_events_url).rstrip("/"),
+            pagerduty_events_url=_read(env, "PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com").rstrip("/"),
             pagerduty_webhook_secret=_read(env, "PAGERDUTY_WEBHOOK_SECRET"),
             opsgenie_api_key=_read(env, "OPSGENIE_API_KEY"),
-            opsgenie_api_url=_read(env, "OPSGENIE_API_URL", cls.opsgenie_api_url).rstrip("/"),
+            opsgenie_api_url=_read(env, "OPSGENIE_API_URL", "https://api.opsgenie.com").rstrip("/"),
             opsgenie_webhook_key=_read(env, "OPSGENIE_WEBHOOK_KEY"),
         )
 

@@ -115,7 +115,7 @@ class StandInServer:
             do_POST = _handle  # noqa: N815
             do_GET = _handle  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer((host, 0), Handler)
@@ -136,7 +136,9 @@ class StandInServer:
         with self._lock:
             self.faults.append(Fault(path, answer, times))
 
-    def wait_for(self, predicate: Callable[[Received], bool], *, count: int = 1, timeout: float = 10.0) -> list[Received]:
+    def wait_for(
+        self, predicate: Callable[[Received], bool], *, count: int = 1, timeout: float = 10.0
+    ) -> list[Received]:
         """The first `count` recorded requests matching `predicate`, waiting for them to arrive."""
         with self._changed:
             ok = self._changed.wait_for(lambda: len([r for r in self.received if predicate(r)]) >= count, timeout)

@@ -85,7 +85,13 @@ class PagerDutyStandIn:
             return _invalid(*errors)
         with self._lock:
             if not self._window.allow(key, self.clock.now()):
-                return Answer(429, {"status": "throttle event", "message": "Requests for this service are arriving too quickly. Please retry later."})
+                return Answer(
+                    429,
+                    {
+                        "status": "throttle event",
+                        "message": "Requests for this service are arriving too quickly. Please retry later.",
+                    },
+                )
             dedup = dedup or uuid.uuid4().hex
             incident = self.incidents.get(dedup)
             if action == "trigger" and (incident is None or incident.status == "resolved"):
@@ -165,7 +171,9 @@ class OpsgenieStandIn:
         query = dict(urllib.parse.parse_qsl(parts.query))
         with self._lock:
             if not self._window.allow(self.api_key, self.clock.now()):
-                return self._answer(429, message="You are making too many requests! To avoid errors, we recommend you limit requests.")
+                return self._answer(
+                    429, message="You are making too many requests! To avoid errors, we recommend you limit requests."
+                )
         try:
             data = json.loads(body or b"{}")
         except ValueError:
@@ -173,18 +181,29 @@ class OpsgenieStandIn:
         if method == "POST" and parts.path == "/v2/alerts":
             message = str(data.get("message") or "")
             if not message:
-                return self._answer(422, message="Request body is not processable. Please check the errors.",
-                                    errors={"message": "Message can not be empty."})
+                return self._answer(
+                    422,
+                    message="Request body is not processable. Please check the errors.",
+                    errors={"message": "Message can not be empty."},
+                )
             if len(message) > 130:
-                return self._answer(422, message="Request body is not processable. Please check the errors.",
-                                    errors={"message": "Message can not be longer than 130 characters."})
+                return self._answer(
+                    422,
+                    message="Request body is not processable. Please check the errors.",
+                    errors={"message": "Message can not be longer than 130 characters."},
+                )
             alias = str(data.get("alias") or uuid.uuid4())
             with self._lock:
                 if alias not in self.alerts or self.alerts[alias].status == "closed":
                     self.alerts[alias] = Alert(alias, message, "open", str(data.get("priority", "P3")))
             return self._answer(202, result="Request will be processed")
         segments = parts.path.split("/")
-        if method == "POST" and len(segments) == 5 and segments[1:3] == ["v2", "alerts"] and segments[4] in ("acknowledge", "close"):
+        if (
+            method == "POST"
+            and len(segments) == 5
+            and segments[1:3] == ["v2", "alerts"]
+            and segments[4] in ("acknowledge", "close")
+        ):
             if query.get("identifierType", "id") != "alias":
                 return self._answer(422, message="Only identifierType=alias is kept by this stand-in")
             # Opsgenie processes asynchronously: an unknown alias still answers 202 (the request fails later).
@@ -206,11 +225,19 @@ class OpsgenieStandIn:
         body = json.dumps(
             {
                 "action": "Acknowledge",
-                "alert": {"alertId": str(uuid.uuid4()), "alias": alias, "message": alert.message, "username": "responder@adsco.test"},
+                "alert": {
+                    "alertId": str(uuid.uuid4()),
+                    "alias": alias,
+                    "message": alert.message,
+                    "username": "responder@adsco.test",
+                },
                 "source": {"name": "iOS", "type": "mobile"},
                 "integrationName": "escalation-bot",
                 "integrationType": "Webhook",
             }
         ).encode()
-        headers = {"Content-Type": "application/json", "Authorization": f"GenieKey {key if key is not None else self.webhook_key}"}
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"GenieKey {key if key is not None else self.webhook_key}",
+        }
         return post(self.webhook_url, body, headers)

@@ -36,7 +36,7 @@ class SmtpStandIn:
 
             def handle(self) -> None:
                 self.reply("220 sandbox ESMTP ready")
-                sender, recipients = "", []
+                sender, recipients = "", list[str]()
                 while True:
                     raw = self.rfile.readline()
                     if not raw:

@@ -96,7 +96,11 @@ class TwilioStandIn:
         if not _E164.match(to):
             return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
         if from_ not in self.numbers:
-            return _error(400, 21606, f"The 'From' phone number provided ({from_}) is not a valid message-capable Twilio phone number for this destination.")
+            return _error(
+                400,
+                21606,
+                f"The 'From' phone number provided ({from_}) is not a valid, message-capable Twilio phone number.",
+            )
         now = self.clock.now()
         with self._lock:
             if not self._window.allow(self.account_sid, now):
@@ -143,17 +147,35 @@ class TwilioStandIn:
         callback = item.params.get("StatusCallback", "")
         reached = item.to not in self.unreachable
         if item.kind == "sms":
-            state = {"MessageStatus": "delivered"} if reached else {"MessageStatus": "undelivered", "ErrorCode": "30003"}
+            state = (
+                {"MessageStatus": "delivered"} if reached else {"MessageStatus": "undelivered", "ErrorCode": "30003"}
+            )
             item.status = state["MessageStatus"]
             if callback:
-                self._signed(callback, {"MessageSid": item.sid, "AccountSid": self.account_sid, "To": item.to,
-                                        "From": item.from_, **state})
+                self._signed(
+                    callback,
+                    {
+                        "MessageSid": item.sid,
+                        "AccountSid": self.account_sid,
+                        "To": item.to,
+                        "From": item.from_,
+                        **state,
+                    },
+                )
             return
         if not reached:
             item.status = "no-answer"
             if callback:
-                self._signed(callback, {"CallSid": item.sid, "AccountSid": self.account_sid, "To": item.to,
-                                        "From": item.from_, "CallStatus": "no-answer"})
+                self._signed(
+                    callback,
+                    {
+                        "CallSid": item.sid,
+                        "AccountSid": self.account_sid,
+                        "To": item.to,
+                        "From": item.from_,
+                        "CallStatus": "no-answer",
+                    },
+                )
             return
         item.status = "in-progress"
         url = item.params.get("Url", "")
@@ -161,8 +183,15 @@ class TwilioStandIn:
             _status, item.twiml = self._signed(url, self._call_params(item, "in-progress"))
 
     def _call_params(self, item: Sent, status: str) -> dict[str, str]:
-        return {"CallSid": item.sid, "AccountSid": self.account_sid, "From": item.from_, "To": item.to,
-                "CallStatus": status, "Direction": "outbound-api", "ApiVersion": "2010-04-01"}
+        return {
+            "CallSid": item.sid,
+            "AccountSid": self.account_sid,
+            "From": item.from_,
+            "To": item.to,
+            "CallStatus": status,
+            "Direction": "outbound-api",
+            "ApiVersion": "2010-04-01",
+        }
 
     # The people with the phones.
 
@@ -174,10 +203,18 @@ class TwilioStandIn:
 
     def reply_sms(self, from_number: str, body: str, *, signature: str | None = None) -> tuple[int, str]:
         """A person texts our number back; returns the bot's HTTP status and TwiML."""
-        params = {"MessageSid": _sid("SM"), "AccountSid": self.account_sid, "From": from_number,
-                  "To": self.numbers[0], "Body": body, "NumMedia": "0"}
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Twilio-Signature": signature if signature is not None else sign(self.auth_token, self.sms_url, params)}
+        params = {
+            "MessageSid": _sid("SM"),
+            "AccountSid": self.account_sid,
+            "From": from_number,
+            "To": self.numbers[0],
+            "Body": body,
+            "NumMedia": "0",
+        }
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": signature if signature is not None else sign(self.auth_token, self.sms_url, params),
+        }
         return post(self.sms_url, urllib.parse.urlencode(params).encode(), headers)
 
     def press(self, call: Sent, digits: str) -> tuple[int, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.config.loader import Config
@@ -107,7 +107,7 @@ class Contacts:
     pagerduty: PagerDuty | None = None
     opsgenie: Opsgenie | None = None
     enabled: frozenset[MethodKind] = field(default_factory=lambda: frozenset({MethodKind.SLACK}))
-    now: Callable[[], datetime] = field(default=lambda: datetime.min)
+    now: Callable[[], datetime] = field(default=lambda: datetime.min.replace(tzinfo=UTC))
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {NOTIFY: self.notify, RELAY: self.relay}
@@ -168,7 +168,9 @@ class Contacts:
             return self.pagerduty.event("trigger", dedup_key=dedup_key(case.human_id), summary=text, severity=severity)
         if method is MethodKind.OPSGENIE and self.opsgenie is not None:
             priority = "P1" if self.config.contacts.urgency(case.severity_id).value == "high" else "P3"
-            return self.opsgenie.create(alias=dedup_key(case.human_id), message=text, responder=address, priority=priority)
+            return self.opsgenie.create(
+                alias=dedup_key(case.human_id), message=text, responder=address, priority=priority
+            )
         raise DeliveryError(f"{method.value} is not configured in this deployment", retryable=False)
 
     def relay(self, job: Job) -> Effect | None:

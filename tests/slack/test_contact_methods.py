@@ -19,11 +19,11 @@ from bot.domain import rota
 from bot.domain.contact import DEFAULT_RULES, ContactBook, ContactMethod, MethodKind, Person, Rule, Urgency, dedup_key
 from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
-from bot.sandbox.contacts import ContactStandIns
 from bot.sandbox.contact_http import Answer
+from bot.sandbox.contacts import ContactStandIns
 from bot.sandbox.twilio import sign
 from bot.store.store import Store
-from tests.slack.conftest import SECRET, SGT, TEST_CLOCK, TOKEN, file_case, fast_config, ticks_pass, wait_until
+from tests.slack.conftest import SECRET, SGT, TEST_CLOCK, TOKEN, fast_config, file_case, ticks_pass, wait_until
 
 SUNDAY_3AM = datetime(2026, 12, 6, 3, 0, tzinfo=SGT)
 WEDNESDAY_AFTERNOON = datetime(2026, 12, 2, 15, 0, tzinfo=SGT)
@@ -229,9 +229,7 @@ def test_twilio_429_is_retried_and_the_sms_is_sent_once(
     assert [r.status for r in phones.twilio.server.received if "Messages" in r.path] == [429, 429, 201]
 
 
-def test_low_urgency_in_business_hours_stays_in_slack(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
-):
+def test_low_urgency_in_business_hours_stays_in_slack(standin: SlackStandIn, make_contact_bot, phones: ContactStandIns):
     clock = FakeClock(WEDNESDAY_AFTERNOON)
     bot = make_contact_bot(clock)
     file_case(standin)  # deadline in 3 days: SEV3, low urgency
