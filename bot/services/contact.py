@@ -231,9 +231,15 @@ class Contacts:
         return self._ack(cases[0], user_id, via="SMS")
 
     def voice_prompt(self, *, case_id: int) -> str:
+        """What the call says: as the SMS, without the link (nobody can follow a link read aloud)."""
         with self.store.read() as tx:
             case = tx.cases.find(case_id)
-        return self.text(case) if case is not None else "This page is over."
+        if case is None:
+            return "This page is over."
+        flow = self.config.flow(case.flow_id)
+        return phone_text(
+            human_id=case.human_id, severity=flow.severity(case.severity_id).label, flow=flow.title, link=None
+        )
 
     def voice_digits(self, *, case_id: int, user_id: str, digits: str) -> str:
         if digits.strip() != "1":
