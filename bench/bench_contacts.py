@@ -179,10 +179,11 @@ def run(store_label: str, url: str, notifications: int, window: float) -> None:
         slack.bot_url = bot.http.url
         phones.point_at(f"http://127.0.0.1:{bot.http.port}")
         try:
+            posted = slack.user("U0REP1").post_message("C0ESCALATE", "bench root")
+            root = MessageRef("C0ESCALATE", str(posted["ts"]))
             start = datetime.now(UTC) + timedelta(seconds=1)
-            isolated = seed(
-                bot, ISOLATED, first=0, paged_at=[start + timedelta(seconds=7 * i) for i in range(ISOLATED)]
-            )
+            gaps = [start + timedelta(seconds=7 * i) for i in range(ISOLATED)]
+            isolated = seed(bot, ISOLATED, first=0, root=root, paged_at=gaps)
             base = lateness(phones, isolated, timeout=7 * ISOLATED + 20)
             floor = statistics.median(base[0] + base[1])
             phones.twilio.sent.clear()
