@@ -23,7 +23,17 @@ from bot.sandbox.contact_http import Answer
 from bot.sandbox.contacts import ContactStandIns
 from bot.sandbox.twilio import sign
 from bot.store.store import Store
-from tests.slack.conftest import SECRET, SGT, TEST_CLOCK, TOKEN, fast_config, file_case, ticks_pass, wait_until
+from tests.slack.conftest import (
+    SECRET,
+    SGT,
+    TEST_CLOCK,
+    TOKEN,
+    fast_config,
+    file_case,
+    open_flow,
+    ticks_pass,
+    wait_until,
+)
 
 SUNDAY_3AM = datetime(2026, 12, 6, 3, 0, tzinfo=SGT)
 WEDNESDAY_AFTERNOON = datetime(2026, 12, 2, 15, 0, tzinfo=SGT)
@@ -336,3 +346,79 @@ def test_email_goes_through_smtp(standin: SlackStandIn, make_contact_bot, phones
     mail = wait_until(lambda: phones.smtp.mails)[0]
     assert mail.recipients == ["oncall@adsco.test"] and case(bot).human_id in mail.message["Subject"]
     assert "Acme" not in mail.message.get_payload()
+
+
+def test_a_sensitive_case_reaches_phones_with_id_severity_flow_and_link_only(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config: Config
+):
+    everything_high = dataclasses.replace(
+        shipped_config.contacts, high_urgency=frozenset(s.id for f in shipped_config.flows for s in f.severities)
+    )
+    clock = FakeClock(SUNDAY_3AM)
+    bot = make_contact_bot(clock, config=dataclasses.replace(shipped_config, contacts=everything_high))
+    person = open_flow(standin, "U0REP1", "live_violation")
+    person.submit_view(
+        {
+            "field_advertiser": "Shocking Brand",
+            "field_campaign": "Gore promo",
+            "field_market": "SG",
+            "field_violation_type": "adult",
+            "field_question": "The ad shows graphic injury footage",
+            "field_creative_url": "https://cdn.adsco.test/gore.mp4",
+            "field_sensitive": ["yes"],
+        }
+    )
+    primary = primary_at(bot, clock.now())
+    paged_dm(standin, primary)
+    advance(bot, clock, 5)
+    call = wait_until(lambda: [c for c in phones.twilio.calls_to(number(bot, primary)) if c.twiml])[0]
+    sms = phones.twilio.messages_to(number(bot, primary))[0]
+    assert case(bot).human_id in sms.body and case(bot).human_id in call.twiml
+    for secret in ("Shocking", "Gore", "injury", "gore.mp4"):
+        assert secret not in sms.body and secret not in call.twiml
+
+
+def test_two_replicas_on_one_store_send_each_notification_once(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, store_url: str
+):
+    clock = FakeClock(SUNDAY_3AM)
+    first = make_contact_bot(clock, store_url=store_url)
+    second = make_contact_bot(clock, store_url=store_url)
+    file_sev1(standin, clock)
+    primary = primary_at(first, clock.now())
+    paged_dm(standin, primary)
+    for _ in range(6):  # past the SMS (2 min) and the call (5 min), each replica ticking on its own
+        advance(first, clock, 1)
+        second.ticker.kick()
+        ticks_pass(first)
+        ticks_pass(second)
+    phone = number(first, primary)
+    wait_until(lambda: phones.twilio.calls_to(phone))
+    ticks_pass(first)
+    ticks_pass(second)
+    assert len(phones.twilio.messages_to(phone)) == 1 and len(phones.twilio.calls_to(phone)) == 1
+    with first.store.read() as tx:
+        contacted = [d["method"] for k, _a, d in tx.cases.events(1) if k == "contacted"]
+    assert sorted(contacted) == ["sms", "voice"]
+
+
+def test_resolving_in_slack_resolves_the_pagerduty_incident(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config: Config
+):
+    clock = FakeClock(SUNDAY_3AM)
+    bot = make_contact_bot(clock, config=pager_config(shipped_config, MethodKind.PAGERDUTY))
+    file_sev1(standin, clock)
+    primary = primary_at(bot, clock.now())
+    paged_dm(standin, primary)
+    key = dedup_key(case(bot).human_id)
+    wait_until(lambda: key in phones.pagerduty.incidents)
+    root = next(m for m in standin.messages("C0ESCALATE") if m["ts"] == case(bot).root.ts)
+    elements = [e for b in root["blocks"] for e in b.get("elements", [])]
+    own = any(e.get("action_id") == "case_do" and e.get("value") == "resolve:1" for e in elements)
+    lead = standin.user("U0LEAD1")
+    lead.click(root, "case_do" if own else "case_menu", value="resolve:1", channel="C0ESCALATE")
+    standin.wait_for_call("views.open", where=lambda c: c.args["view"]["callback_id"] == "case_action")
+    lead.submit_view({"case_outcome": "no_violation", "case_text": "Fine to run."})
+    wait_until(lambda: case(bot).status.value == "resolved")
+    settle(bot, clock, lambda: phones.pagerduty.incidents[key].status == "resolved")
+    assert phones.pagerduty.incidents[key].log == ["trigger", "resolve"]
