@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_paging import PrivateSchema  # noqa: E402
+from sqlalchemy import bindparam, select, update  # noqa: E402
 
 from bot.bootstrap import Secrets, build_bot  # noqa: E402
 from bot.config.loader import Config, load_config  # noqa: E402
@@ -44,9 +45,11 @@ from bot.jobs.clock import SystemClock  # noqa: E402
 from bot.sandbox import SlackStandIn  # noqa: E402
 from bot.sandbox.contacts import ContactStandIns  # noqa: E402
 from bot.services.contact import schedule_contacts  # noqa: E402
+from bot.services.handover import NOTIFY  # noqa: E402
 from bot.services.paging import ESCALATE  # noqa: E402
 from bot.store.engine import database_answers  # noqa: E402
 from bot.store.store import Store  # noqa: E402
+from bot.store.tables import JobRow  # noqa: E402
 
 SECRET, TOKEN = "bench-secret", "xoxb-sandbox"
 STEP_AFTER = (timedelta(0), timedelta(seconds=3))  # the rule's 1st and 2nd notification
@@ -122,6 +125,26 @@ def seed(bot, pages: int, *, first: int, paged_at: list[datetime], root: Message
     return seeded
 
 
+def reschedule(
+    bot, seeded: dict[str, tuple[int, datetime]], paged_at: list[datetime]
+) -> dict[str, tuple[int, datetime]]:
+    """Give the parked notifications their due times (page time + the rule's delay), in one transaction."""
+    moved = {}
+    with bot.store.transaction() as tx:
+        rows = []
+        for (human, (case_id, _parked)), at in zip(seeded.items(), paged_at, strict=True):
+            jobs = tx.session.execute(
+                select(JobRow.id, JobRow.key).where(JobRow.case_id == case_id, JobRow.kind == NOTIFY)
+            ).all()
+            for job_id, key in jobs:
+                position = 1 if key.endswith("voice") else 0
+                rows.append({"job_id": job_id, "due": at + STEP_AFTER[position]})
+            moved[human] = (case_id, at)
+        stmt = update(JobRow).where(JobRow.id == bindparam("job_id")).values(due_at=bindparam("due"))
+        tx.session.connection().execute(stmt, rows)
+    return moved
+
+
 def lateness(phones: ContactStandIns, seeded: dict[str, tuple[int, datetime]], timeout: float) -> list[list[float]]:
     """Per rule position n (0: SMS, 1: call), the lateness in seconds of every notification received."""
     want = len(seeded) * len(STEP_AFTER)
@@ -174,24 +197,26 @@ def run(store_label: str, url: str, notifications: int, window: float) -> None:
             store=Store.open(url, prefix=config.app.case_prefix),
             env=phones.env(),
         )
+        posted = slack.user("U0REP1").post_message("C0ESCALATE", "bench root")
+        root = MessageRef("C0ESCALATE", str(posted["ts"]))
+        parked = datetime.now(UTC) + timedelta(days=1)  # seeded before the bot runs, then given due times
+        t0 = time.monotonic()
+        isolated = seed(bot, ISOLATED, first=0, root=root, paged_at=[parked] * ISOLATED)
+        loaded = seed(bot, pages, first=ISOLATED, root=root, paged_at=[parked] * pages)
+        seed_s = time.monotonic() - t0
         bot.start(http_port=0)
         assert bot.http is not None
         slack.bot_url = bot.http.url
         phones.point_at(f"http://127.0.0.1:{bot.http.port}")
         try:
-            posted = slack.user("U0REP1").post_message("C0ESCALATE", "bench root")
-            root = MessageRef("C0ESCALATE", str(posted["ts"]))
-            start = datetime.now(UTC) + timedelta(seconds=1)
-            gaps = [start + timedelta(seconds=7 * i) for i in range(ISOLATED)]
-            isolated = seed(bot, ISOLATED, first=0, root=root, paged_at=gaps)
+            start = datetime.now(UTC) + timedelta(seconds=2)
+            isolated = reschedule(bot, isolated, [start + timedelta(seconds=7 * i) for i in range(ISOLATED)])
             base = lateness(phones, isolated, timeout=7 * ISOLATED + 20)
             floor = statistics.median(base[0] + base[1])
             phones.twilio.sent.clear()
             start = datetime.now(UTC) + timedelta(seconds=3)
             spread = [start + timedelta(seconds=window * i / max(1, pages - 1)) for i in range(pages)]
-            t0 = time.monotonic()
-            loaded = seed(bot, pages, first=ISOLATED, root=root, paged_at=spread)
-            seed_s = time.monotonic() - t0
+            loaded = reschedule(bot, loaded, spread)
             result = lateness(phones, loaded, timeout=window + 180)
         finally:
             bot.stop()
