@@ -422,3 +422,33 @@ def test_resolving_in_slack_resolves_the_pagerduty_incident(
     wait_until(lambda: case(bot).status.value == "resolved")
     settle(bot, clock, lambda: phones.pagerduty.incidents[key].status == "resolved")
     assert phones.pagerduty.incidents[key].log == ["trigger", "resolve"]
+
+
+def test_pagerduty_429_and_500_are_retried_then_the_incident_is_raised_once(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config: Config
+):
+    clock = FakeClock(SUNDAY_3AM)
+    phones.pagerduty.server.fail("/v2/enqueue", Answer(429, {"status": "throttle event"}), times=1)
+    phones.pagerduty.server.fail("/v2/enqueue", Answer(500, {"status": "error"}), times=1)
+    bot = make_contact_bot(clock, config=pager_config(shipped_config, MethodKind.PAGERDUTY))
+    file_sev1(standin, clock)
+    key = dedup_key(case(bot).human_id) if wait_until(lambda: case(bot).root) else ""
+    settle(bot, clock, lambda: key in phones.pagerduty.incidents)
+    assert [r.status for r in phones.pagerduty.server.received] == [429, 500, 202]
+    assert phones.pagerduty.incidents[key].log == ["trigger"]
+
+
+def test_a_final_twilio_error_is_reported_at_once_without_retrying(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
+):
+    clock = FakeClock(SUNDAY_3AM)
+    bot = make_contact_bot(clock)
+    stop = {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400}
+    phones.twilio.server.fail("/Messages.json", Answer(400, stop), times=5)
+    file_sev1(standin, clock)
+    primary = primary_at(bot, clock.now())
+    paged_dm(standin, primary)
+    advance(bot, clock, 2)
+    report = settle(bot, clock, lambda: leads_posts(standin, "21610"))[0]
+    assert "SMS" in json.dumps(report.args)
+    assert len([r for r in phones.twilio.server.received if "Messages" in r.path]) == 1
