@@ -223,8 +223,8 @@ class Contacts:
                 cases = [c for c in cases if c.id == wanted]
                 if not cases:
                     existing = tx.cases.find(wanted) if wanted is not None else None
-                    if existing is not None and not existing.needs_paging:
-                        return self._ack(existing, user_id, via="SMS")  # tells who was first
+                    if existing is not None and existing.acknowledged_by is not None:
+                        return f"{existing.human_id} was already acknowledged by {existing.acknowledged_by}."
                     return f"{human_id} is not paging you."
         if not cases:
             return "Nothing is paging you right now."

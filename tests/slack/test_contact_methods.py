@@ -452,3 +452,21 @@ def test_a_final_twilio_error_is_reported_at_once_without_retrying(
     report = settle(bot, clock, lambda: leads_posts(standin, "21610"))[0]
     assert "SMS" in json.dumps(report.args)
     assert len([r for r in phones.twilio.server.received if "Messages" in r.path]) == 1
+
+
+def test_a_second_reply_is_told_who_acknowledged_first_and_others_cannot_ack_a_case_not_paging_them(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
+):
+    clock = FakeClock(SUNDAY_3AM)
+    bot = make_contact_bot(clock)
+    file_sev1(standin, clock)
+    primary = primary_at(bot, clock.now())
+    page = paged_dm(standin, primary)[0]
+    human_id = case(bot).human_id
+    other = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != primary)
+    assert "is not paging you" in phones.twilio.reply_sms(number(bot, other), f"ack {human_id}")[1]
+    assert case(bot).acknowledged_by is None
+    standin.user(primary).click(page, "case_ack", value="1")
+    wait_until(lambda: case(bot).acknowledged_by == primary)
+    status, reply = phones.twilio.reply_sms(number(bot, primary), f"ack {human_id}")
+    assert status == 200 and f"already acknowledged by {primary}" in reply
