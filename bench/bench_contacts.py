@@ -243,11 +243,18 @@ def main() -> None:
         "--postgres", default=os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
     )
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.notifications, args.window)
-    if not args.sqlite_only and database_answers(args.postgres):
+    if not args.postgres_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.notifications, args.window)
+    if args.sqlite_only:
+        return
+    why_not = database_answers(args.postgres)
+    if why_not is not None:
+        print(f"\nPostgres skipped: {why_not}")
+    else:
         schema = PrivateSchema(args.postgres)
         try:
             run("Postgres", schema.url, args.notifications, args.window)
