@@ -236,7 +236,8 @@ def test_twilio_429_is_retried_and_the_sms_is_sent_once(
         advance(bot, clock, 0.05)
         ticks_pass(bot)
     assert len(phones.twilio.messages_to(number(bot, primary))) == 1
-    assert [r.status for r in phones.twilio.server.received if "Messages" in r.path] == [429, 429, 201]
+    answered = phones.twilio.server.wait_for(lambda r: "Messages" in r.path, count=3)
+    assert [r.status for r in answered] == [429, 429, 201]
 
 
 def test_low_urgency_in_business_hours_stays_in_slack(standin: SlackStandIn, make_contact_bot, phones: ContactStandIns):
@@ -273,7 +274,7 @@ def test_pagerduty_handover_acknowledged_in_pagerduty_then_resolved_in_slack(
     paged_dm(standin, primary)
     key = dedup_key(case(bot).human_id)
     wait_until(lambda: key in phones.pagerduty.incidents)
-    trigger = phones.pagerduty.server.received[0].json()
+    trigger = phones.pagerduty.server.wait_for(lambda r: r.path == "/v2/enqueue")[0].json()
     assert trigger["event_action"] == "trigger" and trigger["payload"]["severity"] == "critical"
     assert "Acme" not in json.dumps(trigger)
 
@@ -434,7 +435,8 @@ def test_pagerduty_429_and_500_are_retried_then_the_incident_is_raised_once(
     file_sev1(standin, clock)
     key = dedup_key(case(bot).human_id) if wait_until(lambda: case(bot).root) else ""
     settle(bot, clock, lambda: key in phones.pagerduty.incidents)
-    assert [r.status for r in phones.pagerduty.server.received] == [429, 500, 202]
+    answered = phones.pagerduty.server.wait_for(lambda r: r.path == "/v2/enqueue", count=3)
+    assert [r.status for r in answered] == [429, 500, 202]
     assert phones.pagerduty.incidents[key].log == ["trigger"]
 
 
