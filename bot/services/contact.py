@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.config.loader import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, parse_human_id
-from bot.domain.contact import MethodKind, dedup_key, parse_ack_reply, phone_text
+from bot.domain.contact import MethodKind, Urgency, dedup_key, human_id_from_dedup, parse_ack_reply, phone_text
 from bot.domain.job import Job
 from bot.services.deliveries import REPORT_FAILURE, give_up
 from bot.services.handover import CONTACTED, NOTIFY, RELAY, handed_over, relay_state
@@ -164,10 +164,10 @@ class Contacts:
                 message_id=f"<{job.key.replace(':', '.')}@escalation-bot>",
             )
         if method is MethodKind.PAGERDUTY and self.pagerduty is not None:
-            severity = "critical" if self.config.contacts.urgency(case.severity_id).value == "high" else "warning"
+            severity = "critical" if self.config.contacts.urgency(case.severity_id) is Urgency.HIGH else "warning"
             return self.pagerduty.event("trigger", dedup_key=dedup_key(case.human_id), summary=text, severity=severity)
         if method is MethodKind.OPSGENIE and self.opsgenie is not None:
-            priority = "P1" if self.config.contacts.urgency(case.severity_id).value == "high" else "P3"
+            priority = "P1" if self.config.contacts.urgency(case.severity_id) is Urgency.HIGH else "P3"
             return self.opsgenie.create(
                 alias=dedup_key(case.human_id), message=text, responder=address, priority=priority
             )
@@ -252,8 +252,6 @@ class Contacts:
 
     def pager_acknowledged(self, *, method: MethodKind, key: str) -> str:
         """PagerDuty or Opsgenie says the alert for `key` (our dedup key / alias) was acknowledged."""
-        from bot.domain.contact import human_id_from_dedup
-
         human_id = human_id_from_dedup(key)
         wanted = parse_human_id(self.config.app.case_prefix, human_id or "")
         with self.store.read() as tx:
