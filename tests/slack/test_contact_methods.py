@@ -472,3 +472,36 @@ def test_a_second_reply_is_told_who_acknowledged_first_and_others_cannot_ack_a_c
     wait_until(lambda: case(bot).acknowledged_by == primary)
     status, reply = phones.twilio.reply_sms(number(bot, primary), f"ack {human_id}")
     assert status == 200 and f"already acknowledged by {primary}" in reply
+
+
+def test_a_restart_between_the_sms_and_the_call_sends_each_once(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, tmp_path: Path
+):
+    clock = FakeClock(SUNDAY_3AM)
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    before = make_contact_bot(clock, store_url=url)
+    file_sev1(standin, clock)
+    primary = primary_at(before, clock.now())
+    phone = number(before, primary)
+    paged_dm(standin, primary)
+    advance(before, clock, 2)
+    wait_until(lambda: phones.twilio.messages_to(phone))
+    ticks_pass(before)
+    before.stop()  # the replica goes away; its successor starts on the same store
+    after = make_contact_bot(clock, store_url=url)
+    advance(after, clock, 3)
+    wait_until(lambda: phones.twilio.calls_to(phone))
+    ticks_pass(after)
+    assert len(phones.twilio.messages_to(phone)) == 1 and len(phones.twilio.calls_to(phone)) == 1
+
+
+def test_a_refused_email_address_is_reported(
+    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config
+):
+    clock = FakeClock(SUNDAY_3AM)
+    phones.smtp.refuse.add("oncall@adsco.test")
+    bot = make_contact_bot(clock, config=pager_config(shipped_config, MethodKind.EMAIL, "oncall@adsco.test"))
+    file_sev1(standin, clock)
+    report = settle(bot, clock, lambda: leads_posts(standin, "e-mail"))[0]
+    assert "SMTP refused" in json.dumps(report.args)
+    assert phones.smtp.mails == []
