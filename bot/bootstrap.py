@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
+from bot.contact.secrets import ContactSecrets
+from bot.contact.wiring import build_contacts
 from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.jobs.clock import Clock, SystemClock
@@ -22,12 +24,14 @@ from bot.services.auditor import Auditor
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.charts import Charts
-from bot.services.deliveries import Deliveries, give_up
+from bot.services.contact import give_up_contacts
+from bot.services.deliveries import Deliveries
 from bot.services.digests import Digests, plan_digests
 from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideExports
 from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
+from bot.services.handover import relay_state
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
@@ -148,11 +152,15 @@ class Bot:
                     calendar=lambda token: (
                         self.calendar_feeds.render(token, now=self.clock.now()) if self.calendar_feeds else None
                     ),
+                    routes=self.extra.get("routes"),
                 ),
                 host=host,
                 port=http_port,
             )
             self.http.start()
+            public_url = self.extra.get("public_url")
+            if public_url is not None and not public_url.url:
+                public_url.url = f"http://{host}:{self.http.port}"  # no PUBLIC_URL: the local stand-ins call here
 
     def stop(self) -> None:
         """Graceful: refuse readiness, finish the Slack requests in flight and the work they started,
@@ -194,7 +202,8 @@ def build_bot(
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
     access = Access(config=config, directory=directory, store=store)
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
-    paging = Paging(config=config, store=store, sender=notifier, oncall=oncall)
+    contact = build_contacts(config, store, clock, ContactSecrets.from_env(env))
+    paging = Paging(config=config, store=store, sender=notifier, oncall=oncall, on_paged=contact.on_paged)
     runner = JobRunner(
         store=store,
         clock=clock,
@@ -208,8 +217,9 @@ def build_bot(
         | RotaChecks(config, store, notifier).handlers()
         | RotaNotices(notifier).handlers()
         | Charts(config, store, notifier).handlers()
-        | GuideExports(notifier).handlers(),
-        give_up=give_up,
+        | GuideExports(notifier).handlers()
+        | contact.contacts.handlers(),
+        give_up=give_up_contacts,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
@@ -235,6 +245,7 @@ def build_bot(
 
     def on_changed(tx: Tx, case: Case, now: datetime, *, overdue_now: bool = False) -> None:
         schedule_timers(tx, case, now, config=config, overdue_now=overdue_now)
+        relay_state(tx, case, now)  # PagerDuty/Opsgenie follow an acknowledgement or resolution in Slack
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
 
@@ -283,5 +294,6 @@ def build_bot(
         watchdog=Watchdog(auditor),
         reloader=reloader,
         calendar_feeds=CalendarFeeds(config=config, store=store),
+        extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url},
         signed=bool(secrets.signing_secret),
     )

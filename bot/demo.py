@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from bot.bootstrap import Secrets, build_bot
 from bot.config.loader import Config
+from bot.demo_phone import run_night_scene
 from bot.sandbox import SlackStandIn
 from bot.sandbox.render import plain, render_blocks, render_view
 
@@ -179,4 +180,5 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             say("   Web API calls the stand-in answered: " + ", ".join(f"{m} x{n}" for m, n in sorted(calls.items())))
         finally:
             bot.stop()
+    run_night_scene(config=config, store_url=store_url.replace("demo-escalations", "demo-night"), say=say)
     return 0

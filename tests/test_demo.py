@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_demo_prints_what_each_person_sees(tmp_path: Path):
     shutil.copy(ROOT / "app.yaml", tmp_path / "app.yaml")
+    shutil.copy(ROOT / "contacts.yaml", tmp_path / "contacts.yaml")
     shutil.copytree(ROOT / "escalation_flows", tmp_path / "escalation_flows")
     shutil.copytree(ROOT / "oncall_schedules", tmp_path / "oncall_schedules")
     shutil.copytree(ROOT / "policy_guides", tmp_path / "policy_guides")
@@ -35,6 +36,12 @@ def test_demo_prints_what_each_person_sees(tmp_path: Path):
         "[ Still need help → open an escalation ]",
         "暗号資産の取引所・ウォレット・トークン・NFT の広告",
         "1 case (ADS-1001, sev2, followers U0REP1, U0REP2)",
+        "Sunday 03:00 in Singapore",
+        "03:02 SMS to +65",
+        "03:05 the phone rings",
+        "the bot replies “Acknowledged ADS-1001. Thank you.”",
+        "acknowledged this case by SMS.",
+        "Nothing more rings after the acknowledgement: 2 Twilio requests in all.",
     ):
         assert expected in transcript, expected
     assert (tmp_path / "var" / "demo-escalations.db").exists()

@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from bot.config import schema
+from bot.config.contacts import load_contacts
 from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.flows import build_flow, build_policy
 from bot.config.guides import load_guides
 from bot.config.schedules import load_placeholders, load_schedules
 from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
+from bot.domain.contact import ContactBook
 from bot.domain.digest_schedule import DAYS, WEEKDAY, DigestSchedule
 from bot.domain.flow import Flow
 from bot.domain.guide import Guide
@@ -74,6 +76,7 @@ class Config:
     warnings: tuple[ConfigProblem, ...] = ()
     placeholders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     guides: tuple[Guide, ...] = ()
+    contacts: ContactBook = field(default_factory=ContactBook)
 
     def flow(self, flow_id: str) -> Flow:
         for flow in self.flows:
@@ -312,6 +315,7 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
         problems=problems,
         warnings=warnings,
     )
+    contacts = load_contacts(path.parent, problems, severity_ids={s.id for f in flows for s in f.severities})
     if not flows and not problems:
         problems.append(ConfigProblem(app.flows_dir, None, "", "no flows found", "add a <flow>.yaml file"))
     if len(flows) > 100:
@@ -327,6 +331,7 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
         warnings=tuple(warnings),
         placeholders=placeholders,
         guides=guides,
+        contacts=contacts,
     )
 
 

@@ -38,6 +38,9 @@ class EventKind(StrEnum):
     DEADLINE_REMINDER = "deadline_reminder"
     DEADLINE_PASSED = "deadline_passed"
     SEVERITY_RAISED = "severity_raised"
+    # contact methods beyond Slack (SMS, call, e-mail, PagerDuty, Opsgenie)
+    CONTACTED = "contacted"
+    CONTACT_FAILED = "contact_failed"
     # lifecycle actions (Action values)
     ACKNOWLEDGE = Action.ACKNOWLEDGE.value
     TAKE = Action.TAKE.value

@@ -16,6 +16,7 @@ from bot.domain.job import Job, JobState
 from bot.domain.paging_plan import AlertKind, PlannedAlert, plan
 from bot.domain.policy import PageTiming, Policy
 from bot.observability import metrics
+from bot.services.handover import relay_state
 from bot.services.oncall import OnCall
 from bot.services.paging_jobs import (
     ESCALATE,
@@ -63,6 +64,8 @@ __all__ = [
 ]
 
 Effect = Callable[[Tx, datetime], None]
+# Called where a page is queued, in its transaction: (tx, case, user, generation, round, level, paged_at, now).
+PagedHook = Callable[[Tx, Case, str, int, int, int, datetime, datetime], None]
 
 
 def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: datetime) -> datetime:
@@ -224,8 +227,9 @@ def restricted_thread(details_posted: dict[str, object]) -> MessageRef | None:
     return MessageRef(str(details_posted["channel"]), str(details_posted["ts"]))
 
 
-def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> Case:
-    """First click wins; pending paging is cancelled in the same transaction."""
+def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime, via: str = "") -> Case:
+    """First click (or SMS reply, key press, pager webhook: `via`) wins; pending paging is cancelled in
+    the same transaction."""
     with store.transaction() as tx:
         case = tx.cases.get(case_id)
         if not case.status.is_open:
@@ -238,12 +242,19 @@ def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> C
             kind=EventKind.ACKNOWLEDGED,
             actor_id=user_id,
             now=now,
-            data={"cancelled_jobs": cancelled, "after_seconds": int((now - case.created_at).total_seconds())},
+            data={
+                "cancelled_jobs": cancelled,
+                "after_seconds": int((now - case.created_at).total_seconds()),
+                "via": via or "Slack",
+            },
         )
         case = tx.cases.get(case_id)
+        relay_state(tx, case, now)
         for kind in (UPDATE_ROOT, UPDATE_PAGES):
             tx.jobs.enqueue(kind=kind, key=f"{kind}:{case_id}:v{case.version}", due_at=now, now=now, case_id=case_id)
-        note_in_thread(tx, case, ThreadNote(kind="acknowledged", users=(user_id,), at=now), key="acknowledged", now=now)
+        note_in_thread(
+            tx, case, ThreadNote(kind="acknowledged", users=(user_id,), at=now, detail=via), key="acknowledged", now=now
+        )
     metrics.observe_ack_latency((now - case.created_at).total_seconds())
     return case
 
@@ -298,6 +309,7 @@ class Paging:
     store: Store
     sender: PageSender
     oncall: OnCall
+    on_paged: PagedHook | None = None
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {
@@ -392,6 +404,11 @@ class Paging:
                     ).dump(),
                     max_attempts=self.config.app.max_attempts,
                 )
+                if page.nth == 0 and self.on_paged is not None:
+                    # The person's other contact methods (SMS, call…) are planned with the page.
+                    self.on_paged(
+                        tx, current, page.user_id, generation, step.round, step.level, min(page.due_at, now), now
+                    )
             tx.cases.add_event(
                 case.id,
                 kind=EventKind.ESCALATED,

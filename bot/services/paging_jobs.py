@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.escalation import Step
+from bot.services.handover import NOTIFY
 
 ESCALATE = "page.escalate"
 SEND = "page.send"
@@ -19,7 +20,7 @@ UPDATE_ROOT = "case.update_root"
 UPDATE_PAGES = "page.update_dms"
 TELL_OWNER = "case.tell_owner"
 # What an acknowledgement (or resolution) cancels, in the same transaction.
-PAGING_KINDS = (ESCALATE, SEND, LEADS_ALERT)
+PAGING_KINDS = (ESCALATE, SEND, LEADS_ALERT, NOTIFY)  # NOTIFY: the person's SMS, call, e-mail…
 
 
 def escalate_key(case_id: int, generation: int, step: Step) -> str:

@@ -9,7 +9,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_bolt import App
@@ -33,9 +33,11 @@ def build_wsgi(
     path: str = "/slack/events",
     ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
     calendar: Callable[[str], bytes | None] | None = None,
+    routes: Mapping[str, Callable[..., Iterable[bytes]]] | None = None,
 ) -> Callable[..., Iterable[bytes]]:
     """A WSGI app: POST /slack/events to Bolt; GET /healthz, /readyz, /metrics; a JSON error for the rest.
 
+    `routes` maps a path prefix to another WSGI app (the inbound webhooks of contact methods).
     /readyz answers 200 with `ready()`'s details when it says ready, else 503 (like /healthz if no
     `ready` is given). Each Slack request is handled with a request id in the log context.
     Without an `app` (Socket Mode: Slack's requests come over the websocket, and there is no signing
@@ -85,6 +87,10 @@ def build_wsgi(
             return readiness(start_response)
         if route == "/metrics" and method == "GET":
             return scrape(start_response)
+        for prefix, other in (routes or {}).items():
+            if route.startswith(prefix):
+                with log_context(request_id=uuid.uuid4().hex):
+                    return other(environ, start_response)
         if slack is None or route != path or method != "POST":
             return reply(start_response, "404 Not Found", {"error": "not found"})
         try:

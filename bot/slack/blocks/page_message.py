@@ -163,7 +163,15 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
             )
         return f":zzz: Low severity: on-call is paged at the start of business hours ({until})."
     if note.kind == "acknowledged":
-        return f":white_check_mark: {_mentions(note.users)} acknowledged this case."
+        via = f" by {escape_mrkdwn(note.detail)}" if note.detail and note.detail != "Slack" else ""
+        return f":white_check_mark: {_mentions(note.users)} acknowledged this case{via}."
+    if note.kind == "contacted":
+        return f":iphone: {_mentions(note.users)} not acknowledged yet: {escape_mrkdwn(note.text)} sent."
+    if note.kind == "contact_failed":
+        return (
+            f":warning: Could not reach {_mentions(note.users)} by {escape_mrkdwn(note.text)}"
+            f" ({escape_mrkdwn(note.detail)}). The leads are told."
+        )
     if note.kind in ("sla", "deadline"):
         when = f" ({slack_date(note.at, tz)})" if note.at else ""
         icon = ":alarm_clock:" if "breach" in note.text or "passed" in note.text else ":hourglass_flowing_sand:"
