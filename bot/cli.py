@@ -8,14 +8,19 @@ import logging
 import os
 import signal
 import sys
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.config.errors import ConfigError
 from bot.config.loader import Config, load_config
 from bot.domain import rota
 from bot.jobs.clock import SystemClock
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Bot
 
 
 def _load(path: str) -> Config:
@@ -121,13 +126,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
 
+    stopping, reloads = threading.Event(), threading.Event()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
-        logging.getLogger(__name__).info("signal %s: stopping", signum)
-        bot.stop()
-        sys.exit(0)
+        log.info("signal %s: stopping", signum)
+        stopping.set()
 
     def reload(_signum: int, _frame: FrameType | None) -> None:
-        logging.getLogger(__name__).info("SIGHUP: reloading the configuration (result: %s)", bot.reload())
+        reloads.set()  # done by the main loop, not inside the handler (it may interrupt anything)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -136,15 +142,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
         bot.start(http_port=args.port, host=args.host)
         assert bot.http is not None
         print(f"serving Slack requests on http://{args.host}:{bot.http.port}/slack/events", flush=True)
-        signal.pause()
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
         return 0
-    from bot.slack.socket_mode import run_socket_mode
+    from bot.slack.socket_mode import connect_socket_mode
 
     assert secrets.app_token is not None
     bot.start()
     print("connecting to Slack in Socket Mode", flush=True)
-    run_socket_mode(bot.app, app_token=secrets.app_token)
+    handler = connect_socket_mode(bot.app, app_token=secrets.app_token)
+    try:
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]
     return 0
+
+
+def _serve_until_stopped(bot: Bot, *, stopping: threading.Event, reloads: threading.Event) -> None:
+    """The main thread's loop: SIGHUP (`reloads`) reloads and keeps serving; only SIGTERM/SIGINT
+    (`stopping`) end it, with the graceful drain of `Bot.stop`."""
+    log = logging.getLogger("bot.cli")
+    while not stopping.wait(0.2):
+        if reloads.is_set():
+            reloads.clear()
+            log.info("SIGHUP: reloading the configuration (result: %s)", bot.reload())
+    bot.stop()
 
 
 def cmd_db(args: argparse.Namespace) -> int:
