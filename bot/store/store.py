@@ -19,6 +19,7 @@ from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
+from bot.store.workers import WorkerRepo
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
 
@@ -33,6 +34,7 @@ class Tx:
         self.overrides = OverrideRepo(session)
         self.audit = AuditRepo(session)
         self.guides = GuideRepo(session)
+        self.workers = WorkerRepo(session)
 
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""
