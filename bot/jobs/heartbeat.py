@@ -69,7 +69,8 @@ class Heartbeat:
         """One beat; returns how many jobs of dead workers it put back to pending."""
         try:
             with self.store.transaction() as tx:
-                self.clock.measure(lambda: database_now(tx.session))
+                if self.clock.measure(lambda: database_now(tx.session)) is not None:
+                    self.store.clock_offset = self.clock.measured or timedelta(0)
                 now = self.clock.wall_now()
                 tx.workers.beat(worker=self.worker, host=self.host, pid=self.pid, started_at=self.started_at, now=now)
                 released = tx.workers.take_over_dead(

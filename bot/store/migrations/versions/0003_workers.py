@@ -1,5 +1,5 @@
 """Worker heartbeats (workers): a job claimed by a process that stopped beating is taken over in
-seconds, without waiting for its lease.
+seconds, without waiting for its lease. On Postgres, the commit deadline (bot/store/commit_deadline.py).
 
 Revision ID: 0003
 Revises: 0002
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from bot.store import commit_deadline
 
 revision = "0003"
 down_revision = "0002"
@@ -27,7 +29,11 @@ def upgrade() -> None:
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        commit_deadline.install(op.get_bind())
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        commit_deadline.uninstall(op.get_bind())
     op.drop_table("workers")
