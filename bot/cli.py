@@ -117,6 +117,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except MissingSecret as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
+    from bot.slack.preflight import slack_problem
+
+    # Each way start-up can fail is one line and a non-zero exit, before any job runs.
+    problem = slack_problem(token=secrets.bot_token, base_url=secrets.api_url)
+    if problem is not None:
+        print(f"cannot start: {problem}", file=sys.stderr)
+        return 2
     log = logging.getLogger("bot.cli")
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
         log.warning("check-config: %s", line)
@@ -139,7 +146,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
     if args.http:
-        bot.start(http_port=args.port, host=args.host)
+        try:
+            bot.start(http_port=args.port, host=args.host)  # binds before the job loop starts
+        except OSError as exc:
+            bot.store.close()
+            print(f"cannot start: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         assert bot.http is not None
         print(f"serving Slack requests on http://{args.host}:{bot.http.port}/slack/events", flush=True)
         _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
