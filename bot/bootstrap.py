@@ -256,6 +256,8 @@ def build_bot(
         wall_now=clock.wall_now,
         last_tick_at=lambda: ticker.last_tick_at,
         worker=runner.worker,
+        writes_failing_for=heartbeat.writes_failing_for,
+        clock_skew=heartbeat.clock_skew,
         on_backlog=lambda backlog, now: metrics.set_timer_backlog(
             backlog.pending, backlog.lateness(now).total_seconds()
         ),

@@ -156,6 +156,8 @@ class OpsKind(StrEnum):
     TICK_STALLED = "tick_stalled"
     STORE_DOWN = "store_down"
     STORE_BACK = "store_back"
+    STORE_LOCKED = "store_locked"  # reachable, but this replica's writes fail (SQLite locked, Postgres slow)
+    CLOCK_SKEW = "clock_skew"
     CONFIG_REJECTED = "config_rejected"
     CONFIG_NEEDS_RESTART = "config_needs_restart"
 
