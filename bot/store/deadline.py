@@ -19,12 +19,26 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+class DeadlinePassed(Exception):
+    """A transaction ran out of its time; its connection was cut (the caller says "try again")."""
+
+
 class ConnectionsInUse:
     """Which DBAPI connections each thread holds now (from the pool's checkout/checkin events)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_thread: dict[int, list[Any]] = {}
+        self._cut: set[int] = set()  # threads whose deadline passed while their transaction ran
+
+    def mark_cut(self, thread: int, cut: bool) -> None:
+        with self._lock:
+            (self._cut.add if cut else self._cut.discard)(thread)
+
+    def was_cut(self) -> bool:
+        """Whether this thread's deadline has passed (a checkout must not retry on a new connection)."""
+        with self._lock:
+            return threading.get_ident() in self._cut
 
     def checked_out(self, dbapi_connection: Any) -> None:
         with self._lock:
@@ -80,6 +94,7 @@ class Deadlines:
         finally:
             with self._cond:
                 self._live.discard(token)
+                self.connections.mark_cut(threading.get_ident(), False)
 
     def _watch(self) -> None:
         while True:
@@ -99,6 +114,7 @@ class Deadlines:
                 # Under the lock: the thread cannot leave `within` (and start another transaction on
                 # another connection) while its connections are being cut.
                 held = self.connections.of(thread)
+                self.connections.mark_cut(thread, True)
                 if held:
                     self.expired += 1
                     log.warning("database deadline passed: cutting %d connection(s) of a waiting thread", len(held))

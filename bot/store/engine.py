@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 
 from bot.store import audit, commit_deadline, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.store.deadline import ConnectionsInUse
+from bot.store.deadline import ConnectionsInUse, DeadlinePassed
 
 # A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or
 # unreachable database must fail within that, so the person is told to try again rather than time out.
@@ -122,6 +122,8 @@ def _postgres_engine(url: str) -> Engine:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
             connections.checked_in(dbapi_connection)
+            if connections.was_cut():  # out of time: no second connection (libpq's connect takes 2 s)
+                raise DeadlinePassed("the database did not answer within this transaction's time") from exc
             raise DisconnectionError(f"stale connection: {type(exc).__name__}") from exc
 
     @event.listens_for(engine, "checkin")

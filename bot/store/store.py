@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.store.audit import AuditRepo
 from bot.store.cases import CaseRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
-from bot.store.deadline import Deadlines
+from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import build_engine, connections_in_use
 from bot.store.guides import GuideRepo
 from bot.store.jobs import JobRepo
@@ -126,6 +126,8 @@ class Store:
                 yield Tx(session, prefix=self.prefix)
         except (OperationalError, InternalError) as exc:
             raise StoreUnavailable(_first_line(exc)) from exc
+        except DeadlinePassed as exc:
+            raise StoreUnavailable(str(exc)) from exc
         except DBAPIError as exc:
             if exc.connection_invalidated or "deadline" in str(exc.orig):
                 raise StoreUnavailable(_first_line(exc)) from exc
