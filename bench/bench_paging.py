@@ -101,7 +101,7 @@ def seed(config: Config, url: str, timers: int, root: MessageRef) -> list[int]:
     now = datetime.now(UTC)
     parked = now + timedelta(days=1)
     try:
-        with store.transaction() as tx:
+        with store.transaction(patient=True) as tx:  # one bulk write, no person waiting
             for n in range(timers):
                 intake = Intake(
                     flow_id=flow.id,
@@ -133,7 +133,7 @@ def schedule(url: str, job_ids: list[int], dues: list[datetime]) -> None:
     """Give the parked timers their due times, in one transaction."""
     store = Store.open(url)
     try:
-        with store.transaction() as tx:
+        with store.transaction(patient=True) as tx:
             stmt = update(JobRow).where(JobRow.id == bindparam("job_id")).values(due_at=bindparam("due"))
             tx.session.connection().execute(
                 stmt, [{"job_id": job_id, "due": due} for job_id, due in zip(job_ids, dues, strict=True)]

@@ -359,3 +359,16 @@ def drop_and_recover(tmp_path: Path, postgres_url: str, *, hold_seconds: float) 
     finally:
         proxy.close()
     return figures
+
+
+@pytest.mark.postgres
+def test_three_replicas_random_kill_9_with_timers_due_at_once(tmp_path: Path, postgres_url: str):
+    """The short variant (60 timers, 3 kills); bench/bench_chaos.py runs 1,000."""
+    from tests.chaos import run_chaos
+
+    Store.open(postgres_url).close()
+    result = run_chaos(postgres_url, tmp_path, timers=60, kills=3, timeout=90)
+    print(f"\n[fault] {result.line()}")
+    assert result.delivered == result.expected  # nothing lost
+    assert result.duplicated == result.duplicated_with_logged_takeover  # repeats only in the logged window
+    assert result.kills == 3
