@@ -80,7 +80,7 @@ class ThreadNote:
 class LeadsAlert:
     """Something the leads' channel must hear about a case."""
 
-    kind: str  # unanswered | nobody_on_call
+    kind: str  # unanswered | backlog (filed during an outage, nobody paged yet) | nobody_on_call | *_breach
     case: Case
     round: int
     level: int
