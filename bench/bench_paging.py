@@ -101,9 +101,9 @@ def seed(config: Config, url: str, timers: int, root: MessageRef) -> list[int]:
     now = datetime.now(UTC)
     parked = now + timedelta(days=1)
     try:
-        for first in range(0, timers, 100):  # in chunks: each transaction well inside its budget
+        for first in range(0, timers, 20):  # in chunks: each transaction well inside its budget
             with store.transaction(patient=True) as tx:
-                for n in range(first, min(timers, first + 100)):
+                for n in range(first, min(timers, first + 20)):
                     intake = Intake(
                         flow_id=flow.id,
                         reporter_id="U0REP1",
