@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config.loader import Config, load_config
+from bot.jobs.clock import SystemClock
 from bot.store.engine import database_answers, normalise_url
 from bot.store.store import Store
 
@@ -25,6 +26,33 @@ def postgres_unavailable() -> str | None:
         why = database_answers(POSTGRES_URL)
         _postgres_state["reason"] = f"no Postgres at {POSTGRES_URL}: {why}" if why else None
     return _postgres_state["reason"]
+
+
+# The slow tiers, by where a test lives (`./dev test --quick` leaves both out):
+#  - e2e: a whole bot over signed HTTP and the Slack stand-in;
+#  - processes: the bot as its own OS process (kill -9, signals, several replicas).
+_E2E = ("tests/slack/", "tests/observability/test_logs_e2e.py", "tests/observability/test_metrics_endpoint.py")
+_PROCESSES = ("tests/test_paging_processes.py", "tests/test_socket_mode.py", "tests/test_demo.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier, so `-m "not e2e and not processes"` picks the fast ones."""
+    for item in items:
+        where = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        runs_a_process = where.startswith(_PROCESSES) or "bots_on_the_wall_clock" in getattr(item, "fixturenames", ())
+        if runs_a_process:
+            item.add_marker(pytest.mark.processes)
+        if runs_a_process or where.startswith(_E2E):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture
+def bots_on_the_wall_clock() -> None:
+    """For tests that run the bot as its own process: that bot reads the process wall clock, so the
+    helpers (in_days(), the stand-in's timestamps) must read it too."""
+    from tests.slack.conftest import TEST_CLOCK
+
+    TEST_CLOCK.target = SystemClock()
 
 
 @pytest.fixture(scope="session")

@@ -147,7 +147,8 @@ class BotProcess:
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": self.api_url,
             "DATABASE_URL": self.database_url,
-            "PYTHONPATH": str(ROOT),
+            # Keep what the run put on the path (the moved-clock pass's sitecustomize) after the project.
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "PYTHONUNBUFFERED": "1",
         }
         env |= self.extra_env

@@ -72,6 +72,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.usefixtures("bots_on_the_wall_clock")
 def test_serve_http_process_answers_healthz_and_signed_commands(config_dir: Path):
     with SlackStandIn(signing_secret="proc-secret", bot_token="xoxb-sandbox") as slack:
         port = _free_port()

@@ -36,6 +36,7 @@ def _wait_for_socket(slack: SlackStandIn, process: subprocess.Popen[bytes], log:
             assert time.monotonic() < deadline, f"the bot did not connect in {timeout} s:\n{log.read_text()}"
 
 
+@pytest.mark.usefixtures("bots_on_the_wall_clock")
 def test_serve_in_socket_mode_connects_and_takes_an_intake_end_to_end(config_dir: Path):
     log = config_dir / "serve.log"
     with SlackStandIn(signing_secret="proc-secret", transport="socket") as slack, log.open("wb") as out:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.jobs.progress import Progress
 from bot.jobs.runner import JobRunner
 from bot.observability import metrics
 
@@ -34,6 +35,7 @@ class Ticker:
         self._failing_since: float | None = None
         self._last_failure_log = 0.0
         self._extra: list[tuple[str, float, Callable[[], None], bool]] = []
+        self.progress = Progress()  # finished ticks
 
     def tick(self) -> int:
         """Run due jobs; a kick during a tick runs one more round so nothing waits for the next tick."""
@@ -61,6 +63,7 @@ class Ticker:
         finally:
             self._lock.release()
             metrics.observe_tick(time.monotonic() - started)
+            self.progress.done()
         return ran
 
     def _failed(self, exc: Exception) -> None:

@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 
+from bot.jobs.progress import Progress
 from bot.services.auditor import Auditor
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ class Watchdog:
         self.auditor = auditor
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.progress = Progress()  # finished audit rounds
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="auditor", daemon=True)
@@ -30,6 +32,7 @@ class Watchdog:
                 self.auditor.check()
             except Exception:  # the auditor must outlive whatever it finds
                 log.exception("audit round failed")
+            self.progress.done()
             # Wait in short steps, so a change of `limits` (tests, a reload) applies within a second.
             while not self._stop.is_set() and time.monotonic() - started < self.auditor.limits.every.total_seconds():
                 self._stop.wait(min(0.5, self.auditor.limits.every.total_seconds()))

@@ -48,7 +48,7 @@ def build_action(
             action["style"] = element["style"]
     else:
         action.update(entered(element, value))
-    action["action_ts"] = f"{state.clock.now().timestamp():.6f}"
+    action["action_ts"] = state.ts.next()  # unique per action, as Slack's are, even on a frozen clock
     return action
 
 

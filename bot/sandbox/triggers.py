@@ -1,10 +1,15 @@
-"""trigger_id minting and exchange: valid for 3 s of the shared clock, usable once."""
+"""trigger_id minting and exchange: valid for 3 s, usable once.
+
+Slack's 3 s are real seconds: a trigger also expires when 3 s pass on the shared clock (a test may
+fast-forward it), but a frozen or slow test clock never stretches its life.
+"""
 
 from __future__ import annotations
 
 import itertools
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +23,7 @@ TRIGGER_LIFETIME = timedelta(seconds=3)
 class _Trigger:
     user_id: str
     minted_at: datetime
+    minted_monotonic: float
     used: bool = False
 
 
@@ -35,7 +41,7 @@ class TriggerRegistry:
         now = self._clock.now()
         with self._lock:
             trigger_id = f"{next(self._seq)}.{int(now.timestamp())}.{secrets.token_hex(4)}"
-            self._triggers[trigger_id] = _Trigger(user_id, now)
+            self._triggers[trigger_id] = _Trigger(user_id, now, time.monotonic())
         return trigger_id
 
     def exchange(self, trigger_id: str) -> str:
@@ -46,7 +52,8 @@ class TriggerRegistry:
                 raise ApiError("invalid_trigger_id")
             if trigger.used:
                 raise ApiError("exchanged_trigger_id")
-            if self._clock.now() - trigger.minted_at > TRIGGER_LIFETIME:
+            real_age = timedelta(seconds=time.monotonic() - trigger.minted_monotonic)
+            if max(self._clock.now() - trigger.minted_at, real_age) > TRIGGER_LIFETIME:
                 raise ApiError("expired_trigger_id")
             trigger.used = True
             return trigger.user_id

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
-from tests.slack.conftest import file_case, wait_until
+from tests.slack.conftest import prelaunch_values, to_channel, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -63,10 +63,17 @@ def clock() -> FakeClock:
 def test_a_paged_and_acknowledged_case_moves_the_counters_and_histograms(standin: SlackStandIn, make_bot, clock):
     bot = make_bot(clock=clock)
     before = scrape(bot)
-    standin.faults.add("views.update", status=429, retry_after=1)  # a read: the SDK retries it itself
-    standin.faults.add("chat.postMessage", status=429, retry_after=1)  # the root post: the job engine retries
-
-    file_case(standin, deadline=(clock.now() + timedelta(hours=3)).replace(microsecond=0))
+    rep = standin.user("U0REP1")
+    assert rep.slash_command("/ad-escalate", channel_id="C0SALES").status == 200
+    opened = standin.wait_for_call("views.open", where=lambda c: c.ok)
+    # Each fault names the one call it is for: this rep's form, and the case channel's root post.
+    view_id = opened.response["view"]["id"]
+    standin.faults.add("views.update", status=429, retry_after=1, where=lambda a: a.get("view_id") == view_id)
+    standin.faults.add("chat.postMessage", status=429, retry_after=1, where=to_channel("C0ESCALATE"))
+    rep.select(rep.open_view(), block_id="flow_pick", action_id="flow_pick", value="prelaunch_review")
+    standin.wait_for_call("views.update", where=lambda c: c.ok)
+    deadline = (clock.now() + timedelta(hours=3)).replace(microsecond=0)
+    assert rep.submit_view(prelaunch_values(deadline=deadline)).status == 200
     paged = wait_until(lambda: page_dms(standin), timeout=10)
     page = next(m for m in standin.dm_messages(paged[0]) if m["text"].startswith("Paged:"))
     standin.user(paged[0]).click(page, "case_ack", value="1")

@@ -1,29 +1,59 @@
-"""A whole bot over real HTTP, talking to the Slack stand-in; people act through signed requests."""
+"""A whole bot over real HTTP, talking to the Slack stand-in; people act through signed requests.
+
+Time is an input here too. Every end-to-end bot runs on a fake clock that ticks with real time from a
+stated moment of the week (`DEFAULT_MOMENT`, a Singapore weekday afternoon, unless a test names
+another), and the stand-in shares that clock, so a test means the same thing at any hour it runs.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
 from bot.config.loader import Config
-from bot.jobs.clock import Clock
+from bot.jobs.clock import Clock, FakeClock
 from bot.sandbox import SlackStandIn
 from bot.store.store import Store
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-sandbox"
+SGT = ZoneInfo("Asia/Singapore")
+# Where an end-to-end test's clock starts unless it says otherwise: Wednesday 2 December 2026, 15:00 in
+# Singapore — business hours, no public holiday, so a SEV3 pages at once.
+DEFAULT_MOMENT = datetime(2026, 12, 2, 15, 0, tzinfo=SGT)
+
+
+class SharedClock:
+    """The clock the stand-in and the helpers read: whichever clock the test's bot runs on."""
+
+    def __init__(self) -> None:
+        self.target: Clock = FakeClock(DEFAULT_MOMENT, ticking=True)
+
+    def now(self) -> datetime:
+        return self.target.now()
+
+
+TEST_CLOCK = SharedClock()
+
+
+@pytest.fixture(autouse=True)
+def _test_clock() -> SharedClock:
+    """Each test starts at DEFAULT_MOMENT on a ticking fake clock; make_bot(clock=…) moves the start."""
+    TEST_CLOCK.target = FakeClock(DEFAULT_MOMENT, ticking=True)
+    return TEST_CLOCK
 
 
 @pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN) as running:
+    with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, clock=TEST_CLOCK) as running:
         yield running
 
 
@@ -45,15 +75,21 @@ def fast_config(config: Config, store_url: str) -> Config:
 def make_bot(standin: SlackStandIn, shipped_config: Config, tmp_path: Path) -> Iterator[Callable[..., Bot]]:
     bots: list[Bot] = []
 
-    def make(store_url: str | None = None, clock: Clock | None = None, **changes: Any) -> Bot:
-        config = fast_config(shipped_config, store_url or f"sqlite:///{tmp_path / 'bot.db'}")
+    def make(
+        store_url: str | None = None, clock: Clock | None = None, config: Config | None = None, **changes: Any
+    ) -> Bot:
+        """A started bot (on `config`, the shipped one by default); on `clock` if given (the stand-in and
+        in_days() follow it), else on the test's clock."""
+        if clock is not None:
+            TEST_CLOCK.target = clock
+        config = fast_config(config or shipped_config, store_url or f"sqlite:///{tmp_path / 'bot.db'}")
         if changes:
             config = dataclasses.replace(config, app=dataclasses.replace(config.app, **changes))
         bot = build_bot(
             config,
             secrets=Secrets(bot_token=TOKEN, signing_secret=SECRET, api_url=standin.api_url),
             store=Store.open(config.app.store_url, prefix=config.app.case_prefix),
-            clock=clock,
+            clock=TEST_CLOCK.target,
         )
         bot.start(http_port=0)
         assert bot.http is not None
@@ -72,7 +108,37 @@ def bot(make_bot: Callable[..., Bot]) -> Bot:
 
 
 def in_days(days: float) -> datetime:
-    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+    """`days` from now on the test's clock (the bot's), to the second."""
+    return (TEST_CLOCK.now() + timedelta(days=days)).replace(microsecond=0)
+
+
+def ticks_pass(bot: Bot, count: int = 2, timeout: float = 10.0) -> None:
+    """Return once `count` whole ticks have run after this call (proof that what was due has been run).
+
+    Waiting for two finished ticks makes sure one of them started after the call: the first may have
+    been under way already.
+    """
+    target = bot.ticker.progress.count + count
+    bot.ticker.kick()
+    if not bot.ticker.progress.wait_for(target, timeout):
+        raise TimeoutError(f"{count} ticks did not finish within {timeout} s")
+
+
+def audits_pass(bot: Bot, count: int = 2, timeout: float = 10.0) -> None:
+    """Return once `count` whole audit rounds have run after this call (the auditor had its chance)."""
+    target = bot.watchdog.progress.count + count
+    if not bot.watchdog.progress.wait_for(target, timeout):
+        raise TimeoutError(f"{count} audit rounds did not finish within {timeout} s")
+
+
+def to_channel(channel: str) -> Callable[[dict[str, Any]], bool]:
+    """A fault scope: only Web API calls whose `channel` argument is `channel`."""
+    return lambda args: args.get("channel") == channel
+
+
+def to_dm(user_or_prefix: str = "U") -> Callable[[dict[str, Any]], bool]:
+    """A fault scope: only calls addressed to a person (a `U…` channel, or this user)."""
+    return lambda args: str(args.get("channel", "")).startswith(user_or_prefix)
 
 
 def prelaunch_values(**overrides: Any) -> dict[str, Any]:

@@ -19,12 +19,11 @@ from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
 from bot.services.auditor import AuditLimits
 from tests.conftest import postgres_schema_url
-from tests.slack.conftest import file_case, open_flow, prelaunch_values, wait_until
+from tests.slack.conftest import file_case, open_flow, prelaunch_values, ticks_pass, wait_until
 from tests.tcp_proxy import TcpProxy
 
 SGT = ZoneInfo("Asia/Singapore")
 SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=SGT)
-SLACK_ACK_LIMIT = 3.0
 
 
 def pages(standin: SlackStandIn, prefix: str) -> list[str]:
@@ -44,17 +43,20 @@ def case_count(bot) -> int:
         return tx.cases.count()
 
 
-def submit_during_outage(standin: SlackStandIn, clock: FakeClock) -> tuple[float, dict]:
-    """A second rep files while the database is away: (seconds to Slack's answer, the answer)."""
+def submit_during_outage(standin: SlackStandIn, clock: FakeClock) -> dict:
+    """A second rep files while the database is away; returns the answer Slack received.
+
+    Slack itself judges the 3 s: the stand-in marks an answer that came later as not on time (what a
+    rep would see as an error), so the test checks Slack's verdict, not a stopwatch of its own.
+    """
     person = open_flow(standin, "U0REP2", "prelaunch_review")
-    started = time.monotonic()
     response = person.submit_view(
         prelaunch_values(campaign="Outage launch", deadline=(clock.now() + timedelta(hours=3)).replace(microsecond=0))
     )
-    elapsed = time.monotonic() - started
-    print(f"intake answered in {elapsed:.2f} s")
+    print(f"intake answered in {response.elapsed:.2f} s")
     assert response.status == 200, response.body
-    return elapsed, json.loads(response.body)
+    assert response.on_time, "Slack gave up waiting: the rep saw an error instead of the answer"
+    return json.loads(response.body)
 
 
 def start_with_a_page_out(standin: SlackStandIn, make_bot, store_url: str, clock: FakeClock):
@@ -71,7 +73,7 @@ def start_with_a_page_out(standin: SlackStandIn, make_bot, store_url: str, clock
 def assert_recovers(standin: SlackStandIn, bot, clock: FakeClock) -> None:
     # The re-page fell due during the outage (5 min on the bot's clock): it goes out now, once.
     wait_until(lambda: pages(standin, "Paged again"), timeout=20)
-    time.sleep(0.5)
+    ticks_pass(bot)  # a second copy would have been sent by now
     assert len(pages(standin, "Paged again")) == 1
     with bot.store.read() as tx:
         case = tx.cases.get(1)
@@ -79,7 +81,7 @@ def assert_recovers(standin: SlackStandIn, bot, clock: FakeClock) -> None:
     assert case.advertiser == "Acme Foods" and kinds.count("repaged") == 1
     assert case_count(bot) == 1  # the refused submission left nothing behind
     # The rep tries again, as told, and the case is filed.
-    _elapsed, answer = submit_during_outage(standin, clock)
+    answer = submit_during_outage(standin, clock)
     assert answer.get("response_action") == "update", answer
     assert case_count(bot) == 2
     assert bot.ticker.scheduler.running
@@ -102,8 +104,7 @@ def test_postgres_unreachable(standin: SlackStandIn, make_bot, outage_seconds: i
         clock.advance(timedelta(minutes=6))  # the level-1 re-page is due while the database is away
         bot.ticker.kick()
 
-        elapsed, answer = submit_during_outage(standin, clock)
-        assert elapsed < SLACK_ACK_LIMIT, elapsed
+        answer = submit_during_outage(standin, clock)
         assert answer["response_action"] == "errors"
         assert "Nothing was filed" in json.dumps(answer["errors"])
 
@@ -143,8 +144,7 @@ def test_sqlite_locked_by_another_process_for_5_s(standin: SlackStandIn, make_bo
     try:
         clock.advance(timedelta(minutes=6))
         bot.ticker.kick()
-        elapsed, answer = submit_during_outage(standin, clock)
-        assert elapsed < SLACK_ACK_LIMIT, elapsed
+        answer = submit_during_outage(standin, clock)
         assert answer["response_action"] == "errors"
         assert "Nothing was filed" in json.dumps(answer["errors"])
     finally:

@@ -13,7 +13,16 @@ from slack_sdk.signature import SignatureVerifier
 from bot.sandbox import SlackStandIn
 from bot.sandbox.delivery import Signing
 from tests.conftest import postgres_schema_url
-from tests.slack.conftest import SECRET, file_case, in_days, open_flow, prelaunch_values, wait_until
+from tests.slack.conftest import (
+    SECRET,
+    file_case,
+    in_days,
+    open_flow,
+    prelaunch_values,
+    ticks_pass,
+    to_channel,
+    wait_until,
+)
 
 
 def case_count(bot) -> int:
@@ -70,13 +79,14 @@ def test_slack_resending_the_same_submission_makes_one_case(standin: SlackStandI
     assert json.loads(again.body)["view"] == first.json()["view"]  # same case id in both answers
     assert case_count(bot) == 1
     wait_until(lambda: root_posts(standin))
-    time.sleep(0.5)  # give a wrongly queued second post time to show up
+    ticks_pass(bot)  # a wrongly queued second post would have been sent by now
     assert len(root_posts(standin)) == 1
 
 
 def test_a_slack_outage_after_the_commit_keeps_the_case_and_retries_the_post(standin: SlackStandIn, bot):
-    standin.faults.add("chat.postMessage", status=500, times=2)
-    standin.faults.add("chat.postMessage", status=429, retry_after=1, times=1)
+    # Scoped to the case channel: in business hours the page DM goes out side by side with the root post.
+    standin.faults.add("chat.postMessage", status=500, times=2, where=to_channel("C0ESCALATE"))
+    standin.faults.add("chat.postMessage", status=429, retry_after=1, times=1, where=to_channel("C0ESCALATE"))
     file_case(standin)
     assert case_count(bot) == 1  # committed before Slack was asked
     wait_until(lambda: root_posts(standin), timeout=10)

@@ -25,7 +25,7 @@ from bot.jobs.runner import JobRunner
 from bot.sandbox import SlackStandIn
 from bot.services.auditor import AuditLimits
 from bot.store.store import Store
-from tests.slack.conftest import file_case, in_days, wait_until
+from tests.slack.conftest import audits_pass, file_case, in_days, wait_until
 from tests.test_cli import config_dir  # noqa: F401  (fixture)
 
 FAST = AuditLimits(
@@ -73,27 +73,26 @@ def test_a_stalled_tick_is_reported_to_the_leads_and_makes_the_replica_unready(s
     """Fault matrix #13: pause the tick loop; the auditor, on its own thread, notices the stall and
     the late timers, tells the leads' channel once each, and /readyz says not ready."""
     wait_until(lambda: bot.ticker.last_tick_at is not None)
-    gate = threading.Event()
+    gate, entered = threading.Event(), threading.Event()
     run_due = bot.runner.run_due
 
     def stuck(**kwargs):
+        entered.set()
         gate.wait(20)
         return run_due(**kwargs)
 
     bot.runner.run_due = stuck
     bot.watchdog.auditor.limits = FAST
-    time.sleep(0.6)  # the running tick finishes; the next one blocks
-    stalled_at = time.monotonic()
+    assert entered.wait(5)  # ticks never overlap: the tick that was running has finished, this one blocks
     file_case(standin, deadline=in_days(2))  # its posts and its page are due now, and wait
     try:
         found = wait_until(lambda: [t for t in leads_posts(standin) if "has stalled" in t], timeout=10)
         late = wait_until(lambda: [t for t in leads_posts(standin) if "running late" in t], timeout=10)
-        assert time.monotonic() - stalled_at < 10
         assert bot.runner.worker in found[0]
         assert "case ADS-1001" in late[0]
         status, body = get(bot, "/readyz")
         assert status == 503 and body["checks"]["scheduler"].startswith("stalled")
-        time.sleep(1)
+        audits_pass(bot, 3)  # the auditor looked again, still stalled
         assert len([t for t in leads_posts(standin) if "has stalled" in t]) == 1  # once per stall
     finally:
         gate.set()
@@ -137,6 +136,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.usefixtures("bots_on_the_wall_clock")
 def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(config_dir: Path):  # noqa: F811
     """SIGTERM: /readyz goes 503 at once, the acknowledged command's views.open (still hanging in
     Slack) completes, new connections are refused, and the process exits 0."""
@@ -173,7 +173,7 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_cleanly(config_dir: P
             slack.faults.add("views.open", hang=2.0)
             response = slack.user("U0REP1").slash_command("/ad-escalate", channel_id="C0SALES")
             assert response.status == 200  # acknowledged; the modal is still on its way
-            time.sleep(0.3)
+            wait_until(lambda: slack.faults.fired)  # views.open has reached Slack and hangs there
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=20) == 0
             output = process.stdout.read() if process.stdout else ""

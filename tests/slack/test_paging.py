@@ -14,7 +14,7 @@ import pytest
 from bot.domain import rota
 from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
-from tests.slack.conftest import file_case, last_seq, wait_until
+from tests.slack.conftest import file_case, last_seq, ticks_pass, to_channel, to_dm, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")
 SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=SGT)
@@ -84,6 +84,7 @@ def test_sev1_on_saturday_night_pages_primary_then_secondary_then_lead_until_ack
     )
     assert [c.args["channel"] for c in again] == list(primary)  # re-paged at 5 min, same person
     advance(bot, clock, 9)
+    ticks_pass(bot)  # the ticks that would have paged the secondary too early have run
     assert [u for u, _ in dms(standin)] == list(primary)  # the secondary not yet
     advance(bot, clock, 1)
     wait_until(lambda: [u for u, _ in dms(standin)] == [*primary, *secondary])
@@ -127,7 +128,7 @@ def test_unanswered_policy_alerts_the_leads_and_repeats(standin: SlackStandIn, p
     for minutes, pages in ((5, 1), (10, 2), (5, 2), (10, 3), (30, 4)):  # re-pages at 5, levels at 15, 30, 60
         advance(bot, clock, minutes)
         wait_until(lambda pages=pages: len(dms(standin)) == pages)
-        time.sleep(0.1)
+        ticks_pass(bot)
     alert = standin.wait_for_call("chat.postMessage", where=lambda c: c.args["channel"] == "C0LEADS")
     assert "nobody acknowledged it through every level" in alert.args["text"]
     wait_until(lambda: len(dms(standin)) == 4)  # round 2 starts with the primary again
@@ -139,7 +140,7 @@ def test_second_click_is_told_who_acknowledged_first(standin: SlackStandIn, pagi
     file_sev1(standin, clock)
     root = wait_until(lambda: bot_case(bot).root)
     # Keep the root message as people saw it (Slack's update is slower than a second click).
-    standin.faults.add("chat.update", status=503, times=None)
+    standin.faults.add("chat.update", status=503, times=None, where=to_channel("C0ESCALATE"))
     standin.user("U0SPEC1").click(root.ts, "case_ack", value="1", channel="C0ESCALATE")
     wait_until(lambda: bot_case(bot).acknowledged_by == "U0SPEC1")
     standin.user("U0SPEC2").click(root.ts, "case_ack", value="1", channel="C0ESCALATE")
@@ -151,7 +152,8 @@ def test_ten_simultaneous_clicks_make_one_acknowledgement(standin: SlackStandIn,
     bot = paging_bot
     file_sev1(standin, clock)
     root = wait_until(lambda: bot_case(bot).root)
-    standin.faults.add("chat.update", status=503, times=None)  # every click sees the Acknowledge button
+    # Every click sees the Acknowledge button: the root message is never updated.
+    standin.faults.add("chat.update", status=503, times=None, where=to_channel("C0ESCALATE"))
     users = [
         "U0SPEC1",
         "U0SPEC2",
@@ -240,9 +242,7 @@ def test_a_backlog_pages_the_current_level_once_not_every_missed_level(standin: 
     clock.advance(timedelta(minutes=61))  # past the re-page, levels 2 and 3, and level 1 of round 2
     bot.ticker.kick()
     wait_until(lambda: len(dms(standin)) == 2)
-    bot.runner.run_due()
-    time.sleep(0.2)
-    bot.runner.run_due()
+    ticks_pass(bot)
     with bot.store.read() as tx:
         events = tx.cases.events(1)
     escalated = [(d["round"], d["level"]) for kind, _, d in events if kind == "escalated"]
@@ -259,7 +259,7 @@ def test_a_backlog_pages_the_current_level_once_not_every_missed_level(standin: 
     # The current level gets its whole wait from now: nothing more for 14 minutes, then level 2.
     advance(bot, clock, 14)
     wait_until(lambda: [c for c in standin.calls("chat.postMessage") if c.args["text"].startswith("Paged again")])
-    time.sleep(0.2)
+    ticks_pass(bot)
     assert len(dms(standin)) == 2  # only the re-page of round 2 level 1, 5 minutes after it was paged
     advance(bot, clock, 1.5)
     wait_until(lambda: len(dms(standin)) == 3)
@@ -268,15 +268,13 @@ def test_a_backlog_pages_the_current_level_once_not_every_missed_level(standin: 
 
 def test_pages_survive_slack_429_and_5xx(standin: SlackStandIn, paging_bot, clock):
     bot = paging_bot
-    standin.faults.add(
-        "chat.postMessage", status=503, times=2, where=lambda a: str(a.get("channel", "")).startswith("U")
-    )
+    standin.faults.add("chat.postMessage", status=503, times=2, where=to_dm())
     standin.faults.add(
         "chat.postMessage",
         status=429,
         retry_after=1,
         times=1,
-        where=lambda a: str(a.get("channel", "")).startswith("U"),
+        where=to_dm(),
     )
     file_sev1(standin, clock)
     # The fake clock does not move by itself: retries are due after backoff on the bot's clock.
