@@ -16,7 +16,20 @@ from pathlib import Path
 from bot.config.loader import load_config
 from bot.domain.case import MessageRef
 from bot.sandbox import SlackStandIn
-from tests.paging_procs import PRIMARY, SECRET, TOKEN, BotProcess, page_counts, page_dms, running, write_config
+from tests.paging_procs import (
+    PRIMARY,
+    SECRET,
+    TOKEN,
+    BotProcess,
+    as_utc,
+    page_counts,
+    page_dms,
+    running,
+    sql,
+    write_config,
+)
+
+RUNNING_UNDER = "select id from jobs where state = 'running' and claimed_by like :me"
 
 
 @dataclass
@@ -27,7 +40,9 @@ class ChaosResult:
     delivered: int
     duplicated: int
     duplicated_with_logged_takeover: int
-    recoveries_s: list[float] = field(default_factory=list)  # kill → the next page from any replica
+    recoveries_s: list[float] = field(default_factory=list)  # kill → the jobs it held finished elsewhere
+    timeline: dict[int, int] = field(default_factory=dict)  # second after due → pages delivered in it
+    kills_at: list[float] = field(default_factory=list)  # seconds after due
     drain_s: float = 0.0  # the timers' due second → the last page
 
     def line(self) -> str:
@@ -35,8 +50,9 @@ class ChaosResult:
         return (
             f"3 replicas, {self.timers} timers due in one second, {self.kills} kill -9: pages expected={self.expected} "
             f"delivered={self.delivered} duplicated={self.duplicated} "
-            f"(with a logged takeover: {self.duplicated_with_logged_takeover}); recovery after a kill "
-            f"median {statistics.median(rec):.1f} s, max {max(rec):.1f} s; all sent {self.drain_s:.1f} s after due"
+            f"(with a logged takeover: {self.duplicated_with_logged_takeover}); the jobs a killed replica held were "
+            f"finished by another {statistics.median(rec):.1f} s (median) / {max(rec):.1f} s (max) after the kill "
+            f"({len(self.recoveries_s)} kills with claims in hand); all sent {self.drain_s:.1f} s after due"
         )
 
 
@@ -64,13 +80,20 @@ def run_chaos(
             due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0) + timedelta(seconds=1)
             schedule(url, job_ids, [due] * timers)
             kill_times: list[datetime] = []
+            orphaned: list[tuple[datetime, list[int]]] = []  # (kill time, jobs the victim held)
             deadline = time.monotonic() + timeout
             while len(page_counts(slack)) < timers and time.monotonic() < deadline:
                 if len(kill_times) < kills and datetime.now(UTC) >= due:
-                    time.sleep(rng.uniform(0.3, 1.0))
+                    time.sleep(rng.uniform(1.5, 4.0))  # spread over the burst, not all at its start
                     victim = rng.choice(replicas)
+                    held = sql(
+                        url,
+                        "select id from jobs where state = 'running' and claimed_by like :me",
+                        me=f"%:{victim.pid}:%",
+                    )
                     victim.kill()
                     kill_times.append(datetime.now(UTC))
+                    orphaned.append((kill_times[-1], [row.id for row in held]))
                     time.sleep(rng.uniform(0.2, 1.0))
                     victim.start()  # its successor on the same host takes its claims over at once
                 else:
@@ -87,12 +110,17 @@ def run_chaos(
         for (case, rnd, lvl, user), n in counts.items()
         if n > 1
     )
+    # Recovery: from a kill to the last job the killed replica held being finished by someone else.
     recoveries = []
-    for killed_at in kill_times:
-        after = [p.call.at for p in dms if p.call.at > killed_at]
-        if after:
-            recoveries.append((min(after) - killed_at).total_seconds())
+    for killed_at, ids in orphaned:
+        if ids:
+            rows = sql(url, "select finished_at from jobs where id in (" + ",".join(map(str, ids)) + ")")
+            finished = [as_utc(r.finished_at) for r in rows if r.finished_at is not None]
+            if finished:
+                recoveries.append((max(finished) - killed_at).total_seconds())
     last = max(p.call.at for p in dms) if dms else due
+    timeline = Counter(int((p.call.at - due).total_seconds()) for p in dms)
+    kills_at = [round((k - due).total_seconds(), 1) for k in kill_times]
     return ChaosResult(
         timers=timers,
         kills=len(kill_times),
@@ -102,4 +130,6 @@ def run_chaos(
         duplicated_with_logged_takeover=explained,
         recoveries_s=recoveries,
         drain_s=(last - due).total_seconds(),
+        timeline=dict(sorted(timeline.items())),
+        kills_at=kills_at,
     )
