@@ -20,7 +20,9 @@ from bot.jobs.watchdog import Watchdog
 from bot.observability import metrics
 from bot.services.access import Access
 from bot.services.auditor import Auditor
+from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions, RepMessages
+from bot.services.charts import Charts
 from bot.services.deliveries import Deliveries, give_up
 from bot.services.digests import Digests, plan_digests
 from bot.services.guidance import Guidance
@@ -30,6 +32,8 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
+from bot.services.rota_check import RotaChecks, plan_rota_checks
+from bot.services.swaps import RotaNotices
 from bot.services.timers import Timers, schedule_timers
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
@@ -90,6 +94,7 @@ class Bot:
     watchdog: Watchdog | None = None
     reloader: ConfigReloader | None = None
     heartbeat: Heartbeat | None = None
+    calendar_feeds: CalendarFeeds | None = None  # serves GET /calendar/<token>.ics
     stopping: bool = False
     ticking: bool = False
     signed: bool = True  # a signing secret was given: Slack's HTTP requests can be verified
@@ -149,7 +154,14 @@ class Bot:
             if serve_slack and not self.signed:  # an empty HMAC key would let anyone sign requests
                 raise ValueError("serving Slack's HTTP requests needs the signing secret")
             self.http = HttpServer(
-                build_wsgi(self.app if serve_slack else None, health=self.health, ready=self.ready),
+                build_wsgi(
+                    self.app if serve_slack else None,
+                    health=self.health,
+                    ready=self.ready,
+                    calendar=lambda token: (
+                        self.calendar_feeds.render(token, now=self.clock.now()) if self.calendar_feeds else None
+                    ),
+                ),
                 host=host,
                 port=http_port,
             )
@@ -218,7 +230,10 @@ def build_bot(
         | RepMessages(config, store, notifier, access).handlers()
         | Timers(config, store, notifier).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
-        | WeeklyReports(config, store, notifier).handlers()
+        | WeeklyReports(config, store, notifier, clock.now).handlers()
+        | RotaChecks(config, store, notifier).handlers()
+        | RotaNotices(notifier).handlers()
+        | Charts(config, store, notifier).handlers()
         | GuideExports(notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
@@ -230,6 +245,7 @@ def build_bot(
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
+    ticker.every("plan_rota_checks", 300, lambda: plan_rota_checks(config=config, store=store, now=clock.now()))
 
     def notice_once(key: str) -> bool:
         with store.transaction(patient=True) as tx:
@@ -290,5 +306,6 @@ def build_bot(
         watchdog=Watchdog(auditor),
         reloader=reloader,
         heartbeat=heartbeat,
+        calendar_feeds=CalendarFeeds(config=config, store=store),
         signed=bool(secrets.signing_secret),
     )

@@ -54,6 +54,9 @@ class AppConfig:
     retry_base: timedelta
     digests: tuple[DigestSchedule, ...] = ()
     weekly_reports: tuple[DigestSchedule, ...] = ()
+    rota_checks: tuple[DigestSchedule, ...] = ()  # the weekly rota check (gaps, placeholders)
+    rota_check_weeks: int = 8
+    public_url: str | None = None  # the bot's public base URL (calendar feed links)
     guides_dir: Path | None = None
     policy_command: str = "/ad-policy"
     guide_drafts_dir: Path | None = None
@@ -202,6 +205,18 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
             )
             for w in spec.weekly_reports
         ),
+        rota_checks=tuple(
+            DigestSchedule(
+                channel_id=r.channel or spec.channels.leads,
+                at=time.fromisoformat(r.at),
+                days=frozenset({WEEKDAY[r.day]}),
+                timezone=ZoneInfo(spec.timezone),
+                kind="rota_check",
+            )
+            for r in ([spec.rota_check] if spec.rota_check else [])
+        ),
+        rota_check_weeks=spec.rota_check.weeks if spec.rota_check else 8,
+        public_url=spec.public_url,
     )
 
 

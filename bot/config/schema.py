@@ -60,6 +60,15 @@ class WeeklySpec(Strict):
     at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class RotaCheckSpec(Strict):
+    """The weekly look at the rota: gaps and placeholder ids in the next `weeks`, told to `channel`."""
+
+    channel: SlackChannelId | None = None  # default: the leads' channel
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    weeks: int = Field(default=8, ge=1, le=104)
+
+
 class AppSpec(Strict):
     team: str = Field(min_length=1, max_length=80)
     timezone: str = "Asia/Singapore"
@@ -76,6 +85,8 @@ class AppSpec(Strict):
     jobs: JobsSpec = JobsSpec()
     digests: list[DigestSpec] = Field(default_factory=list)
     weekly_reports: list[WeeklySpec] = Field(default_factory=list)
+    rota_check: RotaCheckSpec | None = RotaCheckSpec()  # `rota_check: null` turns it off
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")  # where people reach the bot
 
     @field_validator("timezone")
     @classmethod

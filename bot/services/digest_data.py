@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from bot.config.loader import Config
 from bot.config.schedules import public_holidays
@@ -17,7 +18,7 @@ from bot.domain import sla
 from bot.domain.case import Case
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.rota import Override
-from bot.services.timers import calendar_for
+from bot.services.timers import calendar_for, schedule_for_flow
 from bot.store.reports import ReportRepo
 from bot.store.store import Store, Tx
 
@@ -40,6 +41,17 @@ def _holidays(country: str, subdivision: str | None) -> frozenset[date]:
 def team_holidays(config: Config) -> frozenset[date]:
     """The public holidays of the team's country (app.yaml `holidays`)."""
     return _holidays(config.app.holiday_country, config.app.holiday_subdivision)
+
+
+def day_calendar(config: Config, flow_ids: frozenset[str] | None = None) -> tuple[ZoneInfo, frozenset[date]]:
+    """The zone and holidays that split days into weekday / weekend / holiday: those of the schedule the
+    covered flows' clocks use (with its `extra` and `exclude` days), else the team's country list."""
+    for flow in config.flows:
+        if flow_ids is None or flow.id in flow_ids:
+            schedule = schedule_for_flow(config, flow.id)
+            if schedule is not None:
+                return schedule.timezone, schedule.holidays
+    return config.app.timezone, team_holidays(config)
 
 
 def _as_case(case: d.OpenCase) -> Case:
@@ -108,6 +120,7 @@ def load_digest(
     if overrides is None:
         overrides = {s: tuple(tx.overrides.active(s, ending_after=now)) for s in config.schedules}
     response_start = now - timedelta(days=RESPONSE_DAYS)
+    zone, schedule_holidays = day_calendar(config, flows)
     return d.compose_digest(
         now=now,
         since=since,
@@ -124,8 +137,8 @@ def load_digest(
         response_times=reports.response_times(
             response_start,
             now,
-            tz=config.app.timezone,
-            holidays=team_holidays(config) if holidays is None else holidays,
+            tz=zone,
+            holidays=schedule_holidays if holidays is None else holidays,
         ),
         response_days=RESPONSE_DAYS,
         schedules=list(config.schedules.values()),

@@ -13,7 +13,7 @@ from bot.domain.case import Case, CaseStatus
 from bot.domain.job import Job
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.policy import TargetKind
-from bot.domain.rota_model import BusinessHours
+from bot.domain.rota_model import BusinessHours, Schedule
 from bot.services.paging import note_in_thread
 from bot.services.ports import LeadsAlert, PageSender, ThreadNote
 from bot.store.store import Store, Tx
@@ -27,14 +27,21 @@ WARN_AT = 0.8
 Effect = Callable[[Tx, datetime], None]
 
 
+def schedule_for_flow(config: Config, flow_id: str) -> Schedule | None:
+    """The schedule whose calendar (business hours, holidays with extra/exclude) a flow's clock uses."""
+    flow = config.flow(flow_id)
+    schedule_id = flow.sla_schedule
+    if schedule_id is None:
+        policy = config.policies.get(flow.policy)
+        levels = policy.levels if policy else ()
+        schedule_id = next((t.ref for lv in levels for t in lv.targets if t.kind is TargetKind.SCHEDULE), None)
+    return config.schedules.get(schedule_id) if schedule_id else None
+
+
 def calendar_for(config: Config, case: Case) -> sla.SlaCalendar:
     """The flow's SLA clock over the business hours and holidays of its schedule."""
     flow = config.flow(case.flow_id)
-    schedule_id = flow.sla_schedule
-    if schedule_id is None:
-        policy = config.policies[flow.policy]
-        schedule_id = next((t.ref for lv in policy.levels for t in lv.targets if t.kind is TargetKind.SCHEDULE), None)
-    schedule = config.schedules.get(schedule_id) if schedule_id else None
+    schedule = schedule_for_flow(config, flow.id)
     timezone: ZoneInfo = schedule.timezone if schedule else config.app.timezone
     hours: BusinessHours | None = schedule.business_hours if schedule else None
     mode = sla.SlaClock(flow.sla_clock) if hours is not None else sla.SlaClock.WALL

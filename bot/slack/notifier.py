@@ -25,12 +25,16 @@ from bot.services.ports import (
     ThreadNote,
     WithdrawOffer,
 )
+from bot.services.rota_check import RotaCheck
+from bot.services.swaps import RotaNotice
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
 from bot.slack.blocks.guide_review import build_export_dm
+from bot.slack.blocks.rota_check import build_rota_check
+from bot.slack.blocks.swaps import build_rota_notice
 from bot.slack.blocks.weekly import build_weekly
 
 log = logging.getLogger(__name__)
@@ -216,9 +220,54 @@ class SlackNotifier:
         text, blocks = build_digest(digest, tz=self.tz)
         self._post(channel=channel_id, text=text, blocks=blocks)
 
-    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> None:
-        text, blocks = build_weekly(report, tz=self.tz)
+    def send_rota_notice(self, notice: RotaNotice, *, channel_id: str) -> None:
+        text, blocks = build_rota_notice(notice, tz=self.tz)
         self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def post_rota_check(self, check: RotaCheck, *, channel_id: str) -> None:
+        text, blocks = build_rota_check(check, tz=self.tz)
+        self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> MessageRef:
+        text, blocks = build_weekly(report, tz=self.tz)
+        return self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def upload_chart(
+        self, png: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None
+    ) -> None:
+        """Slack's file upload in its three documented steps: an upload URL, the bytes, completion."""
+        import urllib.error
+        import urllib.request
+
+        got = self._call(
+            "files.getUploadURLExternal",
+            self.client.files_getUploadURLExternal,
+            filename=filename,
+            length=len(png),
+            alt_txt=alt_text[:1000],
+        )
+        request = urllib.request.Request(
+            str(got["upload_url"]), data=png, method="POST", headers={"Content-Type": "application/octet-stream"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status = int(response.status)
+        except urllib.error.HTTPError as refused:
+            raise DeliveryError(f"file upload: HTTP {refused.code}", retryable=refused.code >= 500) from refused
+        except OSError as exc:
+            raise DeliveryError(f"file upload: {type(exc).__name__}: {exc}", retryable=True) from exc
+        if status != 200:
+            raise DeliveryError(f"file upload: HTTP {status}", retryable=status >= 500)
+        self._call(
+            "files.completeUploadExternal",
+            self.client.files_completeUploadExternal,
+            files=[{"id": str(got["file_id"]), "title": title}],
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+        )
+
+    def post_chart_text(self, text: str, *, channel_id: str, thread_ts: str | None) -> None:
+        self._post(channel=channel_id, text=text, blocks=[], thread_ts=thread_ts)
 
     def send_guide_export(self, *, user_id: str, guide_id: str, path: str, markdown: str) -> None:
         text, blocks = build_export_dm(guide_id=guide_id, path=path, markdown=markdown)

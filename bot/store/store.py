@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, Operationa
 from sqlmodel import Session
 
 from bot.store.audit import AuditRepo
+from bot.store.calendar_feeds import CalendarFeedRepo
 from bot.store.cases import CaseRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
@@ -55,6 +56,7 @@ class Tx:
         self.cases = CaseRepo(session, prefix=prefix)
         self.jobs = JobRepo(session)
         self.overrides = OverrideRepo(session)
+        self.calendar_feeds = CalendarFeedRepo(session)
         self.audit = AuditRepo(session)
         self.guides = GuideRepo(session)
         self.workers = WorkerRepo(session)
