@@ -41,7 +41,7 @@ TABLES = ("cases", "jobs")
 
 
 def install(conn: Any) -> None:
-    """Create the function and the triggers (migration 0003)."""
+    """Create the function and the triggers (migration 0005)."""
     conn.exec_driver_sql(FUNCTION)
     for table in TABLES:
         conn.exec_driver_sql(_trigger(table))

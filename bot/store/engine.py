@@ -81,7 +81,7 @@ def postgres_connect_args(url: str) -> dict[str, Any]:
     """Every Postgres connection fails fast instead of hanging: server-side timeouts (a statement, a
     lock wait, a transaction left open by a client that went away) and TCP keepalives plus a TCP user
     timeout (a peer that vanished). A network that holds bytes is cut by the client-side deadline
-    (bot/store/deadline.py); the server's commit deadline (migration 0003) refuses a late COMMIT."""
+    (bot/store/deadline.py); the server's commit deadline (migration 0005) refuses a late COMMIT."""
     options = " ".join(
         f"-c {name}={value}"
         for name, value in (

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.digest_schedule import DAYS, DigestSchedule
 from bot.services.auditor import AuditLimits, Auditor
-from bot.services.digests import CATCH_UP, DIGEST, PLAN_AHEAD, plan_occurrences
+from bot.services.digests import DIGEST, PLAN_AHEAD, plan_occurrences
 from bot.services.ports import OpsKind, OpsNotice
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -90,12 +90,12 @@ def test_a_clock_off_from_the_databases_is_told_once(store):
 def test_a_first_start_plans_no_digest_for_a_morning_before_the_bot_ran(store):
     daily = (DigestSchedule("C0LEADS", time(9, 0), DAYS["daily"], ZoneInfo("Asia/Singapore")),)
     first_start = datetime(2026, 12, 2, 8, 23, tzinfo=UTC)  # 16:23 in Singapore, the 09:00 digest long past
-    plan_occurrences(daily, kind=DIGEST, store=store, now=first_start, catch_up=CATCH_UP, ahead=PLAN_AHEAD)
+    plan_occurrences(daily, kind=DIGEST, store=store, now=first_start, ahead=PLAN_AHEAD)
     with store.read() as tx:
         assert sorted(tx.jobs.states()) == ["digest:C0LEADS:2026-12-03"]  # only tomorrow's
     # Down overnight and back after the next morning's digest time: the digest planned the day before
     # is still there, and is sent (late) by the tick.
     back = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # 11:00 in Singapore
-    plan_occurrences(daily, kind=DIGEST, store=store, now=back, catch_up=CATCH_UP, ahead=PLAN_AHEAD)
+    plan_occurrences(daily, kind=DIGEST, store=store, now=back, ahead=PLAN_AHEAD)
     with store.read() as tx:
         assert tx.jobs.states()["digest:C0LEADS:2026-12-03"] == "pending"

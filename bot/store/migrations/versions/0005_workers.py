@@ -1,8 +1,8 @@
 """Worker heartbeats (workers): a job claimed by a process that stopped beating is taken over in
 seconds, without waiting for its lease. On Postgres, the commit deadline (bot/store/commit_deadline.py).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-03 14:20:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from bot.store import commit_deadline
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
