@@ -92,10 +92,10 @@ def test_a_first_start_plans_no_digest_for_a_morning_before_the_bot_ran(store):
     first_start = datetime(2026, 12, 2, 8, 23, tzinfo=UTC)  # 16:23 in Singapore, the 09:00 digest long past
     plan_occurrences(daily, kind=DIGEST, store=store, now=first_start, ahead=PLAN_AHEAD)
     with store.read() as tx:
-        assert sorted(tx.jobs.states()) == ["digest:C0LEADS:2026-12-03"]  # only tomorrow's
+        assert sorted(tx.jobs.states()) == ["digest:C0LEADS:2026-12-03T09:00"]  # only tomorrow's
     # Down overnight and back after the next morning's digest time: the digest planned the day before
     # is still there, and is sent (late) by the tick.
     back = datetime(2026, 12, 3, 3, 0, tzinfo=UTC)  # 11:00 in Singapore
     plan_occurrences(daily, kind=DIGEST, store=store, now=back, ahead=PLAN_AHEAD)
     with store.read() as tx:
-        assert tx.jobs.states()["digest:C0LEADS:2026-12-03"] == "pending"
+        assert tx.jobs.states()["digest:C0LEADS:2026-12-03T09:00"] == "pending"
