@@ -18,6 +18,7 @@ class AlertKind(StrEnum):
 
     UNANSWERED = "unanswered"  # a whole round went unacknowledged
     NOBODY_ON_CALL = "nobody_on_call"  # a level had nobody to page
+    BACKLOG = "backlog"  # a round passed during an outage before anyone could be paged
 
 
 @dataclass(frozen=True, slots=True)

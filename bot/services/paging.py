@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -424,6 +425,13 @@ class Paging:
                 now=now,
             )
             for alert in step_plan.alerts:
+                if (
+                    alert.kind is AlertKind.UNANSWERED
+                    and alert.step in step_plan.skipped
+                    and not tx.cases.pages(case.id)
+                ):
+                    # Filed while pages could not go out: nobody was paged, so nobody "did not answer".
+                    alert = dataclasses.replace(alert, kind=AlertKind.BACKLOG)
                 _alert(tx, case, alert, now=now, generation=generation)
             following = step_plan.next
             if following is not None:

@@ -21,3 +21,10 @@ def run_socket_mode(app: App, *, app_token: str) -> None:
     log.info("connected to Slack in Socket Mode")
     while True:
         signal.pause()
+
+
+def connect_socket_mode(app: App, *, app_token: str) -> SocketModeHandler:
+    """Connect without blocking: the caller's main loop handles signals (SIGHUP reloads) and stops."""
+    handler = SocketModeHandler(app, app_token)
+    handler.connect()  # type: ignore[no-untyped-call]
+    return handler

@@ -94,7 +94,8 @@ class JobRepo:
         """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over.
 
         Due times follow the bot's clock (`now`, which tests and the demo move); leases follow the
-        wall clock (`wall_now`), because they measure whether a worker is still alive.
+        wall clock (`wall_now`), because they measure whether a worker is still alive. The runner
+        passes both on the database's clock (bot.jobs.clock.DatabaseClock), so replicas agree.
         """
         wall_now = wall_now or now
         expired = self._session.execute(
