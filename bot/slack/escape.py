@@ -11,10 +11,24 @@ def escape_mrkdwn(text: str) -> str:
 
 
 def truncate(text: str, limit: int, *, marker: str = "…") -> str:
-    """Cut `text` to at most `limit` characters, marking the cut."""
+    """Cut `text` to at most `limit` characters, marking the cut; never inside an escape (`&amp;`) or
+    a `<…>` link or mention, which Slack would show broken."""
     if len(text) <= limit:
         return text
-    return text[: max(0, limit - len(marker))] + marker
+    kept = text[: max(0, limit - len(marker))]
+    opened = kept.rfind("<")
+    if opened > kept.rfind(">"):
+        kept = kept[:opened]
+    amp = kept.rfind("&")
+    if amp > kept.rfind(";") and len(kept) - amp < 6:
+        kept = kept[:amp]
+    return kept + marker
+
+
+def fit(text: str, limit: int, *, marker: str = "…") -> str:
+    """User text ready for mrkdwn: escaped first, then cut to `limit` (escaping grows the text, so
+    cutting first could overrun a block's limit). Every builder shows typed text through this."""
+    return truncate(escape_mrkdwn(text), limit, marker=marker)
 
 
 def safe_url(url: str) -> str:

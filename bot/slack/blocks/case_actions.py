@@ -29,7 +29,7 @@ from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_message import case_headline
-from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
+from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections, truncate
 
 TITLES = {
     Action.REASSIGN: "Reassign",
@@ -142,13 +142,20 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
     ).to_dict()
 
 
+def build_refusal_view(reason: str) -> dict[str, Any]:
+    """What replaces a case form the person may not use."""
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Not allowed"),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=_md(f":no_entry: {fit(reason, 2900)}"))],
+    ).to_dict()
+
+
 def build_rep_question(case: Case, flow: Flow, *, question: str, asked_by: str) -> tuple[str, list[dict[str, Any]]]:
     """The DM that asks the rep for information, with a button to answer."""
     where = f" ({link(case.permalink, 'thread')})" if case.permalink else ""
-    text = (
-        f":question: <@{asked_by}> needs more information on *{case.human_id}*{where}:\n"
-        f">{escape_mrkdwn(truncate(question, 2500))}"
-    )
+    text = f":question: <@{asked_by}> needs more information on *{case.human_id}*{where}:\n>{fit(question, 2500)}"
     blocks: list[Block] = [
         SectionBlock(text=_md(text)),
         ActionsBlock(
@@ -165,15 +172,15 @@ def build_outcome(case: Case, flow: Flow) -> tuple[str, list[dict[str, Any]]]:
         SectionBlock(
             text=_md(
                 f":white_check_mark: *{case.human_id}* is resolved: *{outcome}*\n"
-                f"{escape_mrkdwn(truncate(case.advertiser, 100))} / "
-                f"{escape_mrkdwn(truncate(case.campaign, 100))}"
+                f"{fit(case.advertiser, 100)} / "
+                f"{fit(case.campaign, 100)}"
             )
         )
     ]
     for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance else []:
         blocks.append(SectionBlock(text=_md(chunk)))
     if case.policy_ref:
-        blocks.append(SectionBlock(text=_md(f"Policy: {escape_mrkdwn(truncate(case.policy_ref, 400))}")))
+        blocks.append(SectionBlock(text=_md(f"Policy: {fit(case.policy_ref, 400)}")))
     blocks.append(
         ActionsBlock(
             elements=[ButtonElement(text="I have a follow-up", action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))]
@@ -186,7 +193,7 @@ def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
     """A thread line for a lifecycle action, or None if the kind is not one."""
     who = ", ".join(f"<@{u}>" for u in note.users[:1])
     other = f"<@{note.users[1]}>" if len(note.users) > 1 else ""
-    said = f"\n>{escape_mrkdwn(truncate(note.text, 2500))}" if note.text else ""
+    said = f"\n>{fit(note.text, 2500)}" if note.text else ""
     lines = {
         Action.TAKE.value: f":raising_hand: {who} took this case and is investigating.",
         Action.REASSIGN.value: f":arrow_right: {who} reassigned this case to {other}.",
@@ -203,7 +210,7 @@ def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
         Action.CLOSE.value: f":lock: {who} closed this case.",
         Action.WITHDRAW.value: (
             f":books: {who} withdrew this case before anyone was paged: the guide "
-            f"*{escape_mrkdwn(truncate(note.detail, 150))}* answered the question."
+            f"*{fit(note.detail, 150)}* answered the question."
         ),
     }
     return lines.get(note.kind)

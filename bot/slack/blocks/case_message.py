@@ -23,7 +23,7 @@ from bot.domain.flow import FieldKind, FieldRole, Flow
 from bot.domain.lifecycle import RULES, Action, Outcome
 from bot.services.ports import DeliveryFailure, OpsKind, OpsNotice, WithdrawOffer
 from bot.slack import ids
-from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
+from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections, truncate
 
 
 def slack_date(at: datetime, tz: ZoneInfo) -> str:
@@ -44,8 +44,7 @@ def case_headline(case: Case, flow: Flow) -> str:
     """Severity tag first, then id, advertiser and campaign (also the notification text)."""
     severity = flow.severity(case.severity_id)
     return (
-        f"{severity.emoji} {severity.label} — {case.human_id} · {escape_mrkdwn(truncate(case.advertiser, 100))} / "
-        f"{escape_mrkdwn(truncate(case.campaign, 100))}"
+        f"{severity.emoji} {severity.label} — {case.human_id} · {fit(case.advertiser, 100)} / {fit(case.campaign, 100)}"
     )
 
 
@@ -55,8 +54,8 @@ def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[
     market_field = flow.field_for(FieldRole.MARKET)
     market = market_field.option_label(case.market) if market_field and case.market else "—"
     fields = [
-        _md(f"*Advertiser*\n{escape_mrkdwn(truncate(case.advertiser, 300))}"),
-        _md(f"*Campaign*\n{escape_mrkdwn(truncate(case.campaign, 300))}"),
+        _md(f"*Advertiser*\n{fit(case.advertiser, 300)}"),
+        _md(f"*Campaign*\n{fit(case.campaign, 300)}"),
         _md(f"*Market*\n{escape_mrkdwn(market)}"),
         _md(f"*Deadline*\n{slack_date(case.deadline_at, tz) if case.deadline_at else 'none given'}"),
         _md(f"*Reporter*\n<@{case.reporter_id}>"),
@@ -260,7 +259,7 @@ def build_failure_report(failure: DeliveryFailure) -> tuple[str, list[dict[str, 
     about = f" for *{failure.case.human_id}*" if failure.case else ""
     text = (
         f":warning: Could not {escape_mrkdwn(failure.what)}{about} after {failure.attempts} attempts: "
-        f"`{escape_mrkdwn(truncate(failure.error, 300))}`. The case is saved; a person needs to look "
+        f"`{fit(failure.error, 300)}`. The case is saved; a person needs to look "
         "(check the channel id in the flow and that the bot is a member)."
     )
     return truncate(f"Delivery failed{about}: {failure.error}", 300), _blocks([SectionBlock(text=_md(text))])

@@ -27,7 +27,7 @@ from bot.domain.case import Case
 from bot.services.ports import HandoffNotice
 from bot.slack import ids
 from bot.slack.blocks.case_message import slack_date
-from bot.slack.escape import escape_mrkdwn, truncate
+from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -169,7 +169,7 @@ def build_override_list(
 
 def _case_line(case: Case) -> str:
     link = f"<{case.permalink}|{case.human_id}>" if case.permalink else case.human_id
-    names = f"{escape_mrkdwn(truncate(case.advertiser, 60))} / {escape_mrkdwn(truncate(case.campaign, 60))}"
+    names = f"{fit(case.advertiser, 60)} / {fit(case.campaign, 60)}"
     return f"• {link} {names} ({case.severity_id}, {case.status.value.replace('_', ' ')})"
 
 

@@ -18,7 +18,8 @@ from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.staff import Staff
 from bot.slack import ids
-from bot.slack.blocks.case_actions import build_action_modal
+from bot.slack.blocks.case_actions import build_action_modal, build_refusal_view
+from bot.slack.forms import open_form
 from bot.slack.state import selected_value
 from bot.store.store import Store
 
@@ -90,20 +91,28 @@ class CaseListeners:
     def _open_modal(
         self, client: WebClient, respond: Respond, body: dict[str, Any], case_id: int, action: Action
     ) -> None:
+        """The form opens first (the trigger dies 3 s after the click, and the access check may ask
+        Slack for user groups); a refusal then replaces the form and is said in the thread too."""
         case = self._case(case_id)
         if case is None:
             self._say(respond, "That case no longer exists.")
             return
+        if case.status not in RULES[action][0]:
+            self._say(respond, f":no_entry: {InvalidTransition(action, case.status)}")
+            return
+        view_id = open_form(
+            client,
+            trigger_id=body["trigger_id"],
+            view=build_action_modal(case, self.config.flow(case.flow_id), action),
+            tell=lambda text: self._say(respond, text),
+        )
+        if view_id is None:
+            return
         try:
             check(self.staff.actor(body["user"]["id"], case), action, case)
-            if case.status not in RULES[action][0]:
-                raise InvalidTransition(action, case.status)
-        except (NotAllowed, InvalidTransition) as refused:
+        except NotAllowed as refused:
             self._say(respond, f":no_entry: {refused}")
-            return
-        client.views_open(
-            trigger_id=body["trigger_id"], view=build_action_modal(case, self.config.flow(case.flow_id), action)
-        )
+            client.views_update(view_id=view_id, view=build_refusal_view(str(refused)))
 
     def handle_take(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()

@@ -31,6 +31,7 @@ from bot.slack.blocks.oncall import (
     build_schedule_days,
     build_who_is_on_call,
 )
+from bot.slack.forms import open_form
 from bot.slack.state import selected_value
 from bot.store.store import Store
 
@@ -106,8 +107,11 @@ class OnCallListeners:
                     respond, text=":no_entry: Only members of an on-call schedule and the leads can make overrides."
                 )
                 return
-            client.views_open(
-                trigger_id=command["trigger_id"], view=build_override_modal(allowed, user_id=user_id, now=now)
+            open_form(
+                client,
+                trigger_id=command["trigger_id"],
+                view=build_override_modal(allowed, user_id=user_id, now=now),
+                tell=lambda text: self._say(respond, text=text),
             )
         elif verb == "overrides":
             found = list_overrides(self.config, store=self.store, now=now)
