@@ -13,7 +13,20 @@ from bot.sandbox.state import SandboxState
 
 # Accepted by every method: sdk clients built by Bolt add `team_id` as a default parameter.
 GLOBAL_ARGS = frozenset({"team_id"})
-SCOPES = "channels:history,chat:write,commands,groups:history,im:history,im:write,mpim:write,users:read,users:read.email,usergroups:read"
+SCOPES = ",".join(
+    (
+        "channels:history",
+        "chat:write",
+        "commands",
+        "groups:history",
+        "im:history",
+        "im:write",
+        "mpim:write",
+        "users:read",
+        "users:read.email",
+        "usergroups:read",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
