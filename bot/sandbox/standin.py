@@ -56,7 +56,7 @@ class SlackStandIn:
         scale = (1.0 if rate_limits else 0.0) if isinstance(rate_limits, bool) else float(rate_limits)
         self.rate_limiter = RateLimiter(scale=scale)
         self._stopping = threading.Event()
-        webapi = WebApi(
+        self._webapi = webapi = WebApi(
             state=self.state,
             limiter=self.rate_limiter,
             tokens=frozenset({bot_token}),
@@ -75,6 +75,14 @@ class SlackStandIn:
         )
         self.transport = transport
         self._started = False
+
+    def refuse_token(self, error: str = "token_revoked") -> None:
+        """Every call with the bot token answers `error` until `restore_token()`."""
+        self._webapi.refuse_token(self.bot_token, error)
+
+    def restore_token(self) -> None:
+        """The bot token works again."""
+        self._webapi.restore_token(self.bot_token)
 
     def start(self) -> Self:
         """Bind the port and serve; returns self."""
