@@ -258,7 +258,7 @@ def build_failure_report(failure: DeliveryFailure) -> tuple[str, list[dict[str, 
     """Tell people that a Slack delivery failed for good, and that the case is safe."""
     about = f" for *{failure.case.human_id}*" if failure.case else ""
     text = (
-        f":warning: Could not {escape_mrkdwn(failure.what)}{about} after {failure.attempts} attempts: "
+        f":warning: Could not {fit(failure.what, 300)}{about} after {failure.attempts} attempts: "
         f"`{fit(failure.error, 300)}`. The case is saved; a person needs to look "
         "(check the channel id in the flow and that the bot is a member)."
     )
