@@ -129,6 +129,6 @@ def test_fit_escapes_then_cuts_never_inside_an_escape(text: str, limit: int):
 def test_a_long_question_full_of_ampersands_stays_within_a_section():
     config = load_config(ROOT / "app.yaml", env={})
     case = _case(config, "ok")
-    text, blocks = actions.build_rep_question(case, config.flow(case.flow_id), question="&" * 3000, asked_by="U0SPEC1")
+    _, blocks = actions.build_rep_question(case, config.flow(case.flow_id), question="&" * 3000, asked_by="U0SPEC1")
     assert check_message_blocks(blocks) == []
     assert len(blocks[0]["text"]["text"]) <= 3000
