@@ -101,25 +101,26 @@ def seed(config: Config, url: str, timers: int, root: MessageRef) -> list[int]:
     now = datetime.now(UTC)
     parked = now + timedelta(days=1)
     try:
-        with store.transaction() as tx:
-            for n in range(timers):
-                intake = Intake(
-                    flow_id=flow.id,
-                    reporter_id="U0REP1",
-                    severity=flow.severity("sev1"),
-                    severity_reasons=("bench",),
-                    advertiser=f"Bench advertiser {n}",
-                    campaign=f"Campaign {n}",
-                    market="SG",
-                    deadline_at=now + timedelta(hours=3),
-                    summary="Can this creative run in Singapore before 10 pm?",
-                    sensitive=False,
-                    source_channel_id="C0SALES",
-                )
-                case = tx.cases.add(intake, now=now, intake_key=f"bench:{n}")
-                tx.cases.set_root(case.id, root, now=now)
-                tx.cases.add_event(case.id, kind="details_posted", now=now)
-                start_paging(tx, tx.cases.get(case.id), config=config, oncall=oncall, now=parked)
+        for first in range(0, timers, 20):  # in chunks: each transaction well inside its budget
+            with store.transaction(patient=True) as tx:
+                for n in range(first, min(timers, first + 20)):
+                    intake = Intake(
+                        flow_id=flow.id,
+                        reporter_id="U0REP1",
+                        severity=flow.severity("sev1"),
+                        severity_reasons=("bench",),
+                        advertiser=f"Bench advertiser {n}",
+                        campaign=f"Campaign {n}",
+                        market="SG",
+                        deadline_at=now + timedelta(hours=3),
+                        summary="Can this creative run in Singapore before 10 pm?",
+                        sensitive=False,
+                        source_channel_id="C0SALES",
+                    )
+                    case = tx.cases.add(intake, now=now, intake_key=f"bench:{n}")
+                    tx.cases.set_root(case.id, root, now=now)
+                    tx.cases.add_event(case.id, kind="details_posted", now=now)
+                    start_paging(tx, tx.cases.get(case.id), config=config, oncall=oncall, now=parked)
         with store.read() as tx:
             rows = tx.session.execute(
                 select(JobRow.case_id, JobRow.id).where(JobRow.kind == ESCALATE).order_by(JobRow.case_id)
@@ -133,7 +134,7 @@ def schedule(url: str, job_ids: list[int], dues: list[datetime]) -> None:
     """Give the parked timers their due times, in one transaction."""
     store = Store.open(url)
     try:
-        with store.transaction() as tx:
+        with store.transaction(patient=True) as tx:
             stmt = update(JobRow).where(JobRow.id == bindparam("job_id")).values(due_at=bindparam("due"))
             tx.session.connection().execute(
                 stmt, [{"job_id": job_id, "due": due} for job_id, due in zip(job_ids, dues, strict=True)]

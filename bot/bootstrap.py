@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
 from bot.domain.case import Case
-from bot.jobs.clock import Clock, SystemClock
+from bot.jobs.clock import Clock, DatabaseClock, SystemClock
+from bot.jobs.heartbeat import Heartbeat, describe_skew
+from bot.jobs.probe import BoundedProbe
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.jobs.watchdog import Watchdog
@@ -86,24 +88,38 @@ class Bot:
 
     watchdog: Watchdog | None = None
     reloader: ConfigReloader | None = None
+    heartbeat: Heartbeat | None = None
     stopping: bool = False
     ticking: bool = False
+    _store_probe: BoundedProbe | None = None
 
     def health(self) -> dict[str, Any]:
         """Alive: the process answers (a load balancer restarts it otherwise)."""
         last = self.ticker.last_tick_at
         return {"status": "ok", "last_tick_at": last.isoformat() if last else None}
 
-    def ready(self) -> tuple[bool, dict[str, Any]]:
-        """Ready for Slack's requests: not shutting down, the store reachable at this release's schema,
-        and (when this replica runs jobs) its tick loop not stalled."""
-        checks: dict[str, str] = {}
-        checks["shutdown"] = "shutting down" if self.stopping else "ok"
+    def _probe_store(self) -> str:
         try:
             state = self.store.schema()
-            checks["store"] = "ok" if state.status == "current" else state.describe()
         except StoreUnavailable as exc:
-            checks["store"] = f"unreachable: {exc}"
+            return f"unreachable: {exc}"
+        return "ok" if state.status == "current" else state.describe()
+
+    def ready(self) -> tuple[bool, dict[str, Any]]:
+        """Ready for Slack's requests: not shutting down, the store answering (within 0.8 s, so this
+        answers within 1 s whatever the database does) at this release's schema and taking this
+        replica's writes, and (when this replica runs jobs) its tick loop not stalled. A clock that
+        disagrees with the database's is shown but does not make the replica unready: time is taken
+        from the database."""
+        checks: dict[str, str] = {}
+        checks["shutdown"] = "shutting down" if self.stopping else "ok"
+        if self._store_probe is None:
+            self._store_probe = BoundedProbe(self._probe_store)
+        checks["store"] = self._store_probe()
+        failing = self.heartbeat.writes_failing_for() if self.heartbeat is not None else None
+        if checks["store"] == "ok" and failing is not None:
+            error = self.heartbeat.last_error if self.heartbeat is not None else None
+            checks["store"] = f"locked or slow: writes failing for {failing:.0f} s ({error})"
         if self.ticking:  # a replica that runs jobs must be running them
             limit = self.watchdog.auditor.limits.stalled_after if self.watchdog else timedelta(seconds=30)
             last = self.ticker.last_tick_at or self.ticker.started_at
@@ -112,6 +128,9 @@ class Bot:
             else:
                 checks["scheduler"] = "ok"
         ok = all(value == "ok" for value in checks.values())
+        skew = self.heartbeat.clock_skew() if self.heartbeat is not None else None
+        if skew is not None:
+            checks["clock"] = describe_skew(skew)
         return ok, {"status": "ready" if ok else "not ready", "checks": checks}
 
     def reload(self) -> str:
@@ -120,15 +139,19 @@ class Bot:
 
     def start(self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True) -> None:
         """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port)."""
+        if http_port is not None:  # bind first: a port in use fails here, before any job runs
+            self.http = HttpServer(
+                build_wsgi(self.app, health=self.health, ready=self.ready), host=host, port=http_port
+            )
         if tick:
+            if self.heartbeat is not None:
+                self.heartbeat.beat()  # at once: a dead predecessor's claims are taken over before the first tick
+                self.heartbeat.start()
             self.ticker.start()
             self.ticking = True
             if self.watchdog is not None:
                 self.watchdog.start()
-        if http_port is not None:
-            self.http = HttpServer(
-                build_wsgi(self.app, health=self.health, ready=self.ready), host=host, port=http_port
-            )
+        if self.http is not None:
             self.http.start()
 
     def stop(self) -> None:
@@ -143,6 +166,10 @@ class Bot:
         self.runner.stop()
         self.ticker.stop()
         self.runner.close()
+        if self.heartbeat is not None and self.ticking:
+            self.heartbeat.stop()
+        if self._store_probe is not None:
+            self._store_probe.close()
         self.store.close()
         log.info("stopped")
 
@@ -156,7 +183,9 @@ def build_bot(
     env: Mapping[str, str] | None = None,
 ) -> Bot:
     """Wire everything; the Web API must be reachable (Bolt calls auth.test as the app is built)."""
-    clock = clock or SystemClock()
+    # Due times, leases and heartbeats on the database's clock (measured by the heartbeat), so replicas
+    # whose clocks disagree still agree on when a page is due.
+    clock = DatabaseClock(clock or SystemClock())
     # Every service reads the same LiveConfig, so a hot reload (ConfigReloader) is one swap.
     live = LiveConfig(config)
     config = cast(Config, live)
@@ -184,6 +213,7 @@ def build_bot(
         lease=config.app.lease,
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
+        wall_clock=clock.wall,
     )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
@@ -217,14 +247,17 @@ def build_bot(
         staff=Staff(config=config, directory=directory),
         guidance=guidance,
     )
+    heartbeat = Heartbeat(store=store, clock=clock, worker=runner.worker, on_released=ticker.kick)
     auditor = Auditor(
         store=store,
         alerts=notifier,
         channel_id=config.app.leads_channel,
         now=clock.now,
-        wall_now=SystemClock().now,
+        wall_now=clock.wall_now,
         last_tick_at=lambda: ticker.last_tick_at,
         worker=runner.worker,
+        writes_failing_for=heartbeat.writes_failing_for,
+        clock_skew=heartbeat.clock_skew,
         on_backlog=lambda backlog, now: metrics.set_timer_backlog(
             backlog.pending, backlog.lateness(now).total_seconds()
         ),
@@ -238,4 +271,5 @@ def build_bot(
         ticker=ticker,
         watchdog=Watchdog(auditor),
         reloader=reloader,
+        heartbeat=heartbeat,
     )

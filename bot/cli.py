@@ -8,14 +8,19 @@ import logging
 import os
 import signal
 import sys
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.config.errors import ConfigError
 from bot.config.loader import Config, load_config
 from bot.domain import rota
 from bot.jobs.clock import SystemClock
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Bot
 
 
 def _load(path: str) -> Config:
@@ -112,6 +117,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except MissingSecret as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
+    from bot.slack.preflight import slack_problem
+
+    # Each way start-up can fail is one line and a non-zero exit, before any job runs.
+    problem = slack_problem(token=secrets.bot_token, base_url=secrets.api_url)
+    if problem is not None:
+        print(f"cannot start: {problem}", file=sys.stderr)
+        return 2
     log = logging.getLogger("bot.cli")
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
         log.warning("check-config: %s", line)
@@ -121,30 +133,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
 
+    stopping, reloads = threading.Event(), threading.Event()
+
     def stop(signum: int, _frame: FrameType | None) -> None:
-        logging.getLogger(__name__).info("signal %s: stopping", signum)
-        bot.stop()
-        sys.exit(0)
+        log.info("signal %s: stopping", signum)
+        stopping.set()
 
     def reload(_signum: int, _frame: FrameType | None) -> None:
-        logging.getLogger(__name__).info("SIGHUP: reloading the configuration (result: %s)", bot.reload())
+        reloads.set()  # done by the main loop, not inside the handler (it may interrupt anything)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
     if args.http:
-        bot.start(http_port=args.port, host=args.host)
+        try:
+            bot.start(http_port=args.port, host=args.host)  # binds before the job loop starts
+        except OSError as exc:
+            bot.store.close()
+            print(f"cannot start: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         assert bot.http is not None
         print(f"serving Slack requests on http://{args.host}:{bot.http.port}/slack/events", flush=True)
-        signal.pause()
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
         return 0
-    from bot.slack.socket_mode import run_socket_mode
+    from bot.slack.socket_mode import connect_socket_mode
 
     assert secrets.app_token is not None
     bot.start()
     print("connecting to Slack in Socket Mode", flush=True)
-    run_socket_mode(bot.app, app_token=secrets.app_token)
+    handler = connect_socket_mode(bot.app, app_token=secrets.app_token)
+    try:
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]
     return 0
+
+
+def _serve_until_stopped(bot: Bot, *, stopping: threading.Event, reloads: threading.Event) -> None:
+    """The main thread's loop: SIGHUP (`reloads`) reloads and keeps serving; only SIGTERM/SIGINT
+    (`stopping`) end it, with the graceful drain of `Bot.stop`."""
+    log = logging.getLogger("bot.cli")
+    while not stopping.wait(0.2):
+        if reloads.is_set():
+            reloads.clear()
+            log.info("SIGHUP: reloading the configuration (result: %s)", bot.reload())
+    bot.stop()
 
 
 def cmd_db(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ def export(
     start, end = day_start(since, tz), day_start(until, tz)
     out_dir.mkdir(parents=True, exist_ok=True)
     cases = events = 0
-    with store.read() as tx:
+    with store.read(patient=True) as tx:  # a large range may take a while
         if fmt == "jsonl":
             path = out_dir / f"escalations-{since}-{until}.jsonl"
             with path.open("w", encoding="utf-8") as out:

@@ -130,6 +130,7 @@ class BotProcess:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    launcher: tuple[str, ...] = ("-m", "bot.cli")  # e.g. ("-m", "tests.skewed_serve", "90"): a wrong clock
 
     @property
     def url(self) -> str:
@@ -151,7 +152,7 @@ class BotProcess:
             "PYTHONUNBUFFERED": "1",
         }
         env |= self.extra_env
-        cmd = [sys.executable, "-m", "bot.cli", "--config", str(self.config), "serve", "--http"]
+        cmd = [sys.executable, *self.launcher, "--config", str(self.config), "serve", "--http"]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port)]
         with self.log_path.open("ab") as log:
             log.write(f"\n=== start {time.strftime('%H:%M:%S')} port {self.port}\n".encode())

@@ -8,12 +8,14 @@ import socket
 import threading
 from typing import Literal
 
-Mode = Literal["up", "refuse", "blackhole"]
+Mode = Literal["up", "refuse", "blackhole", "hold"]
 
 
 class TcpProxy:
     """127.0.0.1:<port> → target. `cut("refuse")` closes every connection and each new one at once;
-    `cut("blackhole")` accepts new connections and never answers (a dead host); `restore()` heals."""
+    `cut("blackhole")` accepts new connections and never answers (a dead host); `cut("hold")` keeps
+    every connection open and holds the bytes in both directions, as a firewall DROP does (the peers
+    see nothing; what was held is delivered when the network returns); `restore()` heals."""
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
@@ -23,6 +25,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._open: list[socket.socket] = []
         self._closed = threading.Event()
+        self._flowing = threading.Event()
+        self._flowing.set()
         threading.Thread(target=self._accept, name="proxy-accept", daemon=True).start()
 
     def _accept(self) -> None:
@@ -36,22 +40,23 @@ class TcpProxy:
                 continue
             with self._lock:
                 self._open.append(client)
-            if self.mode == "blackhole":
+            if self.mode == "blackhole":  # (in "hold" the connection is made and its bytes held)
                 continue  # held open, never answered, closed on restore()
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)  # an idle pooled connection stays open, as through a real network
             with self._lock:
                 self._open.append(upstream)
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()  # held while the network is "down"
                 sink.sendall(data)
         except OSError:
             pass
@@ -71,10 +76,16 @@ class TcpProxy:
 
     def cut(self, mode: Mode = "refuse") -> None:
         self.mode = mode
+        if mode == "hold":
+            self._flowing.clear()
+            return
         self._drop_all()
 
     def restore(self) -> None:
-        self.mode = "up"
+        held, self.mode = self.mode == "hold", "up"
+        if held:
+            self._flowing.set()  # the held bytes go on, in order, on the same connections
+            return
         self._drop_all()  # blackholed connections end; clients reconnect
 
     def close(self) -> None:

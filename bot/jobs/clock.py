@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -53,3 +54,60 @@ class FakeClock:
         with self._lock:
             self._now = instant.astimezone(UTC)
             self._since = time.monotonic()
+
+
+def machine_now() -> datetime:
+    """This machine's real clock, read past freezegun (which freezes `datetime.now` in tests): the
+    offset to the database's clock is measured against it, never against an injected clock."""
+    return datetime.fromtimestamp(time.clock_gettime(time.CLOCK_REALTIME), UTC)
+
+
+class DatabaseClock:
+    """The bot's clock, put onto the database's clock.
+
+    `now()` is the injected clock (the system clock in production; a FakeClock or freezegun in tests)
+    plus the offset last measured between the database's clock and this machine's real clock. So a
+    replica whose clock is 90 s fast files, schedules and claims on the database's time, while tests
+    that freeze or move the injected clock keep working: on one machine the offset is ~0. Offsets
+    under `tolerance` (round-trip noise, NTP-synced hosts) are taken as zero.
+    """
+
+    def __init__(self, inner: Clock, *, tolerance: timedelta = timedelta(milliseconds=250)) -> None:
+        self.inner = inner
+        self.machine: Clock = SystemClock()  # what leases and ticks are measured on, before correction
+        self.tolerance = tolerance
+        self.offset = timedelta(0)  # database minus machine, as applied
+        self.measured: timedelta | None = None  # as last measured (None: no database clock, e.g. SQLite)
+
+    def now(self) -> datetime:
+        return self.inner.now() + self.offset
+
+    def wall_now(self) -> datetime:
+        """The database's clock as read through this machine's (leases, heartbeats, tick ages)."""
+        return self.machine.now() + self.offset
+
+    @property
+    def wall(self) -> Clock:
+        """`wall_now` as a Clock."""
+        return _Wall(self)
+
+    def measure(self, read_database: Callable[[], datetime | None]) -> timedelta | None:
+        """Read the database's clock once and keep the offset; None if it has no clock of its own or
+        the round trip took too long to trust (the previous offset stays)."""
+        before = machine_now()
+        at_database = read_database()
+        after = machine_now()
+        if at_database is None or after - before > timedelta(seconds=1):
+            return None
+        measured = at_database - (before + (after - before) / 2)
+        self.measured = measured
+        self.offset = measured if abs(measured) >= self.tolerance else timedelta(0)
+        return measured
+
+
+class _Wall:
+    def __init__(self, clock: DatabaseClock) -> None:
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock.wall_now()

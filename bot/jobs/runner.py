@@ -54,12 +54,13 @@ class JobRunner:
         sendless_kinds: frozenset[str] = frozenset(),
         jitter: float = 0.5,
         parallel: int = 4,
+        wall_clock: Clock | None = None,
     ) -> None:
         self.sendless_kinds = sendless_kinds
         self.jitter = jitter  # a retry comes back after 50-100 % of its backoff, at least retry_base
         self._random = random.Random()
         self.retry_base = retry_base
-        self.wall_clock = SystemClock()
+        self.wall_clock = wall_clock or SystemClock()  # leases: the database's time where it has one
         self.store = store
         self.clock = clock
         self.handlers = handlers

@@ -42,7 +42,13 @@ class Auditor:
     worker: str
     limits: AuditLimits = field(default_factory=AuditLimits)
     on_backlog: Callable[[Backlog, datetime], None] | None = None
+    # From this replica's heartbeat: seconds its writes have been refused, and its clock's offset.
+    writes_failing_for: Callable[[], float | None] | None = None
+    clock_skew: Callable[[], timedelta | None] | None = None
     started_at: datetime | None = None
+    _started_now: datetime | None = None  # the bot's clock at the first round: catch-up starts here
+    _reported_locked: bool = False
+    _reported_skew: bool = False
     _reported_stall: datetime | None = None
     _reported_outage: datetime | None = None
     _store_down_since: datetime | None = None
@@ -51,8 +57,30 @@ class Auditor:
         """One audit round; returns what it reported."""
         now, wall = self.now(), self.wall_now()
         if self.started_at is None:
-            self.started_at = wall
-        return self._check_store(now, wall) + self._check_tick(wall)
+            self.started_at, self._started_now = wall, now
+        return self._check_store(now, wall) + self._check_tick(wall) + self._check_writes() + self._check_clock()
+
+    def _check_writes(self) -> list[OpsNotice]:
+        """Once per episode: the store is reachable but refuses this replica's writes (locked, slow)."""
+        failing = self.writes_failing_for() if self.writes_failing_for is not None else None
+        if failing is None:
+            self._reported_locked = False
+            return []
+        if failing < self.limits.store_down_after.total_seconds() / 2 or self._reported_locked:
+            return []
+        self._reported_locked = True
+        return self._tell(OpsNotice(kind=OpsKind.STORE_LOCKED, worker=self.worker, duration=timedelta(seconds=failing)))
+
+    def _check_clock(self) -> list[OpsNotice]:
+        """Once per episode: this machine's clock is off from the database's by more than the limit."""
+        skew = self.clock_skew() if self.clock_skew is not None else None
+        if skew is None:
+            self._reported_skew = False
+            return []
+        if self._reported_skew:
+            return []
+        self._reported_skew = True
+        return self._tell(OpsNotice(kind=OpsKind.CLOCK_SKEW, worker=self.worker, duration=abs(skew)))
 
     def _check_store(self, now: datetime, wall: datetime) -> list[OpsNotice]:
         try:
@@ -64,6 +92,10 @@ class Auditor:
         if self.on_backlog is not None:
             self.on_backlog(backlog, now)
         late = backlog.lateness(now)
+        if backlog.oldest_due_at is not None and self._started_now is not None:
+            # Work due before this process started is catch-up: late only if still waiting
+            # `late_after` after the start, never "due 7 h ago" for a bot that was not running.
+            late = min(late, now - self._started_now)
         if backlog.oldest_id is None or late <= self.limits.late_after:
             return findings
         if self._first_time(f"audit:late:{backlog.oldest_id}", now):

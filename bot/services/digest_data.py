@@ -145,7 +145,7 @@ def read_digest(
     scheduled_at: datetime | None = None,
 ) -> d.Digest:
     """The digest from one read snapshot of the store (never waits for writers)."""
-    with store.read() as tx:
+    with store.read(patient=True) as tx:  # background work: no person waits on it
         return load_digest(
             tx, config, now=now, since=since, late=late, channel_id=channel_id, scheduled_at=scheduled_at
         )

@@ -38,11 +38,16 @@ def plan_occurrences(
     catch_up: timedelta,
     ahead: timedelta,
 ) -> int:
-    """Enqueue each occurrence from `now - catch_up` to `now + ahead`; its key makes a second run add nothing."""
+    """Enqueue each occurrence from `now - catch_up` to `now + ahead`; its key makes a second run add nothing.
+
+    Catch-up never reaches back before the bot first ran on this database (its oldest job), less
+    LATE_AFTER: a first start sends no "late" digest for a morning the bot was not there for."""
     added = 0
     with store.transaction() as tx:
+        ran_since = min(tx.jobs.first_created_at() or now, now) - LATE_AFTER  # a start just after 09:00 still sends it
+        since = max(now - catch_up, ran_since)
         for schedule in schedules:
-            for day, at in schedule.occurrences(now - catch_up, now + ahead):
+            for day, at in schedule.occurrences(since, now + ahead):
                 added += tx.jobs.enqueue(
                     kind=kind,
                     key=schedule.key(day),

@@ -232,10 +232,11 @@ class Paging:
                 missed_rounds = [s for s in skipped if is_last_level(policy, s)]
                 if missed_rounds:
                     # A whole round went by unanswered during the backlog: the leads hear it once, now.
+                    # Nobody paged at all (filed while pages could not go out) is said as it is.
                     _alert(
                         tx,
                         case,
-                        kind="unanswered",
+                        kind="unanswered" if tx.cases.pages(case.id) else "backlog",
                         step=missed_rounds[-1],
                         due_at=now,
                         repeats=True,

@@ -86,7 +86,7 @@ class ThreadNote:
 class LeadsAlert:
     """Something the leads' channel must hear about a case."""
 
-    kind: str  # unanswered | nobody_on_call
+    kind: str  # unanswered | backlog (filed during an outage, nobody paged yet) | nobody_on_call | *_breach
     case: Case
     round: int
     level: int
@@ -162,6 +162,8 @@ class OpsKind(StrEnum):
     TICK_STALLED = "tick_stalled"
     STORE_DOWN = "store_down"
     STORE_BACK = "store_back"
+    STORE_LOCKED = "store_locked"  # reachable, but this replica's writes fail (SQLite locked, Postgres slow)
+    CLOCK_SKEW = "clock_skew"
     CONFIG_REJECTED = "config_rejected"
     CONFIG_NEEDS_RESTART = "config_needs_restart"
 

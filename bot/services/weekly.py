@@ -43,7 +43,7 @@ def _business_schedule(config: Config) -> rota.Schedule | None:
 def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyReport:
     """The report for the seven days before `end_at`."""
     start_at = end_at - timedelta(days=7)
-    with store.read() as tx:
+    with store.read(patient=True) as tx:
         figures = weekly_figures(tx.session, start_at=start_at, end_at=end_at)
         guides = tx.guides.week(start_at=start_at, end_at=end_at) if config.guides else None
     schedule = _business_schedule(config)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DisconnectionError
 
-from bot.store import audit, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store import audit, commit_deadline, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store.deadline import ConnectionsInUse, DeadlinePassed
 
 # A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or
 # unreachable database must fail within that, so the person is told to try again rather than time out.
 SQLITE_BUSY_TIMEOUT_MS = 1500  # another process holds the write lock (see Store's lock wait for this one's)
 POSTGRES_CONNECT_TIMEOUT_S = 2  # libpq's smallest; a blackholed server fails in 2 s, a refused one at once
+POSTGRES_STATEMENT_TIMEOUT_MS = 10_000  # no query of ours takes a second; background work waits up to 15 s
+POSTGRES_LOCK_TIMEOUT_MS = 3_000
+POSTGRES_IDLE_IN_TRANSACTION_MS = 10_000  # a client that vanished mid-transaction releases its locks
 
 
 def normalise_url(url: str) -> str:
@@ -59,14 +65,76 @@ def build_engine(url: str, *, immediate: bool = True) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, immediate=immediate)
-    return create_engine(
+    return _postgres_engine(url)
+
+
+_IN_USE: weakref.WeakKeyDictionary[Engine, ConnectionsInUse] = weakref.WeakKeyDictionary()
+
+
+def connections_in_use(engine: Engine) -> ConnectionsInUse | None:
+    """The connections each thread holds on a Postgres engine built here (for client-side deadlines)."""
+    return _IN_USE.get(engine)
+
+
+def postgres_connect_args(url: str) -> dict[str, Any]:
+    """Every Postgres connection fails fast instead of hanging: server-side timeouts (a statement, a
+    lock wait, a transaction left open by a client that went away) and TCP keepalives plus a TCP user
+    timeout (a peer that vanished). A network that holds bytes is cut by the client-side deadline
+    (bot/store/deadline.py); the server's commit deadline (migration 0003) refuses a late COMMIT."""
+    options = " ".join(
+        f"-c {name}={value}"
+        for name, value in (
+            ("statement_timeout", POSTGRES_STATEMENT_TIMEOUT_MS),
+            ("lock_timeout", POSTGRES_LOCK_TIMEOUT_MS),
+            ("idle_in_transaction_session_timeout", POSTGRES_IDLE_IN_TRANSACTION_MS),
+        )
+    )
+    given = make_url(url).query.get("options")  # e.g. a search_path; kept, ours appended
+    if given:
+        options = f"{given if isinstance(given, str) else ' '.join(given)} {options}"
+    return {
+        "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+        "options": options,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,  # ms: unacknowledged data for 10 s ends the connection
+    }
+
+
+def _postgres_engine(url: str) -> Engine:
+    engine = create_engine(
         url,
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,  # a connection the database dropped (restart, failover) is replaced, not used
         pool_timeout=2,
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+        connect_args=postgres_connect_args(url),
     )
+    connections = _IN_USE[engine] = ConnectionsInUse()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # Known to the deadline watcher before the ping, so a ping that hangs is cut too. The ping
+        # replaces pool_pre_ping: a connection the database dropped (restart, failover) is replaced.
+        connections.checked_out(dbapi_connection)
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            connections.checked_in(dbapi_connection)
+            if connections.was_cut():  # out of time: no second connection (libpq's connect takes 2 s)
+                raise DeadlinePassed("the database did not answer within this transaction's time") from exc
+            raise DisconnectionError(f"stale connection: {type(exc).__name__}") from exc
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        connections.checked_in(dbapi_connection)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, _record: Any, _exc: Any) -> None:
+        connections.checked_in(dbapi_connection)
+
+    return engine
 
 
 def database_answers(url: str, *, timeout_seconds: int = 3) -> str | None:

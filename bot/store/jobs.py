@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -77,7 +77,8 @@ class JobRepo:
         """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over.
 
         Due times follow the bot's clock (`now`, which tests and the demo move); leases follow the
-        wall clock (`wall_now`), because they measure whether a worker is still alive.
+        wall clock (`wall_now`), because they measure whether a worker is still alive. The runner
+        passes both on the database's clock (bot.jobs.clock.DatabaseClock), so replicas agree.
         """
         wall_now = wall_now or now
         expired = self._session.execute(
@@ -183,6 +184,13 @@ class JobRepo:
         if kind is not None:
             query = query.where(JobRow.kind == kind)
         return {k: s for k, s in self._session.execute(query).all()}
+
+    def first_created_at(self) -> datetime | None:
+        """When the oldest job on record was created: the bot has run on this database since then."""
+        value = self._session.execute(select(func.min(JobRow.created_at))).scalar_one_or_none()
+        if isinstance(value, str):  # SQLite's min() loses the column type
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
 
     def overdue(self, *, now: datetime, older_than: timedelta) -> int:
         """How many pending jobs are late by more than `older_than` (the auditor's question)."""

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
 from bot.store.audit import AuditRepo
 from bot.store.cases import CaseRepo
-from bot.store.engine import build_engine
+from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
+from bot.store.deadline import DeadlinePassed, Deadlines
+from bot.store.engine import build_engine, connections_in_use
 from bot.store.guides import GuideRepo
 from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
+from bot.store.workers import WorkerRepo
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
+
+
+def _first_line(exc: DBAPIError) -> str:
+    text = str(exc.orig) if exc.orig else str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def machine_now() -> datetime:
+    """This machine's real clock (not frozen by tests): commit deadlines are real time."""
+    return datetime.fromtimestamp(time.clock_gettime(time.CLOCK_REALTIME), UTC)
 
 
 class Tx:
@@ -33,6 +47,7 @@ class Tx:
         self.overrides = OverrideRepo(session)
         self.audit = AuditRepo(session)
         self.guides = GuideRepo(session)
+        self.workers = WorkerRepo(session)
 
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""
@@ -52,6 +67,12 @@ class Tx:
 
 # With SQLITE_BUSY_TIMEOUT_MS this bounds a write behind a Slack request at 2.5 s, inside Slack's 3 s.
 WRITE_LOCK_WAIT_S = 1.0
+# Postgres: a transaction behind a Slack request (the ack path) has this long, then its connection is
+# cut and the person is told "not filed — try again"; the server refuses its COMMIT after
+# ACK_BUDGET_S - COMMIT_MARGIN_S on the database's clock, so it cannot be filed later.
+ACK_BUDGET_S = 2.0
+COMMIT_MARGIN_S = 0.2
+PATIENT_BUDGET_S = 15.0  # background work (no person waiting)
 # The job runner waits longer: nobody is waiting on its answer, and giving up after a send (to
 # record it) would leave the job to be sent again when its lease runs out.
 PATIENT_WRITE_LOCK_WAIT_S = 15.0
@@ -68,6 +89,11 @@ class Store:
         # SQLite's busy handler, which sleeps in steps of up to 100 ms; other processes still wait
         # in the busy handler.
         self._write_lock: threading.Lock | None = threading.Lock() if engine.dialect.name == "sqlite" else None
+        in_use = connections_in_use(engine)
+        self._deadlines = Deadlines(in_use) if in_use is not None else None
+        # The database's clock minus this machine's (the heartbeat measures it): commit deadlines are
+        # written on the database's clock.
+        self.clock_offset = timedelta(0)
 
     @classmethod
     def open(cls, url: str, *, prefix: str = "ADS") -> Store:
@@ -85,12 +111,27 @@ class Store:
         return cls(engine, prefix=prefix, read_engine=reader)
 
     @contextmanager
-    def _session(self, engine: Engine) -> Iterator[Tx]:
+    def _session(self, engine: Engine, *, budget: float, commit_deadline: bool = False) -> Iterator[Tx]:
         try:
-            with Session(engine, expire_on_commit=False) as session, session.begin():
+            with (
+                self._deadlines.within(budget) if self._deadlines is not None else nullcontext(),
+                Session(engine, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                if commit_deadline and self._deadlines is not None:
+                    deadline = machine_now() + self.clock_offset + timedelta(seconds=budget - COMMIT_MARGIN_S)
+                    session.execute(
+                        select(func.set_config(COMMIT_DEADLINE, deadline.isoformat(), True))  # local to this tx
+                    )
                 yield Tx(session, prefix=self.prefix)
-        except OperationalError as exc:
-            raise StoreUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
+        except (OperationalError, InternalError) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
+        except DeadlinePassed as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "deadline" in str(exc.orig):
+                raise StoreUnavailable(_first_line(exc)) from exc
+            raise
 
     @contextmanager
     def transaction(self, *, patient: bool = False) -> Iterator[Tx]:
@@ -98,7 +139,9 @@ class Store:
         work, no person waiting) waits longer for SQLite's one writer."""
         with (
             self._writer(PATIENT_WRITE_LOCK_WAIT_S if patient else WRITE_LOCK_WAIT_S),
-            self._session(self.engine) as tx,
+            self._session(
+                self.engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S, commit_deadline=not patient
+            ) as tx,
         ):
             yield tx
 
@@ -116,9 +159,9 @@ class Store:
             self._write_lock.release()
 
     @contextmanager
-    def read(self) -> Iterator[Tx]:
+    def read(self, *, patient: bool = False) -> Iterator[Tx]:
         """A read-only snapshot that never waits for writers (do not write in it)."""
-        with self._session(self.read_engine) as tx:
+        with self._session(self.read_engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S) as tx:
             yield tx
 
     def schema(self) -> SchemaState:

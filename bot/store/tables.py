@@ -204,3 +204,15 @@ class GuideDraftRow(SQLModel, table=True):
     reviewed_by: str | None = Field(default=None, max_length=32)
     reviewed_at: datetime | None = _utc(nullable=True)
     version: int = 1
+
+
+class WorkerRow(SQLModel, table=True):
+    """One running process (replica): its heartbeat tells the others whether its claims are alive."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(primary_key=True, max_length=100)  # the name jobs.claimed_by holds
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = _utc(nullable=False)
+    last_seen_at: datetime = _utc(nullable=False)

@@ -132,3 +132,28 @@ def test_a_level_with_nobody_on_call_alerts_the_leads_and_moves_on_at_once(store
     assert [lv for _, _, lv in sender.pages] == [1, 3]  # primary, then straight to the lead
     assert [a.kind for a in sender.alerts] == ["nobody_on_call"]
     assert any(n.kind == "nobody_on_call" for n in sender.notes)
+
+
+def test_a_case_filed_during_an_outage_is_told_as_such_not_as_unanswered(store, shipped_config, engine):
+    """Nobody was paged while pages could not go out: the leads read "filed during an outage; paging
+    now", never "nobody acknowledged it" for a case nobody was asked to acknowledge."""
+    clock, sender, oncall, runner = engine
+    new_case(store, shipped_config, clock, deadline_hours=2, oncall=oncall)  # SEV1, paged at once…
+    clock.advance(timedelta(hours=6))  # …but no job ran for hours (every replica down, or Slack away)
+    for _ in range(3):
+        runner.run_due()
+    kinds = [a.kind for a in sender.alerts]
+    assert "backlog" in kinds and "unanswered" not in kinds, kinds
+    assert len(sender.pages) == 1  # the level current now, once
+
+
+def test_a_case_paged_before_the_outage_is_told_as_unanswered(store, shipped_config, engine):
+    clock, sender, oncall, runner = engine
+    new_case(store, shipped_config, clock, deadline_hours=2, oncall=oncall)
+    runner.run_due()
+    assert len(sender.pages) == 1
+    clock.advance(timedelta(hours=6))
+    for _ in range(3):
+        runner.run_due()
+    kinds = [a.kind for a in sender.alerts]
+    assert "unanswered" in kinds and "backlog" not in kinds, kinds

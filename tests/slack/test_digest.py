@@ -67,7 +67,9 @@ def test_one_digest_at_nine_through_a_restart_and_two_replicas(standin: SlackSta
 
 
 def test_a_digest_missed_while_down_is_sent_late_once(standin: SlackStandIn, make_bot):
-    clock = FakeClock(datetime(2026, 12, 2, 11, 30, tzinfo=SGT))  # came back at 11:30
+    clock = FakeClock(datetime(2026, 12, 1, 20, 0, tzinfo=SGT))  # running the evening before
+    tick(make_bot(clock=clock, digests=DAILY))
+    clock.set(datetime(2026, 12, 2, 11, 30, tzinfo=SGT))  # down overnight, came back at 11:30
     bot = make_bot(clock=clock, digests=DAILY)
     tick(bot)
     tick(bot)

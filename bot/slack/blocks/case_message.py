@@ -293,6 +293,17 @@ def _ops_text(notice: OpsNotice) -> str:
                 "escalations are refused with a request to try again, and timers wait: nothing accepted is lost, "
                 "and pages go out when it is back."
             )
+        case OpsKind.STORE_LOCKED:
+            return (
+                f":rotating_light: *The database is refusing writes from replica `{worker}`* (locked or slow) "
+                f"for {span}. New escalations are refused with a request to try again and timers wait; "
+                "`/readyz` shows it. Look for a process holding the database (a backup, a migration, a long query)."
+            )
+        case OpsKind.CLOCK_SKEW:
+            return (
+                f":warning: *The clock of replica `{worker}` is off by {span}* from the database's. The bot takes "
+                "its time from the database, so pages stay on time; fix the machine's time sync (NTP)."
+            )
         case OpsKind.STORE_BACK:
             return f":white_check_mark: The database is reachable again after {span}; timers are catching up."
         case OpsKind.CONFIG_REJECTED:

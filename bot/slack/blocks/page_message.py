@@ -115,9 +115,11 @@ def build_leads_alert(alert: LeadsAlert, flow: Flow) -> tuple[str, list[dict[str
         what = "its campaign deadline passed and it is not resolved"
     elif alert.kind.endswith("_breach"):
         what = f"its time-to-{alert.kind.removesuffix('_breach')} SLA is breached"
+    elif alert.kind == "backlog":
+        what = "it was filed during an outage and nobody has been paged for it yet; paging now"
     else:
         what = f"nobody acknowledged it through every level (round {alert.round})"
-    if alert.kind.endswith("_breach"):
+    if alert.kind.endswith("_breach") or alert.kind == "backlog":
         then = ""
     elif alert.repeats:
         then = " Paging starts again from level 1."
