@@ -16,7 +16,13 @@ class DeliveryError(Exception):
     """A send to Slack did not land. Retryable errors come back later; others go to a person."""
 
     def __init__(
-        self, reason: str, *, retryable: bool, retry_after: timedelta | None = None, auth: bool = False
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        retry_after: timedelta | None = None,
+        auth: bool = False,
+        hold: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -25,6 +31,8 @@ class DeliveryError(Exception):
         # The token is refused (revoked, inactive, missing a scope): nothing can be sent until a person
         # fixes it, so the job is held (pending, backing off), never failed and never reported with it.
         self.auth = auth
+        # Nothing was sent and waiting is the whole remedy (auth, 429): the attempt is not spent.
+        self.hold = hold or auth
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +174,7 @@ class OpsKind(StrEnum):
     CLOCK_SKEW = "clock_skew"
     CONFIG_REJECTED = "config_rejected"
     CONFIG_NEEDS_RESTART = "config_needs_restart"
+    SLACK_BACK = "slack_back"  # Slack answers again after being slow/unreachable or refusing the token
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,7 +35,9 @@ from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
 from bot.slack.blocks.guide_review import build_export_dm
 from bot.slack.blocks.weekly import build_weekly
+from bot.slack.client import AUTH_ERRORS
 from bot.slack.escape import truncate
+from bot.slack.rate_gate import GateClosed
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +52,6 @@ RETRYABLE_ERRORS = frozenset(
         "request_timeout",
         "team_added_to_org",
     }
-)
-# The token itself is refused: every call fails the same way until a person acts (SLACK-FACTS H).
-AUTH_ERRORS = frozenset(
-    {"token_revoked", "invalid_auth", "account_inactive", "missing_scope", "not_authed", "token_expired"}
 )
 # Slack's answers to a message too big as a whole: render it smaller and post again.
 TOO_LONG_ERRORS = frozenset({"msg_too_long", "msg_blocks_too_long"})
@@ -85,7 +83,10 @@ def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
             retryable=retryable,
             retry_after=retry_after,
             auth=error in AUTH_ERRORS,
+            hold=status == 429 or error in ("ratelimited", "rate_limited"),
         )
+    if isinstance(exc, GateClosed):  # not sent: this replica holds the method closed (Retry-After)
+        return DeliveryError(str(exc), retryable=True, retry_after=timedelta(seconds=exc.seconds), hold=True)
     return DeliveryError(f"{method}: {type(exc).__name__}: {exc}", retryable=True)
 
 
@@ -106,7 +107,7 @@ class SlackNotifier:
     def _call(self, method: str, fn: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
         try:
             return fn(**kwargs)
-        except (SlackApiError, SlackClientError, OSError) as exc:
+        except (SlackApiError, SlackClientError, OSError, GateClosed) as exc:
             raise as_delivery_error(method, exc) from exc
 
     def _post(
@@ -158,7 +159,7 @@ class SlackNotifier:
                 self._call("conversations.join", self.client.conversations_join, channel=kwargs["channel"])
                 return self._call("chat.postMessage", self.client.chat_postMessage, **kwargs)
             raise as_delivery_error("chat.postMessage", exc) from exc
-        except (SlackClientError, OSError) as exc:
+        except (SlackClientError, OSError, GateClosed) as exc:
             raise as_delivery_error("chat.postMessage", exc) from exc
 
     def _find_sent(self, channel: str, key: str, *, part: int, thread_ts: str | None) -> MessageRef | None:
@@ -279,7 +280,7 @@ class SlackNotifier:
                 text=truncate(text, 1000),
                 blocks=budget.smaller(blocks),
             )
-        except (SlackClientError, OSError) as exc:
+        except (SlackClientError, OSError, GateClosed) as exc:
             raise as_delivery_error("chat.update", exc) from exc
 
     def update_root(self, case: Case, flow: Flow) -> None:

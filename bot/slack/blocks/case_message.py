@@ -304,6 +304,12 @@ def _ops_text(notice: OpsNotice) -> str:
                 f":warning: *The clock of replica `{worker}` is off by {span}* from the database's. The bot takes "
                 "its time from the database, so pages stay on time; fix the machine's time sync (NTP)."
             )
+        case OpsKind.SLACK_BACK:
+            return (
+                f":white_check_mark: *Slack answers replica `{worker}` again* after {span} "
+                f"({escape_mrkdwn(notice.summary)}). Sends held meanwhile are going out now, oldest first; "
+                "nothing was dropped."
+            )
         case OpsKind.STORE_BACK:
             return f":white_check_mark: The database is reachable again after {span}; timers are catching up."
         case OpsKind.CONFIG_REJECTED:
