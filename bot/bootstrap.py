@@ -48,9 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Every send has its own deadline: past it the job comes back later (and reads history first, in
-# case Slack posted it after all); a tick never waits for it.
-SEND_DEADLINE = 10
 SLOW_WORTH_TELLING = timedelta(seconds=30)
 
 
@@ -213,7 +210,7 @@ def build_bot(
         for_sends=True,
         gate=gate,
         health=slack,
-        timeout=SEND_DEADLINE,
+        timeout=max(1, round(config.app.send_deadline.total_seconds())),
     )
     notifier = SlackNotifier(sends, tz=config.app.timezone)
     directory = SlackDirectory(reads)

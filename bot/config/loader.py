@@ -57,6 +57,8 @@ class AppConfig:
     guides_dir: Path | None = None
     policy_command: str = "/ad-policy"
     guide_drafts_dir: Path | None = None
+    # Every Slack send's own deadline: past it the job comes back later and reads history first.
+    send_deadline: timedelta = timedelta(seconds=10)
 
 
 @dataclass(frozen=True, slots=True)

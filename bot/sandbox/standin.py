@@ -191,6 +191,18 @@ class SlackStandIn:
             log = self.workspace.messages
             return log.thread(found.id, thread_ts) if thread_ts else log.top_level(found.id)
 
+    def posted_by_job(self) -> dict[tuple[str, int], int]:
+        """How many messages in the workspace carry each (job key, part) in their metadata: a message
+        whose job is named more than once was delivered twice."""
+        counts: dict[tuple[str, int], int] = {}
+        with self.state.lock:
+            for _, message in self.workspace.messages.all():
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if "job_key" in payload:
+                    key = (str(payload["job_key"]), int(payload.get("part", 0)))
+                    counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
         """Top-level messages in the bot's DM with `user_id`."""
         return self.messages(user_id)
