@@ -258,7 +258,7 @@ class JobRunner:
         A refused token keeps the job's due time, so held pages go out oldest first once it works
         (SlackHealth paces the probes); a 429 brings it back after Retry-After."""
         if exc.auth and not self.slack.probing:  # a runner whose client does not report to SlackHealth
-            self.slack.auth_failed(exc.reason.rsplit(": ", 1)[-1])
+            self.slack.token_refused(exc.reason.rsplit(": ", 1)[-1])
         now = self.clock.now()
         due_at = job.due_at if exc.auth else now + max(exc.retry_after or timedelta(), self.retry_base)
         log.info("hold job=%s key=%s until=%s reason=%s", job.id, job.key, due_at.isoformat(), exc.reason)

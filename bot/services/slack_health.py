@@ -23,7 +23,7 @@ class SlackHealth:
     def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self.auth_error: str | None = None
+        self.refused_with: str | None = None
         self._auth_since: float | None = None
         self._failures = 0
         self._probe_at = 0.0
@@ -31,11 +31,11 @@ class SlackHealth:
         self._slow_method: str | None = None
         self.on_recovered: list[Callable[[str, timedelta], None]] = []
 
-    def auth_failed(self, error: str) -> None:
+    def token_refused(self, error: str) -> None:
         """Slack refused the token: hold sends, probe again after a growing pause."""
         with self._lock:
-            first = self.auth_error is None
-            self.auth_error = error
+            first = self.refused_with is None
+            self.refused_with = error
             now = self._monotonic()
             if self._auth_since is None:
                 self._auth_since = now
@@ -49,12 +49,12 @@ class SlackHealth:
     def may_send(self) -> bool:
         """False while the token is refused and the next probe is not yet due."""
         with self._lock:
-            return self.auth_error is None or self._monotonic() >= self._probe_at
+            return self.refused_with is None or self._monotonic() >= self._probe_at
 
     @property
     def probing(self) -> bool:
         with self._lock:
-            return self.auth_error is not None
+            return self.refused_with is not None
 
     def slow(self, method: str) -> None:
         """A call ran past its deadline (Slack slow or unreachable)."""
@@ -72,13 +72,13 @@ class SlackHealth:
         recovered: list[tuple[str, timedelta]] = []
         with self._lock:
             now = self._monotonic()
-            if self.auth_error is not None and self._auth_since is not None:
-                recovered.append((f"token refused ({self.auth_error})", timedelta(seconds=now - self._auth_since)))
+            if self.refused_with is not None and self._auth_since is not None:
+                recovered.append((f"token refused ({self.refused_with})", timedelta(seconds=now - self._auth_since)))
             if self._slow_since is not None:
                 recovered.append(
                     (f"slow or unreachable ({self._slow_method})", timedelta(seconds=now - self._slow_since))
                 )
-            self.auth_error, self._auth_since, self._failures, self._probe_at = None, None, 0, 0.0
+            self.refused_with, self._auth_since, self._failures, self._probe_at = None, None, 0, 0.0
             self._slow_since = self._slow_method = None
         for what, lasted in recovered:
             log.warning("slack_recovered after=%ss: %s", round(lasted.total_seconds()), what)
@@ -88,8 +88,8 @@ class SlackHealth:
     def describe(self) -> str:
         """`ok`, `auth_failed: <error>` or `slow: <method> for N s` — shown on /readyz."""
         with self._lock:
-            if self.auth_error is not None:
-                return f"auth_failed: {self.auth_error}"
+            if self.refused_with is not None:
+                return f"auth_failed: {self.refused_with}"
             if self._slow_since is not None:
                 return f"slow: {self._slow_method} for {self._monotonic() - self._slow_since:.0f} s"
             return "ok"

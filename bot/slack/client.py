@@ -122,7 +122,7 @@ class AttemptCounter(RetryHandler):
             return
         code = _error_code(response)
         if code in AUTH_ERRORS:
-            self.health.auth_failed(code)
+            self.health.token_refused(code)
         elif response.status_code < 500:
             self.health.answered()
 

@@ -103,7 +103,7 @@ def test_a_revoked_token_holds_every_page_and_sends_them_oldest_first_once_it_wo
     standin.refuse_token("token_revoked")  # revoked while both reps fill in their forms
     for form, advertiser in zip(forms, ("Acme", "Globex"), strict=True):
         assert form.submit_view(prelaunch_values(advertiser=advertiser, deadline=deadline)).status == 200
-    wait_until(lambda: bot.slack is not None and bot.slack.auth_error == "token_revoked")
+    wait_until(lambda: bot.slack is not None and bot.slack.refused_with == "token_revoked")
     ticks_pass(bot)
     ok, body = bot.ready()
     assert ok and body["checks"]["slack"] == "auth_failed: token_revoked"
