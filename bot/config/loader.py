@@ -185,6 +185,7 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         max_attempts=spec.jobs.max_attempts,
         lease=spec.jobs.lease,
         retry_base=spec.jobs.retry_base,
+        send_deadline=spec.jobs.send_deadline,
         digests=tuple(
             DigestSchedule(
                 channel_id=d.channel,
