@@ -90,8 +90,6 @@ def run(kind: str, *, seconds: float, folder: Path, cases: int = 3, seed: int = 
                         times=None,
                         where=lambda _a, lo=lo, hi=hi: lo <= time.monotonic() < hi,
                     )
-            elif kind == "revoked":
-                standin.refuse_token("token_revoked")
             reps = ["U0REP1", "U0REP2", "U0REP3"][:cases]  # one open form per person
             forms = [open_flow(standin, rep, "prelaunch_review") for rep in reps]
             if kind == "revoked":  # revoked while the reps fill in their forms
