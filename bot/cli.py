@@ -118,20 +118,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
     from bot.slack.preflight import slack_problem
+    from bot.store.store import Store
 
-    # Each way start-up can fail is one line and a non-zero exit, before any job runs.
+    # Each way start-up can fail is one line and a non-zero exit, before any job runs: the database
+    # (missing, unreachable, wrong schema), then Slack (unreachable, token refused), then the port.
+    try:
+        store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    except (SchemaMismatch, StoreUnavailable) as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
     problem = slack_problem(token=secrets.bot_token, base_url=secrets.api_url)
     if problem is not None:
+        store.close()
         print(f"cannot start: {problem}", file=sys.stderr)
         return 2
     log = logging.getLogger("bot.cli")
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
         log.warning("check-config: %s", line)
-    try:
-        bot = build_bot(config, secrets=secrets, env=os.environ)
-    except (SchemaMismatch, StoreUnavailable) as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return 2
+    bot = build_bot(config, secrets=secrets, env=os.environ, store=store)
 
     stopping, reloads = threading.Event(), threading.Event()
 

@@ -32,7 +32,13 @@ def postgres_unavailable() -> str | None:
 #  - e2e: a whole bot over signed HTTP and the Slack stand-in;
 #  - processes: the bot as its own OS process (kill -9, signals, several replicas).
 _E2E = ("tests/slack/", "tests/observability/test_logs_e2e.py", "tests/observability/test_metrics_endpoint.py")
-_PROCESSES = ("tests/test_paging_processes.py", "tests/test_socket_mode.py", "tests/test_demo.py")
+_PROCESSES = (
+    "tests/test_paging_processes.py",
+    "tests/test_socket_mode.py",
+    "tests/test_demo.py",
+    "tests/test_process_faults.py",
+    "tests/test_startup.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

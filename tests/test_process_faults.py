@@ -48,7 +48,7 @@ from tests.test_paging_processes import (
     file_sev1,
 )
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.timeout(120), pytest.mark.usefixtures("bots_on_the_wall_clock")]
 
 
 @pytest.fixture
@@ -339,6 +339,8 @@ def drop_and_recover(tmp_path: Path, postgres_url: str, *, hold_seconds: float) 
                 proxy.restore()
                 restored_at = datetime.now(UTC)
                 expected = escalation("ADS-1001", 3, 1, people)
+                if hold_seconds >= BACKLOG_AFTER.total_seconds():  # level 2 is passed over, level 3 paged
+                    expected = {page for page in expected if page[2] != 2}
                 wait_until(lambda: set(page_counts(standin)) >= expected, timeout=40)
                 recovery = first_page_after(standin, restored_at)
                 wait_until(lambda: get(bot, "/readyz")[0] == 200, timeout=15)
@@ -350,12 +352,7 @@ def drop_and_recover(tmp_path: Path, postgres_url: str, *, hold_seconds: float) 
             assert filed == 1  # never filed after the rep was told it was not
             assert all(status == 503 for status, _, _ in readyz), readyz
             assert told
-            counts = page_counts(standin)
-            assert max(counts.values()) == 1  # nothing doubled
-            if hold_seconds < BACKLOG_AFTER.total_seconds():
-                assert counts == Counter(expected)
-            else:  # a longer drop: the missed level is passed over and the current one paged once
-                assert {p[2] for p in counts} >= {1, 3}
+            assert page_counts(standin) == Counter(expected)  # after a long drop: the current level, once
             figures = {
                 "intake_answer_s": f"{elapsed:.2f}",
                 "readyz_max_s": f"{max(t for _, _, t in readyz):.2f}",

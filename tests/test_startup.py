@@ -16,7 +16,7 @@ from bot.sandbox import SlackStandIn
 from tests.conftest import POSTGRES_URL, postgres_unavailable
 from tests.paging_procs import ROOT, SECRET, TOKEN, free_port, sql, write_config
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
+pytestmark = [pytest.mark.timeout(60), pytest.mark.usefixtures("bots_on_the_wall_clock")]
 
 
 @pytest.fixture

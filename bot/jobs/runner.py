@@ -17,11 +17,11 @@ from bot.domain.job import Job, backoff, jittered
 from bot.jobs.clock import Clock, SystemClock
 from bot.observability import metrics
 from bot.observability.logs import log_context
-from bot.services.deliveries import Handler
+from bot.services.deliveries import Effect, Handler
 from bot.services.paging import SEND
 from bot.services.ports import DeliveryError, SendingFor, sending_for
 from bot.services.slack_health import SlackHealth
-from bot.store.store import Store, Tx
+from bot.store.store import Store, StoreUnavailable, Tx
 
 log = logging.getLogger(__name__)
 
@@ -221,13 +221,7 @@ class JobRunner:
             sending_for.reset(token)
         now = self.clock.now()
         try:
-            with self.store.transaction(patient=True) as tx:
-                # The fence first: if another worker took the job over, our effect must not run at all
-                # (it could collide with theirs, e.g. the same page row).
-                if not tx.jobs.complete(job, now=now):
-                    raise _LeaseLost
-                if effect is not None:
-                    effect(tx, now)
+            self._record(job, effect, now)
         except _LeaseLost:
             log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
         except Exception as exc:
@@ -241,6 +235,33 @@ class JobRunner:
             self._fail(job, f"follow-up after a successful send failed: {type(exc).__name__}: {exc}")
         else:
             self._done(job, acted=effect is not None, now=now)
+
+    def _record(self, job: Job, effect: Effect | None, now: datetime) -> None:
+        """Complete the job and apply its effect, in one transaction under the fence. When the store is
+        away (locked, unreachable) after the send went out, keep trying until it is back rather than
+        leave a sent message to be sent again when its lease runs out; this holds the tick, which has
+        nothing to claim from an absent store anyway. Stopping gives up (the lease then decides)."""
+        waited, pause = 0.0, 0.5
+        while True:
+            try:
+                with self.store.transaction(patient=True) as tx:
+                    # The fence first: if another worker took the job over, our effect must not run at
+                    # all (it could collide with theirs, e.g. the same page row).
+                    if not tx.jobs.complete(job, now=now):
+                        raise _LeaseLost
+                    if effect is not None:
+                        effect(tx, now)
+                return
+            except StoreUnavailable:
+                if job.kind in self.sendless_kinds or self._stopping.is_set():
+                    raise
+                if waited == 0.0:
+                    log.warning(
+                        "record_waiting job=%s key=%s: sent; recording it when the store is back", job.id, job.key
+                    )
+                self._stopping.wait(pause)
+                waited += pause
+                pause = min(pause * 2, 5.0)
 
     def _done(self, job: Job, *, acted: bool, now: datetime) -> None:
         """Count a completed job; a page handler that returns no effect sent nothing (superseded)."""
