@@ -124,13 +124,14 @@ def _pages_settled(db: str) -> bool:
 
 
 def _storm_detail(standin: SlackStandIn) -> str:
-    """How many 429s were followed, before their Retry-After ran out, by a post that started after
-    the 429 was answered (half a second of grace for a post already on its way)."""
+    """How many 429s were followed, before their Retry-After ran out, by a post to the same channel
+    that started after the 429 was answered (half a second of grace for a post already on its way)."""
     calls = standin.calls("chat.postMessage")
     limited = [c for c in calls if c.status == 429]
     early = 0
     for c in limited:
         retry_after = float((c.response_headers or {}).get("Retry-After", "1"))
-        if any(0.5 < d.monotonic - c.monotonic < retry_after - 0.1 for d in calls if d.seq > c.seq):
+        same = [d for d in calls if d.seq > c.seq and d.args.get("channel") == c.args.get("channel")]
+        if any(0.5 < d.monotonic - c.monotonic < retry_after - 0.1 for d in same):
             early += 1
     return f"{len(limited)} 429s, {early} followed early by another post"
