@@ -102,7 +102,12 @@ def run(kind: str, *, seconds: float, folder: Path, cases: int = 3, seed: int = 
             if kind == "revoked":
                 time.sleep(seconds)  # the token stays revoked this long, whatever the bot does
                 standin.restore_token()
-            wait_until(lambda: set(page_messages(standin)) >= expected, timeout=seconds + 60)
+            try:
+                wait_until(lambda: set(page_messages(standin)) >= expected, timeout=seconds + 60)
+            except TimeoutError:
+                missing = expected - set(page_messages(standin))
+                rows = [(r.key, r.state, r.attempts, str(r.due_at)) for r in job_rows(db) if r.state != "done"]
+                raise AssertionError(f"{kind}: pages missing {sorted(missing)}; unfinished jobs {rows}") from None
             wait_until(lambda: _pages_settled(db), timeout=30)
             bot.stop()
         counts = page_messages(standin)
