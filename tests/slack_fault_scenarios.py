@@ -64,7 +64,11 @@ def _window(seconds: float) -> Any:
 def run(kind: str, *, seconds: float, folder: Path, cases: int = 3, seed: int = 20261203) -> Measure:
     """One scenario: `kind` is "hang", "storm" or "revoked"; the fault lasts `seconds`."""
     rng = random.Random(seed)
-    config = write_config(folder / "config", waits=("2s", "2s", "2s"), repeat=0, lease="8s")
+    # The first level waits longer than the fault lasts, as real policies (minutes) outlast a Slack
+    # incident of a minute: otherwise the policy moves on while Slack refuses, and a page for a level
+    # already passed is rightly not sent (paging skips stale pages) — nothing to measure there.
+    first_wait = f"{int(seconds) + 15}s"
+    config = write_config(folder / "config", waits=(first_wait, "2s", "2s"), repeat=0, lease="8s")
     text = config.read_text().replace("  max_attempts: 8\n", "  max_attempts: 8\n  send_deadline: 2s\n")
     config.write_text(text)
     people = ["U0SPEC1", "U0SPEC2", LEAD]
