@@ -57,7 +57,15 @@ class ChaosResult:
 
 
 def run_chaos(
-    url: str, workdir: Path, *, timers: int, kills: int, seed: int = 15, timeout: float = 120, slow: float = 0.4
+    url: str,
+    workdir: Path,
+    *,
+    timers: int,
+    kills: int,
+    seed: int = 15,
+    timeout: float = 120,
+    slow: float = 0.4,
+    spacing: tuple[float, float] = (1.5, 4.0),
 ) -> ChaosResult:
     from bench.bench_paging import schedule
     from bench.bench_paging import seed as seed_timers
@@ -84,7 +92,7 @@ def run_chaos(
             deadline = time.monotonic() + timeout
             while len(page_counts(slack)) < timers and time.monotonic() < deadline:
                 if len(kill_times) < kills and datetime.now(UTC) >= due:
-                    time.sleep(rng.uniform(1.5, 4.0))  # spread over the burst, not all at its start
+                    time.sleep(rng.uniform(*spacing))  # spread over the burst, not all at its start
                     victim = rng.choice(replicas)
                     held = sql(
                         url,

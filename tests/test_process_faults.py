@@ -224,7 +224,7 @@ def test_a_replica_killed_mid_send_is_taken_over_by_the_other_within_seconds(tmp
 def test_a_replica_whose_clock_is_off_by_90_s_pages_each_level_once_and_on_time(
     tmp_path: Path, postgres_url: str, skew: int
 ):
-    config = write_config(tmp_path / "config", waits=("4s", "4s", "4s"), repeat=1)
+    config = write_config(tmp_path / "config", waits=("4s", "4s", "4s"), repeat=0)
     people = expected_people(config)
     Store.open(postgres_url).close()
     with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN) as standin:
@@ -241,7 +241,7 @@ def test_a_replica_whose_clock_is_off_by_90_s_pages_each_level_once_and_on_time(
             wrong.start().wait_healthy()
             standin.bot_url = wrong.url  # the replica with the wrong clock files the case and sets its timers
             file_sev1(standin)
-            expected = escalation("ADS-1001", 3, 2, people)
+            expected = escalation("ADS-1001", 3, 1, people)
             wait_until(lambda: set(page_counts(standin)) >= expected, timeout=60)
             wait_until(lambda: all(r.state == "done" for r in _jobs(postgres_url)), timeout=15)
             status, body, _ = get(wrong, "/readyz")
@@ -262,43 +262,56 @@ def test_a_replica_whose_clock_is_off_by_90_s_pages_each_level_once_and_on_time(
     )
 
 
-def test_sqlite_locked_for_30_s(standin: SlackStandIn, tmp_path: Path):
+# The suite runs shorter faults (each still past the 10 s after which the leads hear of refused
+# writes); bench/bench_db_drop.py runs the 30 s and 90 s ones the issue names.
+SHORT_FAULT_S = 12
+
+
+def test_sqlite_locked_for_a_while(tmp_path: Path):
+    lock_and_recover(tmp_path, seconds=SHORT_FAULT_S)
+
+
+def lock_and_recover(tmp_path: Path, *, seconds: float) -> dict[str, Any]:
+    """Another process holds SQLite's write lock for `seconds` mid-escalation; a rep submits meanwhile."""
     config = write_config(tmp_path / "config", waits=("6s", "6s", "6s"), repeat=0)
     people = expected_people(config)
     path = tmp_path / "bot.db"
     db = f"sqlite:///{path}"
-    bot = BotProcess(config, db, standin.api_url, tmp_path / "bot.log")
-    with running(bot):
-        bot.start().wait_healthy()
-        standin.bot_url = bot.url
-        file_sev1(standin)
-        wait_until(lambda: [p for p in page_dms(standin) if p.level == 1])
-        person = open_flow(standin, "U0REP2", "prelaunch_review")  # a second rep opens the form before
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock for 30 s
-        locked_at = time.monotonic()
-        try:
-            elapsed, answer = submit(person, "Filed while locked")
-            _, body = wait_until(lambda: _not_ready(bot), timeout=10)
-            told = wait_until(lambda: [t for t in leads_posts(standin) if "refusing writes" in t], timeout=25)
-            time.sleep(max(0.0, 30 - (time.monotonic() - locked_at)))  # the fault's length, not a check
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        released_at = datetime.now(UTC)
-        expected = escalation("ADS-1001", 3, 1, people)
-        wait_until(lambda: set(page_counts(standin)) >= expected, timeout=30)
-        recovery = first_page_after(standin, released_at)
-        wait_until(lambda: get(bot, "/readyz")[0] == 200, timeout=10)
-        wait_until(lambda: all(r.state == "done" for r in _jobs(db)), timeout=15)
-        bot.stop()
+    with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN) as standin:
+        bot = BotProcess(config, db, standin.api_url, tmp_path / "bot.log")
+        with running(bot):
+            bot.start().wait_healthy()
+            standin.bot_url = bot.url
+            file_sev1(standin)
+            wait_until(lambda: [p for p in page_dms(standin) if p.level == 1])
+            person = open_flow(standin, "U0REP2", "prelaunch_review")  # a second rep opens the form before
+            holder = sqlite3.connect(path, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            locked_at = time.monotonic()
+            try:
+                elapsed, answer = submit(person, "Filed while locked")
+                _, body = wait_until(lambda: _not_ready(bot), timeout=10)
+                told = wait_until(lambda: [t for t in leads_posts(standin) if "refusing writes" in t], timeout=25)
+                time.sleep(max(0.0, seconds - (time.monotonic() - locked_at)))  # the fault's length, not a check
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            released_at = datetime.now(UTC)
+            expected = escalation("ADS-1001", 3, 1, people)
+            wait_until(lambda: set(page_counts(standin)) >= expected, timeout=30)
+            recovery = first_page_after(standin, released_at)
+            wait_until(lambda: get(bot, "/readyz")[0] == 200, timeout=10)
+            wait_until(lambda: all(r.state == "done" for r in _jobs(db)), timeout=15)
+            bot.stop()
 
-    assert answer.get("response_action") == "errors" and "Nothing was filed" in json.dumps(answer), answer
-    assert cases_filed(db) == 1  # the refused submission left nothing behind
-    assert "locked or slow" in body["checks"]["store"], body
-    assert len(told) == 1
-    assert page_counts(standin) == Counter(expected)
-    report("SQLite locked 30 s", expected, standin, intake_answer_s=f"{elapsed:.2f}", recovery_s=f"{recovery:.1f}")
+        assert answer.get("response_action") == "errors" and "Nothing was filed" in json.dumps(answer), answer
+        assert cases_filed(db) == 1  # the refused submission left nothing behind
+        assert "locked or slow" in body["checks"]["store"], body
+        assert len(told) == 1
+        assert page_counts(standin) == Counter(expected)
+        figures = {"intake_answer_s": f"{elapsed:.2f}", "recovery_s": f"{recovery:.1f}" if recovery else "n/a"}
+        report(f"SQLite locked {seconds:g} s", expected, standin, **figures)
+    return figures
 
 
 def _not_ready(bot: BotProcess) -> tuple[int, dict[str, Any]] | None:
@@ -307,8 +320,8 @@ def _not_ready(bot: BotProcess) -> tuple[int, dict[str, Any]] | None:
 
 
 @pytest.mark.postgres
-def test_postgres_network_drop_of_30_s_with_bytes_held(tmp_path: Path, postgres_url: str):
-    drop_and_recover(tmp_path, postgres_url, hold_seconds=30)
+def test_postgres_network_drop_with_bytes_held(tmp_path: Path, postgres_url: str):
+    drop_and_recover(tmp_path, postgres_url, hold_seconds=SHORT_FAULT_S)
 
 
 def drop_and_recover(tmp_path: Path, postgres_url: str, *, hold_seconds: float) -> dict[str, Any]:
@@ -334,7 +347,9 @@ def drop_and_recover(tmp_path: Path, postgres_url: str, *, hold_seconds: float) 
                 held_at = time.monotonic()
                 elapsed, answer = submit(person, "Filed during the drop")
                 readyz = [get(bot, "/readyz") for _ in range(3)]
-                told = wait_until(lambda: [t for t in leads_posts(standin) if "database" in t], timeout=hold_seconds)
+                told = wait_until(
+                    lambda: [t for t in leads_posts(standin) if "database" in t], timeout=hold_seconds + 10
+                )
                 time.sleep(max(0.0, hold_seconds - (time.monotonic() - held_at)))  # the fault's length
                 proxy.restore()
                 restored_at = datetime.now(UTC)
@@ -366,12 +381,12 @@ def drop_and_recover(tmp_path: Path, postgres_url: str, *, hold_seconds: float) 
 
 @pytest.mark.postgres
 def test_three_replicas_random_kill_9_with_timers_due_at_once(tmp_path: Path, postgres_url: str):
-    """The short variant (60 timers, 3 kills); bench/bench_chaos.py runs 1,000."""
+    """The short variant (30 timers, 2 kills); bench/bench_chaos.py runs 1,000."""
     from tests.chaos import run_chaos
 
     Store.open(postgres_url).close()
-    result = run_chaos(postgres_url, tmp_path, timers=60, kills=3, timeout=90)
+    result = run_chaos(postgres_url, tmp_path, timers=30, kills=2, timeout=90, slow=0.8, spacing=(0.3, 1.0))
     print(f"\n[fault] {result.line()}")
     assert result.delivered == result.expected  # nothing lost
     assert result.duplicated == result.duplicated_with_logged_takeover  # repeats only in the logged window
-    assert result.kills == 3
+    assert result.kills == 2

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.jobs.clock import DatabaseClock
+from bot.observability import metrics
 from bot.store.store import Store
 from bot.store.workers import database_now
 
@@ -69,8 +70,10 @@ class Heartbeat:
         """One beat; returns how many jobs of dead workers it put back to pending."""
         try:
             with self.store.transaction() as tx:
-                if self.clock.measure(lambda: database_now(tx.session)) is not None:
-                    self.store.clock_offset = self.clock.measured or timedelta(0)
+                measured = self.clock.measure(lambda: database_now(tx.session))
+                if measured is not None:
+                    self.store.clock_offset = measured
+                    metrics.set_clock_skew(-measured.total_seconds())  # this replica minus the database
                 now = self.clock.wall_now()
                 tx.workers.beat(worker=self.worker, host=self.host, pid=self.pid, started_at=self.started_at, now=now)
                 released = tx.workers.take_over_dead(

@@ -12,6 +12,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.config.loader import Config
+from bot.domain.identity import is_channel_id, is_team_id, is_user_id
 from bot.jobs.clock import Clock
 from bot.services.case_actions import CaseActions
 from bot.services.guidance import Guidance
@@ -19,6 +20,7 @@ from bot.services.guide_drafts import GuideReview
 from bot.services.guide_search import GuideIndex
 from bot.services.open_case import OnOpened
 from bot.services.staff import Staff
+from bot.slack.http import frames
 from bot.slack.listeners.case import CaseListeners
 from bot.slack.listeners.guidance import GuidanceListeners
 from bot.slack.listeners.guide_review import GuideReviewListeners
@@ -41,6 +43,18 @@ STORE_DOWN = (
 )
 
 
+class _TokenUnusedFilter(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client built with that same
+    token, then warns at every start that the token "will be unused": true, expected, and noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in str(record.msg)
+
+
+BOLT_LOGGER = "bot.slack.bolt"
+_TOKEN_UNUSED = _TokenUnusedFilter()
+
+
 class ContextExecutor(ThreadPoolExecutor):
     """Bolt's listener pool, running each listener in a copy of the submitting thread's context, so
     the request id bound per HTTP request (bot.observability.logs) is on the listener's log lines too."""
@@ -49,13 +63,20 @@ class ContextExecutor(ThreadPoolExecutor):
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger(BOLT_LOGGER)
+    if _TOKEN_UNUSED not in logger.filters:
+        logger.addFilter(_TOKEN_UNUSED)
+    return logger
+
+
 def build_app(
     *,
     config: Config,
     store: Store,
     clock: Clock,
     client: WebClient,
-    signing_secret: str,
+    signing_secret: str | None,
     kick: Callable[[], None],
     on_opened: OnOpened | None = None,
     case_actions: CaseActions | None = None,
@@ -72,11 +93,11 @@ def build_app(
     """
     app = App(
         client=client,
-        signing_secret=signing_secret,
+        signing_secret=signing_secret or "",  # "" not None: Bolt would read the environment; Socket Mode has none
         process_before_response=False,
         # Bolt's default pool has 5 threads; a slow Slack call in one listener must not delay acks.
         listener_executor=ContextExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=_bolt_logger(),
     )
     lookup = (
         LookupCommands(config=config, store=store, clock=clock, staff=staff, actions=case_actions, kick=kick)
@@ -95,6 +116,7 @@ def build_app(
         lookup=lookup,
         guidance=guidance,
         locales=locales,
+        access=staff,
     ).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
     OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
@@ -103,9 +125,9 @@ def build_app(
         review = GuideReview(
             config=config,
             store=store,
-            may_review=staff.is_lead if staff is not None else (lambda user_id: user_id in config.app.leads),
+            may_review=staff.may_review_guides if staff is not None else (lambda user_id: user_id in config.app.leads),
         )
-    home = HomeListeners(config=config, store=store, clock=clock, review=review)
+    home = HomeListeners(config=config, store=store, clock=clock, review=review, access=staff)
     home.register(app)
     if guidance is not None and locales is not None and review is not None:
         GuidanceListeners(
@@ -124,6 +146,16 @@ def build_app(
             app
         )
 
+    @app.middleware
+    def check_ids(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        # Signed requests come from Slack, yet what they carry is checked for shape before anything
+        # stores or renders it (a forged or buggy `user.id` must not become `<@…>` in a message).
+        wrong = malformed_ids(body)
+        if wrong:
+            log.warning("request refused: malformed %s", ", ".join(wrong))
+            return BoltResponse(status=400, body="")
+        return next()
+
     @app.error
     def handle_errors(
         error: Exception, body: dict[str, Any], logger: logging.Logger, context: BoltContext
@@ -137,7 +169,22 @@ def build_app(
                 except Exception as exc:  # response_url expired or Slack unreachable: the log has it
                     logger.warning("could not tell the person: %s", exc)
             return BoltResponse(status=200, body="")
-        logger.error("listener failed: %s (%s)", error, type(error).__name__, exc_info=error)
+        # The type and the frames only: an exception's words may quote what a person typed.
+        logger.error("listener failed: %s\n%s", type(error).__name__, frames(error))
         return BoltResponse(status=500, body="")
 
     return app
+
+
+def malformed_ids(body: dict[str, Any]) -> list[str]:
+    """The names of the user, channel and team ids in a request that are not shaped like Slack's."""
+    user, team, channel = body.get("user"), body.get("team"), body.get("channel")
+    raw = body.get("event")
+    event: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    found = {
+        "user": [body.get("user_id"), user.get("id") if isinstance(user, dict) else None, event.get("user")],
+        "team": [body.get("team_id"), team.get("id") if isinstance(team, dict) else None],
+        "channel": [body.get("channel_id"), channel.get("id") if isinstance(channel, dict) else None],
+    }
+    checks = {"user": is_user_id, "team": is_team_id, "channel": is_channel_id}
+    return [name for name, values in found.items() if any(v is not None and not checks[name](v) for v in values)]

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -25,7 +26,7 @@ StartResponse = Callable[..., Any]
 
 
 def build_wsgi(
-    app: App,
+    app: App | None,
     *,
     health: Callable[[], dict[str, Any]],
     path: str = "/slack/events",
@@ -35,8 +36,10 @@ def build_wsgi(
 
     /readyz answers 200 with `ready()`'s details when it says ready, else 503 (like /healthz if no
     `ready` is given). Each Slack request is handled with a request id in the log context.
+    Without an `app` (Socket Mode: Slack's requests come over the websocket, and there is no signing
+    secret to check a POST with) only the probes and /metrics are served.
     """
-    slack = SlackRequestHandler(app, path=path)
+    slack = SlackRequestHandler(app, path=path) if app is not None else None
 
     def reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
         body = json.dumps(payload).encode()
@@ -66,7 +69,7 @@ def build_wsgi(
             return readiness(start_response)
         if route == "/metrics" and method == "GET":
             return scrape(start_response)
-        if route != path or method != "POST":
+        if slack is None or route != path or method != "POST":
             return reply(start_response, "404 Not Found", {"error": "not found"})
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -74,16 +77,26 @@ def build_wsgi(
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
             return reply(start_response, "413 Request Entity Too Large", {"error": "request too large"})
+        if not str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "").isdigit():
+            # Slack always sends whole seconds; anything else cannot be signed by Slack (Bolt would
+            # raise on it and answer 500 with an ERROR line anyone could provoke).
+            return reply(start_response, "401 Unauthorized", {"error": "invalid request timestamp"})
         with log_context(request_id=_request_id(environ)):
             try:
                 return slack(environ, start_response)
             except Exception as exc:
                 # Bolt parses the body before it checks the signature, so a malformed (even unsigned)
-                # payload can raise inside its request object: answer plainly, keep the trace in the log.
-                log.warning("malformed Slack request: %s: %s", type(exc).__name__, exc, exc_info=True)
+                # payload can raise inside its request object: answer plainly. The log gets where it
+                # failed, never the exception's words (they may quote the payload).
+                log.warning("malformed Slack request: %s\n%s", type(exc).__name__, frames(exc))
                 return reply(start_response, "400 Bad Request", {"error": "malformed request"})
 
     return wsgi
+
+
+def frames(exc: BaseException) -> str:
+    """The traceback's frames (file, line, code) without the exception's message or any values."""
+    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
 
 
 def _request_id(environ: dict[str, Any]) -> str:

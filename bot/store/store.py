@@ -37,6 +37,16 @@ def machine_now() -> datetime:
     return datetime.fromtimestamp(time.clock_gettime(time.CLOCK_REALTIME), UTC)
 
 
+class Conflict(Exception):
+    """A unique key was taken by a concurrent transaction (rolled back): read what won and go on."""
+
+
+def _constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return f"unique key {name} taken" if name else "a unique key was taken"
+
+
 class Tx:
     """Repositories sharing one session; committed when the `with` block ends cleanly."""
 
@@ -128,6 +138,9 @@ class Store:
             raise StoreUnavailable(_first_line(exc)) from exc
         except DeadlinePassed as exc:
             raise StoreUnavailable(str(exc)) from exc
+        except IntegrityError as exc:
+            # Only the constraint's name travels on: the statement and its values are case content.
+            raise Conflict(_constraint(exc)) from None
         except DBAPIError as exc:
             if exc.connection_invalidated or "deadline" in str(exc.orig):
                 raise StoreUnavailable(_first_line(exc)) from exc

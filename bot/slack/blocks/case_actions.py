@@ -120,14 +120,15 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
             text=PlainTextObject(text="Worth a guide"),
             description=PlainTextObject(text="Draft a policy guide from this case for the leads to review"),
         )
-        blocks.append(
-            InputBlock(
-                block_id=ids.CASE_GUIDE_BLOCK,
-                label="Policy guidance",
-                optional=True,
-                element=CheckboxesElement(action_id=ids.FIELD_ACTION, options=[worth]),
+        if not case.sensitive:  # a guide is published text: a sensitive case is never drafted into one
+            blocks.append(
+                InputBlock(
+                    block_id=ids.CASE_GUIDE_BLOCK,
+                    label="Policy guidance",
+                    optional=True,
+                    element=CheckboxesElement(action_id=ids.FIELD_ACTION, options=[worth]),
+                )
             )
-        )
     elif action in (Action.REOPEN, Action.REP_REPLIED):
         label = "What is still open?" if action is Action.REOPEN else "Your answer"
         blocks.append(_text_input(label))
@@ -165,27 +166,34 @@ def build_rep_question(case: Case, flow: Flow, *, question: str, asked_by: str) 
     return f"{case.human_id}: the policy team needs more information", [b.to_dict() for b in blocks]
 
 
-def build_outcome(case: Case, flow: Flow) -> tuple[str, list[dict[str, Any]]]:
-    """The DM every rep on the case gets when it is resolved, in plain words."""
+def build_outcome(
+    case: Case, flow: Flow, *, full: bool = True, may_reopen: bool = True
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM every rep on the case gets when it is resolved, in plain words. Without `full` (a sensitive
+    case, told to someone outside the team) it names the outcome only; without `may_reopen` there is no
+    follow-up button (followers add information in the thread instead)."""
     outcome = Outcome(case.outcome).label if case.outcome else "Resolved"
+    about = (
+        ":lock: sensitive case — details in the restricted channel"
+        if case.sensitive and not full
+        else f"{fit(case.advertiser, 100)} / {fit(case.campaign, 100)}"
+    )
     blocks: list[Block] = [
-        SectionBlock(
-            text=_md(
-                f":white_check_mark: *{case.human_id}* is resolved: *{outcome}*\n"
-                f"{fit(case.advertiser, 100)} / "
-                f"{fit(case.campaign, 100)}"
+        SectionBlock(text=_md(f":white_check_mark: *{case.human_id}* is resolved: *{outcome}*\n{about}"))
+    ]
+    shown = full or not case.sensitive
+    for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance and shown else []:
+        blocks.append(SectionBlock(text=_md(chunk)))
+    if case.policy_ref and shown:
+        blocks.append(SectionBlock(text=_md(f"Policy: {fit(case.policy_ref, 400)}")))
+    if may_reopen:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(text="I have a follow-up", action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
+                ]
             )
         )
-    ]
-    for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance else []:
-        blocks.append(SectionBlock(text=_md(chunk)))
-    if case.policy_ref:
-        blocks.append(SectionBlock(text=_md(f"Policy: {fit(case.policy_ref, 400)}")))
-    blocks.append(
-        ActionsBlock(
-            elements=[ButtonElement(text="I have a follow-up", action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))]
-        )
-    )
     return f"{case.human_id} is resolved: {outcome}", [b.to_dict() for b in blocks[:50]]
 
 
