@@ -45,13 +45,14 @@ def link(url: str, label: str) -> str:
 
 
 def split_for_sections(text: str, limit: int = 2900) -> list[str]:
-    """Split long text into section-sized chunks at line breaks where possible."""
+    """Split long text into section-sized chunks at line breaks where possible ("—" for blank text)."""
     chunks: list[str] = []
-    rest = text
+    rest = text.strip()
     while len(rest) > limit:
         cut = rest.rfind("\n", 0, limit)
         cut = cut if cut > limit // 2 else limit
-        chunks.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].strip()
     chunks.append(rest)
-    return chunks
+    # Slack refuses a section without text: blank chunks (text of only spaces or line breaks) are left out.
+    return [chunk for chunk in chunks if chunk] or ["—"]

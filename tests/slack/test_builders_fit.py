@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.config.loader import Config, load_config
@@ -82,8 +82,10 @@ def assert_slack_takes(built: tuple[str, list[dict[str, Any]]]) -> None:
     assert blocks_text_size(folded) <= MAX_BLOCKS_TEXT
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=long_text())
+@example(text="\n" * LONGEST)  # only line breaks: a section must not end up without text
+@example(text=" \n" * (LONGEST // 2))
 def test_every_case_message_builder_fits_slack_with_the_longest_typed_text(config: Config, text: str):
     case = _case(config, text)
     flow = config.flow(case.flow_id)
