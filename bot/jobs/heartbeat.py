@@ -22,11 +22,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class HeartbeatLimits:
-    """With the defaults, a killed worker's claims are taken over within about 6 s by another replica,
+    """With the defaults, a killed worker's claims are taken over within about 11 s by another replica,
     and at once by its successor on the same host."""
 
     every: timedelta = timedelta(seconds=1)
-    stale_after: timedelta = timedelta(seconds=5)  # no beat for this long: the worker is gone
+    # No beat for this long: the worker is gone. Not less: a live replica starved of CPU for a few
+    # seconds must not have its claims taken (a send it makes meanwhile would repeat).
+    stale_after: timedelta = timedelta(seconds=10)
     clock_skew_limit: timedelta = timedelta(seconds=5)  # beyond this, /readyz and the leads hear of it
 
 

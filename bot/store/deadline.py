@@ -19,6 +19,11 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+def _monotonic() -> float:
+    """The kernel's monotonic clock, which freezegun (frozen or moved test clocks) does not touch."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 class DeadlinePassed(Exception):
     """A transaction ran out of its time; its connection was cut (the caller says "try again")."""
 
@@ -83,7 +88,7 @@ class Deadlines:
         """Run the block with this thread's connections cut if it is still running after `seconds`."""
         token = next(self._ids)
         with self._cond:
-            heapq.heappush(self._heap, (time.monotonic() + seconds, token, threading.get_ident()))
+            heapq.heappush(self._heap, (_monotonic() + seconds, token, threading.get_ident()))
             self._live.add(token)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="db-deadlines", daemon=True)
@@ -105,7 +110,7 @@ class Deadlines:
                     self._cond.wait()
                     continue
                 at, token, thread = self._heap[0]
-                wait = at - time.monotonic()
+                wait = at - _monotonic()
                 if wait > 0:
                     self._cond.wait(wait)
                     continue

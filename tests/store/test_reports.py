@@ -122,7 +122,7 @@ EVENTS = [
 def seed(store) -> dict[int, int]:
     """Insert the table above; returns case number → stored id."""
     ids = {}
-    with store.transaction() as tx:
+    with store.transaction(patient=True) as tx:  # a bulk seed, not an ack path
         for n, (flow, sev, created, status, owner, acked, resolved, outcome, deadline, sensitive) in CASES.items():
             case = tx.cases.add(
                 Intake(
@@ -314,7 +314,7 @@ def test_load_digest_for_an_empty_store_is_quiet(store, shipped_config):
 def test_percentiles_agree_with_statistics_quantiles_on_random_delays(store):
     rng = random.Random(7)
     delays: dict[tuple[str, DayKind], list[float]] = {}
-    with store.transaction() as tx:
+    with store.transaction(patient=True) as tx:  # a bulk seed, not an ack path
         for n in range(60):
             sev = rng.choice(["sev1", "sev2"])
             created = WEEK_START + timedelta(minutes=rng.randint(0, 7 * 24 * 60 - 600))
