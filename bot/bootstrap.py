@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,22 +37,27 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.handover import relay_state
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
+from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.rota_check import RotaChecks, plan_rota_checks
+from bot.services.slack_health import SlackHealth
 from bot.services.swaps import RotaNotices
 from bot.services.timers import Timers, schedule_timers, sla_terms
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
-from bot.slack.client import build_client
+from bot.slack.client import build_client, gated_listeners
 from bot.slack.directory import SlackDirectory
 from bot.slack.http import HttpServer, build_wsgi
 from bot.slack.notifier import SlackNotifier
+from bot.slack.rate_gate import RateGate
 from bot.store.store import Store, StoreUnavailable, Tx
 
 if TYPE_CHECKING:
     from slack_bolt import App
 
 log = logging.getLogger(__name__)
+
+SLOW_WORTH_TELLING = timedelta(seconds=30)
 
 
 class MissingSecret(Exception):
@@ -104,6 +110,7 @@ class Bot:
     ticking: bool = False
     signed: bool = True  # a signing secret was given: Slack's HTTP requests can be verified
     _store_probe: BoundedProbe | None = None
+    slack: SlackHealth | None = None
 
     def health(self) -> dict[str, Any]:
         """Alive: the process answers (a load balancer restarts it otherwise)."""
@@ -140,6 +147,10 @@ class Bot:
             else:
                 checks["scheduler"] = "ok"
         ok = all(value == "ok" for value in checks.values())
+        # Shown, never a 503: a slow, down or refusing Slack is not fixed by taking this replica out of
+        # the load balancer (its acks and modals need only this process and the store).
+        if self.slack is not None:
+            checks["slack"] = self.slack.describe()
         skew = self.heartbeat.clock_skew() if self.heartbeat is not None else None
         if skew is not None:
             checks["clock"] = describe_skew(skew)
@@ -221,12 +232,18 @@ def build_bot(
     live = LiveConfig(config)
     config = cast(Config, live)
     store = store or Store.open(config.app.store_url, prefix=config.app.case_prefix)
-    reads = build_client(token=secrets.bot_token, base_url=secrets.api_url)
-    notifier = SlackNotifier(
-        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True),
-        tz=config.app.timezone,
-        sla_terms=lambda case: sla_terms(config, case),
+    # One rate gate and one view of Slack's health for the whole replica: jobs, listeners, reads.
+    gate, slack = RateGate(), SlackHealth()
+    reads = build_client(token=secrets.bot_token, base_url=secrets.api_url, gate=gate, health=slack)
+    sends = build_client(
+        token=secrets.bot_token,
+        base_url=secrets.api_url,
+        for_sends=True,
+        gate=gate,
+        health=slack,
+        timeout=max(1, round(config.app.send_deadline.total_seconds())),
     )
+    notifier = SlackNotifier(sends, tz=config.app.timezone, sla_terms=lambda case: sla_terms(config, case))
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
     access = Access(config=config, directory=directory, store=store)
@@ -253,6 +270,7 @@ def build_bot(
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
         wall_clock=clock.wall,
+        slack=slack,
     )
     ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
@@ -302,6 +320,18 @@ def build_bot(
         staff=access,
         guidance=guidance,
     )
+    app.use(gated_listeners(gate))
+
+    def slack_back(what: str, lasted: timedelta) -> None:
+        if "token" not in what and lasted < SLOW_WORTH_TELLING:
+            return  # one missed deadline is a log line and a metric, not a message to the leads
+        notice = OpsNotice(OpsKind.SLACK_BACK, worker=runner.worker, duration=lasted, summary=what)
+        # Off the calling thread: this runs inside the Slack call that found Slack answering again.
+        threading.Thread(
+            target=_tell_quietly, args=(notifier, notice, config.app.leads_channel), name="slack-back", daemon=True
+        ).start()
+
+    slack.on_recovered.append(slack_back)
     heartbeat = Heartbeat(store=store, clock=clock, worker=runner.worker, on_released=ticker.kick)
     auditor = Auditor(
         store=store,
@@ -329,5 +359,13 @@ def build_bot(
         heartbeat=heartbeat,
         calendar_feeds=CalendarFeeds(config=config, store=store),
         extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url},
+        slack=slack,
         signed=bool(secrets.signing_secret),
     )
+
+
+def _tell_quietly(notifier: SlackNotifier, notice: OpsNotice, channel_id: str) -> None:
+    try:
+        notifier.alert_ops(notice, channel_id=channel_id)
+    except DeliveryError as exc:
+        log.warning("slack_back notice not posted: %s", exc.reason)

@@ -62,6 +62,8 @@ class AppConfig:
     guides_dir: Path | None = None
     policy_command: str = "/ad-policy"
     guide_drafts_dir: Path | None = None
+    # Every Slack send's own deadline: past it the job comes back later and reads history first.
+    send_deadline: timedelta = timedelta(seconds=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +191,7 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
         max_attempts=spec.jobs.max_attempts,
         lease=spec.jobs.lease,
         retry_base=spec.jobs.retry_base,
+        send_deadline=spec.jobs.send_deadline,
         digests=tuple(
             DigestSchedule(
                 channel_id=d.channel,

@@ -46,6 +46,7 @@ class JobsSpec(Strict):
     max_attempts: int = Field(default=8, ge=1, le=50)
     lease: Duration = timedelta(seconds=60)
     retry_base: Duration = timedelta(seconds=2)
+    send_deadline: Duration = timedelta(seconds=10)  # one Slack send's deadline; then it is retried
 
 
 class DigestSpec(Strict):

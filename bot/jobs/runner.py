@@ -10,7 +10,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 from bot.domain.job import Job, backoff, jittered
@@ -19,7 +19,8 @@ from bot.observability import metrics
 from bot.observability.logs import log_context
 from bot.services.deliveries import Effect, Handler
 from bot.services.paging import SEND
-from bot.services.ports import DeliveryError
+from bot.services.ports import DeliveryError, SendingFor, sending_for
+from bot.services.slack_health import SlackHealth
 from bot.store.store import Store, StoreUnavailable, Tx
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,17 @@ class JobRunner:
         worker: str | None = None,
         sendless_kinds: frozenset[str] = frozenset(),
         jitter: float = 0.5,
-        parallel: int = 4,
+        parallel: int = 8,
         wall_clock: Clock | None = None,
+        slack: SlackHealth | None = None,
+        batch_wait: timedelta = timedelta(seconds=2),
     ) -> None:
+        self.slack = slack or SlackHealth()
+        # A tick waits this long for its batch, then goes on: a hanging Slack call keeps only its
+        # own case's jobs waiting (to the client's deadline), never the others' nor the tick.
+        self.batch_wait = batch_wait
+        self._in_flight: set[object] = set()
+        self._flight_lock = threading.Lock()
         self.sendless_kinds = sendless_kinds
         self.jitter = jitter  # a retry comes back after 50-100 % of its backoff, at least retry_base
         self._random = random.Random()
@@ -83,11 +92,15 @@ class JobRunner:
         log.info("shutdown: %d claimed job(s) handed back for another replica or the next start", released)
 
     def run_due(self, *, limit: int = 20, rounds: int = 10) -> int:
-        """Run what is due now, batch after batch; return how many jobs ran."""
+        """Run what is due now, batch after batch; return how many jobs ran (or are running)."""
         total = 0
         for _ in range(rounds):
             if self._stopping.is_set():
                 break
+            if not self.slack.may_send():
+                break  # the token is refused: everything waits, in due order, for the next probe
+            if self.slack.probing:
+                limit = 1  # one job tries the token; the rest follow once it works
             claimed_at = self.wall_clock.now()
             with self.store.transaction(patient=True) as tx:
                 jobs = tx.jobs.claim_due(
@@ -97,37 +110,60 @@ class JobRunner:
                     lease=self.lease,
                     limit=limit,
                 )
-            ran = self._run_batch(jobs, claimed_at=claimed_at)
+            ran, finished = self._run_batch(jobs, claimed_at=claimed_at)
             total += ran
-            if ran < len(jobs):
-                return total  # stopping: the rest of the batch was handed back
+            if not finished or ran < len(jobs):
+                return total  # stopping (the rest handed back), or a case still waits on Slack
             if not jobs:
                 break  # a job's effect may enqueue work due now (a page after its step): run it too
         return total
 
-    def _run_batch(self, jobs: list[Job], *, claimed_at: datetime) -> int:
+    def _group_key(self, job: Job) -> object:
+        return job.case_id if job.case_id is not None else ("job", job.id)
+
+    def _run_batch(self, jobs: list[Job], *, claimed_at: datetime) -> tuple[int, bool]:
         """Run a claimed batch: one case's jobs in order, different cases side by side (up to
-        `parallel` at once), so a burst of pages is not sent one Slack round trip after another."""
+        `parallel` at once), so a burst of pages is not sent one Slack round trip after another.
+        Waits `batch_wait` at most: a case whose send hangs goes on in its thread (its jobs stay
+        claimed), and a case already running keeps its new jobs for the next tick, in order.
+        Returns (jobs run or running, whether the whole batch finished)."""
         groups: dict[object, list[Job]] = {}
         for job in jobs:
-            groups.setdefault(job.case_id if job.case_id is not None else ("job", job.id), []).append(job)
-        if self.parallel <= 1 or len(groups) <= 1:
-            return sum(self._run_in_order(group, claimed_at=claimed_at) for group in groups.values())
+            groups.setdefault(self._group_key(job), []).append(job)
+        if self.parallel <= 1:
+            return sum(self._run_in_order(group, claimed_at=claimed_at) for group in groups.values()), True
+        with self._flight_lock:
+            busy = [key for key in groups if key in self._in_flight]
+            self._in_flight.update(key for key in groups if key not in busy)
+        held = [job for key in busy for job in groups.pop(key)]
+        if held:
+            self._hand_back(held)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="jobs")
-        futures = [
-            self._pool.submit(contextvars.copy_context().run, self._run_in_order, group, claimed_at=claimed_at)
-            for group in groups.values()
-        ]
+        futures = {
+            self._pool.submit(contextvars.copy_context().run, self._run_group, key, group, claimed_at=claimed_at): group
+            for key, group in groups.items()
+        }
+        finished, running = wait(futures, timeout=self.batch_wait.total_seconds())
         done, errors = 0, []
-        for future in futures:  # wait for every group before reporting the first failure
+        for future in finished:  # every finished group before reporting the first failure
             try:
                 done += future.result()
             except Exception as exc:  # the store went away mid-batch: the tick logs it and retries
                 errors.append(exc)
+        if running:
+            log.warning("slow_batch: %d case(s) still waiting on Slack; the tick goes on", len(running))
+            done += sum(len(futures[f]) for f in running)
         if errors:
             raise errors[0]
-        return done
+        return done, not running and not held
+
+    def _run_group(self, key: object, jobs: list[Job], *, claimed_at: datetime) -> int:
+        try:
+            return self._run_in_order(jobs, claimed_at=claimed_at)
+        finally:
+            with self._flight_lock:
+                self._in_flight.discard(key)
 
     def _run_in_order(self, jobs: list[Job], *, claimed_at: datetime) -> int:
         for n, job in enumerate(jobs):
@@ -162,10 +198,14 @@ class JobRunner:
         if handler is None:
             self._fail(job, f"no handler for job kind {job.kind!r}")
             return
+        # The send names its job (message metadata); a later attempt reads history before posting.
+        token = sending_for.set(SendingFor(key=job.key, may_have_sent=job.attempt > 1))
         try:
             effect = handler(job)
         except DeliveryError as exc:
-            if exc.retryable and not job.is_last_attempt:
+            if exc.hold:
+                self._hold(job, exc)
+            elif exc.retryable and not job.is_last_attempt:
                 self._retry(job, exc.reason, exc.retry_after)
             else:
                 self._fail(job, exc.reason)
@@ -177,6 +217,8 @@ class JobRunner:
             else:
                 self._retry(job, f"{type(exc).__name__}: {exc}", None)
             return
+        finally:
+            sending_for.reset(token)
         now = self.clock.now()
         try:
             self._record(job, effect, now)
@@ -231,6 +273,19 @@ class JobRunner:
         if page and outcome == "sent":
             metrics.observe_page_lateness((now - job.due_at).total_seconds())
         log.debug("job_done job=%s key=%s attempt=%s outcome=%s", job.id, job.key, job.attempt, outcome)
+
+    def _hold(self, job: Job, exc: DeliveryError) -> None:
+        """Not sent, and nothing but time or a person helps: back to pending, the attempt not spent.
+        A refused token keeps the job's due time, so held pages go out oldest first once it works
+        (SlackHealth paces the probes); a 429 brings it back after Retry-After."""
+        if exc.auth and not self.slack.probing:  # a runner whose client does not report to SlackHealth
+            self.slack.token_refused(exc.reason.rsplit(": ", 1)[-1])
+        now = self.clock.now()
+        due_at = job.due_at if exc.auth else now + max(exc.retry_after or timedelta(), self.retry_base)
+        log.info("hold job=%s key=%s until=%s reason=%s", job.id, job.key, due_at.isoformat(), exc.reason)
+        with self.store.transaction(patient=True) as tx:
+            tx.jobs.hold(job, due_at=due_at, error=exc.reason)
+        metrics.job_finished(job.kind, "retried", page=job.kind in PAGE_KINDS)
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
         now = self.clock.now()

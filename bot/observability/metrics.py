@@ -49,6 +49,7 @@ SLACK_ERROR_CODES = frozenset(
         "invalid_blocks",
         "invalid_arguments",
         "msg_too_long",
+        "msg_blocks_too_long",
         "expired_trigger_id",
         "view_too_large",
         "internal_error",
@@ -95,6 +96,23 @@ TICK_DURATION = Histogram(
     "escalation_bot_tick_duration_seconds",
     "Seconds one scheduler tick took.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, math.inf),
+    registry=REGISTRY,
+)
+SLACK_FOUND_IN_HISTORY = Counter(
+    "escalation_bot_slack_found_in_history",
+    "Sends not repeated: an earlier attempt's message was found in the conversation's history.",
+    registry=REGISTRY,
+)
+SLACK_AUTH_FAILURES = Counter(
+    "escalation_bot_slack_auth_failures",
+    "Slack calls refused for the token itself (token_revoked, invalid_auth…); jobs are held meanwhile.",
+    ("error",),
+    registry=REGISTRY,
+)
+SLACK_SLOW = Counter(
+    "escalation_bot_slack_slow_calls",
+    "Slack calls that hit the client's deadline (Slack slow or unreachable), by method.",
+    ("method",),
     registry=REGISTRY,
 )
 LAST_TICK = Gauge(
@@ -162,6 +180,21 @@ def slack_call(method: str, outcome: str) -> None:
         SLACK_AUTH_FAILING.set(1)
     elif outcome == "ok":
         SLACK_AUTH_FAILING.set(0)
+
+
+def slack_found_in_history() -> None:
+    """Count a send that was not repeated because history showed it had landed."""
+    SLACK_FOUND_IN_HISTORY.inc()
+
+
+def slack_auth_failed(error: str) -> None:
+    """Count a call Slack refused for the token itself."""
+    SLACK_AUTH_FAILURES.labels(error=error).inc()
+
+
+def slack_slow(method: str) -> None:
+    """Count a Slack call that ran past the client's deadline."""
+    SLACK_SLOW.labels(method=method).inc()
 
 
 def observe_tick(seconds: float) -> None:

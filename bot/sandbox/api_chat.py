@@ -12,7 +12,11 @@ from bot.sandbox.response_urls import ResponseContext
 from bot.sandbox.state import SandboxState
 
 MAX_TEXT = 40_000
+MAX_UPDATE_TEXT = 4_000  # chat.update: msg_too_long past 4,000 characters (method reference)
 MAX_MARKDOWN = 12_000
+# The total of text across a message's blocks. Undocumented; bolt-js #2509 saw refusals near 13,200
+# characters, #2867 at 11,341: the stand-in refuses past 12,000, the budget the bot keeps to.
+MAX_BLOCKS_TEXT = 12_000
 MAX_ATTACHMENTS = 100
 _CONTENT = ("text", "blocks", "attachments", "markdown_text")
 
@@ -29,6 +33,8 @@ def content(args: Args, *, need: bool = True) -> dict[str, Any]:
         problems = check_message_blocks(blocks)
         if problems:
             raise ApiError("invalid_blocks", messages=problems)
+        if blocks_text_size(blocks) > MAX_BLOCKS_TEXT:
+            raise ApiError("msg_blocks_too_long")
     if markdown is not None and (text or blocks):
         raise ApiError("markdown_text_conflict")
     if len(text or "") > MAX_TEXT or len(markdown or "") > MAX_MARKDOWN:
@@ -39,6 +45,30 @@ def content(args: Args, *, need: bool = True) -> dict[str, Any]:
         raise ApiError("no_text")
     found = {"text": text if markdown is None else markdown, "blocks": blocks, "attachments": attachments}
     return {key: value for key, value in found.items() if value is not None}
+
+
+def blocks_text_size(value: Any) -> int:
+    """Characters of text across blocks: every `text` string, in fields and elements too."""
+    if isinstance(value, dict):
+        return sum(
+            len(item) if key == "text" and isinstance(item, str) else blocks_text_size(item)
+            for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return sum(blocks_text_size(item) for item in value)
+    return 0
+
+
+def metadata(args: Args) -> dict[str, Any]:
+    """Message metadata as Slack takes it: `event_type` (a string) and `event_payload` (an object);
+    sent as a JSON object (json calls) or a JSON string (form calls)."""
+    value = args.structure("metadata", error="invalid_metadata_format")
+    if not isinstance(value, dict):
+        raise ApiError("invalid_metadata_format")
+    event_type, payload = value.get("event_type"), value.get("event_payload")
+    if not isinstance(event_type, str) or not event_type or not isinstance(payload, dict):
+        raise ApiError("invalid_metadata_schema")
+    return {"event_type": event_type, "event_payload": payload}
 
 
 def _new_message(state: SandboxState, body: dict[str, Any], author: str | None = None) -> dict[str, Any]:
@@ -57,7 +87,7 @@ def post_message(state: SandboxState, args: Args) -> dict[str, Any]:
     channel = state.postable(args.need_text("channel", error="channel_not_found"))
     body = content(args)
     if "metadata" in args:
-        body["metadata"] = args.structure("metadata", error="invalid_metadata_format")
+        body["metadata"] = metadata(args)
     for key in ("username", "icon_emoji", "icon_url"):
         if key in args:
             body[key] = args.text(key)
@@ -100,10 +130,17 @@ def _own_message(state: SandboxState, args: Args, ts_arg: str, refusal: str) -> 
 
 def update(state: SandboxState, args: Args) -> dict[str, Any]:
     """chat.update: replace text/blocks of the bot's own message (blocks kept if not given)."""
+    # "For direct messages, ensure that this value is a DM ID (starts with D) instead of a User ID":
+    # chat.update takes a conversation id only, never a U… id or a #name (method reference).
+    ref = args.need_text("channel", error="channel_not_found")
+    if not ref.startswith(("C", "G", "D")):
+        raise ApiError("channel_not_found")
     channel_id, message = _own_message(state, args, "ts", "cant_update_message")
+    if len(args.text("text", error="invalid_arguments") or "") > MAX_UPDATE_TEXT:
+        raise ApiError("msg_too_long")
     body = content(args)
     if "metadata" in args:
-        body["metadata"] = args.structure("metadata", error="invalid_metadata_format")
+        body["metadata"] = metadata(args)
     message.update(body)
     message["edited"] = {"user": state.workspace.bot.user_id, "ts": state.ts.next()}
     return {"channel": channel_id, "ts": message["ts"], "text": message["text"], "message": copy.deepcopy(message)}

@@ -109,6 +109,14 @@ def _window(messages: list[dict[str, Any]], args: Args) -> list[dict[str, Any]]:
     ]
 
 
+def _metadata_shown(messages: list[dict[str, Any]], args: Args) -> list[dict[str, Any]]:
+    """Message metadata is returned only with `include_all_metadata=true` (conversations.history
+    and conversations.replies method references)."""
+    if args.flag("include_all_metadata"):
+        return messages
+    return [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+
+
 def replies(state: SandboxState, args: Args) -> dict[str, Any]:
     """conversations.replies: the parent, then replies oldest first."""
     channel = state.joined(args.need_text("channel", error="channel_not_found"))
@@ -117,7 +125,8 @@ def replies(state: SandboxState, args: Args) -> dict[str, Any]:
     if not thread:
         raise ApiError("thread_not_found")
     limit = args.number("limit", default=1000)
-    return {"messages": thread[:limit], "has_more": len(thread) > limit, **_NO_CURSOR}
+    shown = _metadata_shown(thread[:limit], args)
+    return {"messages": shown, "has_more": len(thread) > limit, **_NO_CURSOR}
 
 
 def history(state: SandboxState, args: Args) -> dict[str, Any]:
@@ -125,7 +134,7 @@ def history(state: SandboxState, args: Args) -> dict[str, Any]:
     channel = state.joined(args.need_text("channel", error="channel_not_found"))
     found = _window(state.workspace.messages.top_level(channel.id), args)[::-1]
     limit = args.number("limit", default=100)
-    return {"messages": found[:limit], "has_more": len(found) > limit, **_NO_CURSOR}
+    return {"messages": _metadata_shown(found[:limit], args), "has_more": len(found) > limit, **_NO_CURSOR}
 
 
 def join(state: SandboxState, args: Args) -> dict[str, Any]:

@@ -13,7 +13,22 @@ from bot.sandbox.state import SandboxState
 
 # Accepted by every method: sdk clients built by Bolt add `team_id` as a default parameter.
 GLOBAL_ARGS = frozenset({"team_id"})
-SCOPES = "chat:write,commands,im:write,mpim:write,users:read,users:read.email,usergroups:read"
+# Errors Slack gives for a token that no longer works (SLACK-FACTS H; every method's error list).
+TOKEN_ERRORS = frozenset({"token_revoked", "invalid_auth", "account_inactive", "token_expired"})
+SCOPES = ",".join(
+    (
+        "channels:history",
+        "chat:write",
+        "commands",
+        "groups:history",
+        "im:history",
+        "im:write",
+        "mpim:write",
+        "users:read",
+        "users:read.email",
+        "usergroups:read",
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +54,18 @@ class WebApi:
         self._state = state
         self._limiter = limiter
         self._tokens: dict[TokenType, frozenset[str]] = {"bot": tokens, "app": app_tokens}
+        self._refused: dict[str, str] = {}
+
+    def refuse_token(self, token: str, error: str) -> None:
+        """From now on every call with `token` answers `error` (`token_revoked`, `invalid_auth`,
+        `account_inactive`), as Slack does once a token is revoked or its workspace deactivated."""
+        if error not in TOKEN_ERRORS:
+            raise ValueError(f"{error!r} is not one of {sorted(TOKEN_ERRORS)}")
+        self._refused[token] = error
+
+    def restore_token(self, token: str) -> None:
+        """The token works again (reinstalled, account reactivated)."""
+        self._refused.pop(token, None)
 
     def answer(self, method: str, token: str | None, args: dict[str, Any]) -> Answer:
         """The answer Slack would give to `method` called with `token` and `args`."""
@@ -51,6 +78,9 @@ class WebApi:
             # A real token of the other kind (bot vs app-level) is refused differently from a bad one.
             known = any(token in tokens for tokens in self._tokens.values())
             return Answer(200, {"ok": False, "error": "not_allowed_token_type" if known else "invalid_auth"})
+        refused = self._refused.get(token)
+        if refused is not None:  # HTTP 200 with ok:false, as for every Web API error
+            return Answer(200, {"ok": False, "error": refused})
         retry_after = self._limiter.check(method, spec.tier, channel=_text(args.get("channel")))
         if retry_after is not None:
             return Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})

@@ -52,6 +52,10 @@ class MessageLog:
             message["parent_user_id"] = parent.get("user", "")
         return message
 
+    def all(self) -> list[tuple[str, Message]]:
+        """(channel id, message) for every message kept, replies included."""
+        return [(channel, m) for channel, messages in self._by_channel.items() for m in messages.values()]
+
     def get(self, channel_id: str, ts: str) -> Message | None:
         """The stored message (live object) or None."""
         return self._by_channel.get(channel_id, {}).get(ts)

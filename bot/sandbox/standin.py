@@ -57,7 +57,7 @@ class SlackStandIn:
         scale = (1.0 if rate_limits else 0.0) if isinstance(rate_limits, bool) else float(rate_limits)
         self.rate_limiter = RateLimiter(scale=scale)
         self._stopping = threading.Event()
-        webapi = WebApi(
+        self._webapi = webapi = WebApi(
             state=self.state,
             limiter=self.rate_limiter,
             tokens=frozenset({bot_token}),
@@ -76,6 +76,14 @@ class SlackStandIn:
         )
         self.transport = transport
         self._started = False
+
+    def refuse_token(self, error: str = "token_revoked") -> None:
+        """Every call with the bot token answers `error` until `restore_token()`."""
+        self._webapi.refuse_token(self.bot_token, error)
+
+    def restore_token(self) -> None:
+        """The bot token works again."""
+        self._webapi.restore_token(self.bot_token)
 
     def start(self) -> Self:
         """Bind the port and serve; returns self."""
@@ -184,6 +192,18 @@ class SlackStandIn:
                 raise LookupError(f"no channel {channel!r}")
             log = self.workspace.messages
             return log.thread(found.id, thread_ts) if thread_ts else log.top_level(found.id)
+
+    def posted_by_job(self) -> dict[tuple[str, int], int]:
+        """How many messages in the workspace carry each (job key, part) in their metadata: a message
+        whose job is named more than once was delivered twice."""
+        counts: dict[tuple[str, int], int] = {}
+        with self.state.lock:
+            for _, message in self.workspace.messages.all():
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if "job_key" in payload:
+                    key = (str(payload["job_key"]), int(payload.get("part", 0)))
+                    counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def dm_messages(self, user_id: str) -> list[dict[str, Any]]:
         """Top-level messages in the bot's DM with `user_id`."""

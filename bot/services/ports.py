@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,7 +16,14 @@ class DeliveryError(Exception):
     """A send to Slack did not land. Retryable errors come back later; others go to a person."""
 
     def __init__(
-        self, reason: str, *, retryable: bool, retry_after: timedelta | None = None, dead_address: bool = False
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        retry_after: timedelta | None = None,
+        auth: bool = False,
+        hold: bool = False,
+        dead_address: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -23,6 +31,11 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
         # The recipient can never receive it (deactivated, unknown): no retry will ever land.
         self.dead_address = dead_address
+        # The token is refused (revoked, inactive, missing a scope): nothing can be sent until a person
+        # fixes it, so the job is held (pending, backing off), never failed and never reported with it.
+        self.auth = auth
+        # Nothing was sent and waiting is the whole remedy (auth, 429): the attempt is not spent.
+        self.hold = hold or auth
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +190,7 @@ class OpsKind(StrEnum):
     CLOCK_SKEW = "clock_skew"
     CONFIG_REJECTED = "config_rejected"
     CONFIG_NEEDS_RESTART = "config_needs_restart"
+    SLACK_BACK = "slack_back"  # Slack answers again after being slow/unreachable or refusing the token
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,3 +214,15 @@ class OpsAlerts(Protocol):
     (the queue may be what is stuck)."""
 
     def alert_ops(self, notice: OpsNotice, *, channel_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SendingFor:
+    """The job a send belongs to: its key goes into the message's metadata, and `may_have_sent`
+    (a later attempt: timeout, reset or lease taken over) asks to look in history first."""
+
+    key: str
+    may_have_sent: bool
+
+
+sending_for: ContextVar[SendingFor | None] = ContextVar("sending_for", default=None)

@@ -14,10 +14,24 @@ def escape_mrkdwn(text: str) -> str:
 
 
 def truncate(text: str, limit: int, *, marker: str = "…") -> str:
-    """Cut `text` to at most `limit` characters, marking the cut."""
+    """Cut `text` to at most `limit` characters, marking the cut; never inside an escape (`&amp;`) or
+    a `<…>` link or mention, which Slack would show broken."""
     if len(text) <= limit:
         return text
-    return text[: max(0, limit - len(marker))] + marker
+    kept = text[: max(0, limit - len(marker))]
+    opened = kept.rfind("<")
+    if opened > kept.rfind(">"):
+        kept = kept[:opened]
+    amp = kept.rfind("&")
+    if amp > kept.rfind(";") and len(kept) - amp < 6:
+        kept = kept[:amp]
+    return kept + marker
+
+
+def fit(text: str, limit: int, *, marker: str = "…") -> str:
+    """User text ready for mrkdwn: escaped first, then cut to `limit` (escaping grows the text, so
+    cutting first could overrun a block's limit). Every builder shows typed text through this."""
+    return truncate(escape_mrkdwn(text), limit, marker=marker)
 
 
 def safe_url(url: str) -> str:
@@ -31,13 +45,14 @@ def link(url: str, label: str) -> str:
 
 
 def split_for_sections(text: str, limit: int = 2900) -> list[str]:
-    """Split long text into section-sized chunks at line breaks where possible."""
+    """Split long text into section-sized chunks at line breaks where possible ("—" for blank text)."""
     chunks: list[str] = []
-    rest = text
+    rest = text.strip()
     while len(rest) > limit:
         cut = rest.rfind("\n", 0, limit)
         cut = cut if cut > limit // 2 else limit
-        chunks.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n")
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].strip()
     chunks.append(rest)
-    return chunks
+    # Slack refuses a section without text: blank chunks (text of only spaces or line breaks) are left out.
+    return [chunk for chunk in chunks if chunk] or ["—"]

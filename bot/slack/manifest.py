@@ -14,8 +14,11 @@ METHODS_USED = frozenset(
         "chat.postMessage",
         "chat.update",
         "chat.getPermalink",
+        "conversations.history",
         "conversations.info",  # check-config --slack: each channel exists and the bot is in it
         "conversations.join",
+        "conversations.open",
+        "conversations.replies",
         "usergroups.users.list",
         "users.info",
         "users.lookupByEmail",
@@ -35,6 +38,10 @@ SCOPES_BY_METHOD: dict[str, frozenset[str]] = {
     "conversations.info": frozenset({"channels:read", "groups:read"}),
     "conversations.join": frozenset({"channels:join"}),
     "conversations.open": frozenset({"im:write"}),
+    # Reading back a post whose answer was lost (public and private channels, DMs); the method
+    # reference lists one history scope per conversation type.
+    "conversations.history": frozenset({"channels:history", "groups:history", "im:history"}),
+    "conversations.replies": frozenset({"channels:history", "groups:history", "im:history"}),
     "views.open": frozenset(),
     "views.update": frozenset(),
     "views.publish": frozenset(),

@@ -17,6 +17,7 @@ from bot.domain.digest import Digest
 from bot.domain.flow import Flow
 from bot.domain.sla import SlaTerms
 from bot.domain.weekly import WeeklyReport
+from bot.observability import metrics
 from bot.services.ports import (
     DeliveryError,
     DeliveryFailure,
@@ -25,9 +26,11 @@ from bot.services.ports import (
     OpsNotice,
     ThreadNote,
     WithdrawOffer,
+    sending_for,
 )
 from bot.services.rota_check import RotaCheck
 from bot.services.swaps import RotaNotice
+from bot.slack.blocks import budget
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
@@ -37,6 +40,9 @@ from bot.slack.blocks.guide_review import build_export_dm
 from bot.slack.blocks.rota_check import build_rota_check
 from bot.slack.blocks.swaps import build_rota_notice
 from bot.slack.blocks.weekly import build_weekly
+from bot.slack.client import AUTH_ERRORS
+from bot.slack.escape import truncate
+from bot.slack.rate_gate import GateClosed
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,11 @@ RETRYABLE_ERRORS = frozenset(
 DEAD_ADDRESS_ERRORS = frozenset(
     {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "cannot_dm_bot", "is_archived"}
 )
+# Slack's answers to a message too big as a whole: render it smaller and post again.
+TOO_LONG_ERRORS = frozenset({"msg_too_long", "msg_blocks_too_long"})
+# `event_type` of the metadata every post carries, naming the job that sent it (DESIGN: a message knows its job).
+JOB_EVENT = "escalation_bot_job"
+HISTORY_LOOKBACK = 100  # messages read back to find a post whose answer was lost
 
 
 def _retry_after(response: Any) -> timedelta | None:
@@ -75,14 +86,25 @@ def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
         status = getattr(exc.response, "status_code", 200)
         error = str(exc.response.get("error", "")) if exc.response is not None else ""
         retry_after = _retry_after(exc.response)
-        retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
+        retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS or error in AUTH_ERRORS
         return DeliveryError(
             f"{method}: {error or f'HTTP {status}'}",
             retryable=retryable,
             retry_after=retry_after,
             dead_address=not retryable and error in DEAD_ADDRESS_ERRORS,
+            auth=error in AUTH_ERRORS,
+            hold=status == 429 or error in ("ratelimited", "rate_limited"),
         )
+    if isinstance(exc, GateClosed):  # not sent: this replica holds the method closed (Retry-After)
+        return DeliveryError(str(exc), retryable=True, retry_after=timedelta(seconds=exc.seconds), hold=True)
     return DeliveryError(f"{method}: {type(exc).__name__}: {exc}", retryable=True)
+
+
+class _TooLong(Exception):
+    """Slack refused the message as too long as a whole."""
+
+
+MAX_TEXT = 4_000  # the fallback `text`: chat.update refuses more (msg_too_long); posts keep to it too
 
 
 class SlackNotifier:
@@ -100,29 +122,94 @@ class SlackNotifier:
     def _call(self, method: str, fn: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
         try:
             return fn(**kwargs)
-        except (SlackApiError, SlackClientError, OSError) as exc:
+        except (SlackApiError, SlackClientError, OSError, GateClosed) as exc:
             raise as_delivery_error(method, exc) from exc
 
     def _post(
-        self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]],
+        thread_ts: str | None = None,
+        part: int = 0,
     ) -> MessageRef:
-        kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+        """One message, within budget, carrying its job's key; when an earlier attempt of the job may
+        have reached Slack, the conversation is read first and a post found there is not repeated."""
+        job = sending_for.get()
+        if job is not None and job.may_have_sent:
+            found = self._find_sent(channel, job.key, part=part, thread_ts=thread_ts)
+            if found is not None:
+                log.warning("already_sent key=%s part=%s: found in history, not posted again", job.key, part)
+                metrics.slack_found_in_history()
+                return found
+        kwargs: dict[str, Any] = {"channel": channel, "text": truncate(text, MAX_TEXT), "unfurl_links": False}
         if blocks:
-            kwargs["blocks"] = blocks
+            kwargs["blocks"] = budget.fold(blocks)
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
+        if job is not None:
+            kwargs["metadata"] = {"event_type": JOB_EVENT, "event_payload": {"job_key": job.key, "part": part}}
+        for _ in range(3):
+            try:
+                response = self._post_once(kwargs)
+            except _TooLong:
+                # Within our budget but refused as a whole: a smaller rendering, not a final failure.
+                if kwargs.get("blocks"):
+                    kwargs["blocks"] = budget.smaller(kwargs["blocks"])
+                kwargs["text"] = truncate(kwargs["text"], max(300, len(kwargs["text"]) // 2))
+                continue
+            return MessageRef(channel_id=str(response["channel"]), ts=str(response["ts"]))
+        raise DeliveryError("chat.postMessage: msg_blocks_too_long even when folded", retryable=False)
+
+    def _post_once(self, kwargs: dict[str, Any]) -> SlackResponse:
         try:
-            response = self.client.chat_postMessage(**kwargs)
+            return self.client.chat_postMessage(**kwargs)
         except SlackApiError as exc:
-            if exc.response is not None and exc.response.get("error") == "not_in_channel":
+            error = exc.response.get("error") if exc.response is not None else None
+            if error in TOO_LONG_ERRORS:
+                raise _TooLong from exc
+            if error == "not_in_channel":
                 # Public channels can be joined; then the same post is tried once more.
-                self._call("conversations.join", self.client.conversations_join, channel=channel)
-                response = self._call("chat.postMessage", self.client.chat_postMessage, **kwargs)
-            else:
-                raise as_delivery_error("chat.postMessage", exc) from exc
-        except (SlackClientError, OSError) as exc:
+                self._call("conversations.join", self.client.conversations_join, channel=kwargs["channel"])
+                return self._call("chat.postMessage", self.client.chat_postMessage, **kwargs)
             raise as_delivery_error("chat.postMessage", exc) from exc
-        return MessageRef(channel_id=str(response["channel"]), ts=str(response["ts"]))
+        except (SlackClientError, OSError, GateClosed) as exc:
+            raise as_delivery_error("chat.postMessage", exc) from exc
+
+    def _find_sent(self, channel: str, key: str, *, part: int, thread_ts: str | None) -> MessageRef | None:
+        """The message an earlier attempt of job `key` posted, read back from the conversation."""
+        channel_id = channel
+        if channel.startswith(("U", "W")):  # a DM is posted to the person; history needs the D… id
+            opened = self._call("conversations.open", self.client.conversations_open, users=channel)
+            channel_id = str(opened["channel"]["id"])
+        if thread_ts:
+            response = self._call(
+                "conversations.replies",
+                self.client.conversations_replies,
+                channel=channel_id,
+                ts=thread_ts,
+                include_all_metadata=True,
+                limit=HISTORY_LOOKBACK,
+            )
+        else:
+            response = self._call(
+                "conversations.history",
+                self.client.conversations_history,
+                channel=channel_id,
+                include_all_metadata=True,
+                limit=HISTORY_LOOKBACK,
+            )
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == JOB_EVENT
+                and payload.get("job_key") == key
+                and int(payload.get("part", 0)) == part
+            ):
+                return MessageRef(channel_id=channel_id, ts=str(message["ts"]))
+        return None
 
     def post_case_root(self, case: Case, flow: Flow) -> MessageRef:
         text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
@@ -209,7 +296,22 @@ class SlackNotifier:
         self._post(channel=leads_channel, text=text, blocks=blocks)
 
     def _update(self, ref: MessageRef, *, text: str, blocks: list[dict[str, Any]]) -> None:
-        self._call("chat.update", self.client.chat_update, channel=ref.channel_id, ts=ref.ts, text=text, blocks=blocks)
+        text, blocks = truncate(text, MAX_TEXT), budget.fold(blocks)
+        try:
+            self.client.chat_update(channel=ref.channel_id, ts=ref.ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            if exc.response is None or exc.response.get("error") not in TOO_LONG_ERRORS:
+                raise as_delivery_error("chat.update", exc) from exc
+            self._call(
+                "chat.update",
+                self.client.chat_update,
+                channel=ref.channel_id,
+                ts=ref.ts,
+                text=truncate(text, 1000),
+                blocks=budget.smaller(blocks),
+            )
+        except (SlackClientError, OSError, GateClosed) as exc:
+            raise as_delivery_error("chat.update", exc) from exc
 
     def update_root(self, case: Case, flow: Flow) -> None:
         assert case.root is not None
@@ -247,9 +349,19 @@ class SlackNotifier:
         text, blocks = case_action_blocks.build_outcome(case, flow, full=full, may_reopen=may_reopen)
         self._post(channel=user_id, text=text, blocks=blocks)
 
+    def _post_in_parts(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> MessageRef:
+        """A parent message and, when it would not fit in one, thread replies with the rest; returns the parent."""
+        parts = budget.split(blocks)
+        parent = self._post(channel=channel, text=text, blocks=parts[0])
+        for n, part in enumerate(parts[1:], start=1):
+            self._post(
+                channel=parent.channel_id, text=f"{text} (part {n + 1})", blocks=part, thread_ts=parent.ts, part=n
+            )
+        return parent
+
     def post_digest(self, digest: Digest, *, channel_id: str) -> None:
         text, blocks = build_digest(digest, tz=self.tz)
-        self._post(channel=channel_id, text=text, blocks=blocks)
+        self._post_in_parts(channel=channel_id, text=text, blocks=blocks)
 
     def send_rota_notice(self, notice: RotaNotice, *, channel_id: str) -> None:
         text, blocks = build_rota_notice(notice, tz=self.tz)
@@ -261,7 +373,7 @@ class SlackNotifier:
 
     def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> MessageRef:
         text, blocks = build_weekly(report, tz=self.tz)
-        return self._post(channel=channel_id, text=text, blocks=blocks)
+        return self._post_in_parts(channel=channel_id, text=text, blocks=blocks)
 
     def upload_chart(
         self, png: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None

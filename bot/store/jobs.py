@@ -163,6 +163,18 @@ class JobRepo:
             job, state=JobState.FAILED.value, finished_at=now, lease_until=None, last_error=error[:2000]
         )
 
+    def hold(self, job: Job, *, due_at: datetime, error: str) -> bool:
+        """Put back without spending an attempt: Slack refused the token or rate-limited us, so
+        nothing was sent and the job must wait, however long that takes (never failed for it)."""
+        return self._finish(
+            job,
+            state=JobState.PENDING.value,
+            due_at=due_at,
+            lease_until=None,
+            attempts=job.attempt - 1,
+            last_error=error[:2000],
+        )
+
     def release(self, job: Job) -> bool:
         """Hand a claimed job back untouched (graceful shutdown)."""
         return self._finish(job, state=JobState.PENDING.value, lease_until=None, attempts=job.attempt - 1)

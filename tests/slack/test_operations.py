@@ -57,7 +57,7 @@ def test_readyz_is_ready_when_the_store_is_current_and_the_tick_runs(standin: Sl
     wait_until(lambda: bot.ticker.last_tick_at is not None)
     status, body = get(bot, "/readyz")
     assert status == 200, body
-    assert body["checks"] == {"shutdown": "ok", "store": "ok", "scheduler": "ok"}
+    assert body["checks"] == {"shutdown": "ok", "store": "ok", "scheduler": "ok", "slack": "ok"}
 
 
 def test_readyz_is_not_ready_when_the_schema_moves_on_under_it(standin: SlackStandIn, bot):

@@ -29,7 +29,7 @@ from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_message import case_headline
-from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
+from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections, truncate
 
 TITLES = {
     Action.REASSIGN: "Reassign",
@@ -143,13 +143,20 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
     ).to_dict()
 
 
+def build_refusal_view(reason: str) -> dict[str, Any]:
+    """What replaces a case form the person may not use."""
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Not allowed"),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=_md(f":no_entry: {fit(reason, 2900)}"))],
+    ).to_dict()
+
+
 def build_rep_question(case: Case, flow: Flow, *, question: str, asked_by: str) -> tuple[str, list[dict[str, Any]]]:
     """The DM that asks the rep for information, with a button to answer."""
     where = f" ({link(case.permalink, 'thread')})" if case.permalink else ""
-    text = (
-        f":question: <@{asked_by}> needs more information on *{case.human_id}*{where}:\n"
-        f">{escape_mrkdwn(truncate(question, 2500))}"
-    )
+    text = f":question: <@{asked_by}> needs more information on *{case.human_id}*{where}:\n>{fit(question, 2500)}"
     blocks: list[Block] = [
         SectionBlock(text=_md(text)),
         ActionsBlock(
@@ -169,7 +176,7 @@ def build_outcome(
     about = (
         ":lock: sensitive case — details in the restricted channel"
         if case.sensitive and not full
-        else f"{escape_mrkdwn(truncate(case.advertiser, 100))} / {escape_mrkdwn(truncate(case.campaign, 100))}"
+        else f"{fit(case.advertiser, 100)} / {fit(case.campaign, 100)}"
     )
     blocks: list[Block] = [
         SectionBlock(text=_md(f":white_check_mark: *{case.human_id}* is resolved: *{outcome}*\n{about}"))
@@ -178,7 +185,7 @@ def build_outcome(
     for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance and shown else []:
         blocks.append(SectionBlock(text=_md(chunk)))
     if case.policy_ref and shown:
-        blocks.append(SectionBlock(text=_md(f"Policy: {escape_mrkdwn(truncate(case.policy_ref, 400))}")))
+        blocks.append(SectionBlock(text=_md(f"Policy: {fit(case.policy_ref, 400)}")))
     if may_reopen:
         blocks.append(
             ActionsBlock(
@@ -194,7 +201,7 @@ def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
     """A thread line for a lifecycle action, or None if the kind is not one."""
     who = ", ".join(f"<@{u}>" for u in note.users[:1])
     other = f"<@{note.users[1]}>" if len(note.users) > 1 else ""
-    said = f"\n>{escape_mrkdwn(truncate(note.text, 2500))}" if note.text else ""
+    said = f"\n>{fit(note.text, 2500)}" if note.text else ""
     lines = {
         Action.TAKE.value: f":raising_hand: {who} took this case and is investigating.",
         Action.REASSIGN.value: f":arrow_right: {who} reassigned this case to {other}.",
@@ -211,7 +218,7 @@ def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
         Action.CLOSE.value: f":lock: {who} closed this case.",
         Action.WITHDRAW.value: (
             f":books: {who} withdrew this case before anyone was paged: the guide "
-            f"*{escape_mrkdwn(truncate(note.detail, 150))}* answered the question."
+            f"*{fit(note.detail, 150)}* answered the question."
         ),
     }
     return lines.get(note.kind)

@@ -24,7 +24,7 @@ from bot.domain.lifecycle import RULES, Action, Outcome
 from bot.domain.sla import SlaTerms
 from bot.services.ports import DeliveryFailure, OpsKind, OpsNotice, WithdrawOffer
 from bot.slack import ids
-from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
+from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections, truncate
 
 
 def slack_date(at: datetime, tz: ZoneInfo) -> str:
@@ -48,8 +48,7 @@ def case_headline(case: Case, flow: Flow) -> str:
     if case.sensitive:
         return f"{severity.emoji} {severity.label} — {case.human_id} · {escape_mrkdwn(flow.title)} · :lock: sensitive"
     return (
-        f"{severity.emoji} {severity.label} — {case.human_id} · {escape_mrkdwn(truncate(case.advertiser, 100))} / "
-        f"{escape_mrkdwn(truncate(case.campaign, 100))}"
+        f"{severity.emoji} {severity.label} — {case.human_id} · {fit(case.advertiser, 100)} / {fit(case.campaign, 100)}"
     )
 
 
@@ -62,8 +61,8 @@ def build_case_root(
     market_field = flow.field_for(FieldRole.MARKET)
     market = market_field.option_label(case.market) if market_field and case.market else "—"
     fields = [
-        _md(f"*Advertiser*\n{escape_mrkdwn(truncate(case.advertiser, 300))}"),
-        _md(f"*Campaign*\n{escape_mrkdwn(truncate(case.campaign, 300))}"),
+        _md(f"*Advertiser*\n{fit(case.advertiser, 300)}"),
+        _md(f"*Campaign*\n{fit(case.campaign, 300)}"),
         _md(f"*Market*\n{escape_mrkdwn(market)}"),
         _md(f"*Deadline*\n{slack_date(case.deadline_at, tz) if case.deadline_at else 'none given'}"),
         _md(f"*Reporter*\n<@{case.reporter_id}>"),
@@ -268,8 +267,8 @@ def build_failure_report(failure: DeliveryFailure) -> tuple[str, list[dict[str, 
     """Tell people that a Slack delivery failed for good, and that the case is safe."""
     about = f" for *{failure.case.human_id}*" if failure.case else ""
     text = (
-        f":warning: Could not {escape_mrkdwn(failure.what)}{about} after {failure.attempts} attempts: "
-        f"`{escape_mrkdwn(truncate(failure.error, 300))}`. The case is saved; a person needs to look "
+        f":warning: Could not {fit(failure.what, 300)}{about} after {failure.attempts} attempts: "
+        f"`{fit(failure.error, 300)}`. The case is saved; a person needs to look "
         "(check the channel id in the flow and that the bot is a member)."
     )
     return truncate(f"Delivery failed{about}: {failure.error}", 300), _blocks([SectionBlock(text=_md(text))])
@@ -313,6 +312,12 @@ def _ops_text(notice: OpsNotice) -> str:
             return (
                 f":warning: *The clock of replica `{worker}` is off by {span}* from the database's. The bot takes "
                 "its time from the database, so pages stay on time; fix the machine's time sync (NTP)."
+            )
+        case OpsKind.SLACK_BACK:
+            return (
+                f":white_check_mark: *Slack answers replica `{worker}` again* after {span} "
+                f"({escape_mrkdwn(notice.summary)}). Sends held meanwhile are going out now, oldest first; "
+                "nothing was dropped."
             )
         case OpsKind.STORE_BACK:
             return f":white_check_mark: The database is reachable again after {span}; timers are catching up."

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 from bot.config.durations import format_duration
 from bot.domain import digest as d
 from bot.slack.blocks.case_message import slack_date
-from bot.slack.escape import escape_mrkdwn, link, truncate
+from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
@@ -59,9 +59,7 @@ def _case(digest: d.Digest, line: d.CaseLine, *, owner: bool = False) -> str:
     head = f"{ref} {escape_mrkdwn(digest.severity_label(line.severity_id))}"
     if line.details is None:
         return f"{head} · :lock: sensitive · {_words(line.status.value)}"
-    about = (
-        f"{escape_mrkdwn(truncate(line.details.advertiser, 80))} / {escape_mrkdwn(truncate(line.details.campaign, 80))}"
-    )
+    about = f"{fit(line.details.advertiser, 80)} / {fit(line.details.campaign, 80)}"
     who = ""
     if owner:
         who = f" · {_person(line.details.owner_id)}" if line.details.owner_id else " · *unowned*"

@@ -26,7 +26,7 @@ from bot.services.guidance import Answer
 from bot.services.guide_search import Hit
 from bot.slack import ids
 from bot.slack.blocks.case_message import slack_date
-from bot.slack.escape import escape_mrkdwn, link, truncate
+from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 EXCERPT = 700
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -102,7 +102,7 @@ def build_policy_help(command: str, escalate_command: str) -> str:
 
 def build_policy_answer(answer: Answer, *, locale: str | None) -> tuple[str, list[dict[str, Any]]]:
     """The ephemeral answer: the best articles with "This answered it", and "Still need help"."""
-    question = escape_mrkdwn(truncate(" ".join(answer.question.split()), 300))
+    question = fit(" ".join(answer.question.split()), 300)
     good = answer.good
     blocks: list[Block] = [SectionBlock(text=_md(f":mag: *Policy guidance for* “{question}”"))]
     note = _language_note(good or answer.hits, locale)

@@ -29,7 +29,7 @@ from bot.domain.guidance import GuideDraft, missing_for_export
 from bot.domain.guide import ALL_MARKETS, MARKET_NAMES
 from bot.slack import ids
 from bot.slack.blocks.guidance import guide_mrkdwn
-from bot.slack.escape import escape_mrkdwn, split_for_sections, truncate
+from bot.slack.escape import escape_mrkdwn, fit, split_for_sections, truncate
 
 SHOWN = 8  # drafts shown in App Home (3 blocks each), so the Home tab stays under 100 blocks
 
@@ -64,10 +64,7 @@ def review_queue(drafts: Sequence[GuideDraft], *, total: int, prefix: str) -> li
     for draft in drafts[:SHOWN]:
         text = draft.text
         value = f"{draft.id}:{draft.version}"
-        head = (
-            f"*{escape_mrkdwn(truncate(text.title, 150))}*  `{escape_mrkdwn(text.guide_id)}`\n"
-            f"{guide_mrkdwn(text.body, limit=500)}"
-        )
+        head = f"*{fit(text.title, 150)}*  `{escape_mrkdwn(text.guide_id)}`\n{guide_mrkdwn(text.body, limit=500)}"
         about = (
             f"From {human_id(prefix, draft.case_id)} · drafted by <@{draft.created_by}> · "
             f"{escape_mrkdwn(text.policy_area)} · {escape_mrkdwn(', '.join(text.markets) or 'no market')} · "

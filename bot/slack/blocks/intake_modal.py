@@ -34,7 +34,7 @@ from bot.domain.intake import FieldValue
 from bot.services.guide_search import Hit
 from bot.slack import ids
 from bot.slack.blocks.guidance import filed_articles, intake_form_articles
-from bot.slack.escape import escape_mrkdwn, link, truncate
+from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 from bot.slack.state import IntakeMeta
 
 TITLE = "Ads escalation"
@@ -177,9 +177,7 @@ def build_intake_modal(
     blocks.append(_flow_picker(flows, chosen))
     if chosen is not None:
         if chosen.description:
-            blocks.append(
-                ContextBlock(elements=[MarkdownTextObject(text=truncate(escape_mrkdwn(chosen.description), 3000))])
-            )
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=fit(chosen.description, 3000))]))
         if chosen.guidance:
             links = " · ".join(link(g.url, g.title) for g in chosen.guidance)
             blocks.append(

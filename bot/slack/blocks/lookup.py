@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, Sec
 
 from bot.domain.case import Case
 from bot.slack.blocks.case_message import slack_date
-from bot.slack.escape import escape_mrkdwn, truncate
+from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -21,11 +21,7 @@ def _md(text: str) -> MarkdownTextObject:
 def case_line(case: Case) -> str:
     """One line: id (linked), severity, status, advertiser / campaign."""
     ident = f"<{case.permalink}|{case.human_id}>" if case.permalink else case.human_id
-    names = (
-        "sensitive case"
-        if case.sensitive
-        else (f"{escape_mrkdwn(truncate(case.advertiser, 60))} / {escape_mrkdwn(truncate(case.campaign, 60))}")
-    )
+    names = "sensitive case" if case.sensitive else (f"{fit(case.advertiser, 60)} / {fit(case.campaign, 60)}")
     return f"• *{ident}* {case.severity_id.upper()} · {case.status.value.replace('_', ' ')} · {names}"
 
 

@@ -27,7 +27,7 @@ from bot.domain.case import Case
 from bot.services.ports import HandoffNotice
 from bot.slack import ids
 from bot.slack.blocks.case_message import slack_date
-from bot.slack.escape import escape_mrkdwn, truncate
+from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -172,7 +172,7 @@ def _case_line(case: Case) -> str:
     names = (
         ":lock: sensitive — details in the restricted channel"
         if case.sensitive
-        else f"{escape_mrkdwn(truncate(case.advertiser, 60))} / {escape_mrkdwn(truncate(case.campaign, 60))}"
+        else f"{fit(case.advertiser, 60)} / {fit(case.campaign, 60)}"
     )
     return f"• {link} {names} ({case.severity_id}, {case.status.value.replace('_', ' ')})"
 

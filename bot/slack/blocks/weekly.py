@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, Sect
 
 from bot.domain.weekly import GuidanceFigures, WeeklyReport
 from bot.slack.blocks.burden import short_burden
-from bot.slack.escape import escape_mrkdwn, truncate
+from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -66,7 +66,7 @@ def _guidance(figures: GuidanceFigures) -> str:
     """Policy guidance: answered without an escalation, the gaps to write next, articles that did not suffice."""
 
     def lines(pairs: tuple[tuple[str, int], ...], empty: str) -> str:
-        found = "\n".join(f"• {escape_mrkdwn(truncate(name, 150))} ({n})" for name, n in pairs[:5])
+        found = "\n".join(f"• {fit(name, 150)} ({n})" for name, n in pairs[:5])
         return found or empty
 
     text = (

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config.loader import Config
 from bot.domain.case import Case
@@ -19,7 +21,9 @@ from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CannotOwn, CaseActions
 from bot.services.staff import Staff
 from bot.slack import ids
-from bot.slack.blocks.case_actions import build_action_modal
+from bot.slack.blocks.case_actions import build_action_modal, build_refusal_view
+from bot.slack.forms import open_form
+from bot.slack.rate_gate import GateClosed
 from bot.slack.state import selected_value
 from bot.store.store import Store
 
@@ -40,6 +44,8 @@ CONFIRMATIONS = {
     Action.RESUME: "{id} is back in progress.",
     Action.CLOSE: "{id} is closed.",
 }
+
+log = logging.getLogger(__name__)
 
 
 def _text(values: dict[str, Any], block_id: str) -> str:
@@ -90,20 +96,39 @@ class CaseListeners:
     def _open_modal(
         self, client: WebClient, respond: Respond, body: dict[str, Any], case_id: int, action: Action
     ) -> None:
+        """The form opens first: the trigger dies 3 s after the click, and the access check may ask
+        Slack for user groups; a refusal then replaces the form. A sensitive case is checked first
+        instead, so its form never shows to someone who may not see it."""
         case = self._case(case_id)
         if case is None:
             self._say(respond, "That case no longer exists.")
             return
-        try:
-            self.staff.check(body["user"]["id"], action, case, now=self.clock.now())
-            if case.status not in RULES[action][0]:
-                raise InvalidTransition(action, case.status)
-        except (NotAllowed, InvalidTransition) as refused:
-            self._say(respond, f":no_entry: {refused}")
+        if case.status not in RULES[action][0]:
+            self._say(respond, f":no_entry: {InvalidTransition(action, case.status)}")
             return
-        client.views_open(
-            trigger_id=body["trigger_id"], view=build_action_modal(case, self.config.flow(case.flow_id), action)
+        user_id = body["user"]["id"]
+        if case.sensitive and not self._allowed(respond, user_id, action, case):
+            return
+        view_id = open_form(
+            client,
+            trigger_id=body["trigger_id"],
+            view=build_action_modal(case, self.config.flow(case.flow_id), action),
+            tell=lambda text: self._say(respond, text),
         )
+        if view_id is None or case.sensitive or self._allowed(respond, user_id, action, case):
+            return
+        try:
+            client.views_update(view_id=view_id, view=build_refusal_view("You may not do this on this case."))
+        except (SlackApiError, SlackClientError, OSError, GateClosed) as exc:  # the ephemeral said it already
+            log.warning("refusal view not shown: %s", type(exc).__name__)
+
+    def _allowed(self, respond: Respond, user_id: str, action: Action, case: Case) -> bool:
+        try:
+            self.staff.check(user_id, action, case, now=self.clock.now())
+        except NotAllowed as refused:
+            self._say(respond, f":no_entry: {refused}")
+            return False
+        return True
 
     def handle_take(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()

@@ -18,8 +18,10 @@ from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
 from bot.services.guide_drafts import GuideReview
 from bot.slack import ids
+from bot.slack.blocks.case_actions import build_refusal_view
 from bot.slack.blocks.guide_review import build_draft_edit_modal
 from bot.slack.escape import escape_mrkdwn
+from bot.slack.forms import open_form
 from bot.slack.listeners.home import HomeListeners
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,20 @@ class GuideReviewListeners:
         user_id = body["user"]["id"]
         parsed = _pair(str(action.get("value") or ""))
         draft = self.review.draft(parsed[0]) if parsed else None
-        if not self.review.may_review(user_id):
-            self.home.publish(client, user_id, notice=":no_entry: Only the ads policy leads can review guide drafts.")
-            return
         if parsed is None or draft is None or draft.state is not DraftState.PENDING or draft.version != parsed[1]:
             self.home.publish(client, user_id, notice=f":no_entry: {escape_mrkdwn(str(DraftChanged(draft)))}")
             return
-        client.views_open(trigger_id=body["trigger_id"], view=build_draft_edit_modal(draft))
+        # The form first: the trigger dies 3 s after the click, and the lead check may ask Slack.
+        view_id = open_form(
+            client,
+            trigger_id=body["trigger_id"],
+            view=build_draft_edit_modal(draft),
+            tell=lambda text: self.home.publish(client, user_id, notice=text),
+        )
+        if view_id is not None and not self.review.may_review(user_id):
+            refusal = "Only the ads policy leads can review guide drafts."
+            client.views_update(view_id=view_id, view=build_refusal_view(refusal))
+            self.home.publish(client, user_id, notice=f":no_entry: {refusal}")
 
     def handle_edit_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = view.get("state", {}).get("values", {})

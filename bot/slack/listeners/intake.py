@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config.loader import Config
 from bot.domain.access import Right
@@ -83,8 +83,11 @@ class IntakeListeners:
             client.views_open(trigger_id=command["trigger_id"], view=view)
             if self.locales is not None:
                 self.locales.locale(user_id)  # after the modal is open: the articles at intake use this cache
-        except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else "unknown"
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            if isinstance(exc, SlackApiError):
+                error = exc.response.get("error") if exc.response is not None else "unknown"
+            else:  # no answer in time: the person still hears, while the trigger may still be alive
+                error = f"no answer: {type(exc).__name__}"
             log.warning("views.open failed: %s", error)
             respond(
                 text=f":warning: Slack did not open the form ({error}). "

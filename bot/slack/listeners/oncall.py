@@ -37,6 +37,7 @@ from bot.slack.blocks.oncall import (
     build_who_is_on_call,
 )
 from bot.slack.blocks.swaps import build_swap_asked, build_swap_modal
+from bot.slack.forms import open_form
 from bot.slack.state import selected_value
 from bot.store.store import Store
 
@@ -118,8 +119,11 @@ class OnCallListeners:
                     respond, text=":no_entry: Only members of an on-call schedule and the leads can make overrides."
                 )
                 return
-            client.views_open(
-                trigger_id=command["trigger_id"], view=build_override_modal(allowed, user_id=user_id, now=now)
+            open_form(
+                client,
+                trigger_id=command["trigger_id"],
+                view=build_override_modal(allowed, user_id=user_id, now=now),
+                tell=lambda text: self._say(respond, text=text),
             )
         elif verb == "swap":
             user_id = str(command.get("user_id"))
@@ -128,9 +132,11 @@ class OnCallListeners:
                 self._say(respond, text="You have no shifts in the next 31 days to swap.")
                 return
             titles = {s.id: s.title for s in schedules}
-            client.views_open(
+            open_form(
+                client,
                 trigger_id=command["trigger_id"],
                 view=build_swap_modal(shifts, titles=titles, tz=self.config.app.timezone),
+                tell=lambda text: self._say(respond, text=text),
             )
         elif verb == "calendar" and self.calendar_feeds is not None:
             self._calendar(respond, str(command.get("user_id")), rest[0].lower() if rest else "", now=now)
