@@ -60,7 +60,7 @@ RETRYABLE_ERRORS = frozenset(
 )
 # The recipient can never get a message: a page to them moves on to the next level at once.
 DEAD_ADDRESS_ERRORS = frozenset(
-    {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "cannot_dm_bot", "is_archived"}
+    {"user_not_found", "user_disabled", "channel_not_found", "cannot_dm_bot", "is_archived"}
 )
 # Slack's answers to a message too big as a whole: render it smaller and post again.
 TOO_LONG_ERRORS = frozenset({"msg_too_long", "msg_blocks_too_long"})

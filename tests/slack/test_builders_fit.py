@@ -97,7 +97,11 @@ def test_every_case_message_builder_fits_slack_with_the_longest_typed_text(confi
     assert_slack_takes(actions.build_rep_question(case, flow, question=text, asked_by="U0SPEC1"))
     assert_slack_takes(actions.build_outcome(case, flow))
     assert_slack_takes(pages.build_page(case, flow, round=2, level=3, tz=SGT, again=True))
-    assert_slack_takes(pages.build_page_done(case, flow, user_id="U0SPEC1", tz=SGT))
+    assert_slack_takes(pages.build_page_update(case, flow, user_id="U0SPEC1", round=1, level=1, tz=SGT))
+    for what in ("reopen", "severity"):
+        assert_slack_takes(
+            pages.build_change_dm(case, flow, what=what, by="U0SPEC1", text=text, instead_of="U0SPEC2", terms=None)
+        )
     assert_slack_takes(pages.build_leads_alert(LeadsAlert("unanswered", case, 3, 3), flow))
     note = pages.note_text(ThreadNote(kind="declined", users=("U0SPEC1",), text=text, detail=text[:150]), tz=SGT)
     assert len(note) <= 4000

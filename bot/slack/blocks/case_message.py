@@ -347,7 +347,7 @@ def follower_note(case: Case, *, user_id: str, question: str, market: str, links
         return head + "."
     lines = [head + ":"]
     if question:
-        lines.append(">" + escape_mrkdwn(truncate(question, 2000)).replace("\n", "\n>"))
+        lines.append(">" + fit(question, 2000).replace("\n", "\n>"))
     if market:
         lines.append(f"Market: {escape_mrkdwn(market)}")
     lines.extend(f"<{escape_mrkdwn(link)}>" for link in links[:5])

@@ -24,7 +24,7 @@ from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_actions import lifecycle_note
 from bot.slack.blocks.case_message import case_headline, slack_date
-from bot.slack.escape import escape_mrkdwn, split_for_sections, truncate
+from bot.slack.escape import escape_mrkdwn, fit, split_for_sections, truncate
 
 
 def _md(text: str) -> MarkdownTextObject:
@@ -126,7 +126,7 @@ def build_change_dm(
         head += " was raised as its campaign deadline nears"
     if what != "reopen":
         head += f": now *{escape_mrkdwn(severity)}*"
-    said = f"\n>{escape_mrkdwn(truncate(text, 2500))}" if text else ""
+    said = f"\n>{fit(text, 2500)}" if text else ""
     why = (
         f"You are told as the on-call: its owner <@{instead_of}> is off shift."
         if instead_of
