@@ -69,6 +69,8 @@ class Guide:
     body: str
     review_every: timedelta = DEFAULT_REVIEW_EVERY
     translations: tuple[Translation, ...] = ()
+    # Words reps type that the article need not use (vape for e-cigarette, vodka for alcohol): searched, never shown.
+    aliases: tuple[str, ...] = ()
 
     @property
     def review_due(self) -> date:
