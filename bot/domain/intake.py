@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain.flow import FieldKind, FieldRole, Flow, IntakeField
+from bot.domain.salesforce import NotASalesforceRecord, SalesforceRecord, parse_record_link
 from bot.domain.severity import Severity, decide_severity
 
 FieldValue = str | list[str] | datetime | date | bool | None
@@ -39,6 +40,8 @@ class Intake:
     sensitive: bool
     values: dict[str, Any] = field(default_factory=dict)
     source_channel_id: str | None = None
+    salesforce: SalesforceRecord | None = None
+    source_message: str | None = None  # permalink of the Slack message escalated with the shortcut
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -63,6 +66,11 @@ def _check_url(spec: IntakeField, text: str) -> str | None:
         host = parts.hostname.lower()
         if not any(host == h or host.endswith("." + h) for h in spec.allowed_hosts):
             return "Use a link on " + " or ".join(spec.allowed_hosts)
+    if spec.role is FieldRole.SALESFORCE:
+        try:
+            parse_record_link(text)
+        except NotASalesforceRecord as bad:
+            return str(bad)
     return None
 
 
@@ -113,6 +121,7 @@ def validate_intake(
     reporter_id: str,
     now: datetime,
     source_channel_id: str | None = None,
+    source_message: str | None = None,
 ) -> Intake:
     """Validate every field of `flow`; raise IntakeInvalid with one message per bad field."""
     errors: dict[str, str] = {}
@@ -133,6 +142,7 @@ def validate_intake(
         return values.get(spec.id) if spec else None
 
     deadline_at = by_role(FieldRole.DEADLINE)
+    salesforce_link = by_role(FieldRole.SALESFORCE)
     chosen = by_role(FieldRole.SEVERITY)
     decision = decide_severity(
         severities=flow.severities,
@@ -156,4 +166,6 @@ def validate_intake(
         sensitive=flow.sensitive or bool(by_role(FieldRole.SENSITIVE)),
         values=values,
         source_channel_id=source_channel_id,
+        salesforce=parse_record_link(salesforce_link) if salesforce_link else None,
+        source_message=source_message,
     )

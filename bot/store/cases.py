@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from bot.domain.case import Case, CaseStatus, MessageRef, human_id
 from bot.domain.intake import Intake, match_key
+from bot.domain.salesforce import salesforce_id_in
 from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
 
 
@@ -70,6 +71,9 @@ class CaseRepo:
                 for start, end in (row.pauses or [])
             ),
             answered_by_guide=row.answered_by_guide,
+            salesforce_object=row.salesforce_object,
+            salesforce_id=row.salesforce_id,
+            source_message=row.source_message,
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
@@ -91,6 +95,9 @@ class CaseRepo:
             values=_json_safe(intake.values),
             intake_key=intake_key,
             source_channel_id=intake.source_channel_id,
+            salesforce_object=intake.salesforce.object_type if intake.salesforce else None,
+            salesforce_id=intake.salesforce.record_id if intake.salesforce else None,
+            source_message=intake.source_message,
             created_at=now,
             updated_at=now,
         )
@@ -285,16 +292,16 @@ class CaseRepo:
         return [self._to_case(r) for r in rows]
 
     def search(self, text: str, *, since: datetime, limit: int = 10) -> list[Case]:
-        """Recent cases whose advertiser or campaign contains `text` (case-insensitive), newest first."""
+        """Recent cases whose advertiser or campaign contains `text` (case-insensitive), or whose Salesforce
+        record is the id or link `text` names, newest first."""
         key = f"%{match_key(text)}%"
+        matches = (CaseRow.advertiser_key.like(key)) | (CaseRow.campaign_key.like(key))
+        record = salesforce_id_in(text)
+        if record is not None:
+            matches = matches | (CaseRow.salesforce_id == record)
         rows = (
             self._session.execute(
-                select(CaseRow)
-                .where(
-                    CaseRow.created_at >= since, (CaseRow.advertiser_key.like(key)) | (CaseRow.campaign_key.like(key))
-                )
-                .order_by(CaseRow.id.desc())
-                .limit(limit)
+                select(CaseRow).where(CaseRow.created_at >= since, matches).order_by(CaseRow.id.desc()).limit(limit)
             )
             .scalars()
             .all()

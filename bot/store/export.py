@@ -31,6 +31,8 @@ CASE_COLUMNS = (
     "resolved_at",
     "outcome",
     "policy_ref",
+    "salesforce_object",
+    "salesforce_id",
 )
 EVENT_COLUMNS = ("id", "case_id", "at", "kind", "actor_id", "data")
 
@@ -76,7 +78,8 @@ VIEWS = {
         SELECT id, flow_id, status, severity_id, reporter_id, owner_id,
                CASE WHEN sensitive THEN NULL ELSE advertiser END AS advertiser,
                CASE WHEN sensitive THEN NULL ELSE campaign END AS campaign,
-               market, deadline_at, sensitive, created_at, acknowledged_at, resolved_at, outcome
+               market, deadline_at, sensitive, created_at, acknowledged_at, resolved_at, outcome,
+               salesforce_object, salesforce_id
         FROM cases""",
     "bi_events": "SELECT id, case_id, at, kind, actor_id FROM case_events",
     "bi_pages": "SELECT id, case_id, generation, round, level, nth, user_id, sent_at FROM pages",

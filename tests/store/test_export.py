@@ -111,3 +111,24 @@ def test_the_views_and_the_digest_agree(store, shipped_config):
         ).scalar_one()
     assert digest.open_total == open_in_view == 4
     assert digest.resolved.total == resolved_in_view == 3
+
+
+def test_the_salesforce_record_is_in_the_export_and_the_view(store, tmp_path):
+    from bot.domain.salesforce import SalesforceRecord
+
+    with store.transaction() as tx:
+        tx.cases.add(
+            Intake(
+                "prelaunch_review", "U0REP1", SEV2, (), "Acme", "Camp", "SG", None, "q", False,
+                salesforce=SalesforceRecord("Opportunity", "0065g00000AbCdEAAV"),
+            ),
+            now=DAY,
+        )  # fmt: skip
+    files, _, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+    [row] = list(csv.DictReader(files[0].open()))
+    assert (row["salesforce_object"], row["salesforce_id"]) == ("Opportunity", "0065g00000AbCdEAAV")
+    with store.read() as tx:
+        got = tx.session.execute(text("SELECT salesforce_object, salesforce_id FROM bi_cases")).one()
+        assert tuple(got) == ("Opportunity", "0065g00000AbCdEAAV")
+        assert [c.id for c in tx.cases.search("0065g00000AbCdE", since=DAY - timedelta(days=1))] == [1]
+        assert tx.cases.search("0065g00000XyZab", since=DAY - timedelta(days=1)) == []

@@ -195,6 +195,9 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
         if field.role in shown_roles:
             continue
         text = _value_text(flow, field.id, case.values.get(field.id), tz)
+        if text and field.role is FieldRole.SALESFORCE and case.salesforce_id:
+            record = f"{escape_mrkdwn(case.salesforce_object or 'Record')} {case.salesforce_id}"
+            text = link(str(case.values[field.id]), record)
         if text:
             lines.append(f"*{escape_mrkdwn(field.label)}:* {text}")
     if lines:
@@ -202,6 +205,9 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
     if flow.guidance:
         guidance = " · ".join(link(g.url, g.title) for g in flow.guidance)
         blocks.append(ContextBlock(elements=[_md(truncate(f":books: Guidance: {guidance}", 3000))]))
+    if case.source_message:
+        lines_from = link(case.source_message, "this Slack message")
+        blocks.append(ContextBlock(elements=[_md(f":speech_balloon: Escalated from {lines_from}")]))
     blocks.append(ContextBlock(elements=[_md(f"Filed by <@{case.reporter_id}> with /ad-escalate · {case.human_id}")]))
     return f"Details of {case.human_id}", _blocks(blocks[:50])
 
