@@ -42,6 +42,7 @@ class Intake:
     source_channel_id: str | None = None
     salesforce: SalesforceRecord | None = None
     source_message: str | None = None  # permalink of the Slack message escalated with the shortcut
+    reply_ts: str | None = None  # where "escalated as ADS-1042" goes: that message's thread, in source_channel_id
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -122,6 +123,7 @@ def validate_intake(
     now: datetime,
     source_channel_id: str | None = None,
     source_message: str | None = None,
+    reply_ts: str | None = None,
 ) -> Intake:
     """Validate every field of `flow`; raise IntakeInvalid with one message per bad field."""
     errors: dict[str, str] = {}
@@ -168,4 +170,5 @@ def validate_intake(
         source_channel_id=source_channel_id,
         salesforce=parse_record_link(salesforce_link) if salesforce_link else None,
         source_message=source_message,
+        reply_ts=reply_ts,
     )

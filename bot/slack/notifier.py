@@ -32,6 +32,7 @@ from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
 from bot.slack.blocks.guide_review import build_export_dm
 from bot.slack.blocks.weekly import build_weekly
+from bot.slack.escape import safe_url
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,19 @@ RETRYABLE_ERRORS = frozenset(
         "service_unavailable",
         "request_timeout",
         "team_added_to_org",
+    }
+)
+
+
+# Where the escalated message lives is out of the bot's reach (not a member, archived, gone).
+UNREACHABLE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "user_not_in_channel",
+        "thread_not_found",
+        "message_not_found",
     }
 )
 
@@ -127,6 +141,25 @@ class SlackNotifier:
             "chat.getPermalink", self.client.chat_getPermalink, channel=ref.channel_id, message_ts=ref.ts
         )
         return str(response["permalink"])
+
+    def reply_to_source(self, case: Case, where: MessageRef, *, permalink: str, private_to: str | None) -> bool:
+        text = f":inbox_tray: escalated as <{safe_url(permalink)}|{case.human_id}>"
+        try:
+            if private_to is None:
+                self.client.chat_postMessage(
+                    channel=where.channel_id, text=text, thread_ts=where.ts, unfurl_links=False
+                )
+            else:
+                self.client.chat_postEphemeral(channel=where.channel_id, user=private_to, text=text, thread_ts=where.ts)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            if error in UNREACHABLE:  # a courtesy: the rep has the case id in a DM already
+                log.info("reply to the escalated message of %s not shown: %s", case.human_id, error)
+                return False
+            raise as_delivery_error("chat.postEphemeral" if private_to else "chat.postMessage", exc) from exc
+        except (SlackClientError, OSError) as exc:
+            raise as_delivery_error("chat.postMessage", exc) from exc
+        return True
 
     def confirm_to_reporter(
         self, case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,6 +40,18 @@ from bot.slack.escape import escape_mrkdwn, link, truncate
 from bot.slack.state import IntakeMeta
 
 TITLE = "Ads escalation"
+
+
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_SLACK_REF = re.compile(r"<([@#!])([^|>]+)(?:\|([^>]*))?>")
+
+
+def message_text(text: str) -> str:
+    """A Slack message's text as a person reads it: links as their URL, mentions as @name or the id,
+    and Slack's own escapes undone (the form escapes again where it shows it)."""
+    text = _SLACK_LINK.sub(lambda m: m.group(1), text)
+    text = _SLACK_REF.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
 def _option(value: str, label: str) -> Option:
@@ -153,6 +167,13 @@ def build_intake_modal(
     may answer the question already, and its fields."""
     initial = dict(initial or {})
     blocks: list[Block] = _duplicate_blocks(duplicate) if duplicate else []
+    if meta.source_message:
+        source = (
+            f":speech_balloon: Escalating {link(meta.source_message, 'this message')}; the case will link back to it."
+        )
+        blocks.append(
+            ContextBlock(block_id="source_message", elements=[MarkdownTextObject(text=truncate(source, 3000))])
+        )
     blocks.append(_flow_picker(flows, chosen))
     if chosen is not None:
         if chosen.description:
@@ -169,6 +190,8 @@ def build_intake_modal(
             value = initial.get(field.id)
             if value is None and field.prefill_from_text and meta.text:
                 value = truncate(meta.text, field.max_length or 3000)
+            if value is None and field.role is not None and field.role.value in meta.prefill:
+                value = truncate(meta.prefill[field.role.value], field.max_length or 3000)
             blocks.append(_field_block(field, chosen, value))
     else:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Pick a type to see its questions.")]))
@@ -178,13 +201,11 @@ def build_intake_modal(
         title=TITLE,
         submit="File escalation" if chosen else "Next",
         close="Cancel",
-        private_metadata=IntakeMeta(
-            source_channel_id=meta.source_channel_id,
-            text=meta.text,
+        private_metadata=replace(
+            meta,
             shown_flow=chosen.id if chosen else None,
             duplicate_of=duplicate.id if duplicate else None,
             guides=tuple(hit.guide.id for hit in articles[:3]) if chosen else (),
-            asked=meta.asked,
         ).dump(),
         blocks=blocks,
     )

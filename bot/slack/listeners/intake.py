@@ -16,12 +16,13 @@ from bot.domain.case import Case
 from bot.domain.flow import FieldRole, Flow
 from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
+from bot.domain.message_intake import guess_flow, prefill_from_message
 from bot.jobs.clock import Clock
 from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, OnOpened, follow_case, open_case
 from bot.slack import ids
-from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal
+from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
 from bot.slack.listeners.lookup import VERBS, LookupCommands
 from bot.slack.locales import Locales
 from bot.slack.state import IntakeMeta, intake_values, selected_value
@@ -56,6 +57,38 @@ class IntakeListeners:
         app.block_action({"action_id": ids.FLOW_ACTION, "block_id": ids.FLOW_BLOCK})(self.handle_flow_picked)
         app.view_submission(ids.INTAKE_CALLBACK)(self.handle_submission)
         app.block_action(ids.CASE_FOLLOW_ACTION)(self.handle_follow_button)
+        app.message_shortcut(ids.MESSAGE_SHORTCUT_CALLBACK)(self.handle_message_shortcut)
+
+    def handle_message_shortcut(self, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        """ "Escalate this message": the form opens prefilled from the message (question, link back to it,
+        the flow its channel or words point at, advertiser and campaign where it names them)."""
+        ack()
+        message = shortcut.get("message") or {}
+        channel_id = str((shortcut.get("channel") or {}).get("id") or "")
+        ts = str(message.get("ts") or shortcut.get("message_ts") or "")
+        text = message_text(str(message.get("text") or ""))
+        try:
+            # One quick read before views.open: the form carries the link, so the case can link back.
+            permalink = str(client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"])
+        except SlackApiError as exc:
+            log.info("chat.getPermalink failed: %s", exc.response.get("error") if exc.response is not None else exc)
+            permalink = None
+        chosen = guess_flow(self.config.flows, channel_id=channel_id, text=text)
+        meta = IntakeMeta(
+            source_channel_id=channel_id or None,
+            text=text,
+            source_message=permalink,
+            reply_ts=str(message.get("thread_ts") or ts) or None,
+            prefill=prefill_from_message(text),
+        )
+        user_id = str((shortcut.get("user") or {}).get("id"))
+        view = build_intake_modal(
+            self.config.flows, chosen=chosen, meta=meta, articles=self._articles(meta, chosen, {}, user_id)
+        )
+        try:
+            client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error") if exc.response is not None else exc)
 
     def handle_command(self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
@@ -124,7 +157,15 @@ class IntakeListeners:
         raw = intake_values(flow, values)
         now = self.clock.now()
         try:
-            intake = validate_intake(flow, raw, reporter_id=user_id, now=now, source_channel_id=meta.source_channel_id)
+            intake = validate_intake(
+                flow,
+                raw,
+                reporter_id=user_id,
+                now=now,
+                source_channel_id=meta.source_channel_id,
+                source_message=meta.source_message,
+                reply_ts=meta.reply_ts if meta.source_message else None,
+            )
         except IntakeInvalid as invalid:
             ack(response_action="errors", errors={ids.field_block(k): v for k, v in invalid.errors.items()})
             return
