@@ -120,6 +120,16 @@ def pick_translation(guide: Guide, locale: str | None) -> GuideText:
     return GuideText(ORIGINAL_LOCALE, guide.title, guide.body, fell_back=True)
 
 
+def pick_for_question(guide: Guide, *, question_locale: str | None, locale: str | None) -> GuideText:
+    """The translation in the question's language where the guide has one, else the reader's locale's
+    (see `pick_translation`): a question typed in Japanese is answered in Japanese."""
+    if question_locale and question_locale != locale:
+        text = pick_translation(guide, question_locale)
+        if not text.fell_back and language_of(text.locale) == language_of(question_locale):
+            return text
+    return pick_translation(guide, locale)
+
+
 def _text(translation: Translation) -> GuideText:
     return GuideText(translation.locale, translation.title, translation.body, fell_back=False)
 

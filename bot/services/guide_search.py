@@ -28,7 +28,8 @@ import bm25s  # type: ignore[import-untyped]
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.domain.guide import MARKET_NAMES, MARKETS, Guide, GuideText, pick_translation
+from bot.domain.guide import MARKET_NAMES, MARKETS, Guide, GuideText, pick_for_question
+from bot.domain.language import question_locale
 
 # Calibrated on tests/guides/labelled_questions.yaml over the shipped guides (test_search_quality.py checks
 # it): the off-topic questions score at most 2.4 and 53 of the 55 answerable ones at least 2.5 (the two
@@ -110,7 +111,7 @@ class Hit:
     guide: Guide
     score: float  # what the hits are ranked by: relevance, boosted for the asked market and flow
     relevance: float  # the BM25 score of the words alone; decides `good`
-    text: GuideText  # the translation for the asker's locale, or the English original
+    text: GuideText  # the translation in the question's language, else for the asker's locale, else English
     good: bool  # relevance reaches GOOD_MATCH: worth showing as an answer
 
     @property
@@ -239,12 +240,13 @@ class GuideIndex:
         if flow and flow in self._flow_boosts:
             scores *= self._flow_boosts[flow]
         order = np.argsort(-scores, kind="stable")[:k]
+        reading = question_locale(question, locale)
         return [
             Hit(
                 guide=self.guides[i],
                 score=float(scores[i]),
                 relevance=float(relevance[i]),
-                text=pick_translation(self.guides[i], locale),
+                text=pick_for_question(self.guides[i], question_locale=reading, locale=locale),
                 good=bool(relevance[i] >= self.good_match),
             )
             for i in order
