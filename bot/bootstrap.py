@@ -200,9 +200,10 @@ def build_bot(
         schedule_timers(tx, case, now, config=config)
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
+    guidance.rebuild(config.guides)  # approved drafts answer before their file is committed
 
     def reindex(new: Config) -> None:
-        guidance.index = GuideIndex(new.guides)  # one assignment: a search in flight keeps the old index
+        guidance.rebuild(new.guides)
 
     reloader.on_reload.append(reindex)
     app = build_app(

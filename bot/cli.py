@@ -219,6 +219,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_guides_export_drafts(args: argparse.Namespace) -> int:
+    """Write the approved guide drafts not yet in the repository, to commit them to policy_guides/."""
+    from bot.services.guide_drafts import export_drafts
+    from bot.store.store import Store
+
+    config = _load(args.config)
+    out = Path(args.out) if args.out else (config.app.guides_dir or Path("policy_guides"))
+    store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    try:
+        written = export_drafts(store, guides=config.guides, out_dir=out, tz=config.app.timezone)
+    finally:
+        store.close()
+    for path in written:
+        print(path)
+    print(
+        f"{len(written)} approved draft(s) written; commit them to make them part of the policy repo", file=sys.stderr
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escalation-bot", description=__doc__)
     parser.add_argument("--config", default="app.yaml", help="path to app.yaml (default: ./app.yaml)")
@@ -265,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--user", help="only this person (Slack id or e-mail)")
     export.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     export.set_defaults(func=cmd_oncall_export)
+    guides = sub.add_parser("guides", help="policy guide tools")
+    guides_sub = guides.add_subparsers(dest="guides_command", required=True)
+    drafts = guides_sub.add_parser("export-drafts", help="write approved drafts not yet committed as <id>.md files")
+    drafts.add_argument("--out", help="folder to write to (default: the guides folder of app.yaml)")
+    drafts.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    drafts.set_defaults(func=cmd_guides_export_drafts)
     for name in ("serve", "check-config", "manifest", "demo", "export"):
         sub.choices[name].add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     return parser

@@ -71,6 +71,7 @@ class Guide:
     translations: tuple[Translation, ...] = ()
     # Words reps type that the article need not use (vape for e-cigarette, vodka for alcohol): searched, never shown.
     aliases: tuple[str, ...] = ()
+    reviewed_draft: bool = False  # approved by a lead in Slack, answering already, not yet in policy_guides/
 
     @property
     def review_due(self) -> date:

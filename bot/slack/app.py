@@ -104,6 +104,7 @@ def build_app(
             config=config,
             store=store,
             may_review=staff.is_lead if staff is not None else (lambda user_id: user_id in config.app.leads),
+            on_approved=guidance.rebuild,
         )
     home = HomeListeners(config=config, store=store, clock=clock, review=review)
     home.register(app)
