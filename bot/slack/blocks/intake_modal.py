@@ -32,6 +32,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.flow import FieldKind, Flow, IntakeField
+from bot.domain.form_text import ENGLISH, Catalog, localize_flow
 from bot.domain.intake import FieldValue
 from bot.services.guide_search import Hit
 from bot.slack import ids
@@ -58,7 +59,7 @@ def _option(value: str, label: str) -> Option:
     return Option(value=value, text=PlainTextObject(text=truncate(label, 75), emoji=True))
 
 
-def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
+def _element(field: IntakeField, flow: Flow, initial: FieldValue, catalog: Catalog = ENGLISH) -> Any:
     action_id = ids.FIELD_ACTION
     placeholder = field.placeholder or None
     if field.kind in (FieldKind.TEXT, FieldKind.LONG_TEXT):
@@ -83,13 +84,19 @@ def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
         )
         chosen = next((o for o in choices if o.value == initial), None)
         return StaticSelectElement(
-            action_id=action_id, placeholder=placeholder or "Choose…", options=choices, initial_option=chosen
+            action_id=action_id,
+            placeholder=placeholder or catalog.text("Choose…"),
+            options=choices,
+            initial_option=chosen,
         )
     if field.kind is FieldKind.MULTI_SELECT:
         choices = [_option(o.value, o.label) for o in field.options]
         picked = [o for o in choices if isinstance(initial, list) and o.value in initial]
         return StaticMultiSelectElement(
-            action_id=action_id, placeholder=placeholder or "Choose…", options=choices, initial_options=picked or None
+            action_id=action_id,
+            placeholder=placeholder or catalog.text("Choose…"),
+            options=choices,
+            initial_options=picked or None,
         )
     if field.kind is FieldKind.DATETIME:
         stamp = int(initial.timestamp()) if isinstance(initial, datetime) else None
@@ -106,25 +113,25 @@ def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
     return CheckboxesElement(action_id=action_id, options=[yes], initial_options=[yes] if initial else None)
 
 
-def _field_block(field: IntakeField, flow: Flow, initial: FieldValue) -> InputBlock:
+def _field_block(field: IntakeField, flow: Flow, initial: FieldValue, catalog: Catalog = ENGLISH) -> InputBlock:
     return InputBlock(
         block_id=ids.field_block(field.id),
         label=PlainTextObject(text=truncate(field.label, 2000), emoji=True),
-        element=_element(field, flow, initial),
+        element=_element(field, flow, initial, catalog),
         optional=not field.required,
         hint=PlainTextObject(text=field.hint) if field.hint else None,
     )
 
 
-def _flow_picker(flows: Sequence[Flow], chosen: Flow | None) -> InputBlock:
+def _flow_picker(flows: Sequence[Flow], chosen: Flow | None, catalog: Catalog) -> InputBlock:
     options = [_option(f.id, f.title) for f in flows]
     return InputBlock(
         block_id=ids.FLOW_BLOCK,
-        label="Escalation type",
+        label=catalog.text("Escalation type"),
         dispatch_action=True,
         element=StaticSelectElement(
             action_id=ids.FLOW_ACTION,
-            placeholder="What kind of escalation is this?",
+            placeholder=catalog.text("What kind of escalation is this?"),
             options=options,
             initial_option=next((o for o in options if chosen and o.value == chosen.id), None),
         ),
@@ -162,10 +169,13 @@ def build_intake_modal(
     initial: dict[str, FieldValue] | None = None,
     duplicate: Case | None = None,
     articles: Sequence[Hit] = (),
+    catalog: Catalog = ENGLISH,
 ) -> dict[str, Any]:
     """The modal; with a chosen flow it shows that flow's description, guidance, the guide articles that
-    may answer the question already, and its fields."""
+    may answer the question already, and its fields (in `catalog`'s language where translated)."""
     initial = dict(initial or {})
+    flows = [localize_flow(f, catalog) for f in flows]
+    chosen = localize_flow(chosen, catalog) if chosen is not None else None
     blocks: list[Block] = _duplicate_blocks(duplicate) if duplicate else []
     if meta.source_message:
         source = (
@@ -174,7 +184,7 @@ def build_intake_modal(
         blocks.append(
             ContextBlock(block_id="source_message", elements=[MarkdownTextObject(text=truncate(source, 3000))])
         )
-    blocks.append(_flow_picker(flows, chosen))
+    blocks.append(_flow_picker(flows, chosen, catalog))
     if chosen is not None:
         if chosen.description:
             blocks.append(
@@ -192,15 +202,17 @@ def build_intake_modal(
                 value = truncate(meta.text, field.max_length or 3000)
             if value is None and field.role is not None and field.role.value in meta.prefill:
                 value = truncate(meta.prefill[field.role.value], field.max_length or 3000)
-            blocks.append(_field_block(field, chosen, value))
+            blocks.append(_field_block(field, chosen, value, catalog))
     else:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Pick a type to see its questions.")]))
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=catalog.text("Pick a type to see its questions."))])
+        )
     view = View(
         type="modal",
         callback_id=ids.INTAKE_CALLBACK,
-        title=TITLE,
-        submit="File escalation" if chosen else "Next",
-        close="Cancel",
+        title=truncate(catalog.text(TITLE), 24),
+        submit=catalog.text("File escalation") if chosen else catalog.text("Next"),
+        close=catalog.text("Cancel"),
         private_metadata=replace(
             meta,
             shown_flow=chosen.id if chosen else None,
@@ -220,16 +232,22 @@ def build_filed_view(
     articles: Sequence[Hit] = (),
     held_until: datetime | None = None,
     tz: ZoneInfo | None = None,
+    catalog: Catalog = ENGLISH,
 ) -> dict[str, Any]:
     """What the modal turns into once the case is committed (with the articles that may answer it)."""
-    text = (
-        f":white_check_mark: *{case.human_id}* is filed as *{escape_mrkdwn(severity_label)}* "
-        f"({escape_mrkdwn(flow.title)}).\n\nIt is being posted to <#{flow.channel_id}>; "
-        "you will get a direct message with the link to its thread, and the outcome there."
+    filed = catalog.text(":white_check_mark: *{case}* is filed as *{severity}* ({flow}).").format(
+        case=case.human_id, severity=escape_mrkdwn(severity_label), flow=escape_mrkdwn(catalog.text(flow.title))
     )
+    posted = catalog.text(
+        "It is being posted to {channel}; you will get a direct message with the link to its thread, and the "
+        "outcome there."
+    ).format(channel=f"<#{flow.channel_id}>")
+    text = f"{filed}\n\n{posted}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
     blocks += filed_articles(case, articles, held_until=held_until, tz=tz or ZoneInfo("UTC"))
-    return View(type="modal", title=TITLE, close="Done", blocks=blocks).to_dict()
+    return View(
+        type="modal", title=truncate(catalog.text(TITLE), 24), close=catalog.text("Done"), blocks=blocks
+    ).to_dict()
 
 
 def build_following_view(case: Case) -> dict[str, Any]:

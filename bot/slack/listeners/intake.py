@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config.loader import Config
 from bot.domain.case import Case
 from bot.domain.flow import FieldRole, Flow
+from bot.domain.form_text import ERRORS, Catalog, localize_flow, pick_catalog
 from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.domain.message_intake import guess_flow, prefill_from_message
@@ -82,13 +83,7 @@ class IntakeListeners:
             prefill=prefill_from_message(text),
         )
         user_id = str((shortcut.get("user") or {}).get("id"))
-        view = build_intake_modal(
-            self.config.flows, chosen=chosen, meta=meta, articles=self._articles(meta, chosen, {}, user_id)
-        )
-        try:
-            client.views_open(trigger_id=shortcut["trigger_id"], view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error") if exc.response is not None else exc)
+        self._open_form(client, shortcut["trigger_id"], user_id, chosen=chosen, meta=meta)
 
     def handle_command(self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
@@ -104,21 +99,53 @@ class IntakeListeners:
         chosen = self.config.find_flow(first) if first else None
         meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)
         user_id = str(command.get("user_id"))
-        view = build_intake_modal(
-            self.config.flows, chosen=chosen, meta=meta, articles=self._articles(meta, chosen, {}, user_id)
-        )
-        try:
-            client.views_open(trigger_id=command["trigger_id"], view=view)
-            if self.locales is not None:
-                self.locales.locale(user_id)  # after the modal is open: the articles at intake use this cache
-        except SlackApiError as exc:
-            error = exc.response.get("error") if exc.response is not None else "unknown"
-            log.warning("views.open failed: %s", error)
+        error = self._open_form(client, command["trigger_id"], user_id, chosen=chosen, meta=meta)
+        if error is not None:
             respond(
                 text=f":warning: Slack did not open the form ({error}). "
                 f"Please run {self.config.app.slash_command} again.",
                 response_type="ephemeral",
             )
+
+    def _catalog(self, user_id: str) -> Catalog:
+        """The form's language: the rep's Slack locale where a catalogue exists (cached; never calls Slack)."""
+        locale = self.locales.cached(user_id) if self.locales is not None else None
+        return pick_catalog(self.config.form_catalogs, locale)
+
+    def _open_form(
+        self, client: WebClient, trigger_id: str, user_id: str, *, chosen: Flow | None, meta: IntakeMeta
+    ) -> str | None:
+        """views.open first (the trigger dies in 3 s), in the language known now; then the rep's locale is
+        looked up and, if it has a catalogue the form was not shown in, the form is redrawn in it.
+        Returns Slack's error when the form did not open."""
+        catalog = self._catalog(user_id)
+        articles = self._articles(meta, chosen, {}, user_id)
+        view = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, articles=articles, catalog=catalog)
+        try:
+            opened = client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") if exc.response is not None else "unknown")
+            log.warning("views.open failed: %s", error)
+            return error
+        if self.locales is None:
+            return None
+        self.locales.locale(user_id)  # after the modal is open: the form's language and the articles use it
+        wanted = self._catalog(user_id)
+        if wanted is catalog:
+            return None
+        shown = opened.get("view") or {}
+        redrawn = build_intake_modal(
+            self.config.flows,
+            chosen=chosen,
+            meta=meta,
+            articles=self._articles(meta, chosen, {}, user_id),
+            catalog=wanted,
+        )
+        try:
+            client.views_update(view_id=shown.get("id"), hash=shown.get("hash"), view=redrawn)
+        except SlackApiError as exc:  # the rep already changed it: their newer view stands
+            log.info("views.update skipped: %s", exc.response.get("error") if exc.response is not None else exc)
+        return None
 
     def handle_flow_picked(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -130,7 +157,14 @@ class IntakeListeners:
         previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
         initial = intake_values(previous, values) if previous else {}
         articles = self._articles(meta, chosen, initial, body["user"]["id"], previous=previous)
-        updated = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, initial=initial, articles=articles)
+        updated = build_intake_modal(
+            self.config.flows,
+            chosen=chosen,
+            meta=meta,
+            initial=initial,
+            articles=articles,
+            catalog=self._catalog(body["user"]["id"]),
+        )
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
         except SlackApiError as exc:  # hash_conflict: the person changed it again; the newer update wins
@@ -140,10 +174,11 @@ class IntakeListeners:
         values = view.get("state", {}).get("values", {})
         meta = IntakeMeta.load(view.get("private_metadata"))
         user_id = body["user"]["id"]
+        catalog = self._catalog(user_id)
         flow_id = selected_value(values, ids.FLOW_BLOCK, ids.FLOW_ACTION)
         flow = self.config.find_flow(flow_id) if flow_id else None
         if flow is None:
-            ack(response_action="errors", errors={ids.FLOW_BLOCK: "Pick an escalation type"})
+            ack(response_action="errors", errors={ids.FLOW_BLOCK: catalog.text(ERRORS["pick_type"])})
             return
         if meta.shown_flow != flow.id:
             previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
@@ -151,7 +186,9 @@ class IntakeListeners:
             shown = self._articles(meta, flow, initial, user_id, previous=previous)
             ack(
                 response_action="update",
-                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=initial, articles=shown),
+                view=build_intake_modal(
+                    self.config.flows, chosen=flow, meta=meta, initial=initial, articles=shown, catalog=catalog
+                ),
             )
             return
         raw = intake_values(flow, values)
@@ -165,6 +202,7 @@ class IntakeListeners:
                 source_channel_id=meta.source_channel_id,
                 source_message=meta.source_message,
                 reply_ts=meta.reply_ts if meta.source_message else None,
+                catalog=catalog,
             )
         except IntakeInvalid as invalid:
             ack(response_action="errors", errors={ids.field_block(k): v for k, v in invalid.errors.items()})
@@ -194,7 +232,9 @@ class IntakeListeners:
         except DuplicateCaseOpen as dup:
             ack(
                 response_action="update",
-                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=raw, duplicate=dup.existing),
+                view=build_intake_modal(
+                    self.config.flows, chosen=flow, meta=meta, initial=raw, duplicate=dup.existing, catalog=catalog
+                ),
             )
             return
         except StoreUnavailable:
@@ -207,7 +247,7 @@ class IntakeListeners:
                 },
             )
             return
-        severity = flow.severity(opened.case.severity_id)
+        severity = localize_flow(flow, catalog).severity(opened.case.severity_id)
         answer = self._filed_answer(opened.case, flow, user_id)
         articles = list(answer.good[:3]) if answer is not None else []
         try:
@@ -227,6 +267,7 @@ class IntakeListeners:
                 articles=articles,
                 held_until=held_until,
                 tz=self.config.app.timezone,
+                catalog=catalog,
             ),
         )
         if not opened.created:
