@@ -47,6 +47,8 @@ def coverage_findings(config: Config, now: datetime) -> list[str]:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from bot.domain.form_text import catalog_gaps
+
     config = _load(args.config)
     now = SystemClock().now()
     print(
@@ -79,6 +81,14 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         if unknown:
             return 1
         print("  people: everyone named in the configuration exists in Slack")
+    for locale, catalog in sorted(config.form_catalogs.items()):
+        missing, extra = catalog_gaps(catalog, config.flows)
+        counts = f"{len(catalog.strings)} string(s), {len(missing)} missing, {len(extra)} extra"
+        print(f"  form translation {locale}: {counts}")
+        for text in missing:  # shown in English until translated; not a reason to stop a deployment
+            print(f"  TRANSLATION {locale} missing: {text!r}", file=sys.stderr)
+        for text in extra:
+            print(f"  TRANSLATION {locale} extra (no flow uses it): {text!r}", file=sys.stderr)
     guides_dir = config.app.guides_dir
     reviews = [w for w in config.warnings if guides_dir is not None and w.file.is_relative_to(guides_dir)]
     warnings = [w for w in config.warnings if w not in reviews]
