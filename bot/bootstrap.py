@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
 from bot.domain.case import Case
+from bot.domain.form_text import pick_catalog
 from bot.jobs.clock import Clock, SystemClock
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
@@ -34,6 +35,7 @@ from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.directory import SlackDirectory
 from bot.slack.http import HttpServer, build_wsgi
+from bot.slack.locales import Locales
 from bot.slack.notifier import SlackNotifier
 from bot.store.store import Store, StoreUnavailable, Tx
 
@@ -162,8 +164,11 @@ def build_bot(
     config = cast(Config, live)
     store = store or Store.open(config.app.store_url, prefix=config.app.case_prefix)
     reads = build_client(token=secrets.bot_token, base_url=secrets.api_url)
+    locales = Locales(reads)
     notifier = SlackNotifier(
-        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True), tz=config.app.timezone
+        build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True),
+        tz=config.app.timezone,
+        catalog_for=lambda user_id: pick_catalog(config.form_catalogs, locales.locale(user_id)),
     )
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
@@ -217,6 +222,7 @@ def build_bot(
         case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
         staff=Staff(config=config, directory=directory),
         guidance=guidance,
+        locales=locales,
     )
     auditor = Auditor(
         store=store,

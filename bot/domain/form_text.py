@@ -43,6 +43,32 @@ FORM_WORDS = (
     "It is being posted to {channel}; you will get a direct message with the link to its thread, and the "
     "outcome there.",
 )
+# The rep's direct messages (filed, a question from the team, the outcome) and refusals shown to the rep.
+REP_WORDS = (
+    "{case} is filed",
+    ":white_check_mark: *{case}* is filed — {emoji} *{severity}* ({flow}).",
+    "Follow it here: {link} in {channel}. The ads policy team answers in the thread, and you will get the "
+    "outcome in this conversation.",
+    "{case} thread",
+    "{case}: the policy team needs more information",
+    ":question: {who} needs more information on *{case}*{where}:",
+    "thread",
+    "Answer",
+    "{case} is resolved: {outcome}",
+    ":white_check_mark: *{case}* is resolved: *{outcome}*",
+    "Policy: {ref}",
+    "I have a follow-up",
+    "Resolved",
+    "Approved",
+    "Approved with changes",
+    "Rejected",
+    "No violation found",
+    "Referred to legal / policy",
+    "Answered by guidance",
+    "We could not save this just now. Nothing was filed: press the button again in a minute.",
+    ":warning: Slack did not open the form ({error}). Please run {command} again.",
+    "That button is out of date.",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +123,7 @@ def localize_flow(flow: Flow, catalog: Catalog) -> Flow:
 
 def flow_strings(flows: Iterable[Flow]) -> set[str]:
     """Every English string the flows show in the form (what a catalogue should translate)."""
-    found: set[str] = set(ERRORS.values()) | set(FORM_WORDS)
+    found: set[str] = set(ERRORS.values()) | set(FORM_WORDS) | set(REP_WORDS)
     for flow in flows:
         found |= {flow.title, flow.description} | {s.label for s in flow.severities}
         for field in flow.fields:

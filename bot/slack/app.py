@@ -63,6 +63,7 @@ def build_app(
     guides: GuideIndex | None = None,
     guidance: Guidance | None = None,
     listener_threads: int = 16,
+    locales: Locales | None = None,
 ) -> App:
     """The Bolt app with every listener; calls auth.test through `client` as it is built.
 
@@ -85,7 +86,7 @@ def build_app(
     )
     if guidance is None and guides is not None:
         guidance = Guidance(index=guides, store=store)
-    locales = Locales(client) if guidance is not None else None
+    locales = locales or Locales(client)  # the rep's language: the form, and the articles at intake
     IntakeListeners(
         config=config,
         store=store,

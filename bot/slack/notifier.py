@@ -15,6 +15,7 @@ from slack_sdk.web import SlackResponse
 from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.weekly import WeeklyReport
 from bot.services.ports import (
     DeliveryError,
@@ -88,9 +89,11 @@ def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
 class SlackNotifier:
     """Sends for the job engine; one Slack write per method so a retry repeats nothing else."""
 
-    def __init__(self, client: WebClient, *, tz: ZoneInfo) -> None:
+    def __init__(self, client: WebClient, *, tz: ZoneInfo, catalog_for: Callable[[str], Catalog] | None = None) -> None:
         self.client = client
         self.tz = tz
+        # The rep's language for their DMs (their Slack locale's catalogue); the team's side stays English.
+        self.catalog_for = catalog_for or (lambda user_id: ENGLISH)
 
     def _call(self, method: str, fn: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
         try:
@@ -164,7 +167,10 @@ class SlackNotifier:
     def confirm_to_reporter(
         self, case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None
     ) -> None:
-        text, blocks = msg.build_reporter_confirmation(case, flow, permalink=permalink, offer=offer, tz=self.tz)
+        catalog = self.catalog_for(case.reporter_id)
+        text, blocks = msg.build_reporter_confirmation(
+            case, flow, permalink=permalink, offer=offer, tz=self.tz, catalog=catalog
+        )
         self._post(channel=case.reporter_id, text=text, blocks=blocks)
 
     def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None:
@@ -227,11 +233,14 @@ class SlackNotifier:
         self._post(channel=channel_id, text=oncall_blocks.handoff_note_text(notice, tz=self.tz), blocks=[])
 
     def ask_rep(self, case: Case, flow: Flow, *, question: str, asked_by: str) -> None:
-        text, blocks = case_action_blocks.build_rep_question(case, flow, question=question, asked_by=asked_by)
+        catalog = self.catalog_for(case.reporter_id)
+        text, blocks = case_action_blocks.build_rep_question(
+            case, flow, question=question, asked_by=asked_by, catalog=catalog
+        )
         self._post(channel=case.reporter_id, text=text, blocks=blocks)
 
     def tell_outcome(self, case: Case, flow: Flow, *, user_id: str) -> None:
-        text, blocks = case_action_blocks.build_outcome(case, flow)
+        text, blocks = case_action_blocks.build_outcome(case, flow, catalog=self.catalog_for(user_id))
         self._post(channel=user_id, text=text, blocks=blocks)
 
     def post_digest(self, digest: Digest, *, channel_id: str) -> None:

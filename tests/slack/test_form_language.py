@@ -78,3 +78,30 @@ def test_the_shipped_catalogues_cover_every_string_of_the_shipped_flows():
     assert sorted(config.form_catalogs) == ["id-ID", "ja-JP", "th-TH", "zh-CN"]
     for catalog in config.form_catalogs.values():
         assert catalog_gaps(catalog, config.flows) == ([], [])
+
+
+def test_the_reps_messages_are_in_their_language_and_the_thread_stays_english(standin: SlackStandIn, bot):
+    from tests.slack.test_lifecycle import menu, thread_texts
+
+    standin.workspace.users["U0REP1"].locale = "ja-JP"
+    person = standin.user("U0REP1")
+    mark = last_seq(standin)
+    person.slash_command("/ad-escalate", text="review", channel_id="C0SALES")
+    standin.wait_for_call("views.open", where=lambda c: c.seq > mark and c.ok)
+    person.submit_view(prelaunch_values())
+    filed = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "を登録しました" in m["text"]])
+    assert "ADS-1001" in filed[0]["text"] and "広告ポリシーチーム" in dump(filed[0]["blocks"])
+
+    menu(standin, "U0SPEC1", bot, "request_info")
+    standin.wait_for_call("views.open", where=lambda c: c.args["view"]["callback_id"] == "case_action")
+    standin.user("U0SPEC1").submit_view({"case_text": "Which markets will the spot run in?"})
+    asked = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "追加情報" in m["text"]])
+    assert "Which markets will the spot run in?" in dump(asked[0]["blocks"])  # the team's words as typed
+
+    mark = last_seq(standin)
+    menu(standin, "U0SPEC1", bot, "resolve")
+    standin.wait_for_call("views.open", where=lambda c: c.seq > mark and c.args["view"]["callback_id"] == "case_action")
+    standin.user("U0SPEC1").submit_view({"case_outcome": "approved", "case_text": "Fine to run."})
+    outcome = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "解決しました" in m["text"]])
+    assert "承認" in outcome[0]["text"] and "Fine to run." in dump(outcome[0]["blocks"])
+    assert not any("登録" in t or "解決" in t for t in thread_texts(standin, bot))

@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.flow import Flow
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
@@ -142,29 +143,31 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
     ).to_dict()
 
 
-def build_rep_question(case: Case, flow: Flow, *, question: str, asked_by: str) -> tuple[str, list[dict[str, Any]]]:
-    """The DM that asks the rep for information, with a button to answer."""
-    where = f" ({link(case.permalink, 'thread')})" if case.permalink else ""
-    text = (
-        f":question: <@{asked_by}> needs more information on *{case.human_id}*{where}:\n"
-        f">{escape_mrkdwn(truncate(question, 2500))}"
+def build_rep_question(
+    case: Case, flow: Flow, *, question: str, asked_by: str, catalog: Catalog = ENGLISH
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that asks the rep for information, with a button to answer (the team's words as typed)."""
+    t = catalog.text
+    where = f" ({link(case.permalink, t('thread'))})" if case.permalink else ""
+    asks = t(":question: {who} needs more information on *{case}*{where}:").format(
+        who=f"<@{asked_by}>", case=case.human_id, where=where
     )
-    blocks: list[Block] = [
-        SectionBlock(text=_md(text)),
-        ActionsBlock(
-            elements=[ButtonElement(text="Answer", action_id=ids.REP_REPLY_ACTION, value=str(case.id), style="primary")]
-        ),
-    ]
-    return f"{case.human_id}: the policy team needs more information", [b.to_dict() for b in blocks]
+    text = f"{asks}\n>{escape_mrkdwn(truncate(question, 2500))}"
+    answer = ButtonElement(text=t("Answer"), action_id=ids.REP_REPLY_ACTION, value=str(case.id), style="primary")
+    blocks: list[Block] = [SectionBlock(text=_md(text)), ActionsBlock(elements=[answer])]
+    return t("{case}: the policy team needs more information").format(case=case.human_id), [b.to_dict() for b in blocks]
 
 
-def build_outcome(case: Case, flow: Flow) -> tuple[str, list[dict[str, Any]]]:
-    """The DM every rep on the case gets when it is resolved, in plain words."""
-    outcome = Outcome(case.outcome).label if case.outcome else "Resolved"
+def build_outcome(case: Case, flow: Flow, *, catalog: Catalog = ENGLISH) -> tuple[str, list[dict[str, Any]]]:
+    """The DM every rep on the case gets when it is resolved, in plain words (the rep's language; the
+    team's guidance as written)."""
+    t = catalog.text
+    outcome = t(Outcome(case.outcome).label if case.outcome else "Resolved")
     blocks: list[Block] = [
         SectionBlock(
             text=_md(
-                f":white_check_mark: *{case.human_id}* is resolved: *{outcome}*\n"
+                t(":white_check_mark: *{case}* is resolved: *{outcome}*").format(case=case.human_id, outcome=outcome)
+                + "\n"
                 f"{escape_mrkdwn(truncate(case.advertiser, 100))} / "
                 f"{escape_mrkdwn(truncate(case.campaign, 100))}"
             )
@@ -173,13 +176,13 @@ def build_outcome(case: Case, flow: Flow) -> tuple[str, list[dict[str, Any]]]:
     for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance else []:
         blocks.append(SectionBlock(text=_md(chunk)))
     if case.policy_ref:
-        blocks.append(SectionBlock(text=_md(f"Policy: {escape_mrkdwn(truncate(case.policy_ref, 400))}")))
-    blocks.append(
-        ActionsBlock(
-            elements=[ButtonElement(text="I have a follow-up", action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))]
-        )
-    )
-    return f"{case.human_id} is resolved: {outcome}", [b.to_dict() for b in blocks[:50]]
+        ref = escape_mrkdwn(truncate(case.policy_ref, 400))
+        blocks.append(SectionBlock(text=_md(t("Policy: {ref}").format(ref=ref))))
+    follow_up = ButtonElement(text=t("I have a follow-up"), action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
+    blocks.append(ActionsBlock(elements=[follow_up]))
+    return t("{case} is resolved: {outcome}").format(case=case.human_id, outcome=outcome), [
+        b.to_dict() for b in blocks[:50]
+    ]
 
 
 def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:

@@ -102,8 +102,9 @@ class IntakeListeners:
         error = self._open_form(client, command["trigger_id"], user_id, chosen=chosen, meta=meta)
         if error is not None:
             respond(
-                text=f":warning: Slack did not open the form ({error}). "
-                f"Please run {self.config.app.slash_command} again.",
+                text=self._catalog(user_id)
+                .text(":warning: Slack did not open the form ({error}). Please run {command} again.")
+                .format(error=error, command=self.config.app.slash_command),
                 response_type="ephemeral",
             )
 
@@ -242,8 +243,9 @@ class IntakeListeners:
             ack(
                 response_action="errors",
                 errors={
-                    ids.FLOW_BLOCK: "We could not save this just now. Nothing was filed: "
-                    "press the button again in a minute."
+                    ids.FLOW_BLOCK: catalog.text(
+                        "We could not save this just now. Nothing was filed: press the button again in a minute."
+                    )
                 },
             )
             return
@@ -334,7 +336,8 @@ class IntakeListeners:
         try:
             case_id = int(action.get("value", ""))
         except ValueError:
-            respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
+            stale = self._catalog(user_id).text("That button is out of date.")
+            respond(text=stale, response_type="ephemeral", replace_original=False)
             return
         case = follow_case(
             case_id, user_id=user_id, store=self.store, now=self.clock.now(), max_attempts=self.config.app.max_attempts
