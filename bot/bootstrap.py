@@ -17,6 +17,7 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.jobs.watchdog import Watchdog
 from bot.observability import metrics
+from bot.services.access import Access
 from bot.services.auditor import Auditor
 from bot.services.case_actions import CaseActions, RepMessages
 from bot.services.deliveries import Deliveries, give_up
@@ -28,7 +29,6 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
-from bot.services.staff import Staff
 from bot.services.timers import Timers, schedule_timers
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
@@ -172,6 +172,7 @@ def build_bot(
     )
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
+    access = Access(config=config, directory=directory, store=store)
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
     paging = Paging(config=config, store=store, sender=notifier, oncall=oncall)
     runner = JobRunner(
@@ -180,7 +181,7 @@ def build_bot(
         handlers=deliveries.handlers()
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
-        | RepMessages(config, store, notifier).handlers()
+        | RepMessages(config, store, notifier, access).handlers()
         | Timers(config, store, notifier).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier).handlers()
@@ -220,7 +221,7 @@ def build_bot(
         kick=ticker.kick,
         on_opened=on_opened,
         case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
-        staff=Staff(config=config, directory=directory),
+        staff=access,
         guidance=guidance,
         locales=locales,
     )

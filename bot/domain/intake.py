@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from bot.domain.flow import FieldKind, FieldRole, Flow, IntakeField
 from bot.domain.form_text import ENGLISH, ERRORS, Catalog
+from bot.domain.identity import is_channel_id, is_user_id, visible
 from bot.domain.salesforce import NotASalesforceRecord, SalesforceRecord, parse_record_link
 from bot.domain.severity import Severity, decide_severity
 
@@ -50,13 +51,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean_text(text: str) -> str:
-    """Normalise typed text: NFC, no control characters, no surrounding blanks."""
-    return _CONTROL.sub("", unicodedata.normalize("NFC", text)).strip()
+    """Normalise typed text: NFC, no control, bidi-override or zero-width characters, no surrounding blanks."""
+    return visible(_CONTROL.sub("", unicodedata.normalize("NFC", text))).strip()
 
 
 def match_key(text: str) -> str:
     """The form of an advertiser or campaign name used to spot duplicate cases."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = visible(unicodedata.normalize("NFKC", text)).casefold()
     return " ".join(re.sub(r"[^\w]+", " ", folded).split())
 
 
@@ -119,6 +120,8 @@ def _check_field(
         if not isinstance(value, date):
             return None, _say(catalog, "pick_date")
         return value, None
+    if spec.kind is FieldKind.USER and not is_user_id(value):
+        return None, "Pick a person from the list"
     return value, None
 
 
@@ -175,7 +178,7 @@ def validate_intake(
         summary=by_role(FieldRole.SUMMARY) or "",
         sensitive=flow.sensitive or bool(by_role(FieldRole.SENSITIVE)),
         values=values,
-        source_channel_id=source_channel_id,
+        source_channel_id=source_channel_id if is_channel_id(source_channel_id) else None,
         salesforce=parse_record_link(salesforce_link) if salesforce_link else None,
         source_message=source_message,
         reply_ts=reply_ts,

@@ -1,41 +1,56 @@
-"""Who may do what to a case: staff (on-call members of the flow's schedules, leads, named groups)
-may do everything; the reporter and followers may add information, answer and ask for an update; only the
-reporter may withdraw their own case."""
+"""A person as the lifecycle sees them, and the check every action goes through (bot/domain/access.py
+decides; this module only gathers the roles the case itself gives: reporter and follower)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.access import ACTION_RIGHTS, Right, Role, allowed, refusal
 from bot.domain.case import Case
 from bot.domain.lifecycle import Action
-
-REP_ACTIONS = frozenset({Action.ADD_NOTE, Action.REP_REPLIED, Action.REOPEN})
 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """A person as far as permissions go."""
+    """A person and the roles they hold from outside the case (lead, staff, on call, paged)."""
 
     user_id: str
-    is_staff: bool
+    is_staff: bool = False  # shorthand for roles={STAFF}
+    roles: frozenset[Role] = frozenset()
 
 
 class NotAllowed(Exception):
     """The person may not do this; nothing changed."""
 
 
+def roles_on(actor: Actor, case: Case) -> frozenset[Role]:
+    """Every role `actor` holds on `case`."""
+    roles = set(actor.roles) | {Role.ANYONE}
+    if actor.is_staff:
+        roles.add(Role.STAFF)
+    if actor.user_id == case.reporter_id:
+        roles.add(Role.REPORTER)
+    if actor.user_id in case.followers:
+        roles.add(Role.FOLLOWER)
+    return frozenset(roles)
+
+
+def may_right(actor: Actor, right: Right, case: Case) -> bool:
+    """Whether `actor` holds `right` on `case`."""
+    return allowed(roles_on(actor, case), right, sensitive=case.sensitive)
+
+
 def may(actor: Actor, action: Action, case: Case) -> bool:
     """Whether `actor` may do `action` to `case`."""
-    if actor.is_staff:
-        return True
-    if action is Action.WITHDRAW:
-        return actor.user_id == case.reporter_id
-    involved = actor.user_id == case.reporter_id or actor.user_id in case.followers
-    return involved and action in REP_ACTIONS
+    return may_right(actor, ACTION_RIGHTS[action], case)
+
+
+def check_right(actor: Actor, right: Right, case: Case) -> None:
+    """Raise NotAllowed with a sentence the person understands."""
+    if not may_right(actor, right, case):
+        raise NotAllowed(refusal(right, case.human_id, sensitive=case.sensitive))
 
 
 def check(actor: Actor, action: Action, case: Case) -> None:
     """Raise NotAllowed with a sentence the person understands."""
-    if not may(actor, action, case):
-        who = "the ads policy specialists and leads"
-        raise NotAllowed(f"Only {who} can do that on {case.human_id}. You can add information in its thread.")
+    check_right(actor, ACTION_RIGHTS[action], case)

@@ -13,13 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.config.loader import Config
+from bot.domain.access import Right
 from bot.domain.case import AlreadyPaged, Case, CaseStatus
 from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
 from bot.domain.job import Job
 from bot.domain.lifecycle import Action, Outcome, next_status
-from bot.domain.permissions import Actor, check
+from bot.domain.permissions import Actor, check, may, may_right
 from bot.observability import metrics
 from bot.observability.logs import log_context
+from bot.services.access import Access
 from bot.services.guide_drafts import draft_from_case
 from bot.services.oncall import OnCall
 from bot.services.paging import (
@@ -156,7 +158,7 @@ class CaseActions:
                     kind=GuideEventKind.WITHDRAWN,
                     user_id=actor.user_id,
                     source=GuideSource.INTAKE,
-                    query=case.summary,
+                    query="" if case.sensitive else case.summary,
                     market=case.market or None,
                     flow_id=case.flow_id,
                     guide_ids=(request.guide_id,),
@@ -186,7 +188,8 @@ class CaseActions:
                 case_id=case.id,
                 payload={"question": request.text, "asked_by": actor.user_id},
             )
-        if action is Action.RESOLVE and request.worth_a_guide:
+        # A guide article is published text: a sensitive case is never drafted into one.
+        if action is Action.RESOLVE and request.worth_a_guide and not case.sensitive:
             draft = tx.guides.add_draft(
                 case.id,
                 draft_from_case(case, self.config.flow(case.flow_id), guides=self.config.guides),
@@ -231,6 +234,7 @@ class RepMessages:
     config: Config
     store: Store
     sender: RepSender
+    access: Access | None = None
 
     def handlers(self) -> dict[str, Callable[[Job], Callable[[Tx, datetime], None] | None]]:
         return {ASK_REP: self.ask, TELL_OUTCOME: self.tell}
@@ -254,5 +258,16 @@ class RepMessages:
         case = self._case(job)
         if case.outcome is None:
             return None  # reopened before the DM went out: the outcome no longer stands
-        self.sender.tell_outcome(case, self.config.flow(case.flow_id), user_id=str(job.payload["user_id"]))
+        user_id = str(job.payload["user_id"])
+        full, may_reopen = True, True
+        if self.access is not None:
+            # A follower hears the outcome; its text only if they may read the case, the follow-up
+            # (reopen) button only if they may reopen it.
+            now = case.resolved_at or case.created_at
+            actor = self.access.actor(user_id, case, now=now)
+            full = may_right(actor, Right.SEE, case)
+            may_reopen = may(actor, Action.REOPEN, case)
+        self.sender.tell_outcome(
+            case, self.config.flow(case.flow_id), user_id=user_id, full=full, may_reopen=may_reopen
+        )
         return None

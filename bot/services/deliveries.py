@@ -146,7 +146,9 @@ class Deliveries:
         self.notifier.link_restricted_details(case, permalink=permalink)
 
         def effect(tx: Tx, now: datetime) -> None:
-            tx.cases.add_event(case.id, kind="details_posted", now=now, data={"restricted": True})
+            # Where later texts about the case go (their thread in the restricted channel).
+            data = {"restricted": True, "channel": str(job.payload["channel"]), "ts": str(job.payload["ts"])}
+            tx.cases.add_event(case.id, kind="details_posted", now=now, data=data)
 
         return effect
 

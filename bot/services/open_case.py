@@ -11,7 +11,9 @@ from bot.domain.case import Case
 from bot.domain.intake import Intake
 from bot.observability import metrics
 from bot.observability.logs import log_context
-from bot.store.store import Store, Tx
+from bot.services.paging import note_in_thread
+from bot.services.ports import ThreadNote
+from bot.store.store import Conflict, Store, Tx
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +50,61 @@ def open_case(
     now: datetime,
     intake_key: str,
     allow_duplicate: bool = False,
+    reveal_sensitive: bool = False,
     max_attempts: int = 8,
     on_opened: OnOpened | None = None,
 ) -> Opened:
-    """Commit the case and its first Slack job in one transaction, before anything is sent."""
+    """Commit the case and its first Slack job in one transaction, before anything is sent.
+
+    An open duplicate is offered to the reporter, unless it is sensitive and they are not on the team
+    (`reveal_sensitive`): then the new case is filed and the two are linked for the team only."""
+    try:
+        return _open(
+            intake,
+            store=store,
+            now=now,
+            intake_key=intake_key,
+            allow_duplicate=allow_duplicate,
+            reveal_sensitive=reveal_sensitive,
+            max_attempts=max_attempts,
+            on_opened=on_opened,
+        )
+    except Conflict:
+        # The same submission reached another replica (or thread) at once and its insert won: this one
+        # is the re-sent copy, answered from the store like any other.
+        with store.read() as tx:
+            existing = tx.cases.by_intake_key(intake_key)
+        if existing is None:
+            raise
+        log.info("concurrent submission for %s answered from the store", existing.human_id)
+        return Opened(existing, created=False)
+
+
+def _open(
+    intake: Intake,
+    *,
+    store: Store,
+    now: datetime,
+    intake_key: str,
+    allow_duplicate: bool,
+    reveal_sensitive: bool,
+    max_attempts: int,
+    on_opened: OnOpened | None,
+) -> Opened:
     with store.transaction() as tx:
         existing = tx.cases.by_intake_key(intake_key)
         if existing is not None:
             return Opened(existing, created=False)
+        hidden: Case | None = None
         if not allow_duplicate:
             duplicate = tx.cases.find_open_duplicate(advertiser=intake.advertiser, campaign=intake.campaign)
-            if duplicate is not None:
+            if duplicate is not None and duplicate.sensitive and not reveal_sensitive:
+                hidden = duplicate
+            elif duplicate is not None:
                 raise DuplicateCaseOpen(duplicate)
         case = tx.cases.add(intake, now=now, intake_key=intake_key)
+        if hidden is not None:
+            _link(tx, case, hidden, now=now)
         with log_context(case_id=case.id, flow=case.flow_id):
             tx.jobs.enqueue(
                 kind=POST_ROOT,
@@ -106,3 +150,12 @@ def follow_case(case_id: int, *, user_id: str, store: Store, now: datetime, max_
                 max_attempts=max_attempts,
             )
         return tx.cases.get(case_id)
+
+
+def _link(tx: Tx, case: Case, sensitive: Case, *, now: datetime) -> None:
+    """Record that `case` may be about the same thing as the sensitive `sensitive`, for the team: an
+    event on each and a line in the sensitive case's (restricted) thread; the reporter is told nothing."""
+    tx.cases.add_event(case.id, kind="linked", now=now, data={"case": sensitive.human_id})
+    tx.cases.add_event(sensitive.id, kind="linked", now=now, data={"case": case.human_id})
+    note = ThreadNote(kind="linked", detail=case.human_id, at=now)
+    note_in_thread(tx, sensitive, note, key=f"linked:{case.id}", now=now)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config.loader import Config
-from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen
+from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, MessageRef
 from bot.domain.escalation import Step, catch_up, first_step, is_last_level, next_step, superseded
 from bot.domain.job import Job, JobState
 from bot.domain.policy import PageTiming, Policy
@@ -88,23 +88,30 @@ def restart_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, reason
 
 
 def note_in_thread(tx: Tx, case: Case, note: ThreadNote, *, key: str, now: datetime) -> None:
-    """Queue a line for the case thread (paging and lifecycle actions share this job kind)."""
+    """Queue a line for the case thread (paging and lifecycle actions share this job kind). A sensitive
+    case's note is two jobs: the whole note in its restricted thread, a line without its text in the
+    case thread; each is retried alone, so neither is posted twice when the other meets a rate limit."""
+    payload = {
+        "kind": note.kind,
+        "users": list(note.users),
+        "round": note.round,
+        "level": note.level,
+        "at": note.at.isoformat() if note.at else None,
+        "text": note.text,
+        "detail": note.detail,
+    }
     tx.jobs.enqueue(
-        kind=THREAD_NOTE,
-        key=f"{THREAD_NOTE}:{case.id}:{key}",
-        due_at=now,
-        now=now,
-        case_id=case.id,
-        payload={
-            "kind": note.kind,
-            "users": list(note.users),
-            "round": note.round,
-            "level": note.level,
-            "at": note.at.isoformat() if note.at else None,
-            "text": note.text,
-            "detail": note.detail,
-        },
+        kind=THREAD_NOTE, key=f"{THREAD_NOTE}:{case.id}:{key}", due_at=now, now=now, case_id=case.id, payload=payload
     )
+    if case.sensitive:
+        tx.jobs.enqueue(
+            kind=THREAD_NOTE,
+            key=f"{THREAD_NOTE}:{case.id}:{key}:restricted",
+            due_at=now,
+            now=now,
+            case_id=case.id,
+            payload=payload | {"restricted": True},
+        )
 
 
 def _alert(
@@ -119,6 +126,14 @@ def _alert(
         payload={"kind": kind, "round": step.round, "level": step.level, "repeats": repeats, "generation": generation},
         max_attempts=20,
     )
+
+
+def restricted_thread(details_posted: dict[str, object]) -> MessageRef | None:
+    """The restricted-channel message a sensitive case's texts are threaded under (None: not sensitive,
+    or no restricted channel configured, when the details went to the case thread)."""
+    if not details_posted.get("restricted") or not details_posted.get("ts"):
+        return None
+    return MessageRef(str(details_posted["channel"]), str(details_posted["ts"]))
 
 
 def acknowledge(case_id: int, *, user_id: str, store: Store, now: datetime) -> Case:
@@ -392,10 +407,13 @@ class Paging:
     def thread_note(self, job: Job) -> Effect | None:
         case = self._case(job)
         with self.store.read() as tx:
-            details_posted = any(kind == "details_posted" for kind, _, _ in tx.cases.events(case.id))
-        if case.root is None or not details_posted:
+            posted = [data for kind, _, data in tx.cases.events(case.id) if kind == "details_posted"]
+        if case.root is None or not posted:
             # Notes follow the details in the thread, so the thread reads top to bottom.
             raise DeliveryError("the case details are not in its thread yet", retryable=True)
+        restricted = restricted_thread(posted[-1]) if job.payload.get("restricted") else None
+        if job.payload.get("restricted") and restricted is None:
+            return None  # no restricted channel (configuration): the case thread got the line already
         at = job.payload.get("at")
         self.sender.post_thread_note(
             case,
@@ -408,6 +426,7 @@ class Paging:
                 text=str(job.payload.get("text") or ""),
                 detail=str(job.payload.get("detail") or ""),
             ),
+            restricted=restricted,
         )
         return None
 

@@ -12,6 +12,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.config.loader import Config
+from bot.domain.identity import is_channel_id, is_team_id, is_user_id
 from bot.jobs.clock import Clock
 from bot.services.case_actions import CaseActions
 from bot.services.guidance import Guidance
@@ -19,6 +20,7 @@ from bot.services.guide_drafts import GuideReview
 from bot.services.guide_search import GuideIndex
 from bot.services.open_case import OnOpened
 from bot.services.staff import Staff
+from bot.slack.http import frames
 from bot.slack.listeners.case import CaseListeners
 from bot.slack.listeners.guidance import GuidanceListeners
 from bot.slack.listeners.guide_review import GuideReviewListeners
@@ -96,6 +98,7 @@ def build_app(
         lookup=lookup,
         guidance=guidance,
         locales=locales,
+        access=staff,
     ).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
     OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
@@ -104,10 +107,10 @@ def build_app(
         review = GuideReview(
             config=config,
             store=store,
-            may_review=staff.is_lead if staff is not None else (lambda user_id: user_id in config.app.leads),
+            may_review=staff.may_review_guides if staff is not None else (lambda user_id: user_id in config.app.leads),
             on_approved=guidance.rebuild,
         )
-    home = HomeListeners(config=config, store=store, clock=clock, review=review)
+    home = HomeListeners(config=config, store=store, clock=clock, review=review, access=staff)
     home.register(app)
     if guidance is not None and locales is not None and review is not None:
         GuidanceListeners(
@@ -126,6 +129,16 @@ def build_app(
             app
         )
 
+    @app.middleware
+    def check_ids(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        # Signed requests come from Slack, yet what they carry is checked for shape before anything
+        # stores or renders it (a forged or buggy `user.id` must not become `<@…>` in a message).
+        wrong = malformed_ids(body)
+        if wrong:
+            log.warning("request refused: malformed %s", ", ".join(wrong))
+            return BoltResponse(status=400, body="")
+        return next()
+
     @app.error
     def handle_errors(
         error: Exception, body: dict[str, Any], logger: logging.Logger, context: BoltContext
@@ -139,7 +152,22 @@ def build_app(
                 except Exception as exc:  # response_url expired or Slack unreachable: the log has it
                     logger.warning("could not tell the person: %s", exc)
             return BoltResponse(status=200, body="")
-        logger.error("listener failed: %s (%s)", error, type(error).__name__, exc_info=error)
+        # The type and the frames only: an exception's words may quote what a person typed.
+        logger.error("listener failed: %s\n%s", type(error).__name__, frames(error))
         return BoltResponse(status=500, body="")
 
     return app
+
+
+def malformed_ids(body: dict[str, Any]) -> list[str]:
+    """The names of the user, channel and team ids in a request that are not shaped like Slack's."""
+    user, team, channel = body.get("user"), body.get("team"), body.get("channel")
+    raw = body.get("event")
+    event: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    found = {
+        "user": [body.get("user_id"), user.get("id") if isinstance(user, dict) else None, event.get("user")],
+        "team": [body.get("team_id"), team.get("id") if isinstance(team, dict) else None],
+        "channel": [body.get("channel_id"), channel.get("id") if isinstance(channel, dict) else None],
+    }
+    checks = {"user": is_user_id, "team": is_team_id, "channel": is_channel_id}
+    return [name for name, values in found.items() if any(v is not None and not checks[name](v) for v in values)]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from bot.domain.identity import visible
+
 
 def escape_mrkdwn(text: str) -> str:
-    """Escape &, < and > so `<!channel>`, `<@U123>` and `<url|label>` are shown, not acted on."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape &, < and > so `<!channel>`, `<@U123>` and `<url|label>` are shown, not acted on; drop
+    bidi-override and zero-width characters, which make a name read as another."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def truncate(text: str, limit: int, *, marker: str = "…") -> str:

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -74,16 +75,26 @@ def build_wsgi(
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
             return reply(start_response, "413 Request Entity Too Large", {"error": "request too large"})
+        if not str(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "").isdigit():
+            # Slack always sends whole seconds; anything else cannot be signed by Slack (Bolt would
+            # raise on it and answer 500 with an ERROR line anyone could provoke).
+            return reply(start_response, "401 Unauthorized", {"error": "invalid request timestamp"})
         with log_context(request_id=_request_id(environ)):
             try:
                 return slack(environ, start_response)
             except Exception as exc:
                 # Bolt parses the body before it checks the signature, so a malformed (even unsigned)
-                # payload can raise inside its request object: answer plainly, keep the trace in the log.
-                log.warning("malformed Slack request: %s: %s", type(exc).__name__, exc, exc_info=True)
+                # payload can raise inside its request object: answer plainly. The log gets where it
+                # failed, never the exception's words (they may quote the payload).
+                log.warning("malformed Slack request: %s\n%s", type(exc).__name__, frames(exc))
                 return reply(start_response, "400 Bad Request", {"error": "malformed request"})
 
     return wsgi
+
+
+def frames(exc: BaseException) -> str:
+    """The traceback's frames (file, line, code) without the exception's message or any values."""
+    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
 
 
 def _request_id(environ: dict[str, Any]) -> str:

@@ -203,8 +203,19 @@ class SlackNotifier:
         text, blocks = pages.build_page(case, flow, round=round, level=level, tz=self.tz, again=again)
         return self._post(channel=user_id, text=text, blocks=blocks)
 
-    def post_thread_note(self, case: Case, note: ThreadNote) -> None:
+    def post_thread_note(self, case: Case, note: ThreadNote, *, restricted: MessageRef | None = None) -> None:
         assert case.root is not None
+        if restricted is not None:
+            text = f"*{case.human_id}* · {pages.note_text(note, tz=self.tz)}"
+            self._post(channel=restricted.channel_id, text=text, blocks=[], thread_ts=restricted.ts)
+            return
+        if case.sensitive:
+            # Sensitive text has one home: the restricted thread. The case thread reads who did what.
+            public = pages.public_note_text(note, tz=self.tz)
+            if public is None:
+                return
+            self._post(channel=case.root.channel_id, text=public, blocks=[], thread_ts=case.root.ts)
+            return
         self._post(
             channel=case.root.channel_id, text=pages.note_text(note, tz=self.tz), blocks=[], thread_ts=case.root.ts
         )
@@ -239,8 +250,10 @@ class SlackNotifier:
         )
         self._post(channel=case.reporter_id, text=text, blocks=blocks)
 
-    def tell_outcome(self, case: Case, flow: Flow, *, user_id: str) -> None:
-        text, blocks = case_action_blocks.build_outcome(case, flow, catalog=self.catalog_for(user_id))
+    def tell_outcome(self, case: Case, flow: Flow, *, user_id: str, full: bool = True, may_reopen: bool = True) -> None:
+        text, blocks = case_action_blocks.build_outcome(
+            case, flow, full=full, may_reopen=may_reopen, catalog=self.catalog_for(user_id)
+        )
         self._post(channel=user_id, text=text, blocks=blocks)
 
     def post_digest(self, digest: Digest, *, channel_id: str) -> None:

@@ -291,18 +291,20 @@ class CaseRepo:
         )
         return [self._to_case(r) for r in rows]
 
-    def search(self, text: str, *, since: datetime, limit: int = 10) -> list[Case]:
-        """Recent cases whose advertiser or campaign contains `text` (case-insensitive), or whose Salesforce
-        record is the id or link `text` names, newest first."""
-        key = f"%{match_key(text)}%"
-        matches = (CaseRow.advertiser_key.like(key)) | (CaseRow.campaign_key.like(key))
+    def search(self, text: str, *, since: datetime, limit: int = 10, sensitive: bool = False) -> list[Case]:
+        """Recent cases whose advertiser or campaign contains `text` literally (case-insensitive; `%`, `_`
+        and `\\` match themselves), or whose Salesforce record is the id or link `text` names, newest first;
+        sensitive cases only with `sensitive`."""
+        key = f"%{escape_like(match_key(text))}%"
+        matches = CaseRow.advertiser_key.like(key, escape="\\") | CaseRow.campaign_key.like(key, escape="\\")
         record = salesforce_id_in(text)
         if record is not None:
             matches = matches | (CaseRow.salesforce_id == record)
+        where = [CaseRow.created_at >= since, matches]
+        if not sensitive:
+            where.append(CaseRow.sensitive == False)  # noqa: E712
         rows = (
-            self._session.execute(
-                select(CaseRow).where(CaseRow.created_at >= since, matches).order_by(CaseRow.id.desc()).limit(limit)
-            )
+            self._session.execute(select(CaseRow).where(*where).order_by(CaseRow.id.desc()).limit(limit))
             .scalars()
             .all()
         )
@@ -319,3 +321,8 @@ class CaseRepo:
 
     def count(self) -> int:
         return len(self._session.execute(select(CaseRow.id)).all())
+
+
+def escape_like(text: str) -> str:
+    """`text` for a LIKE pattern in which `%`, `_` and the escape character itself match literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

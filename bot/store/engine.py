@@ -32,6 +32,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         pool_size=8,
         max_overflow=8,
+        hide_parameters=True,  # logs and tracebacks never carry case content
     )
 
     @event.listens_for(engine, "connect")
@@ -66,6 +67,7 @@ def build_engine(url: str, *, immediate: bool = True) -> Engine:
         pool_pre_ping=True,  # a connection the database dropped (restart, failover) is replaced, not used
         pool_timeout=2,
         connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
+        hide_parameters=True,  # logs and tracebacks never carry case content
     )
 
 
@@ -74,7 +76,7 @@ def database_answers(url: str, *, timeout_seconds: int = 3) -> str | None:
     url = normalise_url(url)
     connect_args = {"connect_timeout": timeout_seconds} if url.startswith("postgresql") else {}
     try:
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
         with engine.connect() as conn:
             conn.exec_driver_sql("select 1")
         engine.dispose()

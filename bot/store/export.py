@@ -54,22 +54,27 @@ def iter_cases(session: Session, *, since: datetime, until: datetime, prefix: st
         record = {name: _plain(value) for name, value in zip(CASE_COLUMNS, row, strict=True)}
         record["case"] = f"{prefix}-{1000 + int(record['id'])}"
         if record["sensitive"]:
-            record["advertiser"] = record["campaign"] = None
+            record["advertiser"] = record["campaign"] = record["policy_ref"] = None
         yield record
 
 
 def iter_events(session: Session, *, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
-    """Events of the cases opened in [since, until), in order."""
+    """Events of the cases opened in [since, until), in order; a sensitive case's events without their
+    details (notes, questions, answers, guidance: any of them may name what the case is about)."""
     opened = select(CaseRow.id).where(CaseRow.created_at >= since, CaseRow.created_at < until)
     columns = [getattr(CaseEventRow, name) for name in EVENT_COLUMNS]
     query = (
-        select(*columns)
+        select(*columns, CaseRow.sensitive)
+        .join(CaseRow, CaseRow.id == CaseEventRow.case_id)
         .where(CaseEventRow.case_id.in_(opened))
         .order_by(CaseEventRow.id)
         .execution_options(yield_per=5000)
     )
     for row in session.execute(query):
-        yield {name: _plain(value) for name, value in zip(EVENT_COLUMNS, row, strict=True)}
+        record = {name: _plain(value) for name, value in zip(EVENT_COLUMNS, row[:-1], strict=True)}
+        if row[-1]:
+            record["data"] = {"omitted": "sensitive case"}
+        yield record
 
 
 # Plain SQL that both SQLite and Postgres accept; durations are left to the BI tool (timestamps given).

@@ -23,6 +23,16 @@ from bot.store.tables import RequestKeyRow
 __all__ = ["Store", "StoreUnavailable", "Tx"]
 
 
+class Conflict(Exception):
+    """A unique key was taken by a concurrent transaction (rolled back): read what won and go on."""
+
+
+def _constraint(exc: IntegrityError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return f"unique key {name} taken" if name else "a unique key was taken"
+
+
 class Tx:
     """Repositories sharing one session; committed when the `with` block ends cleanly."""
 
@@ -91,6 +101,9 @@ class Store:
                 yield Tx(session, prefix=self.prefix)
         except OperationalError as exc:
             raise StoreUnavailable(str(exc.orig) if exc.orig else str(exc)) from exc
+        except IntegrityError as exc:
+            # Only the constraint's name travels on: the statement and its values are case content.
+            raise Conflict(_constraint(exc)) from None
 
     @contextmanager
     def transaction(self, *, patient: bool = False) -> Iterator[Tx]:

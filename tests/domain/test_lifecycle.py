@@ -76,7 +76,8 @@ def test_staff_may_do_everything_reps_only_add_answer_and_follow_up():
         Actor("U0REP3", False),
     )
     assert all(may(staff, action, CASE) for action in Action)
-    assert may(reporter, Action.ADD_NOTE, CASE) and may(follower, Action.REOPEN, CASE)
+    assert may(reporter, Action.ADD_NOTE, CASE) and may(reporter, Action.REOPEN, CASE)
+    assert may(follower, Action.ADD_NOTE, CASE) and not may(follower, Action.REOPEN, CASE)
     assert not may(reporter, Action.RESOLVE, CASE)
     assert not may(stranger, Action.ADD_NOTE, CASE)
     with pytest.raises(NotAllowed, match="Only the ads policy specialists and leads"):

@@ -35,7 +35,7 @@ class FakeSender:
         (self.repages if again else self.pages).append((user_id, round, level))
         return MessageRef(f"D{user_id}", f"{len(self.pages) + len(self.repages)}.0001")
 
-    def post_thread_note(self, case, note):
+    def post_thread_note(self, case, note, *, restricted=None):
         self.notes.append(note)
 
     def alert_leads(self, alert, flow, *, leads_channel):

@@ -215,7 +215,10 @@ def test_the_rep_can_ask_for_an_update_in_the_thread(standin: SlackStandIn, bot,
     )
     wait_until(lambda: any("the client calls at 3pm" in t for t in thread_texts(standin, bot)))
     standin.user("U0REP3").slash_command("/ad-escalate", text="update ADS-1001", channel_id="C0SALES")
-    assert "Only the ads policy specialists" in wait_until(lambda: standin.ephemerals("U0REP3"))[-1]["text"]
+    assert (
+        "Only the people on ADS-1001 and the ads policy team"
+        in wait_until(lambda: standin.ephemerals("U0REP3"))[-1]["text"]
+    )
 
 
 def test_reassign_note_partner_wait_resume_and_close(standin: SlackStandIn, bot, clock):

@@ -132,3 +132,55 @@ def test_the_salesforce_record_is_in_the_export_and_the_view(store, tmp_path):
         assert tuple(got) == ("Opportunity", "0065g00000AbCdEAAV")
         assert [c.id for c in tx.cases.search("0065g00000AbCdE", since=DAY - timedelta(days=1))] == [1]
         assert tx.cases.search("0065g00000XyZab", since=DAY - timedelta(days=1)) == []
+
+
+def _hostile(store) -> None:
+    with store.transaction() as tx:
+        for n, (advertiser, sensitive) in enumerate(
+            [('=HYPERLINK("http://x.test","a")', False), ("+cmd|' /C calc'!A0", False), ("CANARY-EXP", True)]
+        ):
+            case = tx.cases.add(
+                Intake("prelaunch_review", "U0REP1", SEV2, (), advertiser, "@SUM(1)", "SG", None, "-2+3", sensitive),
+                now=DAY + timedelta(hours=n),
+            )
+            tx.cases.add_event(
+                case.id,
+                kind="resolve",
+                actor_id="U0SPEC1",
+                now=DAY,
+                data={"text": "\tCANARY-EXP note" if sensitive else "\tplain note", "after": {}},
+            )
+            tx.cases.change(case.id, now=DAY, policy_ref="=CANARY-EXP policy" if sensitive else "\rref")
+
+
+def test_csv_cells_that_start_a_formula_are_neutralised(store, tmp_path):
+    _hostile(store)
+    files, _, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+    rows = list(csv.DictReader(files[0].open(newline="")))
+    assert rows[0]["advertiser"] == '\'=HYPERLINK("http://x.test","a")'
+    assert rows[1]["advertiser"].startswith("'+cmd") and rows[0]["campaign"] == "'@SUM(1)"
+    assert rows[1]["policy_ref"] == "'\rref"
+    cells = [v for f in files for r in csv.reader(f.open(newline="")) for v in r]
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in cells)
+
+
+def test_export_omits_sensitive_case_details_and_files_are_private(store, tmp_path):
+    _hostile(store)
+    for fmt in ("csv", "jsonl"):
+        files, _, _ = export(
+            store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt=fmt, out_dir=tmp_path / fmt
+        )
+        for path in files:
+            assert "CANARY-EXP" not in path.read_text(encoding="utf-8")
+            assert path.stat().st_mode & 0o777 == 0o600
+    # a non-sensitive case's event keeps its details; a sensitive one's (2 events: opened, resolve) are omitted
+    events = list(csv.DictReader((tmp_path / "csv" / "events-2026-11-24-2026-11-25.csv").open(newline="")))
+    assert sum("note" in e["data"] for e in events) == 2 and sum("omitted" in e["data"] for e in events) == 2
+
+
+def test_the_bi_views_hide_sensitive_details(store):
+    _hostile(store)
+    with store.read() as tx:
+        for view in ("bi_cases", "bi_events", "bi_pages", "bi_sla_outcomes"):
+            rows = tx.session.execute(text(f"SELECT * FROM {view}")).all()
+            assert "CANARY-EXP" not in repr(rows), view

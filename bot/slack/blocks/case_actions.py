@@ -121,14 +121,15 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
             text=PlainTextObject(text="Worth a guide"),
             description=PlainTextObject(text="Draft a policy guide from this case for the leads to review"),
         )
-        blocks.append(
-            InputBlock(
-                block_id=ids.CASE_GUIDE_BLOCK,
-                label="Policy guidance",
-                optional=True,
-                element=CheckboxesElement(action_id=ids.FIELD_ACTION, options=[worth]),
+        if not case.sensitive:  # a guide is published text: a sensitive case is never drafted into one
+            blocks.append(
+                InputBlock(
+                    block_id=ids.CASE_GUIDE_BLOCK,
+                    label="Policy guidance",
+                    optional=True,
+                    element=CheckboxesElement(action_id=ids.FIELD_ACTION, options=[worth]),
+                )
             )
-        )
     elif action in (Action.REOPEN, Action.REP_REPLIED):
         label = "What is still open?" if action is Action.REOPEN else "Your answer"
         blocks.append(_text_input(label))
@@ -158,28 +159,31 @@ def build_rep_question(
     return t("{case}: the policy team needs more information").format(case=case.human_id), [b.to_dict() for b in blocks]
 
 
-def build_outcome(case: Case, flow: Flow, *, catalog: Catalog = ENGLISH) -> tuple[str, list[dict[str, Any]]]:
-    """The DM every rep on the case gets when it is resolved, in plain words (the rep's language; the
-    team's guidance as written)."""
+def build_outcome(
+    case: Case, flow: Flow, *, full: bool = True, may_reopen: bool = True, catalog: Catalog = ENGLISH
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM every rep on the case gets when it is resolved, in plain words and the rep's language (the
+    team's guidance as written). Without `full` (a sensitive case, told to someone outside the team) it
+    names the outcome only; without `may_reopen` there is no follow-up button (followers add information
+    in the thread instead)."""
     t = catalog.text
     outcome = t(Outcome(case.outcome).label if case.outcome else "Resolved")
-    blocks: list[Block] = [
-        SectionBlock(
-            text=_md(
-                t(":white_check_mark: *{case}* is resolved: *{outcome}*").format(case=case.human_id, outcome=outcome)
-                + "\n"
-                f"{escape_mrkdwn(truncate(case.advertiser, 100))} / "
-                f"{escape_mrkdwn(truncate(case.campaign, 100))}"
-            )
-        )
-    ]
-    for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance else []:
+    about = (
+        ":lock: sensitive case — details in the restricted channel"
+        if case.sensitive and not full
+        else f"{escape_mrkdwn(truncate(case.advertiser, 100))} / {escape_mrkdwn(truncate(case.campaign, 100))}"
+    )
+    resolved = t(":white_check_mark: *{case}* is resolved: *{outcome}*").format(case=case.human_id, outcome=outcome)
+    blocks: list[Block] = [SectionBlock(text=_md(f"{resolved}\n{about}"))]
+    shown = full or not case.sensitive
+    for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance and shown else []:
         blocks.append(SectionBlock(text=_md(chunk)))
-    if case.policy_ref:
+    if case.policy_ref and shown:
         ref = escape_mrkdwn(truncate(case.policy_ref, 400))
         blocks.append(SectionBlock(text=_md(t("Policy: {ref}").format(ref=ref))))
-    follow_up = ButtonElement(text=t("I have a follow-up"), action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
-    blocks.append(ActionsBlock(elements=[follow_up]))
+    if may_reopen:
+        follow_up = ButtonElement(text=t("I have a follow-up"), action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
+        blocks.append(ActionsBlock(elements=[follow_up]))
     return t("{case} is resolved: {outcome}").format(case=case.human_id, outcome=outcome), [
         b.to_dict() for b in blocks[:50]
     ]

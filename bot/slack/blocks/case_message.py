@@ -42,8 +42,11 @@ def _blocks(blocks: list[Block]) -> list[dict[str, Any]]:
 
 
 def case_headline(case: Case, flow: Flow) -> str:
-    """Severity tag first, then id, advertiser and campaign (also the notification text)."""
+    """Severity tag first, then id, advertiser and campaign (also the notification text). A sensitive
+    case shows its id, severity and flow only: the headline goes to DMs and the leads' channel."""
     severity = flow.severity(case.severity_id)
+    if case.sensitive:
+        return f"{severity.emoji} {severity.label} — {case.human_id} · {escape_mrkdwn(flow.title)} · :lock: sensitive"
     return (
         f"{severity.emoji} {severity.label} — {case.human_id} · {escape_mrkdwn(truncate(case.advertiser, 100))} / "
         f"{escape_mrkdwn(truncate(case.campaign, 100))}"
@@ -148,7 +151,8 @@ def _root_buttons(case: Case) -> list[Any]:
                 options=[Option(value=f"{action.value}:{case.id}", label=label) for action, label in entries],
             )
         )
-    buttons.append(ButtonElement(text="Follow", action_id=ids.CASE_FOLLOW_ACTION, value=str(case.id)))
+    if not case.sensitive:  # following a sensitive case is not offered (the team hears it anyway)
+        buttons.append(ButtonElement(text="Follow", action_id=ids.CASE_FOLLOW_ACTION, value=str(case.id)))
     return buttons
 
 
@@ -267,10 +271,8 @@ def build_reporter_confirmation(
 def build_follow_confirmation(case: Case, *, permalink: str | None) -> tuple[str, list[dict[str, Any]]]:
     """The DM to a rep who chose to follow an existing case."""
     where = link(permalink, case.human_id + " thread") if permalink else "the escalation channel"
-    text = (
-        f":eyes: You follow *{case.human_id}* ({escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}). "
-        f"Its thread: {where}. You will get the outcome here."
-    )
+    about = "sensitive case" if case.sensitive else f"{escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}"
+    text = f":eyes: You follow *{case.human_id}* ({about}). Its thread: {where}. You will get the outcome here."
     return f"You follow {case.human_id}", _blocks([SectionBlock(text=_md(text))])
 
 

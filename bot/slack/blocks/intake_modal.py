@@ -253,9 +253,15 @@ def build_filed_view(
 def build_following_view(case: Case) -> dict[str, Any]:
     """What the modal turns into when the rep follows an existing case."""
     text = (
-        f":eyes: You now follow *{case.human_id}* ({escape_mrkdwn(case.advertiser)} / "
-        f"{escape_mrkdwn(case.campaign)}). You will get its link now and its outcome when it is resolved."
+        f":eyes: You now follow *{case.human_id}* ({_about(case)}). "
+        "You will get its link now and its outcome when it is resolved."
     )
     return View(
         type="modal", title=TITLE, close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
     ).to_dict()
+
+
+def _about(case: Case) -> str:
+    if case.sensitive:
+        return "sensitive case"
+    return f"{escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}"

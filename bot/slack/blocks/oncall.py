@@ -169,7 +169,11 @@ def build_override_list(
 
 def _case_line(case: Case) -> str:
     link = f"<{case.permalink}|{case.human_id}>" if case.permalink else case.human_id
-    names = f"{escape_mrkdwn(truncate(case.advertiser, 60))} / {escape_mrkdwn(truncate(case.campaign, 60))}"
+    names = (
+        ":lock: sensitive — details in the restricted channel"
+        if case.sensitive
+        else f"{escape_mrkdwn(truncate(case.advertiser, 60))} / {escape_mrkdwn(truncate(case.campaign, 60))}"
+    )
     return f"• {link} {names} ({case.severity_id}, {case.status.value.replace('_', ' ')})"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.case import Case
 from bot.domain.flow import Flow
+from bot.domain.lifecycle import Action
 from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_actions import lifecycle_note
@@ -38,7 +40,8 @@ def build_page(
     """The DM that pages one person: what, how urgent, by when, and one-click buttons."""
     severity = flow.severity(case.severity_id)
     deadline = f"Campaign deadline {slack_date(case.deadline_at, tz)}" if case.deadline_at else "No campaign deadline"
-    summary = "Details are in the thread (sensitive case)." if case.sensitive else escape_mrkdwn(case.summary)
+    sensitive = ":lock: Sensitive case: details in the restricted channel."
+    summary = sensitive if case.sensitive else escape_mrkdwn(case.summary)
     buttons = [
         ButtonElement(text="Acknowledge", action_id=ids.CASE_ACK_ACTION, value=str(case.id), style="primary"),
         ButtonElement(
@@ -100,9 +103,35 @@ def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:
         when = f" ({slack_date(note.at, tz)})" if note.at else ""
         icon = ":alarm_clock:" if "breach" in note.text or "passed" in note.text else ":hourglass_flowing_sand:"
         return f"{icon} {escape_mrkdwn(note.text.capitalize())}{when}."
+    if note.kind == "linked":
+        return (
+            f":link: {escape_mrkdwn(note.detail)} was filed separately for the same advertiser and campaign; "
+            "its reporter was not told about this sensitive case."
+        )
     if note.kind == "declined":
         return f":leftwards_arrow_with_hook: {_mentions(note.users)} can't take it; the next level is paged now."
     return escape_mrkdwn(note.kind)
+
+
+RESTRICTED = "details in the restricted channel"
+# Notes whose `detail` is safe to show outside the restricted channel (a severity label).
+_PUBLIC_DETAIL = frozenset({Action.CHANGE_SEVERITY.value})
+
+
+def public_note_text(note: ThreadNote, *, tz: ZoneInfo) -> str | None:
+    """The line a sensitive case's public thread gets: who did what, never what they wrote (None: the
+    note is for the restricted thread only)."""
+    if note.kind == "linked":
+        return None
+    if not note.text and (not note.detail or note.kind in _PUBLIC_DETAIL):
+        return note_text(note, tz=tz)
+    if note.kind in ("sla", "deadline"):
+        return f":hourglass_flowing_sand: A timer fell due on this case ({RESTRICTED})."
+    bare = replace(note, text="", detail=note.detail if note.kind in _PUBLIC_DETAIL else "")
+    line = note_text(bare, tz=tz).rstrip(":")
+    if note.kind == Action.WITHDRAW.value:
+        line = f":books: {_mentions(note.users[:1])} withdrew this case before anyone was paged"
+    return f"{line.rstrip('.')} ({RESTRICTED})."
 
 
 def build_leads_alert(alert: LeadsAlert, flow: Flow) -> tuple[str, list[dict[str, Any]]]:

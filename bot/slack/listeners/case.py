@@ -12,8 +12,9 @@ from slack_sdk import WebClient
 
 from bot.config.loader import Config
 from bot.domain.case import Case
+from bot.domain.identity import is_user_id
 from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
-from bot.domain.permissions import NotAllowed, check
+from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.staff import Staff
@@ -78,9 +79,8 @@ class CaseListeners:
             self._say(respond, "That case no longer exists.")
             return
         try:
-            updated = self.actions.perform(
-                case_id, request, actor=self.staff.actor(user_id, case), now=self.clock.now()
-            )
+            now = self.clock.now()
+            updated = self.actions.perform(case_id, request, actor=self.staff.actor(user_id, case, now=now), now=now)
         except (NotAllowed, InvalidTransition) as refused:
             self._say(respond, f":no_entry: {refused}")
             return
@@ -95,7 +95,7 @@ class CaseListeners:
             self._say(respond, "That case no longer exists.")
             return
         try:
-            check(self.staff.actor(body["user"]["id"], case), action, case)
+            self.staff.check(body["user"]["id"], action, case, now=self.clock.now())
             if case.status not in RULES[action][0]:
                 raise InvalidTransition(action, case.status)
         except (NotAllowed, InvalidTransition) as refused:
@@ -156,6 +156,9 @@ class CaseListeners:
             policy_ref=_text(values, ids.CASE_POLICY_BLOCK),
             worth_a_guide=any(isinstance(o, dict) and o.get("value") == ids.WORTH_A_GUIDE for o in worth),
         )
+        if action is Action.REASSIGN and not is_user_id(request.user_id):
+            ack(response_action="errors", errors={ids.CASE_USER_BLOCK: "Pick a person from the list"})
+            return
         if action is Action.RESOLVE and request.outcome is None:
             ack(response_action="errors", errors={ids.CASE_OUTCOME_BLOCK: "Pick an outcome"})
             return
@@ -166,10 +169,9 @@ class CaseListeners:
                 errors={next(iter(values), ids.CASE_TEXT_BLOCK): "That case no longer exists."},
             )
             return
+        now = self.clock.now()
         try:
-            self.actions.perform(
-                case.id, request, actor=self.staff.actor(body["user"]["id"], case), now=self.clock.now()
-            )
+            self.actions.perform(case.id, request, actor=self.staff.actor(body["user"]["id"], case, now=now), now=now)
         except (NotAllowed, InvalidTransition) as refused:
             ack(response_action="errors", errors={next(iter(values), ids.CASE_TEXT_BLOCK): str(refused)})
             return

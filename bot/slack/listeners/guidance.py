@@ -199,7 +199,7 @@ class GuidanceListeners:
         self.kick()
 
     def _actor(self, user_id: str, case: Case) -> Actor:
-        return self.staff.actor(user_id, case) if self.staff is not None else Actor(user_id, False)
+        return self.staff.actor(user_id, case, now=self.clock.now()) if self.staff is not None else Actor(user_id)
 
     def _withdraw(self, parsed: tuple[int, str], *, user_id: str) -> str:
         case_id, guide_id = parsed

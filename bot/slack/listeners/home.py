@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.jobs.clock import Clock
+from bot.services.access import Access
 from bot.services.digest_data import read_digest
 from bot.services.guide_drafts import GuideReview
 from bot.services.overrides import schedule_members
@@ -32,6 +33,7 @@ class HomeListeners:
     store: Store
     clock: Clock
     review: GuideReview | None = None  # leads also see the guide drafts waiting for review
+    access: Access | None = None  # who is a lead or staff (bot/services/access.py)
 
     def register(self, app: App) -> None:
         app.event("app_home_opened")(self.handle_home_opened)
@@ -45,7 +47,11 @@ class HomeListeners:
         """Build and publish `user_id`'s Home tab (also after a click in it, with `notice` on top)."""
         now = self.clock.now()
         tz = self.config.app.timezone
-        specialist = any(user_id in schedule_members(s) for s in self.config.schedules.values())
+        specialist = (
+            self.access.is_staff_anywhere(user_id)
+            if self.access is not None
+            else any(user_id in schedule_members(s) for s in self.config.schedules.values())
+        )
         with self.store.read() as tx:
             mine = tx.cases.involving(user_id)
             queue = [c for c in tx.cases.open_cases() if c.owner_id in (None, user_id)] if specialist else None
@@ -57,7 +63,7 @@ class HomeListeners:
             if shift.user_id == user_id
         ]
         team = None
-        if user_id in self.config.app.leads:
+        if self.access.is_lead(user_id) if self.access is not None else user_id in self.config.app.leads:
             team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
         review = []
         if self.review is not None and self.review.may_review(user_id):

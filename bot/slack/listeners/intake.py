@@ -12,13 +12,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config.loader import Config
+from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.flow import FieldRole, Flow
 from bot.domain.form_text import ERRORS, Catalog, localize_flow, pick_catalog
 from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.domain.message_intake import guess_flow, prefill_from_message
+from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
+from bot.services.access import Access
 from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, OnOpened, follow_case, open_case
@@ -52,6 +55,7 @@ class IntakeListeners:
     lookup: LookupCommands | None = None
     guidance: Guidance | None = None
     locales: Locales | None = None
+    access: Access | None = None
 
     def register(self, app: App) -> None:
         app.command(self.config.app.slash_command)(self.handle_command)
@@ -209,6 +213,10 @@ class IntakeListeners:
             ack(response_action="errors", errors={ids.field_block(k): v for k, v in invalid.errors.items()})
             return
         choice = selected_value(values, ids.DUPLICATE_BLOCK, ids.DUPLICATE_ACTION) if meta.duplicate_of else None
+        refused = self._follow_refused(meta.duplicate_of, user_id) if choice == ids.DUPLICATE_FOLLOW else None
+        if refused is not None:
+            ack(response_action="errors", errors={ids.DUPLICATE_BLOCK: refused})
+            return
         try:
             if choice == ids.DUPLICATE_FOLLOW and meta.duplicate_of is not None:
                 case = follow_case(
@@ -227,6 +235,7 @@ class IntakeListeners:
                 now=now,
                 intake_key=f"view:{view['id']}:{view.get('hash', '')}",
                 allow_duplicate=choice == ids.DUPLICATE_FILE_NEW,
+                reveal_sensitive=self.access is not None and self.access.is_staff_anywhere(user_id),
                 max_attempts=self.config.app.max_attempts,
                 on_opened=self.on_opened,
             )
@@ -253,7 +262,9 @@ class IntakeListeners:
         answer = self._filed_answer(opened.case, flow, user_id)
         articles = list(answer.good[:3]) if answer is not None else []
         try:
-            if opened.created and answer is not None:  # a re-sent submission is not a second search
+            # A re-sent submission is not a second search; a sensitive case's question is not kept
+            # among the searches (the weekly report lists unanswered questions to the leads' channel).
+            if opened.created and answer is not None and not opened.case.sensitive:
                 self._record_filed_search(opened.case, flow, meta, user_id, answer)
             first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
         except StoreUnavailable:  # the case is filed; the articles are a courtesy
@@ -339,6 +350,10 @@ class IntakeListeners:
             stale = self._catalog(user_id).text("That button is out of date.")
             respond(text=stale, response_type="ephemeral", replace_original=False)
             return
+        refused = self._follow_refused(case_id, user_id)
+        if refused is not None:
+            respond(text=f":no_entry: {refused}", response_type="ephemeral", replace_original=False)
+            return
         case = follow_case(
             case_id, user_id=user_id, store=self.store, now=self.clock.now(), max_attempts=self.config.app.max_attempts
         )
@@ -348,3 +363,19 @@ class IntakeListeners:
             replace_original=False,
         )
         self.kick()
+
+    def _follow_refused(self, case_id: int | None, user_id: str) -> str | None:
+        """Why `user_id` may not follow the case (a sensitive one: only the team), or None."""
+        if case_id is None:
+            return None
+        with self.store.read() as tx:
+            case = tx.cases.find(case_id)
+        if case is None:
+            return "That case no longer exists."
+        if self.access is None:
+            return None
+        try:
+            self.access.check_right(user_id, Right.FOLLOW, case, now=self.clock.now())
+        except NotAllowed as refused:
+            return str(refused)
+        return None

@@ -10,9 +10,11 @@ from typing import Any
 from slack_bolt import Respond
 
 from bot.config.loader import Config
+from bot.domain.access import Right, refusal
 from bot.domain.case import parse_human_id
+from bot.domain.intake import match_key
 from bot.domain.lifecycle import Action, InvalidTransition
-from bot.domain.permissions import NotAllowed
+from bot.domain.permissions import NotAllowed, may_right
 from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.digests import digest_on_demand
@@ -41,7 +43,16 @@ class LookupCommands:
             respond(text=text, blocks=blocks, response_type="ephemeral")
 
         prefix = self.config.app.case_prefix
+        team = self.staff.is_staff_anywhere(user_id)
         if verb == "digest":
+            if not team:  # the team's digest is for the team; a rep gets their own cases
+                with self.store.read() as tx:
+                    cases = tx.cases.involving(user_id)
+                say(
+                    f"{len(cases)} open case(s)",
+                    build_case_list("The digest is for the ads policy team. Your open cases", cases),
+                )
+                return
             digest = digest_on_demand(self.config, self.store, now=self.clock.now())
             text, blocks = build_digest(digest, tz=self.config.app.timezone)
             say(text, blocks)
@@ -52,11 +63,11 @@ class LookupCommands:
             say(f"{len(cases)} open case(s)", build_case_list("Your open cases", cases))
             return
         if verb == "find":
-            if len(rest.strip()) < 2:
+            if len(match_key(rest)) < 2:  # what is matched: words, folded (bot/domain/intake.py)
                 say(f"Give a part of an advertiser or campaign name: `{self.config.app.slash_command} find acme`")
                 return
             with self.store.read() as tx:
-                found = tx.cases.search(rest, since=self.clock.now() - timedelta(days=SEARCH_DAYS))
+                found = tx.cases.search(rest, since=self.clock.now() - timedelta(days=SEARCH_DAYS), sensitive=team)
             say(
                 f"{len(found)} case(s)",
                 build_case_list(f"Cases matching “{rest.strip()[:60]}” (last {SEARCH_DAYS} days)", found),
@@ -70,11 +81,10 @@ class LookupCommands:
         if case is None:
             say(f"No case {word or '(none given)'}; case ids look like {prefix}-1042.")
             return
-        actor = self.staff.actor(user_id, case)
-        involved = user_id == case.reporter_id or user_id in case.followers
+        actor = self.staff.actor(user_id, case, now=self.clock.now())
         if verb == "status":
-            if not (actor.is_staff or (involved and not case.sensitive)):
-                say(f":no_entry: Only the people on {case.human_id} and the ads policy team can see its history.")
+            if not may_right(actor, Right.SEE, case):
+                say(f":no_entry: {refusal(Right.SEE, case.human_id)}")
                 return
             say(f"{case.human_id} history", build_history(case, history, tz=self.config.app.timezone))
             return

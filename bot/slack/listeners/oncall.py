@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.config.loader import Config
 from bot.domain import rota
+from bot.domain.identity import is_user_id
 from bot.jobs.clock import Clock
 from bot.services.overrides import (
     OverrideRefused,
@@ -50,7 +51,7 @@ USAGE = (
 
 def _picked_user(values: dict[str, Any], block_id: str) -> str | None:
     user = values.get(block_id, {}).get(ids.FIELD_ACTION, {}).get("selected_user")
-    return user if isinstance(user, str) and user else None
+    return user if is_user_id(user) else None  # not a Slack user id: as if nobody was picked
 
 
 def _picked_time(values: dict[str, Any], block_id: str) -> datetime | None:

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.domain.case import AlreadyAcknowledged, CaseNotOpen
 from bot.domain.lifecycle import Action
-from bot.domain.permissions import NotAllowed, check
+from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
 from bot.services.paging import acknowledge, pass_on
 from bot.services.staff import Staff
@@ -47,7 +47,7 @@ class PagingListeners:
             self._say(respond, "That case no longer exists.")
             return True
         try:
-            check(self.staff.actor(user_id, case), action, case)
+            self.staff.check(user_id, action, case, now=self.clock.now())
         except NotAllowed as refused:
             self._say(respond, f":no_entry: {refused}")
             return True
