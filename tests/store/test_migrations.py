@@ -95,7 +95,9 @@ def fill_first_release(conn) -> None:
 def first_release_views(conn) -> None:
     """The reporting views as the first release made them (before the Salesforce columns)."""
     views = dict(VIEWS)
-    views["bi_cases"] = views["bi_cases"].replace(",\n               salesforce_object, salesforce_id", "")
+    views["bi_cases"] = views["bi_cases"].replace(
+        ",\n               salesforce_object, CASE WHEN sensitive THEN NULL ELSE salesforce_id END AS salesforce_id", ""
+    )
     assert "salesforce" not in views["bi_cases"]
     for name, body in views.items():
         sql = body.replace("e.data LIKE", "e.data::text LIKE") if conn.dialect.name == "postgresql" else body
