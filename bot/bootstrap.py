@@ -51,23 +51,24 @@ class MissingSecret(Exception):
 
 @dataclass(frozen=True)
 class Secrets:
-    """Secrets and endpoints, from the environment only (never from YAML)."""
+    """Secrets and endpoints, from the environment only (never from YAML); `*_FILE` variants are
+    read into it first (bot.config.secret_files)."""
 
     bot_token: str
-    signing_secret: str
+    signing_secret: str | None  # HTTP mode only: Socket Mode's requests come over the app token's socket
     app_token: str | None = None
     api_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, socket_mode: bool = False) -> Secrets:
         env = os.environ if env is None else env
-        needed = ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] + (["SLACK_APP_TOKEN"] if socket_mode else [])
+        needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else ["SLACK_SIGNING_SECRET"])
         missing = [name for name in needed if not env.get(name)]
         if missing:
-            raise MissingSecret("set " + ", ".join(missing) + " in the environment")
+            raise MissingSecret("set " + ", ".join(f"{n} (or {n}_FILE)" for n in missing) + " in the environment")
         return cls(
             bot_token=env["SLACK_BOT_TOKEN"],
-            signing_secret=env["SLACK_SIGNING_SECRET"],
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             app_token=env.get("SLACK_APP_TOKEN") or None,
             api_url=env.get("SLACK_API_URL") or None,
         )
@@ -90,6 +91,7 @@ class Bot:
     reloader: ConfigReloader | None = None
     stopping: bool = False
     ticking: bool = False
+    signed: bool = True  # a signing secret was given: Slack's HTTP requests can be verified
 
     def health(self) -> dict[str, Any]:
         """Alive: the process answers (a load balancer restarts it otherwise)."""
@@ -120,16 +122,24 @@ class Bot:
         """Read the configuration files again (SIGHUP); a broken file keeps the last good configuration."""
         return self.reloader.reload() if self.reloader is not None else "kept"
 
-    def start(self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True) -> None:
-        """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port)."""
+    def start(
+        self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True, serve_slack: bool = True
+    ) -> None:
+        """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port):
+        Slack's requests on /slack/events unless `serve_slack` is off (Socket Mode), and the probes and
+        /metrics always."""
         if tick:
             self.ticker.start()
             self.ticking = True
             if self.watchdog is not None:
                 self.watchdog.start()
         if http_port is not None:
+            if serve_slack and not self.signed:  # an empty HMAC key would let anyone sign requests
+                raise ValueError("serving Slack's HTTP requests needs the signing secret")
             self.http = HttpServer(
-                build_wsgi(self.app, health=self.health, ready=self.ready), host=host, port=http_port
+                build_wsgi(self.app if serve_slack else None, health=self.health, ready=self.ready),
+                host=host,
+                port=http_port,
             )
             self.http.start()
 
@@ -195,7 +205,14 @@ def build_bot(
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
-    reloader = ConfigReloader(live=live, alerts=notifier, now=clock.now, env=env if env is not None else os.environ)
+
+    def notice_once(key: str) -> bool:
+        with store.transaction(patient=True) as tx:
+            return tx.jobs.record_once(kind="ops.config_notice", key=key, now=clock.now())
+
+    reloader = ConfigReloader(
+        live=live, alerts=notifier, now=clock.now, env=env if env is not None else os.environ, once=notice_once
+    )
     ticker.every("reload_config", 10, reloader.check, at_start=False)  # the files were just read
 
     def on_opened(tx: Tx, case: Case, now: datetime) -> None:
@@ -246,4 +263,5 @@ def build_bot(
         ticker=ticker,
         watchdog=Watchdog(auditor),
         reloader=reloader,
+        signed=bool(secrets.signing_secret),
     )

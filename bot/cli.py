@@ -1,4 +1,4 @@
-"""`escalation-bot serve | demo | check-config | manifest`."""
+"""`escalation-bot serve | demo | check-config | manifest | db | export | oncall`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -18,10 +19,54 @@ from bot.domain import rota
 from bot.jobs.clock import SystemClock
 
 
-def _load(path: str) -> Config:
-    import os
+def _env(args: argparse.Namespace) -> dict[str, str]:
+    """The environment with `*_FILE` secrets read in (main() sets it; tests may call a command directly)."""
+    env = getattr(args, "env", None)
+    return dict(os.environ) if env is None else env
 
-    return load_config(Path(path), env=os.environ)
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.config), env=_env(args))
+
+
+def _url_source(config: Config, env: Mapping[str, str]) -> str:
+    return "DATABASE_URL" if env.get("DATABASE_URL") else f"store_url in {config.source}"
+
+
+def _refuse_missing_file(config: Config, env: Mapping[str, str]) -> None:
+    url = config.app.store_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if ":memory:" in path or not Path(path).is_file():
+            raise NoStore(
+                f"no database at {path} ({_url_source(config, env)}): set DATABASE_URL to the bot's database, "
+                "or run from where the bot runs (`db upgrade` creates one)"
+            )
+
+
+class NoStore(Exception):
+    """A command that reads the store was not given one that exists; the message says what to do."""
+
+
+def _existing_store_url(config: Config, env: Mapping[str, str]) -> str:
+    """The store URL for a command that reads it: DATABASE_URL, else app.yaml's store_url, which must
+    exist and be at this release's schema. Never a new, empty SQLite file read as if it were the bot's."""
+    from bot.store.engine import build_engine
+    from bot.store.migrate import StoreUnavailable, display_url, schema_state
+
+    _refuse_missing_file(config, env)
+    url = config.app.store_url
+    source = _url_source(config, env)
+    engine = build_engine(url)
+    try:
+        state = schema_state(engine)
+    except StoreUnavailable as exc:
+        raise NoStore(f"{exc} ({source})") from exc
+    finally:
+        engine.dispose()
+    if state.status != "current":
+        raise NoStore(f"{display_url(url)} ({source}): {state.describe()}")
+    return url
 
 
 def _print_problems(error: ConfigError) -> None:
@@ -47,9 +92,10 @@ def coverage_findings(config: Config, now: datetime) -> list[str]:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from bot.config.named_ids import placeholder_findings
     from bot.domain.form_text import catalog_gaps
 
-    config = _load(args.config)
+    config = _load(args)
     now = SystemClock().now()
     print(
         f"OK: {len(config.flows)} flows, {len(config.policies)} policies, {len(config.schedules)} schedule(s), "
@@ -61,26 +107,26 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         on_call = rota.on_call(schedule, now)
         who = "; ".join(f"{layer}: {', '.join(users) or 'nobody'}" for layer, users in on_call.items())
         print(f"  schedule {schedule.id}: on call now — {who}")
-    for schedule_id, ids in config.placeholders.items():
-        print(f"  PLACEHOLDER ids still in {schedule_id}: {', '.join(ids)} (replace them before going live)")
+    placeholders = placeholder_findings(config)
+    for line in placeholders:
+        print(f"  PLACEHOLDER {line}", file=sys.stdout if args.allow_placeholders else sys.stderr)
     gaps = coverage_findings(config, now)
     if args.slack:
-        import os
-
         from bot.slack.client import build_client
-        from bot.slack.member_check import unresolved_people
+        from bot.slack.member_check import slack_problems
 
-        token = os.environ.get("SLACK_BOT_TOKEN")
+        env = _env(args)
+        token = env.get("SLACK_BOT_TOKEN")
         if not token:
             print("--slack needs SLACK_BOT_TOKEN (and SLACK_API_URL for a stand-in)", file=sys.stderr)
             return 2
-        client = build_client(token=token, base_url=os.environ.get("SLACK_API_URL"))
-        unknown = unresolved_people(config, client)
+        client = build_client(token=token, base_url=env.get("SLACK_API_URL"))
+        unknown = slack_problems(config, client)
         for line in unknown:
             print(f"  UNRESOLVED {line}", file=sys.stderr)
         if unknown:
             return 1
-        print("  people: everyone named in the configuration exists in Slack")
+        print("  slack: the token works; every channel exists with the bot in it; everyone named exists")
     for locale, catalog in sorted(config.form_catalogs.items()):
         missing, extra = catalog_gaps(catalog, config.flows)
         counts = f"{len(catalog.strings)} string(s), {len(missing)} missing, {len(extra)} extra"
@@ -99,15 +145,27 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         print(f"  WARNING {line}", file=sys.stderr)
     if gaps or warnings:
         print(f"{len(gaps) + len(warnings)} coverage warning(s)", file=sys.stderr)
-        return 1
-    print(f"  coverage: no gaps in the next {COVERAGE_WEEKS} weeks")
-    return 0
+    else:
+        print(f"  coverage: no gaps in the next {COVERAGE_WEEKS} weeks")
+    refused_placeholders = bool(placeholders) and not args.allow_placeholders
+    if refused_placeholders:
+        print(
+            f"{len(placeholders)} placeholder id(s): replace them with your workspace's Slack ids "
+            "(or pass --allow-placeholders for the demo and tests)",
+            file=sys.stderr,
+        )
+    return 1 if gaps or warnings or refused_placeholders else 0
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
-    from bot.slack.manifest import build_manifest
+    from bot.slack.manifest import build_manifest, request_url_problem
 
-    manifest = build_manifest(_load(args.config), request_url=args.request_url, socket_mode=args.socket)
+    if not args.socket:
+        problem = request_url_problem(args.request_url)
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
+    manifest = build_manifest(_load(args), request_url=args.request_url, socket_mode=args.socket)
     print(json.dumps(manifest, indent=2, ensure_ascii=False))
     return 0
 
@@ -116,9 +174,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.bootstrap import MissingSecret, Secrets, build_bot
     from bot.store.migrate import SchemaMismatch, StoreUnavailable
 
-    config = _load(args.config)
+    config = _load(args)
     try:
-        secrets = Secrets.from_env(socket_mode=not args.http)
+        secrets = Secrets.from_env(_env(args), socket_mode=not args.http)
     except MissingSecret as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
@@ -126,7 +184,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
         log.warning("check-config: %s", line)
     try:
-        bot = build_bot(config, secrets=secrets, env=os.environ)
+        bot = build_bot(config, secrets=secrets, env=_env(args))
     except (SchemaMismatch, StoreUnavailable) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
@@ -142,17 +200,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
+    # Both modes serve /healthz, /readyz and /metrics on --port; only HTTP mode takes Slack's requests there.
+    bot.start(http_port=args.port, host=args.host, serve_slack=args.http)
+    assert bot.http is not None
     if args.http:
-        bot.start(http_port=args.port, host=args.host)
-        assert bot.http is not None
-        print(f"serving Slack requests on http://{args.host}:{bot.http.port}/slack/events", flush=True)
+        log.info("serving Slack requests on http://%s:%d/slack/events", args.host, bot.http.port)
         signal.pause()
         return 0
     from bot.slack.socket_mode import run_socket_mode
 
     assert secrets.app_token is not None
-    bot.start()
-    print("connecting to Slack in Socket Mode", flush=True)
+    log.info("connecting to Slack in Socket Mode; probes and metrics on http://%s:%d", args.host, bot.http.port)
     run_socket_mode(bot.app, app_token=secrets.app_token)
     return 0
 
@@ -162,7 +220,9 @@ def cmd_db(args: argparse.Namespace) -> int:
     from bot.store.engine import build_engine
     from bot.store.migrate import SchemaMismatch, StoreUnavailable, display_url, schema_state, upgrade
 
-    config = _load(args.config)
+    config = _load(args)
+    if args.db_command == "status":
+        _refuse_missing_file(config, _env(args))  # status reads; only upgrade may create the file
     engine = build_engine(config.app.store_url)
     try:
         if args.db_command == "status":
@@ -187,15 +247,15 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(config=_load(args.config), out=sys.stdout)
+    return run_demo(config=_load(args), out=sys.stdout)
 
 
 def cmd_oncall_export(args: argparse.Namespace) -> int:
     from bot.oncall_export import export_ics
     from bot.store.store import Store
 
-    config = _load(args.config)
-    store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    config = _load(args)
+    store = Store.open(_existing_store_url(config, _env(args)), prefix=config.app.case_prefix)
     try:
         with store.read() as tx:
             overrides = {s: tuple(tx.overrides.active(s)) for s in config.schedules}
@@ -213,10 +273,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import export, tomorrow
     from bot.store.store import Store
 
-    config = _load(args.config)
+    config = _load(args)
     tz = config.app.timezone
     until = args.until or tomorrow(tz, SystemClock().now())
-    store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    store = Store.open(_existing_store_url(config, _env(args)), prefix=config.app.case_prefix)
     try:
         files, cases, events = export(
             store, since=args.since, until=until, tz=tz, fmt=args.format, out_dir=Path(args.out)
@@ -234,9 +294,9 @@ def cmd_guides_export_drafts(args: argparse.Namespace) -> int:
     from bot.services.guide_drafts import export_drafts
     from bot.store.store import Store
 
-    config = _load(args.config)
+    config = _load(args)
     out = Path(args.out) if args.out else (config.app.guides_dir or Path("policy_guides"))
-    store = Store.open(config.app.store_url, prefix=config.app.case_prefix)
+    store = Store.open(_existing_store_url(config, _env(args)), prefix=config.app.case_prefix)
     try:
         written = export_drafts(store, guides=config.guides, out_dir=out, tz=config.app.timezone)
     finally:
@@ -261,15 +321,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve Slack: Socket Mode (SLACK_APP_TOKEN) or --http")
     serve.add_argument("--http", action="store_true", help="serve Slack's HTTP requests on /slack/events")
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument(
+        "--port", type=int, default=3000, help="HTTP port: Slack's requests (--http), probes and /metrics (both modes)"
+    )
     serve.add_argument("--host", default="0.0.0.0")
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check-config", help="validate app.yaml, flows and policies; non-zero on problems")
-    check.add_argument("--slack", action="store_true", help="also look every named person up in Slack")
+    check.add_argument(
+        "--slack",
+        action="store_true",
+        help="also check with Slack: the token, every channel (exists, bot is in it) and every person",
+    )
+    check.add_argument(
+        "--allow-placeholders",
+        action="store_true",
+        help="accept the example's placeholder user and channel ids (the demo and tests)",
+    )
     check.set_defaults(func=cmd_check_config)
     manifest = sub.add_parser("manifest", help="print the Slack app manifest (JSON)")
-    manifest.add_argument("--request-url", help="public URL of /slack/events (HTTP mode)")
-    manifest.add_argument("--socket", action="store_true", help="a manifest for Socket Mode")
+    mode = manifest.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--request-url", help="public https:// URL of /slack/events (HTTP mode)")
+    mode.add_argument("--socket", action="store_true", help="a manifest for Socket Mode")
     manifest.set_defaults(func=cmd_manifest)
     demo = sub.add_parser("demo", help="play an intake against the local Slack stand-in; no workspace needed")
     demo.set_defaults(func=cmd_demo)
@@ -307,18 +379,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.config.secret_files import SecretFileError, resolve_secret_files
     from bot.observability.logs import configure_logging, default_log_format, known_secrets
 
     args = build_parser().parse_args(argv)
+    try:
+        args.env = resolve_secret_files(os.environ)
+    except SecretFileError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
     configure_logging(
-        args.log_format or default_log_format(),
+        args.log_format or default_log_format(args.env),
         logging.DEBUG if args.verbose else logging.INFO,
-        secrets=known_secrets(),
+        secrets=known_secrets(args.env),
+        quiet=args.command != "serve",
     )
     try:
         return int(args.func(args))
     except ConfigError as error:
         _print_problems(error)
+        return 2
+    except NoStore as exc:
+        print(str(exc), file=sys.stderr)
         return 2
 
 

@@ -25,8 +25,9 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_db_status_and_upgrade_on_a_new_database(config_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = str(config_dir / "app.yaml")
-    assert main(["--config", config, "db", "status"]) == 1
-    assert "empty database" in capsys.readouterr().out
+    assert main(["--config", config, "db", "status"]) == 2  # status reads: it never creates the file
+    assert "no database at" in capsys.readouterr().err
+    assert not (config_dir / "var" / "escalations.db").exists()
     assert main(["--config", config, "db", "upgrade"]) == 0
     assert f"now at revision {head_revision()} (current)" in capsys.readouterr().out
     assert main(["--config", config, "db", "status"]) == 0

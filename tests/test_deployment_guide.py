@@ -38,3 +38,53 @@ def test_every_test_the_deployment_guide_cites_exists():
         elif name is not None and name not in defined_tests(file):
             missing.append(f"{path}::{name}")
     assert missing == []
+
+
+DEV_TASKS = {"demo", "test", "bench", "image", "help"}
+FENCE = re.compile(r"```(?:sh|bash)\n(.*?)```", re.S)
+INLINE = re.compile(r"`((?:\./dev|escalation-bot) [^`]+)`")
+
+
+def _commands(text: str) -> list[str]:
+    """`escalation-bot …` and `./dev …` commands in shell blocks and inline code, without comments,
+    redirections or a trailing `&`."""
+    found = []
+    for block in FENCE.findall(text):
+        found += [line for line in block.splitlines() if line.startswith(("escalation-bot ", "./dev "))]
+    found += INLINE.findall(text)
+    cleaned = []
+    for command in found:
+        command = re.sub(r"\s+#.*$", "", command).rstrip(" &")
+        command = re.split(r"\s[>|]\s", command)[0]
+        cleaned.append(command)
+    return cleaned
+
+
+def test_every_command_in_the_guide_and_the_readme_is_one_the_cli_accepts():
+    import shlex
+
+    from bot.cli import build_parser
+
+    checked = 0
+    for doc in (GUIDE, ROOT / "README.md"):
+        for command in _commands(doc.read_text(encoding="utf-8")):
+            words = shlex.split(command.replace("…", "x"))
+            if "[" in command or "<" in command or words[1] == "x":  # a usage line or `./dev …`, not a step
+                continue
+            if words[0] == "./dev":
+                words = words[1:]
+                if not words or words[0] in DEV_TASKS:
+                    continue
+            else:
+                words = words[1:]
+            build_parser().parse_args(words)  # exits (fails the test) on anything the CLI refuses
+            checked += 1
+    assert checked >= 10
+
+
+def test_every_deploy_file_the_guide_names_exists():
+    text = GUIDE.read_text(encoding="utf-8")
+    named = set(re.findall(r"(?<![\w/])((?:deploy|docs)/[\w./-]+\w)", text))
+    assert {"deploy/prometheus/alerts.yaml", "deploy/kubernetes", "deploy/compose/compose.yaml"} <= named
+    missing = [path for path in named if not (ROOT / path).exists() and "secrets" not in path]
+    assert missing == []

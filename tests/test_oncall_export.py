@@ -44,5 +44,6 @@ def test_an_override_shows_in_the_covering_persons_calendar(shipped_config, tmp_
 def test_cli_writes_the_files(tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     root = Path(__file__).resolve().parents[1]
+    assert main(["db", "upgrade", "--config", str(root / "app.yaml")]) == 0
     assert main(["oncall", "export", "--ics", "--out", str(tmp_path / "ics"), "--config", str(root / "app.yaml")]) == 0
     assert "U0SPEC1.ics" in capsys.readouterr().out

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -36,18 +40,45 @@ def _wait_for_socket(slack: SlackStandIn, process: subprocess.Popen[bytes], log:
             assert time.monotonic() < deadline, f"the bot did not connect in {timeout} s:\n{log.read_text()}"
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            return reply.status, reply.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
 @pytest.mark.usefixtures("bots_on_the_wall_clock")
 def test_serve_in_socket_mode_connects_and_takes_an_intake_end_to_end(config_dir: Path):
     log = config_dir / "serve.log"
+    port = _free_port()
     with SlackStandIn(signing_secret="proc-secret", transport="socket") as slack, log.open("wb") as out:
-        env = os.environ | {
+        env = {k: v for k, v in os.environ.items() if k != "SLACK_SIGNING_SECRET"} | {
+            # No signing secret: Socket Mode's requests come over the app token's websocket.
             "SLACK_BOT_TOKEN": "xoxb-sandbox",
-            "SLACK_SIGNING_SECRET": "proc-secret",
             "SLACK_APP_TOKEN": "xapp-sandbox",
             "SLACK_API_URL": slack.api_url,
             "DATABASE_URL": f"sqlite:///{config_dir / 'socket.db'}",
+            "LOG_FORMAT": "json",
         }
-        command = [sys.executable, "-m", "bot.cli", "serve", "--config", str(config_dir / "app.yaml")]
+        command = [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--config",
+            str(config_dir / "app.yaml"),
+        ]
         # Output goes to a file: a full pipe nobody reads would stall the bot.
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
         try:
@@ -73,6 +104,18 @@ def test_serve_in_socket_mode_connects_and_takes_an_intake_end_to_end(config_dir
             assert root.response is not None
             assert [m["ts"] for m in slack.messages("C0ESCALATE")] == [root.response["ts"]]
             assert all(d.ok for d in slack.deliveries()), slack.failed_deliveries()
+
+            # Probes and metrics on --port, as in HTTP mode; Slack's HTTP route is not served.
+            base = f"http://127.0.0.1:{port}"
+            assert _get(f"{base}/healthz")[0] == 200
+            status, body = _get(f"{base}/readyz")
+            assert status == 200 and json.loads(body)["status"] == "ready"
+            status, body = _get(f"{base}/metrics")
+            assert status == 200 and b"escalation_bot_cases_opened_total" in body
+            request = urllib.request.Request(f"{base}/slack/events", data=b"{}", method="POST")
+            with pytest.raises(urllib.error.HTTPError) as refused:  # Slack's requests come over the socket
+                urllib.request.urlopen(request, timeout=2)
+            assert refused.value.code == 404
         finally:
             process.terminate()
             try:
@@ -86,3 +129,9 @@ def test_serve_in_socket_mode_connects_and_takes_an_intake_end_to_end(config_dir
         while slack.socket_connections() and time.monotonic() < deadline:
             time.sleep(0.02)
         assert slack.socket_connections() == 0, "the link closed with the process"
+    # Quiet, uniform logs: every line JSON (start-up too), no per-tick scheduler lines, no Bolt noise.
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    assert lines, "the bot logged nothing"
+    assert not [line for line in lines if line["logger"].startswith("apscheduler")]
+    assert not [line for line in lines if "will be unused" in line["message"]]
+    assert any("Socket Mode" in line["message"] for line in lines)

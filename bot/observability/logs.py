@@ -58,6 +58,8 @@ class ContextFilter(logging.Filter):
 
 # Loggers of the Slack libraries (and the names we give them) log request and response bodies —
 # message text, modal values, even of sensitive cases — at DEBUG. We never log a body at all.
+# Third-party loggers held at WARNING (INFO in debug mode, never DEBUG: see configure_logging).
+LIBRARY_LOGGERS = ("apscheduler", "alembic", "waitress", "slack_sdk", "slack_bolt", "bot.slack.bolt", "urllib3")
 SLACK_LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "bot.slack.web", "bot.slack.bolt")
 _TOKEN = re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",}]+")
@@ -231,12 +233,17 @@ def configure_logging(
     secrets: Iterable[str] = (),
     stream: TextIO | None = None,
     force: bool = False,
+    quiet: bool = False,
 ) -> logging.Handler | None:
     """Send the root logger's records through one redacting handler in `fmt`; return that handler.
 
     Like logging.basicConfig, it does nothing (and returns None) when the root logger already has
     handlers someone else installed (a test runner's, say), unless `force`. Calling it again
     replaces the handler it installed before; other handlers are always left alone.
+
+    Libraries log at WARNING and above (at INFO when `level` is DEBUG): APScheduler alone writes two
+    INFO lines a tick. `quiet` (the CLI tools: db, export, check-config…) raises the root to WARNING
+    too, so a tool writes to stderr only when something is wrong; DEBUG still shows everything.
     """
     root = logging.getLogger()
     ours = [h for h in root.handlers if getattr(h, _OURS, False)]
@@ -247,10 +254,13 @@ def configure_logging(
     handler = build_handler(fmt, secrets=secrets, stream=stream)
     setattr(handler, _OURS, True)
     root.addHandler(handler)
-    root.setLevel(level)
+    numeric = logging.getLevelName(level) if isinstance(level, str) else level
+    debug = isinstance(numeric, int) and numeric <= logging.DEBUG
+    root.setLevel(logging.WARNING if quiet and not debug else level)
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if debug else logging.WARNING)
     # Bodies never reach a record: the SDK formats them only when its logger's own level is DEBUG
     # or unset, and SQLAlchemy logs bound parameters (case text) when its logger allows INFO.
-    for name in ("slack_sdk", "bot.slack.web"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    logging.getLogger("bot.slack.web").setLevel(logging.INFO)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     return handler

@@ -9,10 +9,11 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Literal
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -96,6 +97,25 @@ TICK_DURATION = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, math.inf),
     registry=REGISTRY,
 )
+LAST_TICK = Gauge(
+    "escalation_bot_last_tick_timestamp_seconds",
+    "Unix time at which this replica's scheduler last finished a tick (0 before the first).",
+    registry=REGISTRY,
+)
+SLACK_AUTH_FAILING = Gauge(
+    "escalation_bot_slack_auth_failing",
+    "1 while Slack refuses the bot token (invalid_auth, not_authed, token_revoked, account_inactive) "
+    "on the latest call; 0 after a call Slack accepted.",
+    registry=REGISTRY,
+)
+CLOCK_SKEW = Gauge(
+    "escalation_bot_clock_skew_seconds",
+    "This replica's clock minus the database's clock, in seconds (positive: the replica is ahead); "
+    "due times and leases are compared on the database's clock, so a large skew misleads the logs.",
+    registry=REGISTRY,
+)
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive"})
+
 for _outcome in PAGE_OUTCOMES:
     PAGES.labels(outcome=_outcome)  # every page series exists from the start, so alerts see 0 → 1
 
@@ -136,13 +156,23 @@ def slack_call_outcome(status: int | None, error: str | None = None) -> str:
 
 
 def slack_call(method: str, outcome: str) -> None:
-    """Count one Slack Web API HTTP attempt."""
+    """Count one Slack Web API HTTP attempt; note whether Slack accepts the token."""
     SLACK_CALLS.labels(method=method, outcome=outcome).inc()
+    if outcome.removeprefix("error:") in AUTH_ERRORS:
+        SLACK_AUTH_FAILING.set(1)
+    elif outcome == "ok":
+        SLACK_AUTH_FAILING.set(0)
 
 
 def observe_tick(seconds: float) -> None:
-    """One scheduler tick took `seconds`."""
+    """One scheduler tick took `seconds` and has just finished."""
     TICK_DURATION.observe(max(0.0, seconds))
+    LAST_TICK.set(time.time())
+
+
+def set_clock_skew(seconds: float) -> None:
+    """This replica's clock minus the database's (whoever compares them: the auditor, issue 15)."""
+    CLOCK_SKEW.set(seconds)
 
 
 BacklogSource = Callable[[], tuple[int, float]]

@@ -2,14 +2,16 @@
 
 Every service holds the same `LiveConfig`, so a reload is one swap. A reload that finds a broken
 file keeps the last good configuration, logs every problem with its file and line, and tells the
-leads' channel once per distinct breakage. Settings that only take effect at start (the store,
-the slash command names, the job loop's timing) are kept as they were, and the leads are told that
-a restart is needed for them.
+leads' channel once per distinct breakage — once across every replica, too: each notice is keyed by
+a hash of the files' contents and claimed in the store (`once`) before it is sent. Settings that
+only take effect at start (the store, the slash command names, the job loop's timing) are kept as
+they were, and the leads are told that a restart is needed for them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -66,6 +68,8 @@ class ConfigReloader:
     now: Callable[[], datetime]
     env: Mapping[str, str] = field(default_factory=dict)
     on_reload: list[Callable[[Config], None]] = field(default_factory=list)
+    # True for the first replica to claim a notice's key (bootstrap: a row in the store); the others stay quiet.
+    once: Callable[[str], bool] = field(default=lambda _key: True)
     loaded_at: datetime | None = None
     last_error: str | None = None
     _fingerprint: tuple[tuple[str, int, int], ...] = ()
@@ -90,6 +94,19 @@ class ConfigReloader:
             if path.is_file():
                 seen.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(sorted(seen))
+
+    def content_hash(self) -> str:
+        """A short hash of the configuration files' paths and contents: the same on every replica that
+        reads the same files (unlike mtimes, which differ between hosts and copies)."""
+        digest = hashlib.sha256()
+        for path, _mtime, _size in self.fingerprint():
+            digest.update(Path(path).name.encode() + b"\0")
+            try:
+                digest.update(Path(path).read_bytes())
+            except OSError:
+                continue
+            digest.update(b"\0")
+        return digest.hexdigest()[:16]
 
     def check(self) -> str | None:
         """Reload if a file changed since the last look; returns what happened, or None."""
@@ -124,7 +141,10 @@ class ConfigReloader:
         summary = f"{len(new.flows)} flows, {len(new.policies)} policies, {len(new.schedules)} rotas"
         log.info("configuration reloaded from %s: %s", new.source, summary)
         if needs_restart:
-            self._tell(OpsNotice(kind=OpsKind.CONFIG_NEEDS_RESTART, summary=summary, settings=tuple(needs_restart)))
+            self._tell(
+                OpsNotice(kind=OpsKind.CONFIG_NEEDS_RESTART, summary=summary, settings=tuple(needs_restart)),
+                key=f"config.restart:{self.content_hash()}",
+            )
         return "reloaded"
 
     def _keep(self, error: ConfigError, *, reason: str | None = None) -> str:
@@ -134,10 +154,21 @@ class ConfigReloader:
             log.error("configuration reload failed: %s", line)
         if text != self.last_error:
             self.last_error = text
-            self._tell(OpsNotice(kind=OpsKind.CONFIG_REJECTED, problems=tuple(lines), loaded_at=self.loaded_at))
+            self._tell(
+                OpsNotice(kind=OpsKind.CONFIG_REJECTED, problems=tuple(lines), loaded_at=self.loaded_at),
+                key=f"config.rejected:{self.content_hash()}",
+            )
         return "kept"
 
-    def _tell(self, notice: OpsNotice) -> None:
+    def _tell(self, notice: OpsNotice, *, key: str) -> None:
+        try:
+            first = self.once(key)
+        except Exception as exc:  # the store is down: better a notice per replica than none
+            log.warning("could not record the configuration notice %s: %s", key, type(exc).__name__)
+            first = True
+        if not first:
+            log.info("configuration notice %s was sent by another replica", key)
+            return
         try:
             self.alerts.alert_ops(notice, channel_id=self.live.current.app.leads_channel)
         except DeliveryError as exc:

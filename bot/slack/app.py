@@ -43,6 +43,18 @@ STORE_DOWN = (
 )
 
 
+class _TokenUnusedFilter(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client built with that same
+    token, then warns at every start that the token "will be unused": true, expected, and noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in str(record.msg)
+
+
+BOLT_LOGGER = "bot.slack.bolt"
+_TOKEN_UNUSED = _TokenUnusedFilter()
+
+
 class ContextExecutor(ThreadPoolExecutor):
     """Bolt's listener pool, running each listener in a copy of the submitting thread's context, so
     the request id bound per HTTP request (bot.observability.logs) is on the listener's log lines too."""
@@ -51,13 +63,20 @@ class ContextExecutor(ThreadPoolExecutor):
         return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger(BOLT_LOGGER)
+    if _TOKEN_UNUSED not in logger.filters:
+        logger.addFilter(_TOKEN_UNUSED)
+    return logger
+
+
 def build_app(
     *,
     config: Config,
     store: Store,
     clock: Clock,
     client: WebClient,
-    signing_secret: str,
+    signing_secret: str | None,
     kick: Callable[[], None],
     on_opened: OnOpened | None = None,
     case_actions: CaseActions | None = None,
@@ -75,11 +94,11 @@ def build_app(
     """
     app = App(
         client=client,
-        signing_secret=signing_secret,
+        signing_secret=signing_secret or "",  # "" not None: Bolt would read the environment; Socket Mode has none
         process_before_response=False,
         # Bolt's default pool has 5 threads; a slow Slack call in one listener must not delay acks.
         listener_executor=ContextExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=_bolt_logger(),
     )
     lookup = (
         LookupCommands(config=config, store=store, clock=clock, staff=staff, actions=case_actions, kick=kick)

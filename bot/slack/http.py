@@ -26,7 +26,7 @@ StartResponse = Callable[..., Any]
 
 
 def build_wsgi(
-    app: App,
+    app: App | None,
     *,
     health: Callable[[], dict[str, Any]],
     path: str = "/slack/events",
@@ -36,8 +36,10 @@ def build_wsgi(
 
     /readyz answers 200 with `ready()`'s details when it says ready, else 503 (like /healthz if no
     `ready` is given). Each Slack request is handled with a request id in the log context.
+    Without an `app` (Socket Mode: Slack's requests come over the websocket, and there is no signing
+    secret to check a POST with) only the probes and /metrics are served.
     """
-    slack = SlackRequestHandler(app, path=path)
+    slack = SlackRequestHandler(app, path=path) if app is not None else None
 
     def reply(start_response: StartResponse, status: str, payload: dict[str, Any]) -> list[bytes]:
         body = json.dumps(payload).encode()
@@ -67,7 +69,7 @@ def build_wsgi(
             return readiness(start_response)
         if route == "/metrics" and method == "GET":
             return scrape(start_response)
-        if route != path or method != "POST":
+        if slack is None or route != path or method != "POST":
             return reply(start_response, "404 Not Found", {"error": "not found"})
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.config.loader import Config
 from bot.slack.ids import MESSAGE_SHORTCUT_CALLBACK
@@ -15,6 +16,7 @@ METHODS_USED = frozenset(
         "chat.postEphemeral",
         "chat.update",
         "chat.getPermalink",
+        "conversations.info",  # check-config --slack: each channel exists and the bot is in it
         "conversations.join",
         "usergroups.users.list",
         "users.info",
@@ -32,6 +34,7 @@ SCOPES_BY_METHOD: dict[str, frozenset[str]] = {
     "chat.postEphemeral": frozenset({"chat:write"}),
     "chat.update": frozenset({"chat:write"}),
     "chat.getPermalink": frozenset(),
+    "conversations.info": frozenset({"channels:read", "groups:read"}),
     "conversations.join": frozenset({"channels:join"}),
     "conversations.open": frozenset({"im:write"}),
     "views.open": frozenset(),
@@ -54,9 +57,25 @@ def bot_scopes() -> list[str]:
     return sorted(scopes)
 
 
+def request_url_problem(url: str) -> str | None:
+    """None for a URL Slack will call (https, with a host), else why not."""
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        return f"--request-url {url!r}: Slack only calls https:// URLs"
+    if not parts.hostname:
+        return f"--request-url {url!r}: no host name"
+    return None
+
+
 def build_manifest(config: Config, *, request_url: str | None = None, socket_mode: bool = False) -> dict[str, Any]:
-    """A manifest to paste into api.slack.com/apps (HTTP mode needs the public request URL)."""
-    url = request_url or "https://escalations.example.com/slack/events"
+    """A manifest to paste into api.slack.com/apps: HTTP mode needs the public https request URL."""
+    if not socket_mode:
+        if request_url is None:
+            raise ValueError("an HTTP-mode manifest needs the public request URL")
+        problem = request_url_problem(request_url)
+        if problem is not None:
+            raise ValueError(problem)
+    url = request_url or ""
     command: dict[str, Any] = {
         "command": config.app.slash_command,
         "description": "Escalate an ads policy question to the on-call specialists",

@@ -71,6 +71,23 @@ class JobRepo:
         }
         return self._session.execute(_insert_once(self._dialect), values).first() is not None
 
+    def record_once(self, *, kind: str, key: str, now: datetime) -> bool:
+        """Note that something keyed `key` was done (a row born done, never run); True for the first
+        caller across every replica sharing the store, False for the rest."""
+        values = {
+            "kind": kind,
+            "key": key,
+            "due_at": now,
+            "payload": {},
+            "case_id": None,
+            "state": JobState.DONE.value,
+            "attempts": 0,
+            "max_attempts": 0,
+            "created_at": now,
+            "finished_at": now,
+        }
+        return self._session.execute(_insert_once(self._dialect), values).first() is not None
+
     def claim_due(
         self, *, now: datetime, worker: str, lease: timedelta, limit: int = 20, wall_now: datetime | None = None
     ) -> list[Job]:

@@ -202,7 +202,7 @@ def test_the_cli_logs_json_lines_to_stderr_when_asked(capsys, monkeypatch):
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "cli-signing-secret-value")
     root.handlers[:] = []  # as in a fresh process (pytest's own handlers make it keep out)
     try:
-        assert main(["--log-format", "json", "--config", str(ROOT / "app.yaml"), "manifest"]) == 0
+        assert main(["--log-format", "json", "--config", str(ROOT / "app.yaml"), "manifest", "--socket"]) == 0
         logging.getLogger("bot.cli").warning("signed with cli-signing-secret-value")
     finally:
         root.handlers[:] = before

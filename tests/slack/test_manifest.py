@@ -64,7 +64,7 @@ def test_manifest_command_prints_json(capsys):
 def test_the_manifest_declares_the_escalate_this_message_shortcut(shipped_config):
     from bot.slack.manifest import build_manifest
 
-    [shortcut] = build_manifest(shipped_config)["features"]["shortcuts"]
+    [shortcut] = build_manifest(shipped_config, socket_mode=True)["features"]["shortcuts"]
     assert shortcut == {
         "name": "Escalate this message",
         "type": "message",

@@ -124,3 +124,32 @@ def test_a_new_guide_is_searchable_after_a_reload(standin: SlackStandIn, reloada
 def bot_reload(bot: Bot) -> str | None:
     assert bot.reloader is not None
     return bot.reloader.check()
+
+
+def test_two_replicas_on_one_store_tell_the_leads_once_per_config_change(
+    standin: SlackStandIn, reloadable_bot: Bot, config_dir: Path
+):
+    first = reloadable_bot
+    second = build_bot(
+        first.config.current,
+        secrets=Secrets(bot_token=TOKEN, signing_secret=SECRET, api_url=standin.api_url),
+        store=Store.open(first.config.app.store_url),
+        clock=first.clock,
+        env={},
+    )
+    try:
+        assert second.reloader is not None and first.reloader is not None
+        flow = config_dir / "escalation_flows" / "prelaunch_review.yaml"
+        good = flow.read_text()
+        flow.write_text(good.replace("policy: ads-standard", "policy: nobody-knows-this"))
+        assert first.reloader.check() == "kept" and second.reloader.check() == "kept"
+        wait_until(lambda: [t for t in leads(standin) if "reload failed" in t])
+        assert len([t for t in leads(standin) if "reload failed" in t]) == 1  # one notice, not one per replica
+
+        # A different breakage is a different change: announced once again.
+        flow.write_text(good.replace("policy: ads-standard", "policy: still-unknown"))
+        assert second.reloader.check() == "kept" and first.reloader.check() == "kept"
+        wait_until(lambda: len([t for t in leads(standin) if "reload failed" in t]) == 2)
+        assert len([t for t in leads(standin) if "reload failed" in t]) == 2
+    finally:
+        second.stop()

@@ -69,3 +69,17 @@ def test_an_approved_draft_answers_at_once_marked_as_not_yet_in_the_repo(standin
 def test_guides_export_drafts_is_a_command(tmp_path: Path):
     args = build_parser().parse_args(["guides", "export-drafts", "--out", str(tmp_path), "--config", "app.yaml"])
     assert args.func.__name__ == "cmd_guides_export_drafts" and args.out == str(tmp_path)
+
+
+def test_guides_export_drafts_reads_the_bots_database_and_writes_nothing_when_none_are_approved(
+    tmp_path: Path, monkeypatch, capsys
+):
+    from bot.cli import main
+    from bot.store.store import Store
+
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    Store.open(url).close()
+    monkeypatch.setenv("DATABASE_URL", url)
+    root = Path(__file__).resolve().parents[2]
+    assert main(["guides", "export-drafts", "--out", str(tmp_path / "out"), "--config", str(root / "app.yaml")]) == 0
+    assert "0 approved draft(s) written" in capsys.readouterr().err
