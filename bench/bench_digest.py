@@ -1,4 +1,6 @@
-"""Time and memory to build the leads' digest over 100,000 cases and 1,000,000 events.
+"""Time and memory to build the leads' digest over 100,000 cases and 1,000,000 events — and the weekly
+report with its four charts (matplotlib Agg PNGs) over the same tables, pages seeded too (one page row
+per `paged` event), each measured in its own fresh interpreter so the peak RSS is its own.
 
 Seeds SQLite (and Postgres, when `--postgres URL` is given or the default URL answers) with bulk
 inserts, then measures in a fresh interpreter, so the figures are the digest's own: wall time of
@@ -39,7 +41,7 @@ from bot.slack.blocks.weekly import build_weekly as render_weekly
 from bot.store.engine import database_answers, normalise_url
 from bot.store.reports import ReportRepo
 from bot.store.store import Store
-from bot.store.tables import CaseEventRow, CaseRow
+from bot.store.tables import CaseEventRow, CaseRow, PageRow
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -83,6 +85,28 @@ CASE_COLUMNS = [
 EVENT_COLUMNS = ["case_id", "at", "kind", "actor_id", "data"]
 COPY_CASES = "COPY cases ({}) FROM STDIN".format(", ".join(f'"{c}"' for c in CASE_COLUMNS))  # "values" is reserved
 COPY_EVENTS = "COPY case_events ({}) FROM STDIN".format(", ".join(EVENT_COLUMNS))
+PAGE_COLUMNS = ["case_id", "generation", "round", "level", "nth", "user_id", "channel_id", "ts", "sent_at"]
+COPY_PAGES = "COPY pages ({}) FROM STDIN".format(", ".join(f'"{c}"' for c in PAGE_COLUMNS))
+SPECIALISTS = ("U0SPEC1", "U0SPEC2", "U0SPEC3")
+
+
+def pages_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page row for each `paged` event, to a specialist, at the event's time (the burden reads these)."""
+    return [
+        {
+            "case_id": e["case_id"],
+            "generation": 1,
+            "round": 1,
+            "level": int(e["data"]["level"]),
+            "nth": n,
+            "user_id": SPECIALISTS[(e["case_id"] + n) % 3],
+            "channel_id": "D0SPEC",
+            "ts": f"{e['at'].timestamp():.6f}",
+            "sent_at": e["at"],
+        }
+        for n, e in enumerate(events)
+        if e["kind"] == "paged"
+    ]
 
 
 # --- seeding -------------------------------------------------------------------------------------
@@ -205,9 +229,13 @@ def seed(url: str, *, cases: int, per_case: int, config: Config, indexes: bool =
                 with cursor.copy(COPY_EVENTS) as copy:
                     for row in event_rows:
                         copy.write_row([_copy_value(row[c]) for c in EVENT_COLUMNS])
+                with cursor.copy(COPY_PAGES) as copy:
+                    for row in pages_of(event_rows):
+                        copy.write_row([row[c] for c in PAGE_COLUMNS])
             else:
                 conn.execute(insert(CaseRow.__table__), case_rows)  # type: ignore[attr-defined]
                 conn.execute(insert(CaseEventRow.__table__), event_rows)  # type: ignore[attr-defined]
+                conn.execute(insert(PageRow.__table__), pages_of(event_rows))  # type: ignore[attr-defined]
         for statement in PROPOSED_INDEXES if indexes else ():
             conn.execute(text(statement))
         if postgres:
@@ -298,10 +326,53 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
     }
 
 
-def run_measure(url: str, repeat: int) -> dict[str, Any]:
+def measure_weekly(url: str, repeat: int) -> dict[str, Any]:
+    """The weekly report and its four charts (data from the store, PNGs drawn), as its job handlers do."""
+    config = load_config(ROOT / "app.yaml", env={})
+    store = Store.open(url)
+    tz = config.app.timezone
+    rss_before = rss_mb("VmRSS")
+    parts: dict[str, list[float]] = {}
+
+    def build() -> tuple[int, int]:
+        from bot.charts import render_png
+        from bot.services.charts import build_charts
+
+        started = time.perf_counter()
+        _, blocks = render_weekly(build_weekly(config, store, end_at=NOW), tz=tz)
+        parts.setdefault("report (text)", []).append(time.perf_counter() - started)
+        size = 0
+        for chart in build_charts(config, store, end_at=NOW):
+            started = time.perf_counter()
+            size += len(render_png(chart))
+            parts.setdefault(f"png {chart.name}", []).append(time.perf_counter() - started)
+        return len(blocks), size
+
+    started = time.perf_counter()
+    blocks, png_bytes = build()
+    first = time.perf_counter() - started
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        build()
+        runs.append(time.perf_counter() - started)
+    store.close()
+    return {
+        "first_ms": first * 1000,
+        "median_ms": statistics.median(runs) * 1000,
+        "max_ms": max(runs) * 1000,
+        "rss_before_mb": rss_before,
+        "rss_peak_mb": rss_mb("VmHWM"),
+        "blocks": blocks,
+        "png_kb": png_bytes / 1024,
+        "parts_ms": {k: statistics.median(v) * 1000 for k, v in parts.items()},
+    }
+
+
+def run_measure(url: str, repeat: int, mode: str = "--measure") -> dict[str, Any]:
     env = os.environ | {"PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, __file__, "--measure", url, "--repeat", str(repeat)],
+        [sys.executable, __file__, mode, url, "--repeat", str(repeat)],
         env=env,
         capture_output=True,
         text=True,
@@ -334,6 +405,17 @@ def report(name: str, seed_s: float, figures: dict[str, Any]) -> None:
     print(f"{'':9} goal < 500 ms and < 200 MB: {'met' if goal else 'NOT met'}")
 
 
+def report_weekly(name: str, weekly: dict[str, Any], digest: dict[str, Any]) -> None:
+    print(
+        f"{'':9} weekly report + 4 charts: first {weekly['first_ms']:7.1f} ms, median {weekly['median_ms']:7.1f} ms, "
+        f"max {weekly['max_ms']:7.1f} ms (x{weekly['median_ms'] / digest['median_ms']:.1f} the digest) | RSS before "
+        f"{weekly['rss_before_mb']:6.1f} MB, peak {weekly['rss_peak_mb']:6.1f} MB (digest peak "
+        f"{digest['rss_peak_mb']:6.1f} MB) | {weekly['blocks']} blocks, PNGs {weekly['png_kb']:.0f} kB"
+    )
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in weekly["parts_ms"].items())
+    print(f"{'':9} weekly parts (ms, median): {parts}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -343,9 +425,14 @@ def main() -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--proposed-indexes", action="store_true", help="add indexes on events (kind, at), resolved_at")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-weekly", help=argparse.SUPPRESS)
+    parser.add_argument("--no-weekly", action="store_true", help="skip the weekly report with charts")
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.repeat)))
+        return 0
+    if args.measure_weekly:
+        print(json.dumps(measure_weekly(args.measure_weekly, args.repeat)))
         return 0
     config = load_config(ROOT / "app.yaml", env={})
     workdir = Path(tempfile.mkdtemp(prefix="bench-digest-"))
@@ -374,6 +461,9 @@ def main() -> int:
             figures = run_measure(url, args.repeat)
             print(f"{name:9} {open_cases:,} open cases; digest says: {figures['text']}")
             report(name, seed_s, figures)
+            if not args.no_weekly:
+                weekly = run_measure(url, args.repeat, "--measure-weekly")
+                report_weekly(name, weekly, figures)
         finally:
             if admin is not None:
                 with admin.begin() as conn:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.config.loader import Config
+from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.form_text import pick_catalog
 from bot.jobs.clock import Clock, SystemClock
@@ -19,7 +20,9 @@ from bot.jobs.watchdog import Watchdog
 from bot.observability import metrics
 from bot.services.access import Access
 from bot.services.auditor import Auditor
+from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions, RepMessages
+from bot.services.charts import Charts
 from bot.services.deliveries import Deliveries, give_up
 from bot.services.digests import Digests, plan_digests
 from bot.services.guidance import Guidance
@@ -29,7 +32,9 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.oncall import OnCall
 from bot.services.paging import ESCALATE, Paging, start_paging
 from bot.services.reload import ConfigReloader, LiveConfig
-from bot.services.timers import Timers, schedule_timers
+from bot.services.rota_check import RotaChecks, plan_rota_checks
+from bot.services.swaps import RotaNotices
+from bot.services.timers import Timers, schedule_timers, sla_terms
 from bot.services.weekly import WeeklyReports, plan_weekly
 from bot.slack.app import build_app
 from bot.slack.client import build_client
@@ -89,6 +94,7 @@ class Bot:
 
     watchdog: Watchdog | None = None
     reloader: ConfigReloader | None = None
+    calendar_feeds: CalendarFeeds | None = None  # serves GET /calendar/<token>.ics
     stopping: bool = False
     ticking: bool = False
     signed: bool = True  # a signing secret was given: Slack's HTTP requests can be verified
@@ -137,7 +143,14 @@ class Bot:
             if serve_slack and not self.signed:  # an empty HMAC key would let anyone sign requests
                 raise ValueError("serving Slack's HTTP requests needs the signing secret")
             self.http = HttpServer(
-                build_wsgi(self.app if serve_slack else None, health=self.health, ready=self.ready),
+                build_wsgi(
+                    self.app if serve_slack else None,
+                    health=self.health,
+                    ready=self.ready,
+                    calendar=lambda token: (
+                        self.calendar_feeds.render(token, now=self.clock.now()) if self.calendar_feeds else None
+                    ),
+                ),
                 host=host,
                 port=http_port,
             )
@@ -179,6 +192,7 @@ def build_bot(
         build_client(token=secrets.bot_token, base_url=secrets.api_url, for_sends=True),
         tz=config.app.timezone,
         catalog_for=lambda user_id: pick_catalog(config.form_catalogs, locales.locale(user_id)),
+        sla_terms=lambda case: sla_terms(config, case),
     )
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
@@ -192,9 +206,12 @@ def build_bot(
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier, access).handlers()
-        | Timers(config, store, notifier).handlers()
+        | Timers(config, store, notifier, oncall).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
-        | WeeklyReports(config, store, notifier).handlers()
+        | WeeklyReports(config, store, notifier, clock.now).handlers()
+        | RotaChecks(config, store, notifier).handlers()
+        | RotaNotices(notifier).handlers()
+        | Charts(config, store, notifier).handlers()
         | GuideExports(notifier).handlers(),
         give_up=give_up,
         lease=config.app.lease,
@@ -205,6 +222,7 @@ def build_bot(
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
+    ticker.every("plan_rota_checks", 300, lambda: plan_rota_checks(config=config, store=store, now=clock.now()))
 
     def notice_once(key: str) -> bool:
         with store.transaction(patient=True) as tx:
@@ -219,8 +237,8 @@ def build_bot(
         start_paging(tx, case, config=config, oncall=oncall, now=now)
         schedule_timers(tx, tx.cases.get(case.id), now, config=config)
 
-    def on_changed(tx: Tx, case: Case, now: datetime) -> None:
-        schedule_timers(tx, case, now, config=config)
+    def on_changed(tx: Tx, case: Case, now: datetime, *, overdue_now: bool = False) -> None:
+        schedule_timers(tx, case, now, config=config, overdue_now=overdue_now)
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
     guidance.rebuild(config.guides)  # approved drafts answer before their file is committed
@@ -237,7 +255,14 @@ def build_bot(
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
         on_opened=on_opened,
-        case_actions=CaseActions(config=config, store=store, oncall=oncall, on_timers=on_changed),
+        case_actions=CaseActions(
+            config=config,
+            store=store,
+            oncall=oncall,
+            on_timers=on_changed,
+            # Reassign only to someone who may act on the case: the one access decision (issue 13).
+            may_act=lambda user_id, case, now: access.may(user_id, Right.WORK, case, now=now),
+        ),
         staff=access,
         guidance=guidance,
         locales=locales,
@@ -263,5 +288,6 @@ def build_bot(
         ticker=ticker,
         watchdog=Watchdog(auditor),
         reloader=reloader,
+        calendar_feeds=CalendarFeeds(config=config, store=store),
         signed=bool(secrets.signing_secret),
     )

@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -75,14 +75,15 @@ def _print_problems(error: ConfigError) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
-COVERAGE_WEEKS = 8
-
-
 def coverage_findings(config: Config, now: datetime) -> list[str]:
-    """Gaps in the next eight weeks for layers that need coverage, one line each."""
+    """Gaps in the next weeks (app.yaml `rota_check.weeks`, 8 by default) for layers that need coverage.
+
+    Gaps anywhere in a rota's defined horizon already stop the configuration from loading; these are
+    the ones the rotas leave with today's date (e.g. a rotation whose `dates` ran out)."""
     lines = []
+    weeks = config.app.rota_check_weeks
     for schedule in config.schedules.values():
-        for gap in rota.coverage_gaps(schedule, now, now + timedelta(weeks=COVERAGE_WEEKS)):
+        for gap in rota.coverage_gaps(schedule, now, now + timedelta(weeks=weeks)):
             start = gap.start_at.astimezone(schedule.timezone)
             end = gap.end_at.astimezone(schedule.timezone)
             lines.append(
@@ -146,7 +147,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if gaps or warnings:
         print(f"{len(gaps) + len(warnings)} coverage warning(s)", file=sys.stderr)
     else:
-        print(f"  coverage: no gaps in the next {COVERAGE_WEEKS} weeks")
+        print(f"  coverage: no gaps in the next {config.app.rota_check_weeks} weeks")
     refused_placeholders = bool(placeholders) and not args.allow_placeholders
     if refused_placeholders:
         print(
@@ -255,18 +256,106 @@ def cmd_oncall_export(args: argparse.Namespace) -> int:
     from bot.store.store import Store
 
     config = _load(args)
+    now = SystemClock().now()
     store = Store.open(_existing_store_url(config, _env(args)), prefix=config.app.case_prefix)
     try:
         with store.read() as tx:
             overrides = {s: tuple(tx.overrides.active(s)) for s in config.schedules}
+            changes = {s: tx.overrides.changes(s, ending_after=now - timedelta(days=40)) for s in config.schedules}
     finally:
         store.close()
     written = export_ics(
-        config, out_dir=Path(args.out), now=SystemClock().now(), days=args.days, overrides=overrides, only=args.user
+        config, out_dir=Path(args.out), now=now, days=args.days, overrides=overrides, only=args.user, changes=changes
     )
     for path in written:
         print(path)
     return 0 if written else 1
+
+
+def cmd_oncall_import(args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.rota_import import ImportRefused, import_rota, write_rota
+
+    mapping: dict[str, str] = {}
+    if args.map_file:
+        with open(args.map_file, newline="") as handle:
+            mapping = {row[0].strip(): row[1].strip() for row in csv.reader(handle) if len(row) >= 2}
+    try:
+        doc = import_rota(
+            args.source,
+            Path(args.file),
+            layer=args.layer,
+            mapping=mapping,
+            schedule_id=args.schedule_id,
+            timezone=args.timezone,
+        )
+    except (ImportRefused, OSError, KeyError) as refused:
+        print(f"cannot import: {refused}", file=sys.stderr)
+        return 2
+    config_path = Path(args.config)
+    folder = Path(args.out) if args.out else _load(args).app.schedules_dir
+    written = write_rota(doc, folder, source=args.source, path=Path(args.file))
+    print(f"wrote {written}")
+    if args.out and folder.resolve() != _load(args).app.schedules_dir:
+        from bot.config.errors import ConfigProblem
+        from bot.config.schedules import load_schedules
+
+        problems: list[ConfigProblem] = []
+        load_schedules(folder, problems)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    print("checking the configuration with it:")
+    check = argparse.Namespace(
+        config=str(config_path), slack=False, allow_placeholders=args.allow_placeholders, env=_env(args)
+    )
+    return cmd_check_config(check)
+
+
+def cmd_report_burden(args: argparse.Namespace) -> int:
+    import csv
+
+    from bot.domain.burden import rows
+    from bot.domain.rota import local_instant
+    from bot.export import tomorrow
+    from bot.services.burden import build_burden
+    from bot.store.store import Store
+
+    config = _load(args)
+    zone = config.app.timezone
+    until = args.until or tomorrow(zone, SystemClock().now())
+    start_at, end_at = local_instant(zone, args.since, time(0)), local_instant(zone, until, time(0))
+    if end_at <= start_at:
+        print("--until must be after --since", file=sys.stderr)
+        return 2
+    store = Store.open(_existing_store_url(config, _env(args)), prefix=config.app.case_prefix)
+    try:
+        table = rows(build_burden(config, store, start_at=start_at, end_at=end_at))
+    finally:
+        store.close()
+    columns = rows_header()
+    if args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(table)
+        return 0
+    print(f"On-call burden {args.since} to {until} (exclusive), {zone.key}")
+    widths = {c: max(len(c), *(len(str(r[c])) for r in table)) if table else len(c) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in table:
+        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+    return 0
+
+
+def rows_header() -> list[str]:
+    from bot.domain.burden import KINDS
+
+    return (
+        ["user"]
+        + [f"{what}_{k.value}" for what in ("shifts", "hours", "pages") for k in KINDS]
+        + ["covered", "covered_by"]
+    )
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -367,6 +456,25 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--user", help="only this person (Slack id or e-mail)")
     export.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     export.set_defaults(func=cmd_oncall_export)
+    importer = oncall_sub.add_parser("import", help="write oncall_schedules/<id>.yaml from another tool, then check it")
+    importer.add_argument("--from", dest="source", choices=("csv", "pagerduty", "opsgenie"), required=True)
+    importer.add_argument("file", help="a CSV of shifts, or a PagerDuty / Opsgenie schedule export (JSON)")
+    importer.add_argument("--layer", default="primary", help="the layer the rotations go to (default primary)")
+    importer.add_argument("--id", dest="schedule_id", help="the schedule id (default: from the export's name)")
+    importer.add_argument("--timezone", help="IANA time zone (default: the export's)")
+    importer.add_argument("--map", dest="map_file", help="CSV of `id,slack id or e-mail` for PagerDuty users")
+    importer.add_argument("--out", help="folder to write to (default: the schedules folder of app.yaml)")
+    importer.add_argument("--allow-placeholders", action="store_true", help="check-config accepts placeholder ids")
+    importer.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    importer.set_defaults(func=cmd_oncall_import)
+    report = sub.add_parser("report", help="reports from the store")
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    burden = report_sub.add_parser("burden", help="on-call shifts, hours and pages per person, by kind of time")
+    burden.add_argument("--since", type=parse_day, required=True, help="first local day, YYYY-MM-DD")
+    burden.add_argument("--until", type=parse_day, help="day after the last (default: tomorrow)")
+    burden.add_argument("--format", choices=("csv", "table"), default="table")
+    burden.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    burden.set_defaults(func=cmd_report_burden)
     guides = sub.add_parser("guides", help="policy guide tools")
     guides_sub = guides.add_subparsers(dest="guides_command", required=True)
     drafts = guides_sub.add_parser("export-drafts", help="write approved drafts not yet committed as <id>.md files")

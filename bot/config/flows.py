@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -62,6 +63,24 @@ def _severities(specs: list[schema.SeveritySpec]) -> tuple[Severity, ...]:
     )
 
 
+def _sla_clocks(
+    named: str | Mapping[str, str] | None, severity_ids: list[str], policy: Policy | None
+) -> tuple[tuple[str, str], ...]:
+    """Per severity: the clock named in the flow, else the policy's timing (a severity paged at any
+    hour counts every hour; one held for business hours counts business hours)."""
+    if isinstance(named, str):
+        return ()
+    chosen = dict(named or {})
+    ids = severity_ids + [s for s in chosen if s not in severity_ids]  # unknown ones are reported
+    return tuple((s, chosen.get(s) or _by_timing(policy, s)) for s in ids)
+
+
+def _by_timing(policy: Policy | None, severity_id: str) -> str:
+    if policy is not None and policy.timing_for(severity_id) is PageTiming.BUSINESS_HOURS:
+        return "business_hours"
+    return "wall"
+
+
 def _check_flow(doc: YamlDocument, flow: Flow, policies: dict[str, Policy]) -> list[ConfigProblem]:
     problems = []
     ids = [f.id for f in flow.fields]
@@ -95,6 +114,11 @@ def _check_flow(doc: YamlDocument, flow: Flow, policies: dict[str, Policy]) -> l
             problems.append(doc.problem((*loc, "when", "field"), f"no field {rule.field_id!r} in this flow"))
         if rule.deadline_within is not None and flow.field_for(FieldRole.DEADLINE) is None:
             problems.append(doc.problem((*loc, "when"), "deadline rule but the flow has no deadline field"))
+    for severity_id, _clock in flow.sla_clocks:
+        if severity_id not in severity_ids:
+            problems.append(
+                doc.problem(("sla", "clock", severity_id), f"unknown severity {severity_id!r}", ", ".join(severity_ids))
+            )
     if flow.policy not in policies and policies:
         problems.append(
             doc.problem(
@@ -153,8 +177,12 @@ def build_flow(
         ),
         guidance=tuple(GuidanceLink(g.title, g.url) for g in spec.guidance),
         aliases=tuple(spec.aliases),
+        duplicates_of=tuple(spec.duplicates_of),
         sensitive=spec.sensitive,
-        sla_clock=spec.sla.clock,
+        sla_clock=spec.sla.clock if isinstance(spec.sla.clock, str) else "wall",
+        sla_clocks=_sla_clocks(
+            spec.sla.clock, [s.id for s in spec.severities or common.severities], policies.get(spec.policy)
+        ),
         sla_skip_holidays=spec.sla.skip_holidays,
         sla_schedule=spec.sla.schedule,
     )
@@ -179,4 +207,5 @@ def build_policy(name: str, spec: schema.PolicySpec) -> Policy:
         levels=tuple(PolicyLevel(tuple(target(t) for t in lv.targets), lv.wait, lv.repage_after) for lv in spec.levels),
         repeat=spec.repeat,
         timing=tuple((sev, PageTiming(t)) for sev, t in spec.timing.items()),
+        deadline_margin=spec.deadline_margin,
     )

@@ -56,6 +56,9 @@ class AppConfig:
     retry_base: timedelta
     digests: tuple[DigestSchedule, ...] = ()
     weekly_reports: tuple[DigestSchedule, ...] = ()
+    rota_checks: tuple[DigestSchedule, ...] = ()  # the weekly rota check (gaps, placeholders)
+    rota_check_weeks: int = 8
+    public_url: str | None = None  # the bot's public base URL (calendar feed links)
     guides_dir: Path | None = None
     policy_command: str = "/ad-policy"
     guide_drafts_dir: Path | None = None
@@ -206,6 +209,18 @@ def _app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> App
             )
             for w in spec.weekly_reports
         ),
+        rota_checks=tuple(
+            DigestSchedule(
+                channel_id=r.channel or spec.channels.leads,
+                at=time.fromisoformat(r.at),
+                days=frozenset({WEEKDAY[r.day]}),
+                timezone=ZoneInfo(spec.timezone),
+                kind="rota_check",
+            )
+            for r in ([spec.rota_check] if spec.rota_check else [])
+        ),
+        rota_check_weeks=spec.rota_check.weeks if spec.rota_check else 8,
+        public_url=spec.public_url,
     )
 
 
@@ -256,6 +271,7 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
     else:
         problems.append(doc.problem(("paths", "schedules"), f"folder {app.schedules_dir} does not exist"))  # type: ignore[union-attr]
     problems.extend(_check_policy_targets(app.flows_dir / POLICIES_FILE, policies, schedules, app.schedules_dir))
+    warnings.extend(_people_also_in_layers(app.flows_dir / POLICIES_FILE, policies, schedules))
     flows: list[Flow] = []
     seen: dict[str, Path] = {}
     for flow_path in sorted(app.flows_dir.glob("*.yaml")):
@@ -273,6 +289,16 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
                 problems.append(flow_doc.problem(loc, f"flow id or alias {name!r} is also used in {seen[name].name}"))
             seen[name] = flow_path
         flows.append(flow)
+    known_flows = {f.id for f in flows}
+    for flow in flows:
+        for i, other in enumerate(flow.duplicates_of):
+            # A flow file that failed to load has reported its own problem already.
+            if other not in known_flows and not (app.flows_dir / f"{other}.yaml").exists():
+                problems.append(
+                    load_yaml(app.flows_dir / f"{flow.id}.yaml").problem(
+                        ("duplicates_of", i), f"unknown flow {other!r}", "flows: " + ", ".join(sorted(known_flows))
+                    )
+                )
     for flow in flows:
         if flow.sla_schedule is not None and flow.sla_schedule not in schedules:
             path = app.flows_dir / f"{flow.id}.yaml"
@@ -368,4 +394,38 @@ def _check_policy_targets(
                             f"layers: {layers}",
                         )
                     )
+    return found
+
+
+def _people_also_in_layers(
+    path: Path, policies: Mapping[str, Policy], schedules: Mapping[str, Schedule]
+) -> list[ConfigProblem]:
+    """A step that names a person who is also in a layer of a schedule the policy pages bypasses the
+    rota: that person is paged every week, whoever is on duty (a warning, not an error)."""
+    if not policies or not schedules:
+        return []
+    doc = load_yaml(path)
+    found = []
+    for name, policy in policies.items():
+        named = {t.ref for level in policy.levels for t in level.targets if t.kind is TargetKind.SCHEDULE}
+        for i, level in enumerate(policy.levels):
+            for j, target in enumerate(level.targets):
+                if target.kind is not TargetKind.USER:
+                    continue
+                for schedule_id in sorted(named):
+                    schedule = schedules.get(schedule_id)
+                    layers = [
+                        layer.name
+                        for layer in (schedule.layers if schedule else ())
+                        if any(target.ref in r.members for r in layer.rotations)
+                    ]
+                    if layers:
+                        found.append(
+                            doc.problem(
+                                ("policies", name, "levels", i, "targets", j, "user"),
+                                f"{target.ref} is also in layer {layers[0]!r} of schedule {schedule_id!r}: "
+                                "they are paged every time, whoever the rota puts on duty",
+                                f"page the layer instead: {{schedule: {schedule_id}, layer: {layers[0]}}}",
+                            )
+                        )
     return found

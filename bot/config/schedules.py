@@ -21,7 +21,7 @@ from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 from bot.domain import rota
 
 HOLIDAY_YEARS = range(2020, 2046)
-CHECK_WEEKS = 52  # coverage and reachability are checked over a year from the newest rotation's start
+CHECK_WEEKS = 52  # reachability is checked over a year from the newest rotation's start (coverage: the horizon)
 _HINT = " || hint: "
 _DEFAULT_HINT = "see the comments in oncall_schedules/ads-policy-oncall.yaml for every key"
 _DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -328,19 +328,19 @@ def _coverage(doc: YamlDocument, spec: ScheduleSpec, found: list[ConfigProblem])
 
 
 def _check_rota(doc: YamlDocument, schedule: rota.Schedule) -> list[ConfigProblem]:
-    """Rotations that never win and coverage gaps, over a year from the newest rotation's start."""
+    """Rotations that never win and coverage gaps, over the rota's whole defined horizon (from the
+    newest rotation's start to the last dated day: `dates`, holidays; at least a year)."""
     newest = max(r.first_day for layer in schedule.layers for r in layer.rotations)
-    start_at = rota.local_instant(schedule.timezone, newest, time(0))
-    end_at = start_at + timedelta(weeks=CHECK_WEEKS)
+    start_at, end_at = rota.defined_horizon(schedule)
     found = []
     where = {r.name: ("layers", layer.name, i) for layer in schedule.layers for i, r in enumerate(layer.rotations)}
-    for name in rota.unreachable_rotations(schedule, start_at, end_at):
+    for name in rota.unreachable_rotations(schedule, start_at, start_at + timedelta(weeks=CHECK_WEEKS)):
         loc = where[name]
         message = f"rotation {name!r} is never on call: later rotations of {loc[1]!r} take all of its time"
         hint = "where rotations of a layer overlap the later one wins; narrow the later one's `when` or reorder"
         found.append(doc.problem((*loc, "rotation"), message, hint))
     gaps: dict[str, list[rota.Gap]] = {}
-    for gap in rota.coverage_gaps(schedule, start_at, end_at):
+    for gap in rota.horizon_gaps(schedule):
         gaps.setdefault(gap.layer, []).append(gap)
     for layer_name, missing in gaps.items():
         first = missing[0]
@@ -348,7 +348,8 @@ def _check_rota(doc: YamlDocument, schedule: rota.Schedule) -> list[ConfigProble
         more = f" and {len(missing) - 1} more gap(s)" if len(missing) > 1 else ""
         message = (
             f"nobody is on call for {layer_name!r} from {local:%a %Y-%m-%d %H:%M} "
-            f"to {first.end_at.astimezone(schedule.timezone):%a %Y-%m-%d %H:%M}{more} (checked from {newest})"
+            f"to {first.end_at.astimezone(schedule.timezone):%a %Y-%m-%d %H:%M}{more} "
+            f"(checked from {newest} to {end_at.astimezone(schedule.timezone):%Y-%m-%d})"
         )
         hint = "add a rotation (or widen a `when`) for that time, or relax `coverage`"
         found.append(doc.problem(("coverage", layer_name), message, hint))

@@ -60,6 +60,15 @@ class WeeklySpec(Strict):
     at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class RotaCheckSpec(Strict):
+    """The weekly look at the rota: gaps and placeholder ids in the next `weeks`, told to `channel`."""
+
+    channel: SlackChannelId | None = None  # default: the leads' channel
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    weeks: int = Field(default=8, ge=1, le=104)
+
+
 class AppSpec(Strict):
     team: str = Field(min_length=1, max_length=80)
     timezone: str = "Asia/Singapore"
@@ -76,6 +85,8 @@ class AppSpec(Strict):
     jobs: JobsSpec = JobsSpec()
     digests: list[DigestSpec] = Field(default_factory=list)
     weekly_reports: list[WeeklySpec] = Field(default_factory=list)
+    rota_check: RotaCheckSpec | None = RotaCheckSpec()  # `rota_check: null` turns it off
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")  # where people reach the bot
 
     @field_validator("timezone")
     @classmethod
@@ -156,8 +167,13 @@ class GuidanceSpec(Strict):
     url: str = Field(pattern=r"^https?://\S+$")
 
 
+SlaClockName = Literal["wall", "business_hours"]
+
+
 class SlaSpec(Strict):
-    clock: Literal["wall", "business_hours"] = "wall"
+    # One clock for every severity, or one per severity id; severities left out follow the policy's
+    # timing (paged immediately: the wall clock; held for business hours: business hours).
+    clock: SlaClockName | dict[Ident, SlaClockName] | None = None
     skip_holidays: bool = True
     schedule: str | None = None  # whose business hours and holidays count; default: the policy's first
 
@@ -169,6 +185,7 @@ class FlowSpec(Strict):
     channel: SlackChannelId | None = None
     policy: str = Field(min_length=1)
     aliases: list[Ident] = Field(default_factory=list)
+    duplicates_of: list[Ident] = Field(default_factory=list)  # flows whose open cases count as duplicates
     sensitive: bool = False
     fields: list[FieldSpec] = Field(min_length=1, max_length=90)
     severities: list[SeveritySpec] | None = None
@@ -215,6 +232,7 @@ class PolicySpec(Strict):
     repeat: int = Field(default=1, ge=0, le=20)
     levels: list[LevelSpec] = Field(min_length=1)
     timing: dict[str, Literal["immediately", "business_hours"]] = Field(default_factory=dict)
+    deadline_margin: Duration = timedelta(hours=1)
 
 
 class PoliciesSpec(Strict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -23,8 +24,9 @@ class DigestSchedule:
     kind: str = "digest"  # or "weekly"
 
     def key(self, day: date) -> str:
-        """One key per channel per local day, so no second copy is ever made."""
-        return f"{self.kind}:{self.channel_id}:{day.isoformat()}"
+        """One key per channel per local day and time (09:00 and 17:00 on one channel are two digests),
+        so no second copy of either is ever made."""
+        return f"{self.kind}:{self.channel_id}:{day.isoformat()}T{self.at:%H:%M}"
 
     def occurrence(self, day: date) -> datetime | None:
         """The instant of the digest on a local day, or None if the digest does not run that day."""
@@ -51,3 +53,21 @@ class DigestSchedule:
                 return at
             day -= timedelta(days=1)
         return before - timedelta(days=1)
+
+
+def previous_on_channel(schedules: Sequence[DigestSchedule], channel_id: str, before: datetime) -> datetime:
+    """The channel's last digest of any of its times before `before` ("since the last digest")."""
+    mine = [s for s in schedules if s.channel_id == channel_id]
+    if not mine:
+        return before - timedelta(days=1)
+    return max(s.previous(before) for s in mine)
+
+
+def scheduled(schedules: Sequence[DigestSchedule], channel_id: str, at: datetime) -> DigestSchedule | None:
+    """The channel's schedule that has an occurrence at `at`, or None (the configuration changed)."""
+    for schedule in schedules:
+        if schedule.channel_id != channel_id:
+            continue
+        if schedule.occurrence(at.astimezone(schedule.timezone).date()) == at:
+            return schedule
+    return None

@@ -92,9 +92,11 @@ class Flow:
     guidance: tuple[GuidanceLink, ...] = ()
     aliases: tuple[str, ...] = ()
     sensitive: bool = False
-    sla_clock: str = "wall"  # wall | business_hours
+    sla_clock: str = "wall"  # wall | business_hours: for severities not in sla_clocks
+    sla_clocks: tuple[tuple[str, str], ...] = ()  # (severity id, wall | business_hours)
     sla_skip_holidays: bool = True
     sla_schedule: str | None = None
+    duplicates_of: tuple[str, ...] = ()  # other flows whose open cases a new case may duplicate
 
     def field(self, field_id: str) -> IntakeField:
         for field in self.fields:
@@ -107,6 +109,10 @@ class Flow:
             if field.role is role:
                 return field
         return None
+
+    def sla_clock_for(self, severity_id: str) -> str:
+        """The SLA clock (wall | business_hours) that a case of this severity runs on."""
+        return dict(self.sla_clocks).get(severity_id, self.sla_clock)
 
     def severity(self, severity_id: str) -> Severity:
         for severity in self.severities:

@@ -60,7 +60,9 @@ RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
     Action.CHANGE_SEVERITY: (OPEN, None),
     Action.ADD_NOTE: (OPEN | {S.RESOLVED}, None),
     Action.REQUEST_INFO: (OPEN - {S.WAITING_ON_REP}, S.WAITING_ON_REP),
-    Action.REP_REPLIED: (frozenset({S.WAITING_ON_REP}), S.INVESTIGATING),
+    # A question asked of the rep stays answerable whatever happened since (a specialist pressed Resume,
+    # resolved it): in any status but closed. Only an answer to a pending question moves the case on.
+    Action.REP_REPLIED: (OPEN | {S.RESOLVED}, None),
     Action.WAIT_ON_PARTNER: (OPEN - {S.WAITING_ON_PARTNER}, S.WAITING_ON_PARTNER),
     Action.RESUME: (frozenset({S.WAITING_ON_PARTNER, S.WAITING_ON_REP}), S.INVESTIGATING),
     Action.RESOLVE: (OPEN, S.RESOLVED),
@@ -101,11 +103,19 @@ _PAST = {
 }
 
 
+# Actions whose target depends on where the case stands (otherwise RULES' target).
+_LANDS: dict[Action, dict[CaseStatus, CaseStatus]] = {
+    Action.REP_REPLIED: {S.WAITING_ON_REP: S.INVESTIGATING},
+}
+
+
 def next_status(status: CaseStatus, action: Action) -> CaseStatus:
     """Where `action` takes a case in `status`; InvalidTransition if it cannot."""
     sources, target = RULES[action]
     if status not in sources:
         raise InvalidTransition(action, status)
+    if status in _LANDS.get(action, {}):
+        return _LANDS[action][status]
     return status if target is None else target
 
 

@@ -49,6 +49,9 @@ class Policy:
     levels: tuple[PolicyLevel, ...]
     repeat: int
     timing: tuple[tuple[str, PageTiming], ...] = ()
+    # A page held for business hours still goes out this long before the acknowledge SLA would run
+    # past the campaign deadline.
+    deadline_margin: timedelta = timedelta(hours=1)
 
     def timing_for(self, severity_id: str) -> PageTiming:
         return dict(self.timing).get(severity_id, PageTiming.IMMEDIATELY)

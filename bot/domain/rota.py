@@ -28,7 +28,7 @@ The values live in `rota_model`, the local-time arithmetic in `rota_time`, resol
 
 from __future__ import annotations
 
-from bot.domain.coverage import Gap, coverage_gaps, unreachable_rotations
+from bot.domain.coverage import Gap, coverage_gaps, defined_horizon, horizon_gaps, unreachable_rotations
 from bot.domain.rota_model import (
     EVERY_DAY,
     WEEKDAYS,
@@ -64,6 +64,8 @@ __all__ = [
     "Schedule",
     "Shift",
     "coverage_gaps",
+    "defined_horizon",
+    "horizon_gaps",
     "is_business_hours",
     "is_email",
     "local_instant",

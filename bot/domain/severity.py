@@ -74,3 +74,43 @@ def decide_severity(
             current = target
             reasons.append(rule.reason or f"raised to {target.label}")
     return SeverityDecision(severity=current, reasons=tuple(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRaise:
+    """A deadline rule that will come to hold later: at `at` the case is raised to `raise_to`."""
+
+    at: datetime
+    raise_to: str
+    reason: str
+
+
+def deadline_raises(
+    *,
+    severities: tuple[Severity, ...],
+    current_id: str,
+    rules: tuple[SeverityRule, ...],
+    deadline_at: datetime | None,
+    now: datetime,
+) -> tuple[DeadlineRaise, ...]:
+    """The deadline rules (without a field condition) that do not hold yet but will before the deadline,
+    each raising the case above what it will be by then; soonest first."""
+    if deadline_at is None:
+        return ()
+    by_id = {s.id: s for s in severities}
+    timed = sorted(
+        (
+            (deadline_at - rule.deadline_within, rule)
+            for rule in rules
+            if rule.deadline_within is not None and rule.field_id is None and rule.raise_to in by_id
+        ),
+        key=lambda item: item[0],
+    )
+    current = by_id[current_id]
+    found = []
+    for at, rule in timed:
+        target = by_id[rule.raise_to]
+        if at > now and target.is_more_severe_than(current):
+            found.append(DeadlineRaise(at=at, raise_to=target.id, reason=rule.reason or f"raised to {target.label}"))
+            current = target
+    return tuple(found)

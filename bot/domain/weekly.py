@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.burden import Burden
+
 
 @dataclass(frozen=True, slots=True)
 class PersonLoad:
@@ -41,12 +43,14 @@ class WeeklyReport:
     by_flow: tuple[tuple[str, int], ...]
     by_market: tuple[tuple[str, int], ...]
     by_severity: tuple[tuple[str, int], ...]
-    acknowledge_compliance: float | None  # share of the week's cases with no acknowledge breach
+    acknowledge_compliance: float | None  # of the week's cases whose acknowledge SLA came due, the share met
     resolve_compliance: float | None
     deadlines_missed: int
     load: tuple[PersonLoad, ...]
     top_advertisers: tuple[tuple[str, int], ...]
     guidance: GuidanceFigures | None = None  # None when the deployment has no policy guides
+    burden: Burden | None = None  # the week's shifts, hours and pages per person, by kind of time
+    burden_quarter: Burden | None = None  # the same over the 91 days before the report
 
 
 def on_call_load(
@@ -59,9 +63,12 @@ def on_call_load(
     return tuple(PersonLoad(user, total[user], night[user]) for user in ranked)
 
 
-def compliance(opened: int, breached: int) -> float | None:
-    """The share of cases that met the SLA; None for a week with no cases."""
-    return None if opened == 0 else (opened - breached) / opened
+def compliance(met: int, missed: int) -> float | None:
+    """The share of the cases whose SLA came due that met it; None when no case's SLA came due.
+
+    A case still inside its SLA counts neither way: it has not met it yet, nor missed it."""
+    counted = met + missed
+    return None if counted == 0 else met / counted
 
 
 def gap_topics(

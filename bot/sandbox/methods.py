@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.sandbox import api_chat, api_directory, api_views
+from bot.sandbox import api_chat, api_directory, api_files, api_views
 from bot.sandbox.args import Args
 from bot.sandbox.state import SandboxState
 
@@ -155,6 +155,20 @@ METHODS: dict[str, Method] = {
             "view view_id external_id hash",
             _VIEW,
             ("view_id external_id", "invalid_arguments"),
+        ),
+        _method(
+            "files.getUploadURLExternal",
+            4,
+            api_files.get_upload_url,
+            "filename length alt_txt snippet_type",
+            ("filename", "invalid_arguments"),
+        ),
+        _method(
+            "files.completeUploadExternal",
+            4,
+            api_files.complete_upload,
+            "files channel_id channels initial_comment thread_ts blocks",
+            ("files", "invalid_arguments"),
         ),
         _method(
             "views.publish", 4, api_views.publish_view, "user_id view hash", ("user_id", "invalid_arguments"), _VIEW

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.api_chat import respond
+from bot.sandbox.api_files import UPLOAD_PREFIX, files_of
 from bot.sandbox.dispatch import Answer, WebApi
 from bot.sandbox.errors import ApiError
 from bot.sandbox.faults import Fault, Faults
@@ -47,7 +48,19 @@ class Pipeline:
         if request.path.startswith(RESPONSE_URL_PREFIX) and request.verb == "POST":
             url_id = request.path[len(RESPONSE_URL_PREFIX) :]
             return self._call("response_url", request, self._response_url_answer(url_id, request))
+        if request.path.startswith(UPLOAD_PREFIX) and request.verb == "POST":
+            return self._call("files.upload_url", request, self._upload_answer(request))
         return json_reply(404, {"ok": False, "error": "not_found"})
+
+    def _upload_answer(self, request: HttpRequest) -> tuple[dict[str, Any], Callable[[], Answer]]:
+        file_id = request.path[len(UPLOAD_PREFIX) :]
+        content_type = request.headers.get("content-type", "")
+
+        def answer() -> Answer:
+            status, text = files_of(self._state).receive(file_id, request.body, content_type)
+            return Answer(status, {"ok": status == 200, "text": text})
+
+        return {"file_id": file_id, "bytes": len(request.body)}, answer
 
     def _api_answer(self, method: str, request: HttpRequest) -> tuple[dict[str, Any], Callable[[], Answer]]:
         try:

@@ -9,6 +9,7 @@ from typing import Any, Self, get_args
 
 from bot.jobs.clock import Clock, SystemClock
 from bot.sandbox import payloads
+from bot.sandbox.api_files import files_of
 from bot.sandbox.delivery import Response, Sender, Signing, Transport
 from bot.sandbox.dispatch import WebApi
 from bot.sandbox.faults import Faults
@@ -80,6 +81,7 @@ class SlackStandIn:
         """Bind the port and serve; returns self."""
         self._stopping.clear()
         self._server.start()
+        files_of(self.state).base_url = self.base_url
         self.state.sockets.start(self._host, self.port)
         self._started = True
         return self

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.jobs.clock import Clock
 from bot.sandbox.errors import ApiError
+from bot.sandbox.files import FileStore
 from bot.sandbox.messages import TsSource
 from bot.sandbox.response_urls import ResponseUrls
 from bot.sandbox.socket_mode import SocketModeHub
@@ -25,6 +26,7 @@ class SandboxState:
     ts: TsSource
     sockets: SocketModeHub
     lock: threading.RLock = field(default_factory=threading.RLock)
+    files: FileStore = field(default_factory=FileStore)  # uploads in flight (files.getUploadURLExternal)
 
     @classmethod
     def create(cls, workspace: Workspace, clock: Clock) -> SandboxState:

@@ -15,10 +15,11 @@ from typing import Any
 from bot.config.loader import Config
 from bot.domain.access import Right
 from bot.domain.case import AlreadyPaged, Case, CaseStatus
+from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
 from bot.domain.job import Job
 from bot.domain.lifecycle import Action, Outcome, next_status
-from bot.domain.permissions import Actor, check, may, may_right
+from bot.domain.permissions import Actor, NotAllowed, check, may, may_right
 from bot.observability import metrics
 from bot.observability.logs import log_context
 from bot.services.access import Access
@@ -26,9 +27,11 @@ from bot.services.guide_drafts import draft_from_case
 from bot.services.oncall import OnCall
 from bot.services.paging import (
     PAGING_KINDS,
+    TELL_OWNER,
     UPDATE_PAGES,
     UPDATE_ROOT,
     note_in_thread,
+    page_new_owner,
     paged_so_far,
     restart_paging,
     stop_paging,
@@ -39,8 +42,22 @@ from bot.store.store import Store, Tx
 ASK_REP = "case.ask_rep"
 TELL_OUTCOME = "case.tell_outcome"
 
-# Hooks that keep the SLA and deadline timers in step with the case (set by the wiring).
-TimerHook = Callable[[Tx, Case, datetime], None]
+# Hooks that keep the SLA and deadline timers in step with the case (set by the wiring); called with
+# overdue_now=True after a reopen or a severity change.
+TimerHook = Callable[..., None]
+# Whether a person may act on (own) a case at `now`: the reassign target's check (set by the wiring).
+MayAct = Callable[[str, Case, datetime], bool]
+
+
+class CannotOwn(NotAllowed):
+    """A case was to be reassigned to someone who may not act on it; nothing changed."""
+
+    def __init__(self, case: Case, user_id: str) -> None:
+        super().__init__(
+            f"<@{user_id}> cannot act on {case.human_id}: only the ads policy specialists, the leads and "
+            "whoever is on call can own a case. Pick one of them."
+        )
+        self.user_id = user_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +82,7 @@ class CaseActions:
     store: Store
     oncall: OnCall
     on_timers: TimerHook | None = None
+    may_act: MayAct | None = None
 
     def perform(self, case_id: int, request: ActionRequest, *, actor: Actor, now: datetime) -> Case:
         """Apply one action; raise NotAllowed or InvalidTransition (nothing changes) or return the case."""
@@ -72,6 +90,14 @@ class CaseActions:
             case = tx.cases.get(case_id)
             check(actor, request.action, case)
             status = next_status(case.status, request.action)
+            if request.action is Action.REASSIGN:
+                if not request.user_id:
+                    raise ValueError("a reassignment names the new owner")
+                if self.may_act is not None and not self.may_act(request.user_id, case, now):
+                    raise CannotOwn(case, request.user_id)
+                if request.user_id != actor.user_id:
+                    # Until the new owner acknowledges, the case is theirs to accept: a page, not a fact.
+                    status = CaseStatus.NEW
             if request.action is Action.WITHDRAW:
                 if not request.guide_id:
                     raise ValueError("a withdrawal names the guide article that answered the question")
@@ -79,7 +105,9 @@ class CaseActions:
             changes, data = self._changes(case, request, status, actor=actor, now=now)
             if changes:
                 tx.cases.change(case.id, now=now, **changes)
-            tx.cases.add_event(case.id, kind=request.action.value, actor_id=actor.user_id, now=now, data=data)
+            tx.cases.add_event(
+                case.id, kind=EventKind(request.action.value), actor_id=actor.user_id, now=now, data=data
+            )
             updated = tx.cases.get(case.id)
             self._follow_up(tx, case, updated, request, actor=actor, now=now)
             if request.action is Action.WITHDRAW:
@@ -103,6 +131,11 @@ class CaseActions:
             changes["owner_id"] = actor.user_id
         if action is Action.REASSIGN:
             changes["owner_id"] = request.user_id
+            if request.user_id == actor.user_id:  # reassigned to oneself: taken, acknowledged now
+                if case.acknowledged_by != actor.user_id:
+                    changes.update(acknowledged_by=actor.user_id, acknowledged_at=now)
+            elif case.acknowledged_by is not None:
+                changes.update(acknowledged_by=None, acknowledged_at=None)
         if action in (Action.TAKE, Action.REQUEST_INFO) and case.acknowledged_by is None:
             changes.update(acknowledged_by=actor.user_id, acknowledged_at=now)
         if action is Action.CHANGE_SEVERITY:
@@ -128,6 +161,9 @@ class CaseActions:
             pauses.append((now, None))
         if case.status is CaseStatus.WAITING_ON_REP and status is not CaseStatus.WAITING_ON_REP and pauses:
             pauses[-1] = (pauses[-1][0], now)
+        if action is Action.REOPEN and case.resolved_at is not None and case.resolved_at <= now:
+            # The time it spent resolved (or closed) does not count against the resolve SLA.
+            pauses.append((case.resolved_at, now))
         if pauses != list(case.pauses):
             changes["pauses"] = tuple(pauses)
         before = {k: _plain(getattr(case, k if k != "status" else "status")) for k in changes if k != "pauses"}
@@ -142,9 +178,10 @@ class CaseActions:
     ) -> None:
         action = request.action
         key = f"v{case.version}"
-        for kind in (UPDATE_ROOT,) + (
-            (UPDATE_PAGES,) if before.acknowledged_by is None and case.acknowledged_by else ()
-        ):
+        # Every page DM follows what people can still do about the case (issue 14: no stale buttons).
+        seen = ("status", "severity_id", "owner_id", "acknowledged_by")
+        changed = any(getattr(before, name) != getattr(case, name) for name in seen)
+        for kind in (UPDATE_ROOT,) + ((UPDATE_PAGES,) if changed else ()):
             tx.jobs.enqueue(kind=kind, key=f"{kind}:{case.id}:{key}", due_at=now, now=now, case_id=case.id)
         users = (actor.user_id,) + ((request.user_id,) if request.user_id else ())
         extra = (
@@ -177,7 +214,9 @@ class CaseActions:
         )
         if before.needs_paging and not case.needs_paging:
             stop_paging(tx, case, reason=action.value, now=now)
-        if action is Action.CHANGE_SEVERITY and case.needs_paging:
+        if action is Action.REASSIGN and request.user_id and case.needs_paging:
+            page_new_owner(tx, case, user_id=request.user_id, config=self.config, oncall=self.oncall, now=now)
+        elif action is Action.CHANGE_SEVERITY and case.needs_paging and case.owner_id is None:
             restart_paging(tx, case, config=self.config, oncall=self.oncall, reason="severity changed", now=now)
         if action is Action.REQUEST_INFO:
             tx.jobs.enqueue(
@@ -196,7 +235,9 @@ class CaseActions:
                 created_by=actor.user_id,
                 now=now,
             )
-            tx.cases.add_event(case.id, kind="guide_drafted", actor_id=actor.user_id, now=now, data={"draft": draft.id})
+            tx.cases.add_event(
+                case.id, kind=EventKind.GUIDE_DRAFTED, actor_id=actor.user_id, now=now, data={"draft": draft.id}
+            )
         if action is Action.RESOLVE:
             tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
             for follower in case.followers:
@@ -208,8 +249,22 @@ class CaseActions:
                     case_id=case.id,
                     payload={"user_id": follower},
                 )
+        if action in (Action.REOPEN, Action.CHANGE_SEVERITY):
+            # Whoever works the case hears of it: the owner if on shift, else whoever is on call.
+            tx.jobs.enqueue(
+                kind=TELL_OWNER,
+                key=f"{TELL_OWNER}:{case.id}:{key}",
+                due_at=now,
+                now=now,
+                case_id=case.id,
+                payload={"what": action.value, "by": actor.user_id, "text": request.text},
+            )
         if self.on_timers is not None:
-            self.on_timers(tx, case, now)
+            if action in (Action.REOPEN, Action.CHANGE_SEVERITY):
+                # Re-planned from the new state; an SLA already past its new due time alerts at once.
+                self.on_timers(tx, case, now, overdue_now=True)
+            else:
+                self.on_timers(tx, case, now)
 
 
 def _refuse_if_paged(tx: Tx, case: Case) -> None:

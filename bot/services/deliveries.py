@@ -8,10 +8,12 @@ from datetime import datetime, timedelta
 
 from bot.config.loader import Config
 from bot.domain.case import Case, MessageRef
+from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEventKind
 from bot.domain.job import Job
 from bot.services.open_case import (
     CONFIRM_REPORTER,
+    NOTE_FOLLOWER,
     NOTIFY_FOLLOWER,
     POST_DETAILS,
     POST_ROOT,
@@ -20,7 +22,6 @@ from bot.services.open_case import (
 from bot.services.ports import DeliveryError, DeliveryFailure, Notifier, WithdrawOffer
 from bot.store.store import Store, Tx
 
-NOTE_FOLLOWER = "case.note_follower"
 LINK_RESTRICTED = "case.link_restricted"
 REPORT_FAILURE = "ops.report_failure"
 
@@ -105,7 +106,9 @@ class Deliveries:
         def effect(tx: Tx, now: datetime) -> None:
             if case.root is None:
                 tx.cases.set_root(case.id, ref, now=now)
-                tx.cases.add_event(case.id, kind="posted", now=now, data={"channel": ref.channel_id, "ts": ref.ts})
+                tx.cases.add_event(
+                    case.id, kind=EventKind.POSTED, now=now, data={"channel": ref.channel_id, "ts": ref.ts}
+                )
             for kind in (POST_DETAILS, CONFIRM_REPORTER):
                 tx.jobs.enqueue(
                     kind=kind,
@@ -136,7 +139,7 @@ class Deliveries:
                     payload={"channel": ref.channel_id, "ts": ref.ts},
                 )
                 return
-            tx.cases.add_event(case.id, kind="details_posted", now=now, data={"ts": ref.ts})
+            tx.cases.add_event(case.id, kind=EventKind.DETAILS_POSTED, now=now, data={"ts": ref.ts})
 
         return effect
 
@@ -148,7 +151,7 @@ class Deliveries:
         def effect(tx: Tx, now: datetime) -> None:
             # Where later texts about the case go (their thread in the restricted channel).
             data = {"restricted": True, "channel": str(job.payload["channel"]), "ts": str(job.payload["ts"])}
-            tx.cases.add_event(case.id, kind="details_posted", now=now, data=data)
+            tx.cases.add_event(case.id, kind=EventKind.DETAILS_POSTED, now=now, data=data)
 
         return effect
 
@@ -161,7 +164,7 @@ class Deliveries:
 
         def effect(tx: Tx, now: datetime) -> None:
             tx.cases.set_permalink(case.id, permalink, now=now)
-            tx.cases.add_event(case.id, kind="reporter_confirmed", now=now, actor_id=case.reporter_id)
+            tx.cases.add_event(case.id, kind=EventKind.REPORTER_CONFIRMED, now=now, actor_id=case.reporter_id)
 
         return effect
 
@@ -196,14 +199,21 @@ class Deliveries:
                 due_at=now,
                 now=now,
                 case_id=case.id,
-                payload={"user_id": user_id},
+                payload=dict(job.payload),  # the user, and what they asked (question, market, links)
             )
 
         return effect
 
     def note_follower(self, job: Job) -> Effect | None:
         case = self._posted_case(job)
-        self.notifier.note_follower_in_thread(case, user_id=str(job.payload["user_id"]))
+        links = job.payload.get("links") or []
+        self.notifier.note_follower_in_thread(
+            case,
+            user_id=str(job.payload["user_id"]),
+            question=str(job.payload.get("question") or ""),
+            market=str(job.payload.get("market") or ""),
+            links=tuple(str(link) for link in links) if isinstance(links, list) else (),
+        )
         return None
 
     def report_failure(self, job: Job) -> Effect | None:

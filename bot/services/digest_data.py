@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from bot.config.loader import Config
 from bot.config.schedules import public_holidays
@@ -17,7 +18,7 @@ from bot.domain import sla
 from bot.domain.case import Case
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.rota import Override
-from bot.services.timers import calendar_for
+from bot.services.timers import calendar_for, schedule_for_flow
 from bot.store.reports import ReportRepo
 from bot.store.store import Store, Tx
 
@@ -42,8 +43,19 @@ def team_holidays(config: Config) -> frozenset[date]:
     return _holidays(config.app.holiday_country, config.app.holiday_subdivision)
 
 
+def day_calendar(config: Config, flow_ids: frozenset[str] | None = None) -> tuple[ZoneInfo, frozenset[date]]:
+    """The zone and holidays that split days into weekday / weekend / holiday: those of the schedule the
+    covered flows' clocks use (with its `extra` and `exclude` days), else the team's country list."""
+    for flow in config.flows:
+        if flow_ids is None or flow.id in flow_ids:
+            schedule = schedule_for_flow(config, flow.id)
+            if schedule is not None:
+                return schedule.timezone, schedule.holidays
+    return config.app.timezone, team_holidays(config)
+
+
 def _as_case(case: d.OpenCase) -> Case:
-    # calendar_for reads only the case's flow; the digest reads no more of a case than it shows.
+    # calendar_for reads only the case's flow and severity; the digest reads no more of a case than it shows.
     return Case(
         id=case.id,
         human_id=case.human_id,
@@ -65,21 +77,23 @@ def _as_case(case: d.OpenCase) -> Case:
 
 def sla_dues(config: Config, cases: Sequence[d.OpenCase]) -> list[d.SlaDue]:
     """When each running SLA clock of each open case falls due (the rules of `timers.planned`)."""
-    calendars: dict[str, sla.SlaCalendar] = {}
+    calendars: dict[tuple[str, str], sla.SlaCalendar] = {}
     found = []
     for case in cases:
         try:
             severity = config.flow(case.flow_id).severity(case.severity_id)
         except KeyError:
             continue  # a flow or severity no longer configured: counted, but it has no SLA to show
-        calendar = calendars.get(case.flow_id)
-        if calendar is None:
-            calendar = calendars[case.flow_id] = calendar_for(config, _as_case(case))
+        calendar = calendars.get((case.flow_id, case.severity_id))
+        if calendar is None:  # the clock depends on the flow and the severity
+            calendar = calendars[case.flow_id, case.severity_id] = calendar_for(config, _as_case(case))
+        acknowledge_within = sla.budget(calendar, severity.acknowledge_within)
+        resolve_within = sla.budget(calendar, severity.resolve_within)
         clocks = []
         if case.acknowledged_by is None:
-            clocks.append((d.Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, severity.acknowledge_within)))
+            clocks.append((d.Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, acknowledge_within)))
         if resolve_clock_runs(case.status):
-            clocks.append((d.Measure.RESOLVE, sla.SlaTimer(case.created_at, severity.resolve_within, case.pauses)))
+            clocks.append((d.Measure.RESOLVE, sla.SlaTimer(case.created_at, resolve_within, case.pauses)))
         for measure, timer in clocks:
             due_at = sla.timer_due_at(calendar, timer)
             if due_at is not None:
@@ -108,6 +122,7 @@ def load_digest(
     if overrides is None:
         overrides = {s: tuple(tx.overrides.active(s, ending_after=now)) for s in config.schedules}
     response_start = now - timedelta(days=RESPONSE_DAYS)
+    zone, schedule_holidays = day_calendar(config, flows)
     return d.compose_digest(
         now=now,
         since=since,
@@ -124,8 +139,8 @@ def load_digest(
         response_times=reports.response_times(
             response_start,
             now,
-            tz=config.app.timezone,
-            holidays=team_holidays(config) if holidays is None else holidays,
+            tz=zone,
+            holidays=schedule_holidays if holidays is None else holidays,
         ),
         response_days=RESPONSE_DAYS,
         schedules=list(config.schedules.values()),

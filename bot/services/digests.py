@@ -1,4 +1,10 @@
-"""Daily digests as durable jobs: one key per channel per local day, sent once, late if need be."""
+"""Daily digests as durable jobs: one key per channel per local day and time, sent once, late if need be.
+
+Occurrences are enqueued ahead of time (PLAN_AHEAD), never behind `now`: a digest whose time passed
+while the bot was down is still in the job table if a replica was running before it came due, and is
+sent late then (if it is at most CATCH_UP old); a bot started for the first time after 09:00 has no
+09:00 digest to catch up on, so it sends none.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Protocol
 
 from bot.config.loader import Config
 from bot.domain.digest import Digest
-from bot.domain.digest_schedule import DigestSchedule
+from bot.domain.digest_schedule import DigestSchedule, previous_on_channel, scheduled
 from bot.domain.job import Job
 from bot.services.digest_data import read_digest
 from bot.store.store import Store, Tx
@@ -35,14 +41,15 @@ def plan_occurrences(
     kind: str,
     store: Store,
     now: datetime,
-    catch_up: timedelta,
     ahead: timedelta,
 ) -> int:
-    """Enqueue each occurrence from `now - catch_up` to `now + ahead`; its key makes a second run add nothing."""
+    """Enqueue each occurrence from `now` to `now + ahead`; its key makes a second run add nothing.
+
+    Nothing before `now` is enqueued: catching up is for occurrences a running bot planned earlier."""
     added = 0
     with store.transaction() as tx:
         for schedule in schedules:
-            for day, at in schedule.occurrences(now - catch_up, now + ahead):
+            for day, at in schedule.occurrences(now, now + ahead):
                 added += tx.jobs.enqueue(
                     kind=kind,
                     key=schedule.key(day),
@@ -56,7 +63,7 @@ def plan_occurrences(
 
 def plan_digests(*, config: Config, store: Store, now: datetime) -> int:
     """Enqueue every daily digest occurrence near `now` (idempotent)."""
-    return plan_occurrences(config.app.digests, kind=DIGEST, store=store, now=now, catch_up=CATCH_UP, ahead=PLAN_AHEAD)
+    return plan_occurrences(config.app.digests, kind=DIGEST, store=store, now=now, ahead=PLAN_AHEAD)
 
 
 @dataclass
@@ -74,9 +81,10 @@ class Digests:
     def send(self, job: Job) -> Effect | None:
         channel = str(job.payload["channel"])
         scheduled_at = datetime.fromisoformat(str(job.payload["scheduled_at"]))
-        schedule = next((s for s in self.config.app.digests if s.channel_id == channel), None)
         now = self.clock()
-        since = schedule.previous(scheduled_at) if schedule else scheduled_at - timedelta(days=1)
+        if scheduled(self.config.app.digests, channel, scheduled_at) is None or now - scheduled_at > CATCH_UP:
+            return None  # no longer configured, or too old to be worth reading (a newer one follows)
+        since = previous_on_channel(self.config.app.digests, channel, scheduled_at)
         digest = read_digest(
             self.store,
             self.config,

@@ -12,6 +12,7 @@ from bot.domain.case import Case
 from bot.domain.job import Job
 from bot.domain.policy import TargetKind
 from bot.services.ports import DueItem, HandoffNotice, HandoffSender
+from bot.services.timers import SLA, planned
 from bot.store.store import Store, Tx
 
 HANDOFF_DM = "oncall.handoff_dm"
@@ -60,20 +61,24 @@ def _policy_schedules(config: Config, case: Case) -> set[str]:
 
 
 def due_during(config: Config, cases: list[Case], start_at: datetime, end_at: datetime | None) -> tuple[DueItem, ...]:
-    """Deadlines and SLA due times of open cases that fall inside the shift."""
+    """Deadlines and SLA due times of open cases that fall inside the shift.
+
+    SLA due times come from `timers.planned`, the function that schedules the SLA jobs themselves, so
+    the DM shows what the bot will act on: business-hours clocks, holidays, pauses while waiting on
+    the rep, and no acknowledge SLA once someone acknowledged."""
     items = []
     for case in cases:
-        flow = config.flow(case.flow_id)
-        severity = flow.severity(case.severity_id)
-        candidates = [
-            ("campaign deadline", case.deadline_at),
-            ("resolve SLA", case.created_at + severity.resolve_within),
-        ]
-        if case.acknowledged_by is None:
-            candidates.append(("acknowledge SLA", case.created_at + severity.acknowledge_within))
-        for what, at in candidates:
-            if at is not None and at >= start_at and (end_at is None or at < end_at):
-                items.append(DueItem(case=case, what=what, at=at))
+        candidates: list[tuple[str, datetime | None]] = [("campaign deadline", case.deadline_at)]
+        try:
+            plan = planned(config, case, start_at)
+        except KeyError:
+            plan = []  # a flow or severity no longer configured: no SLA to show
+        for kind, _name, at, payload in plan:
+            if kind == SLA and payload.get("stage") == "breach":
+                candidates.append((f"{payload['which']} SLA", at))
+        for what, due_at in candidates:
+            if due_at is not None and due_at >= start_at and (end_at is None or due_at < end_at):
+                items.append(DueItem(case=case, what=what, at=due_at))
     return tuple(sorted(items, key=lambda item: item.at))
 
 

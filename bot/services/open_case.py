@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.case import Case
+from bot.domain.duplicates import find_duplicate
+from bot.domain.events import EventKind
+from bot.domain.flow import FieldKind, Flow
 from bot.domain.intake import Intake
 from bot.observability import metrics
 from bot.observability.logs import log_context
@@ -25,6 +28,7 @@ POST_DETAILS = "case.post_details"
 CONFIRM_REPORTER = "case.confirm_reporter"
 NOTIFY_FOLLOWER = "case.notify_follower"
 REPLY_TO_SOURCE = "case.reply_to_source"
+NOTE_FOLLOWER = "case.note_follower"
 
 
 class DuplicateCaseOpen(Exception):
@@ -53,11 +57,15 @@ def open_case(
     reveal_sensitive: bool = False,
     max_attempts: int = 8,
     on_opened: OnOpened | None = None,
+    family: frozenset[str] | None = None,
 ) -> Opened:
     """Commit the case and its first Slack job in one transaction, before anything is sent.
 
-    An open duplicate is offered to the reporter, unless it is sensitive and they are not on the team
-    (`reveal_sensitive`): then the new case is filed and the two are linked for the team only."""
+    Unless `allow_duplicate`, an open case of the flow's family (`family`, default the flow alone) for
+    the same advertiser and campaign is offered to the reporter (DuplicateCaseOpen), unless it is
+    sensitive and they are not on the team (`reveal_sensitive`): then the new case is filed and the two
+    are linked for the team only. The check and the insert hold a lock per flow of the family, so two
+    replicas filing the same case at once make one case."""
     try:
         return _open(
             intake,
@@ -68,6 +76,7 @@ def open_case(
             reveal_sensitive=reveal_sensitive,
             max_attempts=max_attempts,
             on_opened=on_opened,
+            family=family,
         )
     except Conflict:
         # The same submission reached another replica (or thread) at once and its insert won: this one
@@ -90,6 +99,7 @@ def _open(
     reveal_sensitive: bool,
     max_attempts: int,
     on_opened: OnOpened | None,
+    family: frozenset[str] | None,
 ) -> Opened:
     with store.transaction() as tx:
         existing = tx.cases.by_intake_key(intake_key)
@@ -97,7 +107,10 @@ def _open(
             return Opened(existing, created=False)
         hidden: Case | None = None
         if not allow_duplicate:
-            duplicate = tx.cases.find_open_duplicate(advertiser=intake.advertiser, campaign=intake.campaign)
+            flows = family or frozenset({intake.flow_id})
+            for flow_id in sorted(flows):  # always in the same order: no deadlock between replicas
+                tx.lock(f"duplicates:{flow_id}")
+            duplicate = find_duplicate(intake.advertiser, intake.campaign, tx.cases.open_in_flows(flows))
             if duplicate is not None and duplicate.sensitive and not reveal_sensitive:
                 hidden = duplicate
             elif duplicate is not None:
@@ -135,18 +148,56 @@ def _open(
     return Opened(case, created=True)
 
 
-def follow_case(case_id: int, *, user_id: str, store: Store, now: datetime, max_attempts: int = 8) -> Case:
-    """Add a rep as a follower of an open case instead of filing a duplicate."""
+@dataclass(frozen=True, slots=True)
+class FollowNote:
+    """What the second rep typed: kept, recorded and posted to the case thread, not thrown away."""
+
+    question: str = ""
+    market: str = ""
+    links: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, intake: Intake, flow: Flow) -> FollowNote:
+        links = tuple(
+            str(intake.values[f.id]) for f in flow.fields if f.kind is FieldKind.URL and intake.values.get(f.id)
+        )
+        return cls(question=intake.summary, market=intake.market, links=links)
+
+    def payload(self) -> dict[str, object]:
+        return {"question": self.question, "market": self.market, "links": list(self.links)}
+
+
+def follow_case(
+    case_id: int,
+    *,
+    user_id: str,
+    store: Store,
+    now: datetime,
+    max_attempts: int = 8,
+    note: FollowNote | None = None,
+) -> Case:
+    """Add a rep as a follower of an open case instead of filing a duplicate; what they typed goes to
+    the case's history and thread. The reporter adding to their own case is not made a follower."""
+    note = note or FollowNote()
     with store.transaction() as tx:
-        if tx.cases.add_follower(case_id, user_id, now=now):
-            tx.cases.add_event(case_id, kind="followed", actor_id=user_id, now=now)
+        case = tx.cases.get(case_id)
+        own = case.reporter_id == user_id
+        if own or tx.cases.add_follower(case_id, user_id, now=now):
+            tx.cases.add_event(
+                case_id,
+                kind=EventKind.ADDED_TO if own else EventKind.FOLLOWED,
+                actor_id=user_id,
+                now=now,
+                data=note.payload(),
+            )
+            # The thread hears who joined and what they asked; a new follower also gets the link in a DM.
             tx.jobs.enqueue(
-                kind=NOTIFY_FOLLOWER,
-                key=f"{NOTIFY_FOLLOWER}:{case_id}:{user_id}",
+                kind=NOTE_FOLLOWER if own else NOTIFY_FOLLOWER,
+                key=f"{NOTE_FOLLOWER if own else NOTIFY_FOLLOWER}:{case_id}:{user_id}:{now.timestamp()}",
                 due_at=now,
                 now=now,
                 case_id=case_id,
-                payload={"user_id": user_id},
+                payload={"user_id": user_id, **note.payload()},
                 max_attempts=max_attempts,
             )
         return tx.cases.get(case_id)

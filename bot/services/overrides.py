@@ -64,7 +64,31 @@ def check_request(config: Config, request: OverrideRequest, *, actor_id: str, no
         raise OverrideRefused("An override can last 31 days at most; change the rota in YAML for longer.", field="end")
     if request.replaces == request.user_id:
         raise OverrideRefused("Someone cannot cover for themselves.", field="replaces")
+    if request.replaces is not None:
+        _refuse_if_replaced_is_off(schedule, request)
     return schedule
+
+
+def _refuse_if_replaced_is_off(schedule: rota.Schedule, request: OverrideRequest) -> None:
+    """An override "instead of" someone covers only while they would be on call: one for a time when
+    they are not would be saved and change nothing, so it is refused, naming who is on call then."""
+    shifts = rota.shifts(schedule, request.start_at, request.end_at, layer=request.layer)
+    if any(s.user_id == request.replaces for s in shifts):
+        return
+    zone = schedule.timezone
+    window = f"{request.start_at.astimezone(zone):%a %d %b %H:%M}-{request.end_at.astimezone(zone):%a %d %b %H:%M}"
+    who: dict[str, list[str]] = {}
+    for shift in shifts:
+        names = who.setdefault(shift.layer, [])
+        if shift.user_id not in names:
+            names.append(shift.user_id)
+    then = "; ".join(f"{layer}: {', '.join(f'<@{u}>' for u in users)}" for layer, users in who.items())
+    where = f" on *{request.layer}*" if request.layer else ""
+    raise OverrideRefused(
+        f"<@{request.replaces}> is not on call{where} {window}, so this override would change nothing. "
+        f"On call then: {then or 'nobody'}. Cover one of them, or leave 'instead of' empty to cover the layer.",
+        field="replaces",
+    )
 
 
 def create_override(

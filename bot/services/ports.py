@@ -14,11 +14,15 @@ from bot.domain.flow import Flow
 class DeliveryError(Exception):
     """A send to Slack did not land. Retryable errors come back later; others go to a person."""
 
-    def __init__(self, reason: str, *, retryable: bool, retry_after: timedelta | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool, retry_after: timedelta | None = None, dead_address: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
         self.retry_after = retry_after
+        # The recipient can never receive it (deactivated, unknown): no retry will ever land.
+        self.dead_address = dead_address
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,9 @@ class Notifier(Protocol):
 
     def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None: ...
 
-    def note_follower_in_thread(self, case: Case, *, user_id: str) -> None: ...
+    def note_follower_in_thread(
+        self, case: Case, *, user_id: str, question: str = "", market: str = "", links: tuple[str, ...] = ()
+    ) -> None: ...
 
     def report_failure(self, failure: DeliveryFailure, *, leads_channel: str) -> None: ...
 
@@ -116,7 +122,13 @@ class PageSender(Protocol):
 
     def update_root(self, case: Case, flow: Flow) -> None: ...
 
-    def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None: ...
+    def update_page(
+        self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str, round: int = 0, level: int = 0
+    ) -> None: ...
+
+    def tell_change(
+        self, case: Case, flow: Flow, *, user_id: str, what: str, by: str, text: str, instead_of: str | None
+    ) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 from bot.config.loader import Config
 from bot.domain import sla
 from bot.domain.case import Case, CaseStatus
+from bot.domain.events import EventKind
 from bot.domain.job import Job
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.policy import TargetKind
-from bot.domain.rota_model import BusinessHours
-from bot.services.paging import note_in_thread
+from bot.domain.rota_model import BusinessHours, Schedule
+from bot.domain.severity import deadline_raises
+from bot.services.oncall import OnCall
+from bot.services.paging import TELL_OWNER, UPDATE_PAGES, UPDATE_ROOT, note_in_thread, restart_paging
 from bot.services.ports import LeadsAlert, PageSender, ThreadNote
 from bot.store.store import Store, Tx
 
@@ -27,17 +30,24 @@ WARN_AT = 0.8
 Effect = Callable[[Tx, datetime], None]
 
 
+def schedule_for_flow(config: Config, flow_id: str) -> Schedule | None:
+    """The schedule whose calendar (business hours, holidays with extra/exclude) a flow's clock uses."""
+    flow = config.flow(flow_id)
+    schedule_id = flow.sla_schedule
+    if schedule_id is None:
+        policy = config.policies.get(flow.policy)
+        levels = policy.levels if policy else ()
+        schedule_id = next((t.ref for lv in levels for t in lv.targets if t.kind is TargetKind.SCHEDULE), None)
+    return config.schedules.get(schedule_id) if schedule_id else None
+
+
 def calendar_for(config: Config, case: Case) -> sla.SlaCalendar:
     """The flow's SLA clock over the business hours and holidays of its schedule."""
     flow = config.flow(case.flow_id)
-    schedule_id = flow.sla_schedule
-    if schedule_id is None:
-        policy = config.policies[flow.policy]
-        schedule_id = next((t.ref for lv in policy.levels for t in lv.targets if t.kind is TargetKind.SCHEDULE), None)
-    schedule = config.schedules.get(schedule_id) if schedule_id else None
+    schedule = schedule_for_flow(config, flow.id)
     timezone: ZoneInfo = schedule.timezone if schedule else config.app.timezone
     hours: BusinessHours | None = schedule.business_hours if schedule else None
-    mode = sla.SlaClock(flow.sla_clock) if hours is not None else sla.SlaClock.WALL
+    mode = sla.SlaClock(flow.sla_clock_for(case.severity_id)) if hours is not None else sla.SlaClock.WALL
     return sla.SlaCalendar(
         mode=mode,
         timezone=timezone,
@@ -47,8 +57,26 @@ def calendar_for(config: Config, case: Case) -> sla.SlaCalendar:
     )
 
 
-def planned(config: Config, case: Case, now: datetime) -> list[tuple[str, str, datetime, dict[str, str]]]:
-    """(kind, name, due, payload) of every timer the case should have from `now` on."""
+def sla_terms(config: Config, case: Case) -> sla.SlaTerms:
+    """The case's SLAs in words that name their clock (for the root message and the page)."""
+    severity = config.flow(case.flow_id).severity(case.severity_id)
+    calendar = calendar_for(config, case)
+    return sla.SlaTerms(
+        acknowledge=sla.describe(calendar, severity.acknowledge_within, at=case.created_at),
+        resolve=sla.describe(calendar, severity.resolve_within, at=case.created_at),
+    )
+
+
+def planned(
+    config: Config,
+    case: Case,
+    now: datetime,
+    *,
+    overdue_now: bool = False,
+    breached: frozenset[str] = frozenset(),
+) -> list[tuple[str, str, datetime, dict[str, str]]]:
+    """(kind, name, due, payload) of every timer the case should have from `now` on; with
+    `overdue_now` (a reopen or a severity change re-plans the case) a breach already past is due now."""
     if not case.status.is_open:
         return []
     flow = config.flow(case.flow_id)
@@ -57,26 +85,52 @@ def planned(config: Config, case: Case, now: datetime) -> list[tuple[str, str, d
     found: list[tuple[str, str, datetime, dict[str, str]]] = []
     clocks = []
     if case.acknowledged_by is None:
-        clocks.append(("acknowledge", sla.SlaTimer(case.created_at, severity.acknowledge_within)))
+        clocks.append(("acknowledge", sla.SlaTimer(case.created_at, sla.budget(calendar, severity.acknowledge_within))))
     if resolve_clock_runs(case.status):
-        clocks.append(("resolve", sla.SlaTimer(case.created_at, severity.resolve_within, case.pauses)))
+        clocks.append(
+            ("resolve", sla.SlaTimer(case.created_at, sla.budget(calendar, severity.resolve_within), case.pauses))
+        )
     for which, timer in clocks:
         for stage, at in (
             ("warning", sla.warning_at(calendar, timer, WARN_AT)),
             ("breach", sla.timer_due_at(calendar, timer)),
         ):
+            payload = {"which": which, "stage": stage, "due_at": at.isoformat() if at else ""}
             if at is not None and at >= now:
-                found.append((SLA, f"{which}:{stage}", at, {"which": which, "stage": stage, "due_at": at.isoformat()}))
+                found.append((SLA, f"{which}:{stage}", at, payload))
+            elif at is not None and overdue_now and stage == "breach" and which not in breached:
+                found.append((SLA, f"{which}:{stage}", now, payload))
     if case.deadline_at is not None:
         for name, at in sla.deadline_reminders(case.deadline_at, now):
             found.append((DEADLINE, name, at, {"name": name}))
+        for rise in deadline_raises(
+            severities=flow.severities,
+            current_id=case.severity_id,
+            rules=flow.severity_rules,
+            deadline_at=case.deadline_at,
+            now=now,
+        ):
+            payload = {"name": "raise", "raise_to": rise.raise_to, "reason": rise.reason}
+            found.append((DEADLINE, f"raise:{rise.raise_to}", rise.at, payload))
     return found
 
 
-def schedule_timers(tx: Tx, case: Case, now: datetime, *, config: Config) -> None:
-    """Replace the case's pending timers with those its current state calls for (same transaction)."""
-    tx.jobs.cancel_for_case(case.id, kinds=TIMER_KINDS, now=now)
-    for kind, name, due_at, payload in planned(config, case, now):
+def schedule_timers(
+    tx: Tx,
+    case: Case,
+    now: datetime,
+    *,
+    config: Config,
+    overdue_now: bool = False,
+    kinds: tuple[str, ...] = TIMER_KINDS,
+) -> None:
+    """Replace the case's pending timers (of `kinds`) with those its current state calls for (same
+    transaction)."""
+    tx.jobs.cancel_for_case(case.id, kinds=kinds, now=now)
+    breached = _breached_since_reopen(tx, case) if overdue_now else frozenset()
+    for kind, name, due_at, payload in planned(config, case, now, overdue_now=overdue_now, breached=breached):
+        if kind not in kinds:
+            continue
         tx.jobs.enqueue(
             kind=kind,
             key=f"{kind}:{case.id}:{name}:v{case.version}",
@@ -87,6 +141,18 @@ def schedule_timers(tx: Tx, case: Case, now: datetime, *, config: Config) -> Non
         )
 
 
+def _breached_since_reopen(tx: Tx, case: Case) -> frozenset[str]:
+    """The SLA clocks (acknowledge, resolve) whose breach people were already told of since the case was
+    last (re)opened: a second severity change does not announce the same breach again."""
+    found: set[str] = set()
+    for kind, _actor, data in tx.cases.events(case.id):
+        if kind == EventKind.REOPEN:
+            found.clear()
+        elif kind == EventKind.SLA_BREACH:
+            found.add(str(data.get("which")))
+    return frozenset(found)
+
+
 @dataclass
 class Timers:
     """Job handlers: an SLA warning or breach, a deadline reminder or a deadline passed unresolved."""
@@ -94,9 +160,24 @@ class Timers:
     config: Config
     store: Store
     sender: PageSender
+    oncall: OnCall | None = None  # deadline reminders mention the on-call; raises re-page
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {SLA: self.fire_sla, DEADLINE: self.fire_deadline, SLA_ALERT: self.alert}
+
+    def _who(self, case: Case, now: datetime) -> tuple[str, ...]:
+        """The owner, or whoever is on call now for the case's policy when nobody owns it."""
+        owner = case.owner_id or case.acknowledged_by
+        if owner is not None:
+            return (owner,)
+        if self.oncall is None:
+            return ()
+        policy = self.config.policies[self.config.flow(case.flow_id).policy]
+        for level in policy.levels:
+            users = self.oncall.resolve(level.targets, at=now)
+            if users:
+                return tuple(users)
+        return ()
 
     def _case(self, job: Job) -> Case:
         assert job.case_id is not None
@@ -114,7 +195,12 @@ class Timers:
         text = f"{which} SLA {'breached' if stage == 'breach' else 'at 80 %'}"
 
         def effect(tx: Tx, now: datetime) -> None:
-            tx.cases.add_event(case.id, kind=f"sla_{stage}", now=now, data={"which": which})
+            tx.cases.add_event(
+                case.id,
+                kind=EventKind.SLA_BREACH if stage == "breach" else EventKind.SLA_WARNING,
+                now=now,
+                data={"which": which},
+            )
             note_in_thread(
                 tx,
                 case,
@@ -139,15 +225,18 @@ class Timers:
         if not case.status.is_open:
             return None
         name = str(job.payload["name"])
+        if name == "raise":
+            return self._raise(case, job)
+        users = self._who(case, self.oncall.clock.now() if self.oncall else job.due_at)
 
         def effect(tx: Tx, now: datetime) -> None:
-            kind = "deadline_passed" if name == "passed" else "deadline_reminder"
+            kind = EventKind.DEADLINE_PASSED if name == "passed" else EventKind.DEADLINE_REMINDER
             tx.cases.add_event(case.id, kind=kind, now=now, data={"name": name})
             text = "campaign deadline passed unresolved" if name == "passed" else f"campaign deadline in {name}"
             note_in_thread(
                 tx,
                 case,
-                ThreadNote(kind="deadline", text=text, at=case.deadline_at),
+                ThreadNote(kind="deadline", text=text, at=case.deadline_at, users=users),
                 key=f"deadline:{name}:{job.id}",
                 now=now,
             )
@@ -160,6 +249,58 @@ class Timers:
                     case_id=case.id,
                     payload={"which": "deadline"},
                 )
+
+        return effect
+
+    def _raise(self, case: Case, job: Job) -> Effect | None:
+        """A deadline rule holds now: the case is raised, re-paged like an upgrade, and re-planned."""
+        flow = self.config.flow(case.flow_id)
+        target = flow.severity(str(job.payload["raise_to"]))
+        reason = str(job.payload.get("reason") or "")
+        if not target.is_more_severe_than(flow.severity(case.severity_id)):
+            return None
+
+        def effect(tx: Tx, now: datetime) -> None:
+            current = tx.cases.get(case.id)
+            if not current.status.is_open or not target.is_more_severe_than(flow.severity(current.severity_id)):
+                return
+            tx.cases.change(case.id, now=now, severity_id=target.id)
+            tx.cases.add_event(
+                case.id,
+                kind=EventKind.SEVERITY_RAISED,
+                now=now,
+                data={
+                    "before": {"severity_id": current.severity_id},
+                    "after": {"severity_id": target.id},
+                    "reason": reason,
+                },
+            )
+            raised = tx.cases.get(case.id)
+            for kind in (UPDATE_ROOT, UPDATE_PAGES):
+                tx.jobs.enqueue(
+                    kind=kind, key=f"{kind}:{case.id}:v{raised.version}", due_at=now, now=now, case_id=case.id
+                )
+            note_in_thread(
+                tx,
+                raised,
+                ThreadNote(kind="deadline_raise", text=reason, detail=target.label, at=now),
+                key=f"deadline_raise:{target.id}",
+                now=now,
+            )
+            if raised.needs_paging and raised.owner_id is None and self.oncall is not None:
+                restart_paging(tx, raised, config=self.config, oncall=self.oncall, reason="deadline raise", now=now)
+            elif not raised.needs_paging:
+                tx.jobs.enqueue(
+                    kind=TELL_OWNER,
+                    key=f"{TELL_OWNER}:{case.id}:v{raised.version}",
+                    due_at=now,
+                    now=now,
+                    case_id=case.id,
+                    payload={"what": "change_severity", "by": "", "text": reason},
+                )
+            # Only the SLA clocks change: the deadline's own reminders (and later raises) stand, and
+            # one of them may be running beside this job in the same batch.
+            schedule_timers(tx, tx.cases.get(case.id), now, config=self.config, overdue_now=True, kinds=(SLA,))
 
         return effect
 

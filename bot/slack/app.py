@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.config.loader import Config
 from bot.domain.identity import is_channel_id, is_team_id, is_user_id
 from bot.jobs.clock import Clock
+from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions
 from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideReview
@@ -120,7 +121,14 @@ def build_app(
         access=staff,
     ).register(app)
     PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
-    OnCallListeners(config=config, store=store, clock=clock, kick=kick, command=config.app.oncall_command).register(app)
+    OnCallListeners(
+        config=config,
+        store=store,
+        clock=clock,
+        kick=kick,
+        command=config.app.oncall_command,
+        calendar_feeds=CalendarFeeds(config=config, store=store),
+    ).register(app)
     review = None
     if guidance is not None:
         review = GuideReview(

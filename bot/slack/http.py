@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 512 * 1024  # Slack's payloads are far smaller; refuse floods before parsing
 
 StartResponse = Callable[..., Any]
+CALENDAR_PREFIX = "/calendar/"  # GET /calendar/<token>.ics: a person's private calendar feed
 
 
 def build_wsgi(
@@ -31,6 +32,7 @@ def build_wsgi(
     health: Callable[[], dict[str, Any]],
     path: str = "/slack/events",
     ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
+    calendar: Callable[[str], bytes | None] | None = None,
 ) -> Callable[..., Iterable[bytes]]:
     """A WSGI app: POST /slack/events to Bolt; GET /healthz, /readyz, /metrics; a JSON error for the rest.
 
@@ -61,8 +63,22 @@ def build_wsgi(
         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]
 
+    def feed(start_response: StartResponse, token: str) -> list[bytes]:
+        body = calendar(token) if calendar is not None else None
+        if body is None:  # unknown and revoked tokens look the same
+            return reply(start_response, "404 Not Found", {"error": "not found"})
+        headers = [
+            ("Content-Type", "text/calendar; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "private, max-age=300"),
+        ]
+        start_response("200 OK", headers)
+        return [body]
+
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, route = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+        if route.startswith(CALENDAR_PREFIX) and route.endswith(".ics") and method in ("GET", "HEAD"):
+            return feed(start_response, route[len(CALENDAR_PREFIX) : -len(".ics")])
         if route == "/healthz" and method == "GET":
             return reply(start_response, "200 OK", health())
         if route == "/readyz" and method == "GET":

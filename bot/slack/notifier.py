@@ -16,6 +16,7 @@ from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
 from bot.domain.form_text import ENGLISH, Catalog
+from bot.domain.sla import SlaTerms
 from bot.domain.weekly import WeeklyReport
 from bot.services.ports import (
     DeliveryError,
@@ -26,12 +27,16 @@ from bot.services.ports import (
     ThreadNote,
     WithdrawOffer,
 )
+from bot.services.rota_check import RotaCheck
+from bot.services.swaps import RotaNotice
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
 from bot.slack.blocks.guide_review import build_export_dm
+from bot.slack.blocks.rota_check import build_rota_check
+from bot.slack.blocks.swaps import build_rota_notice
 from bot.slack.blocks.weekly import build_weekly
 from bot.slack.escape import safe_url
 
@@ -48,6 +53,10 @@ RETRYABLE_ERRORS = frozenset(
         "request_timeout",
         "team_added_to_org",
     }
+)
+# The recipient can never get a message: a page to them moves on to the next level at once.
+DEAD_ADDRESS_ERRORS = frozenset(
+    {"user_not_found", "account_inactive", "user_disabled", "channel_not_found", "cannot_dm_bot", "is_archived"}
 )
 
 
@@ -82,18 +91,35 @@ def as_delivery_error(method: str, exc: Exception) -> DeliveryError:
         error = str(exc.response.get("error", "")) if exc.response is not None else ""
         retry_after = _retry_after(exc.response)
         retryable = status == 429 or status >= 500 or error in RETRYABLE_ERRORS
-        return DeliveryError(f"{method}: {error or f'HTTP {status}'}", retryable=retryable, retry_after=retry_after)
+        return DeliveryError(
+            f"{method}: {error or f'HTTP {status}'}",
+            retryable=retryable,
+            retry_after=retry_after,
+            dead_address=not retryable and error in DEAD_ADDRESS_ERRORS,
+        )
     return DeliveryError(f"{method}: {type(exc).__name__}: {exc}", retryable=True)
 
 
 class SlackNotifier:
     """Sends for the job engine; one Slack write per method so a retry repeats nothing else."""
 
-    def __init__(self, client: WebClient, *, tz: ZoneInfo, catalog_for: Callable[[str], Catalog] | None = None) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        tz: ZoneInfo,
+        sla_terms: Callable[[Case], SlaTerms] | None = None,
+        catalog_for: Callable[[str], Catalog] | None = None,
+    ) -> None:
         self.client = client
         self.tz = tz
+        self._sla_terms = sla_terms
         # The rep's language for their DMs (their Slack locale's catalogue); the team's side stays English.
         self.catalog_for = catalog_for or (lambda user_id: ENGLISH)
+
+    def _terms(self, case: Case) -> SlaTerms | None:
+        """The case's SLAs in words naming their clock (None: the bare durations are shown)."""
+        return self._sla_terms(case) if self._sla_terms is not None else None
 
     def _call(self, method: str, fn: Callable[..., SlackResponse], **kwargs: Any) -> SlackResponse:
         try:
@@ -123,7 +149,7 @@ class SlackNotifier:
         return MessageRef(channel_id=str(response["channel"]), ts=str(response["ts"]))
 
     def post_case_root(self, case: Case, flow: Flow) -> MessageRef:
-        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
         return self._post(channel=flow.channel_id, text=text, blocks=blocks)
 
     def post_case_details(self, case: Case, flow: Flow, *, channel_id: str | None = None) -> MessageRef:
@@ -177,9 +203,11 @@ class SlackNotifier:
         text, blocks = msg.build_follow_confirmation(case, permalink=permalink)
         self._post(channel=user_id, text=text, blocks=blocks)
 
-    def note_follower_in_thread(self, case: Case, *, user_id: str) -> None:
+    def note_follower_in_thread(
+        self, case: Case, *, user_id: str, question: str = "", market: str = "", links: tuple[str, ...] = ()
+    ) -> None:
         assert case.root is not None
-        text = f":eyes: <@{user_id}> follows this case too and will hear the outcome."
+        text = msg.follower_note(case, user_id=user_id, question=question, market=market, links=links)
         self._post(channel=case.root.channel_id, text=text, blocks=[], thread_ts=case.root.ts)
 
     def report_failure(self, failure: DeliveryFailure, *, leads_channel: str) -> None:
@@ -200,7 +228,9 @@ class SlackNotifier:
     def send_page(
         self, case: Case, flow: Flow, *, user_id: str, round: int, level: int, again: bool = False
     ) -> MessageRef:
-        text, blocks = pages.build_page(case, flow, round=round, level=level, tz=self.tz, again=again)
+        text, blocks = pages.build_page(
+            case, flow, round=round, level=level, tz=self.tz, again=again, terms=self._terms(case)
+        )
         return self._post(channel=user_id, text=text, blocks=blocks)
 
     def post_thread_note(self, case: Case, note: ThreadNote, *, restricted: MessageRef | None = None) -> None:
@@ -229,12 +259,24 @@ class SlackNotifier:
 
     def update_root(self, case: Case, flow: Flow) -> None:
         assert case.root is not None
-        text, blocks = msg.build_case_root(case, flow, tz=self.tz)
+        text, blocks = msg.build_case_root(case, flow, tz=self.tz, terms=self._terms(case))
         self._update(case.root, text=text, blocks=blocks)
 
-    def update_page(self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str) -> None:
-        text, blocks = pages.build_page_done(case, flow, user_id=user_id, tz=self.tz)
+    def update_page(
+        self, case: Case, flow: Flow, ref: MessageRef, *, user_id: str, round: int = 0, level: int = 0
+    ) -> None:
+        text, blocks = pages.build_page_update(
+            case, flow, user_id=user_id, round=round, level=level, tz=self.tz, terms=self._terms(case)
+        )
         self._update(ref, text=text, blocks=blocks)
+
+    def tell_change(
+        self, case: Case, flow: Flow, *, user_id: str, what: str, by: str, text: str, instead_of: str | None
+    ) -> None:
+        message, blocks = pages.build_change_dm(
+            case, flow, what=what, by=by, text=text, instead_of=instead_of, terms=self._terms(case)
+        )
+        self._post(channel=user_id, text=message, blocks=blocks)
 
     def send_handoff(self, notice: HandoffNotice) -> None:
         text, blocks = oncall_blocks.build_handoff_dm(notice, tz=self.tz)
@@ -260,9 +302,54 @@ class SlackNotifier:
         text, blocks = build_digest(digest, tz=self.tz)
         self._post(channel=channel_id, text=text, blocks=blocks)
 
-    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> None:
-        text, blocks = build_weekly(report, tz=self.tz)
+    def send_rota_notice(self, notice: RotaNotice, *, channel_id: str) -> None:
+        text, blocks = build_rota_notice(notice, tz=self.tz)
         self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def post_rota_check(self, check: RotaCheck, *, channel_id: str) -> None:
+        text, blocks = build_rota_check(check, tz=self.tz)
+        self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> MessageRef:
+        text, blocks = build_weekly(report, tz=self.tz)
+        return self._post(channel=channel_id, text=text, blocks=blocks)
+
+    def upload_chart(
+        self, png: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None
+    ) -> None:
+        """Slack's file upload in its three documented steps: an upload URL, the bytes, completion."""
+        import urllib.error
+        import urllib.request
+
+        got = self._call(
+            "files.getUploadURLExternal",
+            self.client.files_getUploadURLExternal,
+            filename=filename,
+            length=len(png),
+            alt_txt=alt_text[:1000],
+        )
+        request = urllib.request.Request(
+            str(got["upload_url"]), data=png, method="POST", headers={"Content-Type": "application/octet-stream"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status = int(response.status)
+        except urllib.error.HTTPError as refused:
+            raise DeliveryError(f"file upload: HTTP {refused.code}", retryable=refused.code >= 500) from refused
+        except OSError as exc:
+            raise DeliveryError(f"file upload: {type(exc).__name__}: {exc}", retryable=True) from exc
+        if status != 200:
+            raise DeliveryError(f"file upload: HTTP {status}", retryable=status >= 500)
+        self._call(
+            "files.completeUploadExternal",
+            self.client.files_completeUploadExternal,
+            files=[{"id": str(got["file_id"]), "title": title}],
+            channel_id=channel_id,
+            thread_ts=thread_ts,
+        )
+
+    def post_chart_text(self, text: str, *, channel_id: str, thread_ts: str | None) -> None:
+        self._post(channel=channel_id, text=text, blocks=[], thread_ts=thread_ts)
 
     def send_guide_export(self, *, user_id: str, guide_id: str, path: str, markdown: str) -> None:
         text, blocks = build_export_dm(guide_id=guide_id, path=path, markdown=markdown)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.domain.case import Case, CaseStatus, MessageRef, human_id
+from bot.domain.events import EventKind
 from bot.domain.intake import Intake, match_key
 from bot.domain.salesforce import salesforce_id_in
 from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
@@ -143,6 +145,20 @@ class CaseRepo:
         ).scalar_one_or_none()
         return self._to_case(row) if row else None
 
+    def open_in_flows(self, flow_ids: Iterable[str], *, limit: int = 500) -> list[Case]:
+        """Open cases of these flows, oldest first (the candidates a new case may duplicate)."""
+        rows = (
+            self._session.execute(
+                select(CaseRow)
+                .where(CaseRow.is_open == True, CaseRow.flow_id.in_(list(flow_ids)))  # noqa: E712
+                .order_by(CaseRow.id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        return [self._to_case(r) for r in rows]
+
     def set_root(self, case_id: int, ref: MessageRef, *, now: datetime) -> None:
         self._session.execute(
             update(CaseRow)
@@ -168,7 +184,10 @@ class CaseRepo:
     def add_event(
         self, case_id: int, *, kind: str, now: datetime, actor_id: str | None = None, data: dict[str, Any] | None = None
     ) -> None:
-        self._session.add(CaseEventRow(case_id=case_id, at=now, kind=kind, actor_id=actor_id, data=data or {}))
+        """Record an event; its kind must be one of EventKind (ValueError otherwise: one vocabulary)."""
+        self._session.add(
+            CaseEventRow(case_id=case_id, at=now, kind=EventKind(kind).value, actor_id=actor_id, data=data or {})
+        )
 
     def events(self, case_id: int) -> list[tuple[str, str | None, dict[str, Any]]]:
         """(kind, actor, data) in order, for the audit view and tests."""
@@ -261,6 +280,18 @@ class CaseRepo:
             .order_by(PageRow.id)
         ).all()
         return [(u, MessageRef(c, t), r, lv) for u, c, t, r, lv in rows]
+
+    def paged_at(self, case_id: int, *, generation: int, round: int, level: int) -> tuple[str, ...]:
+        """Who got a page (delivered) at one step of one paging generation."""
+        rows = self._session.execute(
+            select(PageRow.user_id).where(
+                PageRow.case_id == case_id,
+                PageRow.generation == generation,
+                PageRow.round == round,
+                PageRow.level == level,
+            )
+        ).all()
+        return tuple(dict.fromkeys(str(u) for (u,) in rows))
 
     def open_cases(self, *, limit: int = 200) -> list[Case]:
         """Open cases, oldest first."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from bot.store import audit, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store import audit, calendar_feeds, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 # A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or
 # unreachable database must fail within that, so the person is told to try again rather than time out.

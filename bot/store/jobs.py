@@ -179,6 +179,42 @@ class JobRepo:
         )
         return int(result.rowcount)
 
+    def cancel_keys(self, keys: Iterable[str], *, now: datetime) -> int:
+        """Cancel the pending jobs with these keys, in the caller's transaction."""
+        result = self._session.execute(
+            update(JobRow)
+            .where(JobRow.key.in_(list(keys)), JobRow.state == JobState.PENDING.value)
+            .values(state=JobState.CANCELLED.value, finished_at=now)
+        )
+        return int(result.rowcount)
+
+    def bring_forward_keys(self, keys: Iterable[str], *, now: datetime) -> int:
+        """Make the pending jobs with these keys due now (if they were due later)."""
+        result = self._session.execute(
+            update(JobRow)
+            .where(JobRow.key.in_(list(keys)), JobRow.state == JobState.PENDING.value, JobRow.due_at > now)
+            .values(due_at=now)
+        )
+        return int(result.rowcount)
+
+    def pending_for_case(self, case_id: int, *, kind: str) -> list[Job]:
+        """A case's pending jobs of `kind`, earliest due first (inspection and tests)."""
+        rows = self._session.execute(
+            select(JobRow)
+            .where(JobRow.case_id == case_id, JobRow.kind == kind, JobRow.state == JobState.PENDING.value)
+            .order_by(JobRow.due_at)
+        ).scalars()
+        return [_to_job(row) for row in rows]
+
+    def pending_keys(self, case_id: int, *, kind: str) -> list[str]:
+        """Keys of a case's pending jobs of `kind`, earliest due first."""
+        rows = self._session.execute(
+            select(JobRow.key)
+            .where(JobRow.case_id == case_id, JobRow.kind == kind, JobRow.state == JobState.PENDING.value)
+            .order_by(JobRow.due_at)
+        ).all()
+        return [str(key) for (key,) in rows]
+
     def bring_forward(self, case_id: int, *, kind: str, now: datetime) -> bool:
         """Make the earliest pending job of `kind` for a case due now (someone passed the page on)."""
         earliest = self._session.execute(

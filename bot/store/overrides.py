@@ -80,3 +80,11 @@ class OverrideRepo:
             return None
         row = self._session.get(OverrideRow, override_id)
         return _to_override(row) if row else None
+
+    def changes(self, schedule_id: str, *, ending_after: datetime) -> list[tuple[Override, list[datetime]]]:
+        """Every override of the schedule still ending after an instant, cancelled ones too, each with
+        the instants it changed the rota (made, and cancelled): what a calendar's SEQUENCE counts."""
+        rows = self._session.execute(
+            select(OverrideRow).where(OverrideRow.schedule_id == schedule_id, OverrideRow.end_at > ending_after)
+        ).scalars()
+        return [(_to_override(r), [r.created_at] + ([r.cancelled_at] if r.cancelled_at else [])) for r in rows]

@@ -35,7 +35,7 @@ from bot.domain.digest import (
 from bot.store.tables import CaseEventRow, CaseRow
 
 PERCENTILES = (50, 90)
-_OPEN_COLUMNS = (
+OPEN_COLUMNS = (
     CaseRow.id,
     CaseRow.flow_id,
     CaseRow.severity_id,
@@ -76,7 +76,7 @@ class ReportRepo:
     def _scoped(self, query: Select[Any]) -> Select[Any]:
         return query if self._flow_ids is None else query.where(CaseRow.flow_id.in_(self._flow_ids))
 
-    def _open_case(self, row: Any) -> OpenCase:
+    def open_case(self, row: Any) -> OpenCase:
         return OpenCase(
             id=row.id,
             human_id=human_id(self._prefix, row.id),
@@ -109,8 +109,8 @@ class ReportRepo:
 
     def open_cases(self) -> list[OpenCase]:
         """Every open case, oldest first: the columns the digest needs (open cases are few)."""
-        query = select(*_OPEN_COLUMNS).where(CaseRow.is_open == True).order_by(CaseRow.id)  # noqa: E712
-        return [self._open_case(row) for row in self._session.execute(self._scoped(query))]
+        query = select(*OPEN_COLUMNS).where(CaseRow.is_open == True).order_by(CaseRow.id)  # noqa: E712
+        return [self.open_case(row) for row in self._session.execute(self._scoped(query))]
 
     def open_cases_summary(self) -> tuple[list[SeverityCount], list[OpenCase]]:
         """Counts per severity and the open cases themselves, from the same snapshot."""
@@ -119,11 +119,11 @@ class ReportRepo:
     def deadlines_between(self, start_at: datetime, end_at: datetime) -> list[OpenCase]:
         """Open cases whose campaign deadline falls in [start_at, end_at), soonest first."""
         query = (
-            select(*_OPEN_COLUMNS)
+            select(*OPEN_COLUMNS)
             .where(CaseRow.is_open == True, CaseRow.deadline_at >= start_at, CaseRow.deadline_at < end_at)  # noqa: E712
             .order_by(CaseRow.deadline_at, CaseRow.id)
         )
-        return [self._open_case(row) for row in self._session.execute(self._scoped(query))]
+        return [self.open_case(row) for row in self._session.execute(self._scoped(query))]
 
     # --- since the last digest ---------------------------------------------------------------
 

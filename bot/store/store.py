@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bot.store.audit import AuditRepo
+from bot.store.calendar_feeds import CalendarFeedRepo
 from bot.store.cases import CaseRepo
 from bot.store.engine import build_engine
 from bot.store.guides import GuideRepo
@@ -41,8 +43,19 @@ class Tx:
         self.cases = CaseRepo(session, prefix=prefix)
         self.jobs = JobRepo(session)
         self.overrides = OverrideRepo(session)
+        self.calendar_feeds = CalendarFeedRepo(session)
         self.audit = AuditRepo(session)
         self.guides = GuideRepo(session)
+
+    def lock(self, name: str) -> None:
+        """Hold a lock named `name` until this transaction ends, across processes and replicas.
+
+        Postgres: a transaction-level advisory lock. SQLite: nothing to do, as every write transaction
+        begins IMMEDIATE and so already runs alone."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""

@@ -49,7 +49,12 @@ CASES = [
     ("escalation_flows/live_violation.yaml", "raise_to: sev1", "raise_to: sev0", "unknown severity 'sev0'"),
     ("escalation_flows/advertiser_appeal.yaml", "default: sev4", "default: low", "unknown severity 'low'"),
     ("escalation_flows/_policies.yaml", "wait: 5m", "wait: 5 minutes", "is not a duration"),
-    ("escalation_flows/_policies.yaml", "{user: U0LEAD1}]", "{user: lead}]", "Slack user id"),
+    (
+        "escalation_flows/_policies.yaml",
+        "{schedule: ads-policy-oncall, layer: lead}]   #",
+        "{user: lead}]   #",
+        "Slack user id",
+    ),
     ("escalation_flows/prelaunch_review.yaml", "  - use: campaign", "  - use: campain", "no shared field 'campain'"),
     (
         "escalation_flows/restricted_category.yaml",
@@ -97,6 +102,19 @@ def test_app_yaml_mistakes_name_the_line(config_dir, old, new, expected):
     assert expected in str(problem)
     if "teem" not in new:
         assert problem.line == line
+
+
+def test_a_step_naming_a_person_who_is_also_in_a_layer_is_a_warning_at_its_line(config_dir):
+    line = edit(
+        config_dir / "escalation_flows/_policies.yaml",
+        "{schedule: ads-policy-oncall, layer: lead}]   #",
+        "{user: U0LEAD2}]   #",
+    )
+    config = load_config(config_dir / "app.yaml", env={})
+    (warning,) = [w for w in config.warnings if "also in layer" in str(w)]
+    assert "U0LEAD2 is also in layer 'lead' of schedule 'ads-policy-oncall'" in str(warning)
+    assert "{schedule: ads-policy-oncall, layer: lead}" in str(warning)
+    assert warning.line == line
 
 
 def test_several_mistakes_are_all_listed(config_dir):

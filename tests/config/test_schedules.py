@@ -182,6 +182,13 @@ CASES = [
     ("title: Ads policy on-call", "title: [Ads policy on-call", "YAML syntax"),
     ("    # Weekends (Saturday", BRUNCH, "'saturday-brunch' is never on call"),
     ("\n        - {holidays: only}\n\n  secondary:", "\n\n  secondary:", "nobody is on call for 'primary'"),
+    # A rotation that stops on 30 June 2027 — far beyond any fixed look-ahead — is found now.
+    (
+        '- {days: weekdays, from: "18:00", to: "09:00", holidays: exclude}',
+        '- {days: weekdays, from: "18:00", to: "09:00", holidays: exclude, '
+        "dates: [{from: 2026-01-05, to: 2027-06-30}]}",
+        "nobody is on call for 'primary' from Thu 2027-07-01 00:00",
+    ),
 ]
 
 
@@ -237,3 +244,33 @@ def test_a_folder_with_a_non_mapping_file_reports_it(folder):
     problems: list[ConfigProblem] = []
     assert set(load_schedules(folder, problems)) == {"ads-policy-oncall"}
     assert [p.file.name for p in problems] == ["broken.yaml"] and problems[0].line == 1
+
+
+def test_the_horizon_reaches_the_last_dated_day_and_finds_a_holiday_gap_years_ahead(shipped):
+    from bot.domain.rota import HolidayRule, defined_horizon, horizon_gaps
+
+    _, end_at = defined_horizon(shipped)
+    assert end_at.astimezone(SGT).year >= 2045  # the holiday table runs to 2045
+    assert horizon_gaps(shipped) == []
+    # Secondary must be covered on holidays. A company day off in 2031, with the holiday window of
+    # secondary's rotation dated to end the day before: a gap five years ahead, found today.
+    day_off = date(2031, 3, 4)  # a Tuesday
+    assert day_off not in shipped.holidays
+
+    def dated(window):
+        return (
+            replace(window, dates=((date(2020, 1, 1), date(2031, 3, 3)),))
+            if window.holidays is HolidayRule.ONLY
+            else window
+        )
+
+    [rotation] = shipped.layer("secondary").rotations
+    secondary = Layer("secondary", (replace(rotation, restrictions=tuple(map(dated, rotation.restrictions))),))
+    planted = replace(
+        shipped,
+        holidays=shipped.holidays | {day_off},
+        layers=tuple(secondary if layer.name == "secondary" else layer for layer in shipped.layers),
+    )
+    gaps = horizon_gaps(planted)
+    first = min(g.start_at for g in gaps if g.layer == "secondary")
+    assert first == datetime.combine(day_off, time(0), tzinfo=SGT)  # and every holiday after it

@@ -43,3 +43,14 @@ def test_aliases_find_flows(shipped_config):
     assert shipped_config.find_flow("appeal").id == "advertiser_appeal"
     assert shipped_config.find_flow("brand-safety").id == "live_violation"
     assert shipped_config.find_flow("nonsense") is None
+
+
+def test_shipped_policies_page_the_duty_lead_layer_not_a_named_lead(shipped_config):
+    from bot.domain.policy import Target, TargetKind
+
+    lead = Target(TargetKind.SCHEDULE, "ads-policy-oncall", "lead")
+    for policy in shipped_config.policies.values():
+        targets = [t for level in policy.levels for t in level.targets]
+        assert lead in targets, policy.id
+        assert not [t for t in targets if t.kind is TargetKind.USER], policy.id
+    assert not [w for w in shipped_config.warnings if "also in layer" in str(w)]

@@ -32,6 +32,9 @@ CASE = Case(
         (S.NEW, Action.TAKE, S.INVESTIGATING),
         (S.ACKNOWLEDGED, Action.REQUEST_INFO, S.WAITING_ON_REP),
         (S.WAITING_ON_REP, Action.REP_REPLIED, S.INVESTIGATING),
+        (S.INVESTIGATING, Action.REP_REPLIED, S.INVESTIGATING),
+        (S.WAITING_ON_PARTNER, Action.REP_REPLIED, S.WAITING_ON_PARTNER),
+        (S.RESOLVED, Action.REP_REPLIED, S.RESOLVED),
         (S.INVESTIGATING, Action.WAIT_ON_PARTNER, S.WAITING_ON_PARTNER),
         (S.WAITING_ON_PARTNER, Action.RESUME, S.INVESTIGATING),
         (S.INVESTIGATING, Action.RESOLVE, S.RESOLVED),
@@ -52,7 +55,7 @@ def test_allowed_transitions(status, action, expected):
         (S.INVESTIGATING, Action.REOPEN, "cannot be reopened"),
         (S.ACKNOWLEDGED, Action.ACKNOWLEDGE, "cannot be acknowledged"),
         (S.CLOSED, Action.ADD_NOTE, "cannot be noted"),
-        (S.INVESTIGATING, Action.REP_REPLIED, "cannot be answered by the rep"),
+        (S.CLOSED, Action.REP_REPLIED, "cannot be answered by the rep"),
         (S.RESOLVED, Action.CHANGE_SEVERITY, "cannot be given a new severity"),
     ],
 )

@@ -59,3 +59,34 @@ def test_field_rule_matches_single_and_multi_values():
 
 def test_unknown_choice_falls_back_to_default():
     assert decide(chosen="sev9").severity.id == "sev3"
+
+
+def test_deadline_raises_are_planned_for_rules_that_will_hold_later_soonest_first():
+    from datetime import UTC, datetime, timedelta
+
+    from bot.domain.severity import Severity, SeverityRule, deadline_raises
+
+    h = timedelta(hours=1)
+    scale = (
+        Severity("sev1", "SEV1", ":r:", 0, 15 * h / 60, 4 * h),
+        Severity("sev2", "SEV2", ":o:", 1, h / 2, 8 * h),
+        Severity("sev3", "SEV3", ":y:", 2, 4 * h, 48 * h),
+    )
+    rules = (
+        SeverityRule(raise_to="sev2", deadline_within=24 * h, reason="within 24 h"),
+        SeverityRule(raise_to="sev1", deadline_within=4 * h, reason="within 4 h"),
+        SeverityRule(raise_to="sev1", field_id="kind", values=frozenset({"x"})),
+    )
+    now = datetime(2026, 12, 4, 11, tzinfo=UTC)
+    deadline = now + 61 * h
+    raises = deadline_raises(severities=scale, current_id="sev3", rules=rules, deadline_at=deadline, now=now)
+    assert [(r.at, r.raise_to, r.reason) for r in raises] == [
+        (deadline - 24 * h, "sev2", "within 24 h"),
+        (deadline - 4 * h, "sev1", "within 4 h"),
+    ]
+    assert deadline_raises(severities=scale, current_id="sev1", rules=rules, deadline_at=deadline, now=now) == ()
+    late = deadline - 10 * h  # the 24 h rule holds already (intake applied it): only the 4 h one is ahead
+    assert [
+        r.raise_to
+        for r in deadline_raises(severities=scale, current_id="sev2", rules=rules, deadline_at=deadline, now=late)
+    ] == ["sev1"]

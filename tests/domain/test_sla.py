@@ -391,3 +391,23 @@ def test_counted_time_matches_the_rota_restriction_windows(calendar, start_at, l
     skipped = calendar.holidays if calendar.skip_holidays else frozenset()
     spans = active_spans([window], calendar.timezone, skipped, start_at, start_at + length)
     assert elapsed(calendar, start_at, start_at + length) == sum((end - start for start, end in spans), timedelta())
+
+
+def test_days_on_a_business_hours_clock_are_business_days_and_the_words_say_so():
+    from bot.domain.sla import SlaCalendar, SlaClock, budget, describe
+
+    sg = ZoneInfo("Asia/Singapore")
+    business = SlaCalendar(SlaClock.BUSINESS_HOURS, sg, BusinessHours())
+    wall = SlaCalendar(SlaClock.WALL, sg, BusinessHours(), skip_holidays=False)
+    at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    assert budget(business, timedelta(days=2)) == timedelta(hours=18)
+    assert budget(business, timedelta(hours=4)) == timedelta(hours=4)
+    assert budget(wall, timedelta(days=2)) == timedelta(days=2)
+    assert describe(business, timedelta(days=2), at=at) == "2 business days, Mon-Fri 09:00-18:00 SGT".replace(
+        "-", "\u2013"
+    )
+    assert describe(business, timedelta(hours=4), at=at) == "4 business hours, Mon-Fri 09:00-18:00 SGT".replace(
+        "-", "\u2013"
+    )
+    assert describe(wall, timedelta(minutes=15), at=at) == "15 min, round the clock"
+    assert describe(wall, timedelta(hours=8), at=at) == "8 hours, round the clock"

@@ -11,6 +11,6 @@ def test_load_ranks_people_by_pages_and_counts_out_of_hours():
     assert load == (PersonLoad("U2", 2, 1), PersonLoad("U3", 1, 1), PersonLoad("U1", 1, 0))
 
 
-def test_compliance_is_the_share_without_breach():
-    assert compliance(10, 2) == 0.8
+def test_compliance_is_the_share_met_of_those_that_came_due():
+    assert compliance(8, 2) == 0.8
     assert compliance(0, 0) is None

@@ -63,3 +63,19 @@ def test_nine_oclock_digest_once_with_two_replicas_and_a_restart(store_url, ship
     finally:
         for store in replicas:
             store.close()
+
+
+def test_the_digest_splits_days_by_the_schedules_calendar_with_its_extra_and_excluded_days(shipped_config):
+    from datetime import date
+
+    from bot.services.digest_data import day_calendar, team_holidays
+
+    [(schedule_id, schedule)] = list(shipped_config.schedules.items())
+    deepavali = date(2026, 11, 9)  # in-lieu Monday in the package list
+    assert deepavali in team_holidays(shipped_config)
+    company_day = date(2026, 12, 24)
+    edited = dataclasses.replace(schedule, holidays=(schedule.holidays | {company_day}) - {deepavali})
+    config = dataclasses.replace(shipped_config, schedules={schedule_id: edited})
+    zone, holidays = day_calendar(config)
+    assert zone == schedule.timezone
+    assert company_day in holidays and deepavali not in holidays

@@ -44,7 +44,10 @@ class FakeSender:
     def update_root(self, case, flow):
         pass
 
-    def update_page(self, case, flow, ref, *, user_id):
+    def tell_change(self, case, flow, *, user_id, what, by, text, instead_of):
+        pass
+
+    def update_page(self, case, flow, ref, *, user_id, round=0, level=0):
         pass
 
 

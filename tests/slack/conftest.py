@@ -67,6 +67,7 @@ def fast_config(config: Config, store_url: str) -> Config:
         max_attempts=4,
         digests=(),  # tests that want the daily digest or the weekly report ask for it
         weekly_reports=(),
+        rota_checks=(),
     )
     return dataclasses.replace(config, app=app)
 

@@ -99,9 +99,19 @@ def test_the_digest_command_is_for_staff_and_a_rep_gets_their_own_cases(standin:
 def test_a_duplicate_of_a_sensitive_case_is_filed_anew_and_linked_for_the_team(standin: SlackStandIn, bot, clock):
     file_sensitive(standin, "U0REP1", advertiser="Acme Foods")
     root(standin, bot)
-    person = open_flow(standin, "U0REP2", "prelaunch_review")
-    deadline = (clock.now() + timedelta(days=3)).replace(microsecond=0)
-    answer = person.submit_view(prelaunch_values(advertiser="Acme Foods", campaign="Spring launch", deadline=deadline))
+    # The same flow (issue 14: duplicates are matched within a flow family, and a pre-launch review
+    # is not in the live violations' family).
+    person = open_flow(standin, "U0REP2", "live_violation")
+    answer = person.submit_view(
+        {
+            "field_advertiser": "Acme Foods",
+            "field_campaign": "Spring launch",
+            "field_market": "SG",
+            "field_violation_type": "misleading",
+            "field_question": "The ad promises a cure",
+            "field_creative_url": "https://cdn.adsco.test/y.mp4",
+        }
+    )
     assert answer.status == 200
     shown = json.dumps(answer.json())
     assert "ADS-1002" in shown and "ADS-1001" not in shown and "already open" not in shown
@@ -113,8 +123,17 @@ def test_a_duplicate_of_a_sensitive_case_is_filed_anew_and_linked_for_the_team(s
     assert not [m for m in _thread(standin, "C0ESCALATE") if "ADS-1001" in m and "ADS-1002" in m]
     assert all("ADS-1001" not in json.dumps(m) for m in standin.dm_messages("U0REP2"))
     # Staff still see the duplicate notice (and may follow the sensitive case).
-    lead = open_flow(standin, "U0LEAD1", "prelaunch_review")
-    notice = lead.submit_view(prelaunch_values(advertiser="Acme Foods", campaign="Spring launch", deadline=deadline))
+    lead = open_flow(standin, "U0LEAD1", "live_violation")
+    notice = lead.submit_view(
+        {
+            "field_advertiser": "Acme Foods",
+            "field_campaign": "Spring launch",
+            "field_market": "SG",
+            "field_violation_type": "misleading",
+            "field_question": "The ad promises a cure",
+            "field_creative_url": "https://cdn.adsco.test/y.mp4",
+        }
+    )
     assert "is already open for" in json.dumps(notice.json()) and count(bot) == 2
 
 
@@ -212,7 +231,7 @@ def test_a_submission_that_lost_the_race_to_another_replica_is_answered_200(
     assert first.status == 200
     # The second copy looks before the first committed: it finds neither the key nor a duplicate.
     monkeypatch.setattr(CaseRepo, "by_intake_key", _missing_once(CaseRepo.by_intake_key))
-    monkeypatch.setattr(CaseRepo, "find_open_duplicate", lambda self, **_: None)
+    monkeypatch.setattr(CaseRepo, "open_in_flows", lambda self, *_, **__: [])
     again = standin.post_raw(first.request_body, dict(first.request_headers))
     assert again.status == 200, again.body
     assert json.loads(again.body)["view"] == first.json()["view"]

@@ -12,7 +12,7 @@ from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
 from bot.services.digests import plan_digests
 from bot.services.weekly import plan_weekly
-from tests.slack.conftest import file_case, wait_until
+from tests.slack.conftest import file_case, ticks_pass, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")
 DAILY = (DigestSchedule(channel_id="C0LEADS", at=time(9, 0), days=DAYS["daily"], timezone=SGT),)
@@ -60,14 +60,18 @@ def test_one_digest_at_nine_through_a_restart_and_two_replicas(standin: SlackSta
     def next_day_sent() -> bool:
         tick(third)
         with third.store.read() as tx:
-            return tx.jobs.states(kind="digest.send")["digest:C0LEADS:2026-12-03"] == "done"
+            return tx.jobs.states(kind="digest.send")["digest:C0LEADS:2026-12-03T09:00"] == "done"
 
     wait_until(next_day_sent, timeout=20)
     assert len(digests(standin)) == 2
 
 
 def test_a_digest_missed_while_down_is_sent_late_once(standin: SlackStandIn, make_bot):
-    clock = FakeClock(datetime(2026, 12, 2, 11, 30, tzinfo=SGT))  # came back at 11:30
+    clock = FakeClock(datetime(2026, 12, 1, 17, 0, tzinfo=SGT))  # running the evening before
+    bot = make_bot(clock=clock, digests=DAILY)
+    tick(bot)
+    bot.stop()  # down from 17:00 until 11:30 the next day
+    clock.set(datetime(2026, 12, 2, 11, 30, tzinfo=SGT))
     bot = make_bot(clock=clock, digests=DAILY)
     tick(bot)
     tick(bot)
@@ -75,8 +79,40 @@ def test_a_digest_missed_while_down_is_sent_late_once(standin: SlackStandIn, mak
     assert "Late digest" in json.dumps(digest["blocks"])
 
 
+def test_a_bot_started_after_nine_for_the_first_time_sends_no_late_digest(standin: SlackStandIn, make_bot):
+    bot = make_bot(clock=FakeClock(datetime(2026, 12, 2, 11, 30, tzinfo=SGT)), digests=DAILY)
+    tick(bot)
+    ticks_pass(bot)
+    assert digests(standin) == []
+    with bot.store.read() as tx:
+        assert "digest:C0LEADS:2026-12-02T09:00" not in tx.jobs.states(kind="digest.send")
+        assert "digest:C0LEADS:2026-12-03T09:00" in tx.jobs.states(kind="digest.send")
+
+
+def test_two_digests_on_one_channel_are_two_posts_each_covering_since_the_other(standin: SlackStandIn, make_bot):
+    twice = (*DAILY, DigestSchedule(channel_id="C0LEADS", at=time(17, 0), days=DAYS["daily"], timezone=SGT))
+    clock = FakeClock(datetime(2026, 12, 2, 8, 0, tzinfo=SGT))
+    bot = make_bot(clock=clock, digests=twice)
+    tick(bot)
+    with bot.store.read() as tx:
+        keys = set(tx.jobs.states(kind="digest.send"))
+    assert {"digest:C0LEADS:2026-12-02T09:00", "digest:C0LEADS:2026-12-02T17:00"} <= keys
+    clock.set(datetime(2026, 12, 2, 9, 0, 5, tzinfo=SGT))
+    tick(bot)
+    wait_until(lambda: len(digests(standin)) == 1)
+    clock.set(datetime(2026, 12, 2, 17, 0, 5, tzinfo=SGT))
+    tick(bot)
+    wait_until(lambda: len(digests(standin)) == 2)
+    evening = json.dumps(digests(standin)[1])
+    assert "09:00" in evening  # "since" the morning digest, not the day before
+    assert "Late digest" not in evening
+
+
 def test_a_quiet_day_says_so_in_one_line(standin: SlackStandIn, make_bot):
-    bot = make_bot(clock=FakeClock(datetime(2026, 12, 2, 9, 0, 30, tzinfo=SGT)), digests=DAILY)
+    clock = FakeClock(datetime(2026, 12, 2, 8, 59, 30, tzinfo=SGT))
+    bot = make_bot(clock=clock, digests=DAILY)
+    tick(bot)
+    clock.set(datetime(2026, 12, 2, 9, 0, 30, tzinfo=SGT))
     tick(bot)
     [digest] = wait_until(lambda: digests(standin))
     assert "Nothing to report" in json.dumps(digest) and "Late digest" not in json.dumps(digest)
@@ -110,3 +146,5 @@ def test_the_weekly_report_is_posted_once_on_monday(standin: SlackStandIn, make_
         bot.runner.run_due()
     [report] = wait_until(reports)
     assert "Weekly report · Mon 23 Nov to Mon 30 Nov 2026" in json.dumps(report["blocks"], ensure_ascii=False)
+    blocks = json.dumps(report["blocks"], ensure_ascii=False)
+    assert "On-call burden this week" in blocks and "quarter" in blocks and "holiday" in blocks

@@ -12,6 +12,7 @@ from bot.domain import rota
 from bot.jobs.clock import FakeClock
 from bot.sandbox import SlackStandIn
 from bot.services.handoffs import plan_handoffs
+from tests.paging_procs import as_utc, job_rows
 from tests.slack.conftest import wait_until
 
 SGT = ZoneInfo("Asia/Singapore")
@@ -158,3 +159,114 @@ def test_a_handoff_overridden_after_planning_is_not_announced(standin: SlackStan
     clock.set(evening + timedelta(seconds=5))
     bot.runner.run_due()
     assert [m for m in standin.dm_messages(planned) if "You are now" in m["text"]] == []
+
+
+def test_handoff_dm_shows_the_sla_due_times_the_bot_itself_will_act_on(standin: SlackStandIn, make_bot):
+    from tests.slack.conftest import file_case, ticks_pass
+
+    # A SEV3 pre-launch review (business-hours SLA clock) filed Friday 16:00: two business hours left
+    # on Friday, so its 4h acknowledge SLA falls due Monday 11:00 — not Friday 20:00.
+    friday = datetime(2026, 12, 4, 16, 0, tzinfo=SGT)
+    clock = FakeClock(friday)
+    bot = make_bot(clock=clock)
+    file_case(standin)
+    wait_until(lambda: standin.calls("chat.getPermalink"))
+    monday_11 = datetime(2026, 12, 7, 11, 0, tzinfo=SGT)
+    [sla_job] = [r for r in job_rows(bot.config.app.store_url, ["case.sla"]) if "acknowledge:breach" in r.key]
+    assert as_utc(sla_job.due_at) == monday_11  # what the bot itself will act on
+    evening = datetime(2026, 12, 4, 18, 0, tzinfo=SGT)
+    incoming = rota.on_call(schedule(bot), evening)["primary"][0]
+    plan_handoffs(config=bot.config, store=bot.store, now=clock.now())
+    clock.set(evening + timedelta(seconds=5))
+    ticks_pass(bot)
+    dm = wait_until(lambda: [m for m in standin.dm_messages(incoming) if "You are now" in m["text"]])
+    assert "acknowledge SLA" not in json.dumps(dm)  # not due during Friday night
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=SGT)
+    clock.set(monday - timedelta(minutes=5))
+    plan_handoffs(config=bot.config, store=bot.store, now=clock.now())
+    first_monday = rota.on_call(schedule(bot), monday)["primary"][0]
+    clock.set(monday + timedelta(seconds=5))
+    ticks_pass(bot)
+    dms = wait_until(
+        lambda: [m for m in standin.dm_messages(first_monday) if "You are now" in m["text"] and "SLA" in json.dumps(m)]
+    )
+    text = json.dumps(dms[-1])
+    assert f"<!date^{int(monday_11.timestamp())}^" in text and "acknowledge SLA" in text
+
+
+def test_oncall_calendar_gives_a_private_feed_url_current_with_overrides_and_revocable(
+    standin: SlackStandIn, bot, clock
+):
+    import re
+    import urllib.error
+    import urllib.request
+
+    from sqlalchemy import text
+
+    from tests.test_oncall_export import events_of
+
+    person = rota.on_call(schedule(bot), clock.now())["primary"][0]  # on call now (Tuesday 10:00)
+    standin.user(person).slash_command("/oncall", text="calendar", channel_id="C0SALES")
+    reply = wait_until(lambda: [e for e in standin.ephemerals(person) if "/calendar/" in e["text"]])[-1]["text"]
+    [path] = re.findall(r"(/calendar/[A-Za-z0-9_-]+\.ics)", reply)
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+    base = f"http://{bot.http.host}:{bot.http.port}"
+
+    def get() -> bytes:
+        with urllib.request.urlopen(base + path, timeout=5) as response:
+            assert response.headers["Content-Type"].startswith("text/calendar")
+            return response.read()
+
+    before = events_of(get())
+    assert any(e["start"] < clock.now() < e["end"] for e in before.values())  # the shift in progress, whole
+    with bot.store.read() as tx:
+        stored = tx.session.execute(text("SELECT token_hash FROM calendar_feeds")).scalars().all()
+    assert len(stored) == 1 and token not in stored[0]  # only the hash is kept
+    # A lead puts someone else on for the next two hours: the feed shows the person's shift cut short.
+    lead = standin.user("U0LEAD1")
+    lead.slash_command("/oncall", text="override", channel_id="C0SALES")
+    standin.wait_for_call("views.open")
+    start = clock.now().replace(second=0, microsecond=0) + timedelta(hours=1)
+    cover = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != person)
+    lead.submit_view(
+        {
+            "override_user": cover,
+            "override_replaces": person,
+            "override_start": start,
+            "override_end": start + timedelta(hours=2),
+        }
+    )
+    after = wait_until(lambda: (found := events_of(get())) != before and found)
+    changed = [uid for uid in before if uid in after and after[uid]["end"] == start]
+    assert changed and after[changed[0]]["sequence"] == 1
+    standin.user(person).slash_command("/oncall", text="calendar", channel_id="C0SALES")
+    wait_until(lambda: any("shown only once" in e["text"] for e in standin.ephemerals(person)))
+    standin.user(person).slash_command("/oncall", text="calendar revoke", channel_id="C0SALES")
+    wait_until(lambda: any("turned off" in e["text"] for e in standin.ephemerals(person)))
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        get()
+    assert gone.value.code == 404
+
+
+def test_an_override_instead_of_someone_not_on_call_then_is_refused_naming_who_is(standin: SlackStandIn, bot, clock):
+    on_now = rota.on_call(schedule(bot), clock.now())["primary"][0]
+    off = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != on_now)
+    cover = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u not in (on_now, off))
+    person = standin.user(cover)
+    person.slash_command("/oncall", text="override", channel_id="C0SALES")
+    standin.wait_for_call("views.open")
+    start = clock.now().replace(second=0, microsecond=0)
+    response = person.submit_view(
+        {
+            "override_layer": "primary",
+            "override_replaces": off,
+            "override_start": start,
+            "override_end": start + timedelta(hours=4),
+        }
+    )
+    error = response.errors["override_replaces"]
+    assert "would change nothing" in error and "On call then: primary:" in error
+    # A modal error is plain text: people are named, not mentioned.
+    assert standin.workspace.users[on_now].real_name in error and "<@" not in error
+    with bot.store.read() as tx:
+        assert tx.overrides.active("ads-policy-oncall") == []

@@ -224,3 +224,33 @@ def test_upgrading_twice_is_a_no_op(store_url):
     before, after = upgrade(engine)
     engine.dispose()
     assert before.status == after.status == "current"
+
+
+def test_calendar_feeds_revision_upgrades_a_0002_database_and_stores_only_token_hashes(store_url):
+    engine = build_engine(store_url)
+    upgrade_to(engine, "0002")
+    with engine.connect() as conn:
+        assert "calendar_feeds" not in {r[0] for r in conn.execute(text(_TABLES[engine.dialect.name]))}
+    before, after = upgrade(engine)
+    assert (before.current, after.status) == ("0002", "current")
+    engine.dispose()
+    store = Store.open(store_url)
+    try:
+        with store.transaction() as tx:
+            tx.calendar_feeds.issue("U0SPEC1", token_hash="a" * 64, now=T0)
+        with store.read() as tx:
+            assert tx.calendar_feeds.owner("a" * 64) == "U0SPEC1"
+            columns = tx.session.execute(text("SELECT * FROM calendar_feeds")).keys()
+            assert set(columns) == {"id", "user_id", "token_hash", "created_at", "revoked_at"}
+        with store.transaction() as tx:
+            tx.calendar_feeds.issue("U0SPEC1", token_hash="b" * 64, now=T0)  # a new URL revokes the old
+        with store.read() as tx:
+            assert tx.calendar_feeds.owner("a" * 64) is None and tx.calendar_feeds.owner("b" * 64) == "U0SPEC1"
+    finally:
+        store.close()
+
+
+_TABLES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
+    "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
+}

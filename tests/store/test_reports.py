@@ -279,14 +279,17 @@ def test_load_digest_computes_sla_due_times_with_the_flows_calendars(seeded, shi
     def lines(folded):
         return [(s.case.human_id, s.measure.value, s.due_at) for s in folded.items]
 
-    # live_violation counts wall time; prelaunch_review business hours (Mon-Fri 09:00-18:00 in Singapore)
+    # live_violation counts wall time; prelaunch_review SEV1/SEV2 wall time too, SEV3/SEV4 business hours
+    # (Mon-Fri 09:00-18:00 in Singapore), where a day is a business day
     assert lines(digest.breached) == [
-        ("ADS-1003", "resolve", sgt(23, 18)),  # 8 h from Monday 10:00
+        ("ADS-1003", "resolve", sgt(23, 18)),  # SEV2: 8 h from Monday 10:00
         ("ADS-1004", "acknowledge", sgt(24, 15, 30)),
+        ("ADS-1005", "resolve", sgt(24, 18)),  # SEV3: 2 business days from Saturday: Monday and Tuesday
+        ("ADS-1004", "resolve", sgt(24, 23)),  # SEV2: 8 h of wall time from Tuesday 15:00
         ("ADS-1002", "resolve", sgt(25, 0)),  # 4 h of wall time from Tuesday 20:00
         ("ADS-1001", "acknowledge", sgt(25, 8, 15)),
     ]
-    # 6: 4 business hours from Wednesday 09:00; 4's resolve SLA (14:00) is 5 h away; 7 waits on the rep
+    # 6: 4 business hours from Wednesday 09:00; 7 waits on the rep
     assert lines(digest.due_soon) == [("ADS-1001", "resolve", sgt(25, 12)), ("ADS-1006", "acknowledge", sgt(25, 13))]
     assert [u.case.human_id for u in digest.urgent.items] == [f"ADS-{1000 + n}" for n in (2, 1, 3, 4, 5, 6, 7)]
     assert digest.urgent.items[1].age == H

@@ -22,6 +22,7 @@ from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import FieldKind, FieldRole, Flow
 from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.lifecycle import RULES, Action, Outcome
+from bot.domain.sla import SlaTerms
 from bot.services.ports import DeliveryFailure, OpsKind, OpsNotice, WithdrawOffer
 from bot.slack import ids
 from bot.slack.escape import escape_mrkdwn, link, split_for_sections, truncate
@@ -53,8 +54,11 @@ def case_headline(case: Case, flow: Flow) -> str:
     )
 
 
-def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
-    """Fallback text and blocks of the root message in the flow's channel."""
+def build_case_root(
+    case: Case, flow: Flow, *, tz: ZoneInfo, terms: SlaTerms | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Fallback text and blocks of the root message in the flow's channel; `terms` word the SLAs
+    with their clock ("2 business days, Mon-Fri 09:00-18:00 SGT" (with en dashes))."""
     severity = flow.severity(case.severity_id)
     market_field = flow.field_for(FieldRole.MARKET)
     market = market_field.option_label(case.market) if market_field and case.market else "—"
@@ -72,10 +76,13 @@ def build_case_root(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, list[
         fields.append(_md(f"*Outcome*\n{Outcome(case.outcome).label}"))
     if case.answered_by_guide:
         fields.append(_md(f"*Answered by guide*\n`{escape_mrkdwn(case.answered_by_guide)}` (withdrawn by the rep)"))
-    sla = (
-        f"Acknowledge within {format_duration(severity.acknowledge_within)} · "
-        f"resolve within {format_duration(severity.resolve_within)} · {escape_mrkdwn(flow.title)}"
-    )
+    if terms is not None:
+        sla = f"Acknowledge within {terms.acknowledge} · resolve within {terms.resolve} · {escape_mrkdwn(flow.title)}"
+    else:
+        sla = (
+            f"Acknowledge within {format_duration(severity.acknowledge_within)} · "
+            f"resolve within {format_duration(severity.resolve_within)} · {escape_mrkdwn(flow.title)}"
+        )
     if case.sensitive:
         # The public root carries only the id, severity, flow and a warning (issue: sensitive content).
         severity = flow.severity(case.severity_id)
@@ -330,3 +337,21 @@ def _ops_text(notice: OpsNotice) -> str:
                 f":information_source: Configuration reloaded ({notice.summary}). These settings change only on "
                 f"restart and are unchanged until then: {', '.join(notice.settings)}."
             )
+
+
+def follower_note(case: Case, *, user_id: str, question: str, market: str, links: tuple[str, ...]) -> str:
+    """The thread line for a rep who joined the case (a second report of it, or more from the reporter):
+    what they asked is kept here; a sensitive case keeps it in its history only."""
+    if user_id == case.reporter_id:
+        head = f":heavy_plus_sign: <@{user_id}> filed the same again and added to this case"
+    else:
+        head = f":eyes: <@{user_id}> reported this too and follows it (they hear the outcome)"
+    if case.sensitive or not (question or market or links):
+        return head + "."
+    lines = [head + ":"]
+    if question:
+        lines.append(">" + escape_mrkdwn(truncate(question, 2000)).replace("\n", "\n>"))
+    if market:
+        lines.append(f"Market: {escape_mrkdwn(market)}")
+    lines.extend(f"<{escape_mrkdwn(link)}>" for link in links[:5])
+    return "\n".join(lines)

@@ -29,6 +29,27 @@ def _cases(title: str, cases: Sequence[Case], empty: str) -> list[Block]:
     return [SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(title)}*\n{lines}{more}", 3000)))]
 
 
+SHIFT_LINES_PER_SECTION = 15  # ~150 characters a line, within a section's 3000
+
+
+def _shift_sections(shifts: Sequence[rota.Shift], *, now: datetime, tz: ZoneInfo) -> list[Block]:
+    """Every shift of the next 14 days, in as many sections as it takes (Slack caps each at 3000)."""
+    lines = [
+        f"• *{escape_mrkdwn(s.layer)}* {slack_date(s.start_at, tz)} → {slack_date(s.end_at, tz)}"
+        + (" (now)" if s.start_at <= now < s.end_at else "")
+        for s in shifts
+    ]
+    if not lines:
+        return [SectionBlock(text=_md("*Your shifts*\n_No shifts in the next 14 days._"))]
+    sections: list[Block] = []
+    for i in range(0, len(lines), SHIFT_LINES_PER_SECTION):
+        title = f"*Your shifts — next 14 days ({len(lines)})*\n" if i == 0 else ""
+        sections.append(
+            SectionBlock(text=_md(truncate(title + "\n".join(lines[i : i + SHIFT_LINES_PER_SECTION]), 3000)))
+        )
+    return sections
+
+
 def build_home(
     *,
     now: datetime,
@@ -39,6 +60,7 @@ def build_home(
     team: d.Digest | None = None,
     review: Sequence[Block] = (),
     notice: str | None = None,
+    extra: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """A rep sees their cases; an on-call specialist their queue and shifts; a lead the team's picture and
     the guide drafts to review. `notice` is the answer to the person's last click in the Home tab."""
@@ -49,14 +71,7 @@ def build_home(
     if queue is not None:
         blocks.append(DividerBlock())
         blocks += _cases("Your queue (owned by you or nobody)", queue, "_The queue is empty._")
-        shift_lines = [
-            f"• *{escape_mrkdwn(s.layer)}* {slack_date(s.start_at, tz)} → {slack_date(s.end_at, tz)}"
-            + (" (now)" if s.start_at <= now < s.end_at else "")
-            for s in shifts[:6]
-        ]
-        blocks.append(
-            SectionBlock(text=_md("*Your shifts*\n" + ("\n".join(shift_lines) or "_No shifts in the next 14 days._")))
-        )
+        blocks += _shift_sections(shifts, now=now, tz=tz)
     blocks += review
     if team is not None:
         blocks.append(DividerBlock())
@@ -64,6 +79,9 @@ def build_home(
         blocks.append(SectionBlock(text=_md("*The team this week*")))
         view_blocks = [b.to_dict() for b in blocks]
         view_blocks += team_blocks[:40]
+        if extra:  # the lead's burden (and charts) after the team's digest
+            view_blocks.append(DividerBlock().to_dict())
+            view_blocks += [b.to_dict() for b in extra][: max(0, 97 - len(view_blocks))]
         view_blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]).to_dict())
         return View(type="home", blocks=view_blocks[:100]).to_dict()
     blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]))

@@ -138,21 +138,41 @@ def _flow_picker(flows: Sequence[Flow], chosen: Flow | None, catalog: Catalog) -
     )
 
 
-def _duplicate_blocks(existing: Case) -> list[Block]:
-    where = link(existing.permalink, "its thread") if existing.permalink else "the escalation channel"
-    text = (
-        f":warning: *{existing.human_id}* is already open for *{escape_mrkdwn(existing.advertiser)}* / "
-        f"*{escape_mrkdwn(existing.campaign)}*, filed by <@{existing.reporter_id}>. See {where}."
-    )
+def _duplicate_blocks(existing: Case, flows: Sequence[Flow], viewer_id: str | None) -> list[Block]:
+    """The open case this one duplicates, with enough to judge: type, severity, status and owner."""
+    where = link(existing.permalink, "open its thread") if existing.permalink else "it is being posted now"
+    flow = next((f for f in flows if f.id == existing.flow_id), None)
+    kind = escape_mrkdwn(flow.title) if flow else existing.flow_id
+    try:
+        severity = flow.severity(existing.severity_id).label if flow else existing.severity_id
+    except KeyError:
+        severity = existing.severity_id
+    status = existing.status.value.replace("_", " ")
+    owner = f"owner <@{existing.owner_id}>" if existing.owner_id else "no owner yet"
+    facts = f"{kind} · {escape_mrkdwn(severity)} · {status} · {owner}"
+    own = viewer_id is not None and viewer_id == existing.reporter_id
+    if own:
+        text = (
+            f":information_source: You filed *{existing.human_id}* yourself for "
+            f"*{escape_mrkdwn(existing.advertiser)}* / *{escape_mrkdwn(existing.campaign)}*, and it is still open "
+            f"({where}).\n{facts}"
+        )
+        keep = f"Add this to {existing.human_id} (your question goes to its thread)"
+    else:
+        text = (
+            f":warning: *{existing.human_id}* is already open for *{escape_mrkdwn(existing.advertiser)}* / "
+            f"*{escape_mrkdwn(existing.campaign)}*, filed by <@{existing.reporter_id}> ({where}).\n{facts}"
+        )
+        keep = f"Follow {existing.human_id}: your question goes to its thread, you hear its outcome"
     return [
         SectionBlock(block_id="duplicate_notice", text=MarkdownTextObject(text=truncate(text, 3000))),
         InputBlock(
             block_id=ids.DUPLICATE_BLOCK,
-            label="Follow that case or file a new one?",
+            label="Add to that case or file a new one?" if own else "Follow that case or file a new one?",
             element=RadioButtonsElement(
                 action_id=ids.DUPLICATE_ACTION,
                 options=[
-                    _option(ids.DUPLICATE_FOLLOW, f"Follow {existing.human_id} and hear its outcome"),
+                    _option(ids.DUPLICATE_FOLLOW, truncate(keep, 75)),
                     _option(ids.DUPLICATE_FILE_NEW, "File a new case anyway"),
                 ],
             ),
@@ -170,13 +190,14 @@ def build_intake_modal(
     duplicate: Case | None = None,
     articles: Sequence[Hit] = (),
     catalog: Catalog = ENGLISH,
+    viewer_id: str | None = None,
 ) -> dict[str, Any]:
     """The modal; with a chosen flow it shows that flow's description, guidance, the guide articles that
     may answer the question already, and its fields (in `catalog`'s language where translated)."""
     initial = dict(initial or {})
     flows = [localize_flow(f, catalog) for f in flows]
     chosen = localize_flow(chosen, catalog) if chosen is not None else None
-    blocks: list[Block] = _duplicate_blocks(duplicate) if duplicate else []
+    blocks: list[Block] = _duplicate_blocks(duplicate, flows, viewer_id) if duplicate else []
     if meta.source_message:
         source = (
             f":speech_balloon: Escalating {link(meta.source_message, 'this message')}; the case will link back to it."
@@ -250,12 +271,21 @@ def build_filed_view(
     ).to_dict()
 
 
-def build_following_view(case: Case) -> dict[str, Any]:
-    """What the modal turns into when the rep follows an existing case."""
-    text = (
-        f":eyes: You now follow *{case.human_id}* ({_about(case)}). "
-        "You will get its link now and its outcome when it is resolved."
-    )
+def build_following_view(case: Case, *, user_id: str | None = None) -> dict[str, Any]:
+    """What the modal turns into when the rep follows an existing case (or adds to their own)."""
+    where = link(case.permalink, "Open its thread") if case.permalink else "Its link comes in a direct message"
+    if user_id is not None and user_id == case.reporter_id:
+        text = (
+            f":information_source: This is your own case, *{case.human_id}* ({_about(case)}). "
+            f"What you wrote is added to its thread. {where}."
+        )
+    else:
+        later = "" if case.permalink else " now"
+        text = (
+            f":eyes: You now follow *{case.human_id}* ({_about(case)}). "
+            f"Your question goes to its thread; you get its link{later} in a "
+            f"direct message and its outcome when it is resolved. {where if case.permalink else ''}"
+        ).strip()
     return View(
         type="modal", title=TITLE, close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
     ).to_dict()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.weekly import GuidanceFigures, WeeklyReport
+from bot.slack.blocks.burden import short_burden
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
@@ -54,6 +55,8 @@ def build_weekly(report: WeeklyReport, *, tz: ZoneInfo) -> tuple[str, list[dict[
         SectionBlock(text=_md(truncate(f"*On-call load (fairness)*\n{load}", 3000))),
         SectionBlock(text=_md(truncate(f"*Most escalated advertisers:* {_counts(report.top_advertisers, 5)}", 3000))),
     ]
+    if report.burden is not None:
+        blocks += short_burden(report.burden, report.burden_quarter)
     if report.guidance is not None:
         blocks.append(SectionBlock(block_id="weekly_guidance", text=_md(_guidance(report.guidance))))
     return text, [b.to_dict() for b in blocks]

@@ -16,7 +16,7 @@ from bot.domain.identity import is_user_id
 from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
 from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
-from bot.services.case_actions import ActionRequest, CaseActions
+from bot.services.case_actions import ActionRequest, CannotOwn, CaseActions
 from bot.services.staff import Staff
 from bot.slack import ids
 from bot.slack.blocks.case_actions import build_action_modal
@@ -172,6 +172,9 @@ class CaseListeners:
         now = self.clock.now()
         try:
             self.actions.perform(case.id, request, actor=self.staff.actor(body["user"]["id"], case, now=now), now=now)
+        except CannotOwn as refused:
+            ack(response_action="errors", errors={ids.CASE_USER_BLOCK: str(refused)})
+            return
         except (NotAllowed, InvalidTransition) as refused:
             ack(response_action="errors", errors={next(iter(values), ids.CASE_TEXT_BLOCK): str(refused)})
             return

@@ -15,14 +15,32 @@ from bot.config.loader import Config
 from bot.domain import rota
 from bot.jobs.clock import Clock
 from bot.services.access import Access
+from bot.services.burden import burden_periods
 from bot.services.digest_data import read_digest
 from bot.services.guide_drafts import GuideReview
 from bot.services.overrides import schedule_members
+from bot.slack.blocks.burden import full_burden
 from bot.slack.blocks.guide_review import review_queue
 from bot.slack.blocks.home import build_home
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
+
+
+LEAD_LAYER = "lead"
+
+
+def is_duty_lead(config: Config, user_id: str) -> bool:
+    """A rota's duty lead (a member of a layer named `lead`): the person the policies page last sees the
+    team's picture in the Home tab, as the leads do. Only the view: every right stays with `Access`
+    (issue 13 may fold this into its one decision)."""
+    return any(
+        user_id in rotation.members
+        for schedule in config.schedules.values()
+        for layer in schedule.layers
+        if layer.name == LEAD_LAYER
+        for rotation in layer.rotations
+    )
 
 
 @dataclass
@@ -63,8 +81,11 @@ class HomeListeners:
             if shift.user_id == user_id
         ]
         team = None
-        if self.access.is_lead(user_id) if self.access is not None else user_id in self.config.app.leads:
+        burden: list[Any] = []
+        lead = self.access.is_lead(user_id) if self.access is not None else user_id in self.config.app.leads
+        if lead or is_duty_lead(self.config, user_id):
             team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
+            burden = full_burden(burden_periods(self.config, self.store, end_at=now))
         review = []
         if self.review is not None and self.review.may_review(user_id):
             drafts, total = self.review.queue()
@@ -78,6 +99,7 @@ class HomeListeners:
             team=team,
             review=review,
             notice=notice,
+            extra=burden,
         )
         try:
             client.views_publish(user_id=user_id, view=view)

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config.loader import Config
 from bot.domain.access import Right
 from bot.domain.case import Case
+from bot.domain.duplicates import family as duplicate_family
 from bot.domain.flow import FieldRole, Flow
 from bot.domain.form_text import ERRORS, Catalog, localize_flow, pick_catalog
 from bot.domain.guidance import GuideSource
@@ -24,7 +25,7 @@ from bot.jobs.clock import Clock
 from bot.services.access import Access
 from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
-from bot.services.open_case import DuplicateCaseOpen, OnOpened, follow_case, open_case
+from bot.services.open_case import DuplicateCaseOpen, FollowNote, OnOpened, follow_case, open_case
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
 from bot.slack.listeners.lookup import VERBS, LookupCommands
@@ -225,8 +226,9 @@ class IntakeListeners:
                     store=self.store,
                     now=now,
                     max_attempts=self.config.app.max_attempts,
+                    note=FollowNote.of(intake, flow),
                 )
-                ack(response_action="update", view=build_following_view(case))
+                ack(response_action="update", view=build_following_view(case, user_id=user_id))
                 self.kick()
                 return
             opened = open_case(
@@ -238,12 +240,19 @@ class IntakeListeners:
                 reveal_sensitive=self.access is not None and self.access.is_staff_anywhere(user_id),
                 max_attempts=self.config.app.max_attempts,
                 on_opened=self.on_opened,
+                family=duplicate_family(flow, self.config.flows),
             )
         except DuplicateCaseOpen as dup:
             ack(
                 response_action="update",
                 view=build_intake_modal(
-                    self.config.flows, chosen=flow, meta=meta, initial=raw, duplicate=dup.existing, catalog=catalog
+                    self.config.flows,
+                    chosen=flow,
+                    meta=meta,
+                    initial=raw,
+                    duplicate=dup.existing,
+                    viewer_id=user_id,
+                    catalog=catalog,
                 ),
             )
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,11 +10,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.identity import is_user_id
 from bot.jobs.clock import Clock
+from bot.services.calendar_feed import CalendarFeeds
 from bot.services.overrides import (
     OverrideRefused,
     OverrideRequest,
@@ -23,6 +26,7 @@ from bot.services.overrides import (
     list_overrides,
     may_manage,
 )
+from bot.services.swaps import Proposal, answer_swap, propose_swap, tell_override, upcoming_shifts
 from bot.slack import ids
 from bot.slack.blocks.case_message import slack_date
 from bot.slack.blocks.oncall import (
@@ -32,6 +36,7 @@ from bot.slack.blocks.oncall import (
     build_schedule_days,
     build_who_is_on_call,
 )
+from bot.slack.blocks.swaps import build_swap_asked, build_swap_modal
 from bot.slack.state import selected_value
 from bot.store.store import Store
 
@@ -45,7 +50,9 @@ FIELD_BLOCKS = {
 }
 USAGE = (
     "`/oncall` who is on call now and next · `/oncall schedule [name]` the next 14 days · "
-    "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides"
+    "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides · "
+    "`/oncall swap` ask a colleague to take one of your shifts · "
+    "`/oncall calendar` your shifts as a private calendar URL"
 )
 
 
@@ -68,11 +75,15 @@ class OnCallListeners:
     clock: Clock
     kick: Callable[[], None]
     command: str = "/oncall"
+    calendar_feeds: CalendarFeeds | None = None
 
     def register(self, app: App) -> None:
         app.command(self.command)(self.handle_command)
         app.view_submission(ids.OVERRIDE_CALLBACK)(self.handle_override_submission)
         app.action(ids.OVERRIDE_CANCEL_ACTION)(self.handle_cancel)
+        app.view_submission(ids.SWAP_CALLBACK)(self.handle_swap_submission)
+        app.action(ids.SWAP_ACCEPT_ACTION)(self.handle_swap_answer)
+        app.action(ids.SWAP_DECLINE_ACTION)(self.handle_swap_answer)
 
     def _overrides(self) -> dict[str, tuple[rota.Override, ...]]:
         with self.store.read() as tx:
@@ -110,6 +121,19 @@ class OnCallListeners:
             client.views_open(
                 trigger_id=command["trigger_id"], view=build_override_modal(allowed, user_id=user_id, now=now)
             )
+        elif verb == "swap":
+            user_id = str(command.get("user_id"))
+            shifts = upcoming_shifts(self.config, self.store, user_id, now=now)
+            if not shifts:
+                self._say(respond, text="You have no shifts in the next 31 days to swap.")
+                return
+            titles = {s.id: s.title for s in schedules}
+            client.views_open(
+                trigger_id=command["trigger_id"],
+                view=build_swap_modal(shifts, titles=titles, tz=self.config.app.timezone),
+            )
+        elif verb == "calendar" and self.calendar_feeds is not None:
+            self._calendar(respond, str(command.get("user_id")), rest[0].lower() if rest else "", now=now)
         elif verb == "overrides":
             found = list_overrides(self.config, store=self.store, now=now)
             self._say(
@@ -120,7 +144,39 @@ class OnCallListeners:
         else:
             self._say(respond, text=USAGE)
 
-    def handle_override_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def _calendar(self, respond: Respond, user_id: str, what: str, *, now: datetime) -> None:
+        """`/oncall calendar [new|revoke]`: the person's private feed URL (shown once: only its hash is kept)."""
+        assert self.calendar_feeds is not None
+        if what == "revoke":
+            revoked = self.calendar_feeds.revoke(user_id, now=now)
+            self._say(respond, text="Your calendar URL is turned off." if revoked else "You have no calendar URL.")
+            return
+        since = self.calendar_feeds.live_since(user_id)
+        if since is not None and what != "new":
+            self._say(
+                respond,
+                text=(
+                    f"You already have a calendar URL (made {slack_date(since, self.config.app.timezone)}); it is "
+                    "shown only once. `/oncall calendar new` makes a new one (the old one stops working), "
+                    "`/oncall calendar revoke` turns it off."
+                ),
+            )
+            return
+        path = self.calendar_feeds.issue(user_id, now=now)
+        base = (self.config.app.public_url or "https://<this bot's address>").rstrip("/")
+        self._say(
+            respond,
+            text=(
+                f":calendar: Your on-call shifts as a calendar you can subscribe to (Google Calendar: "
+                f"*Other calendars → From URL*; Outlook: *Subscribe from web*):\n`{base}{path}`\n"
+                "It stays current with overrides. Keep it private: anyone with the URL sees your shifts. "
+                "`/oncall calendar revoke` turns it off."
+            ),
+        )
+
+    def handle_override_submission(
+        self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         values = view.get("state", {}).get("values", {})
         actor = body["user"]["id"]
         layer = selected_value(values, ids.OVERRIDE_LAYER_BLOCK, ids.FIELD_ACTION)
@@ -155,11 +211,60 @@ class OnCallListeners:
         try:
             check_request(self.config, request, actor_id=actor, now=now)
         except OverrideRefused as refused:
-            ack(response_action="errors", errors={FIELD_BLOCKS[refused.field]: str(refused)})
+            # Modal errors are plain text: a mention would show as <@U…>, so people are named.
+            ack(response_action="errors", errors={FIELD_BLOCKS[refused.field]: _named(client, str(refused))})
             return
         override = create_override(request, actor_id=actor, config=self.config, store=self.store, now=now)
         schedule = self.config.schedules[override.schedule_id]
         ack(response_action="update", view=build_override_saved(override, schedule))
+        tell_override(self.config, self.store, override, actor_id=actor, now=now)
+        self.kick()
+
+    def handle_swap_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        actor = body["user"]["id"]
+        picked = selected_value(values, ids.SWAP_SHIFT_BLOCK, ids.FIELD_ACTION)
+        other = _picked_user(values, ids.SWAP_WITH_BLOCK)
+        if picked is None or other is None:
+            ack(response_action="errors", errors={ids.SWAP_WITH_BLOCK if picked else ids.SWAP_SHIFT_BLOCK: "Required"})
+            return
+        schedule_id, layer, start, end = picked.split("|")
+        proposal = Proposal(
+            schedule_id=schedule_id,
+            layer=layer,
+            from_user=actor,
+            to_user=other,
+            start_at=datetime.fromtimestamp(int(start), UTC),
+            end_at=datetime.fromtimestamp(int(end), UTC),
+        )
+        now = self.clock.now()
+        mine = upcoming_shifts(self.config, self.store, actor, now=now)
+        if not any(s.schedule_id == schedule_id and s.layer == layer and s.start_at == proposal.start_at for s in mine):
+            ack(response_action="errors", errors={ids.SWAP_SHIFT_BLOCK: "That shift is no longer yours."})
+            return
+        try:
+            propose_swap(self.config, self.store, proposal, now=now)
+        except OverrideRefused as refused:
+            block = ids.SWAP_WITH_BLOCK if refused.field == "user" else ids.SWAP_SHIFT_BLOCK
+            ack(response_action="errors", errors={block: str(refused)})
+            return
+        tz = self.config.app.timezone
+        ack(response_action="update", view=build_swap_asked(other, tz=tz, start_at=proposal.start_at))
+        self.kick()
+
+    def handle_swap_answer(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        accept = action.get("action_id") == ids.SWAP_ACCEPT_ACTION
+        try:
+            proposal = Proposal.decode(str(action.get("value", "")))
+            answer_swap(
+                self.config, self.store, proposal, actor_id=body["user"]["id"], accept=accept, now=self.clock.now()
+            )
+        except (OverrideRefused, ValueError, KeyError) as refused:
+            respond(text=f":no_entry: {refused}", response_type="ephemeral", replace_original=False)
+            return
+        verdict = "You accepted: you cover that shift." if accept else "You declined."
+        respond(text=verdict, replace_original=True)
         self.kick()
 
     def handle_cancel(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -183,3 +288,18 @@ class OnCallListeners:
             replace_original=False,
         )
         self.kick()
+
+
+def _named(client: WebClient, text: str) -> str:
+    """`text` with each <@U…> replaced by the person's name (their id if Slack cannot say)."""
+
+    def name(match: re.Match[str]) -> str:
+        user_id = match.group(1)
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except (SlackApiError, SlackClientError, OSError, KeyError, TypeError):
+            return user_id
+        profile = user.get("profile") or {}
+        return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
+
+    return re.sub(r"<@([UW][A-Z0-9]+)>", name, text)

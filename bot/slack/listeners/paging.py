@@ -13,11 +13,22 @@ from bot.domain.case import AlreadyAcknowledged, CaseNotOpen
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
-from bot.services.paging import acknowledge, pass_on
+from bot.services.paging import PassedOn, acknowledge, pass_on
 from bot.services.staff import Staff
 from bot.slack import ids
 from bot.slack.blocks.case_message import slack_date
 from bot.store.store import Store
+
+# Said only about what the pass-on queued in its own transaction ("being alerted", not "told").
+PASSED_ON = {
+    PassedOn.NEXT_LEVEL: "Passed on: the next level is paged now.",
+    PassedOn.LEADS_AND_NEXT_ROUND: (
+        "Passed on. That was the last level: the leads' channel is being alerted now, "
+        "and paging starts again from level 1."
+    ),
+    PassedOn.LEADS: "Passed on. There is no further level: the leads' channel is being alerted now.",
+    PassedOn.NOTHING: "Passed on. Every level has been paged and the leads were alerted already.",
+}
 
 
 def _case_id(action: dict[str, Any]) -> int | None:
@@ -102,9 +113,8 @@ class PagingListeners:
         ack()
 
         def do(case_id: int, user_id: str) -> str:
-            if pass_on(case_id, user_id=user_id, store=self.store, now=self.clock.now()):
-                return "Passed on: the next level is paged now."
-            return "Passed on. There is no further level; the leads have been told."
+            passed = pass_on(case_id, user_id=user_id, store=self.store, now=self.clock.now())
+            return PASSED_ON[passed]
 
         self._press(body, action, respond, do)
 

@@ -1,0 +1,53 @@
+"""Which open case a new one duplicates: the same flow family, and advertiser and campaign names that
+mean the same ("Acme Foods Pte Ltd" and "ACME Foods")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.domain.case import Case
+from bot.domain.flow import Flow
+from bot.domain.intake import match_key
+
+# Words that say what kind of company it is, not which one.
+COMPANY_WORDS = frozenset(
+    {
+        "pte", "ltd", "limited", "inc", "incorporated", "llc", "llp", "lp", "co", "corp", "corporation",
+        "company", "sdn", "bhd", "pty", "plc", "gmbh", "ag", "sa", "bv", "nv", "tbk", "pt", "kk", "jsc",
+        "the", "and",
+    }
+)  # fmt: skip
+SIMILAR_AT = 0.75  # Jaccard similarity of the name words at which two names count as the same
+
+
+def name_words(text: str) -> frozenset[str]:
+    """The words of a name that identify it (case, punctuation and company-form words dropped)."""
+    words = frozenset(match_key(text).split())
+    return (words - COMPANY_WORDS) or words
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two typed names mean the same advertiser or campaign: equal once normalised, one's words
+    all within the other's, or most words shared."""
+    left, right = name_words(a), name_words(b)
+    if not left or not right:
+        return False
+    if left <= right or right <= left:
+        return True
+    return len(left & right) / len(left | right) >= SIMILAR_AT
+
+
+def family(flow: Flow, flows: Iterable[Flow]) -> frozenset[str]:
+    """The flows whose open cases a new case of `flow` may duplicate: itself, those it names in
+    `duplicates_of`, and those that name it (the relation is symmetric)."""
+    named = {flow.id, *flow.duplicates_of}
+    named |= {other.id for other in flows if flow.id in other.duplicates_of}
+    return frozenset(named)
+
+
+def find_duplicate(advertiser: str, campaign: str, open_cases: Sequence[Case]) -> Case | None:
+    """The oldest open case (of the family, as given) for the same advertiser and campaign."""
+    for case in sorted(open_cases, key=lambda c: c.id):
+        if same_name(advertiser, case.advertiser) and same_name(campaign, case.campaign):
+            return case
+    return None

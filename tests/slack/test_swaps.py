@@ -1,0 +1,105 @@
+"""Swaps with consent through Slack: `/oncall swap` lists the person's next shifts, the colleague accepts
+or declines with buttons, an accepted swap becomes an override and both people and the schedule's
+channel are told; an override made in the modal DMs the person put on call and the person relieved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain import rota
+from bot.jobs.clock import FakeClock
+from bot.sandbox import SlackStandIn
+from bot.services.overrides import OverrideRefused
+from bot.services.swaps import Proposal, answer_swap
+from tests.slack.conftest import ticks_pass, wait_until
+
+SGT = ZoneInfo("Asia/Singapore")
+TUESDAY_10AM = datetime(2026, 12, 1, 10, 0, tzinfo=SGT)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(TUESDAY_10AM)
+
+
+@pytest.fixture
+def bot(make_bot, clock):
+    return make_bot(clock=clock)
+
+
+def texts(standin: SlackStandIn, channel: str) -> list[str]:
+    return [m["text"] for m in standin.messages(channel)]
+
+
+def test_a_swap_asked_accepted_becomes_an_override_and_everyone_is_told(standin: SlackStandIn, bot, clock):
+    schedule = bot.config.schedules["ads-policy-oncall"]
+    person = rota.on_call(schedule, clock.now())["primary"][0]
+    colleague = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != person)
+    asker = standin.user(person)
+    asker.slash_command("/oncall", text="swap", channel_id="C0SALES")
+    opened = standin.wait_for_call("views.open")
+    options = opened.args["view"]["blocks"][0]["element"]["options"]
+    mine = [s for s in rota.shifts(schedule, clock.now(), clock.now() + timedelta(days=31)) if s.user_id == person]
+    assert len(options) == min(25, len(mine)) and len(options) > 1
+    picked = options[1]["value"]  # the next shift after the one in progress
+    _, layer, start, end = picked.split("|")
+    response = asker.submit_view({"swap_shift": picked, "swap_with": colleague})
+    assert response.status == 200, response.body
+    ask = wait_until(lambda: [m for m in standin.dm_messages(colleague) if "asks you to cover" in m["text"]])[-1]
+    # The button grants nothing by itself: anyone but the person asked is refused (Slack shows a DM's
+    # buttons to its member only; the check holds even for a forged click).
+    value = ask["blocks"][1]["elements"][0]["value"]
+    with pytest.raises(OverrideRefused, match="Only the person asked"):
+        answer_swap(bot.config, bot.store, Proposal.decode(value), actor_id="U0REP1", accept=True, now=clock.now())
+    standin.user(colleague).click(ask, "swap_accept", channel=colleague)
+    wait_until(lambda: [m for m in standin.dm_messages(person) if "accepted your swap" in m["text"]])
+    wait_until(lambda: [m for m in standin.dm_messages(colleague) if "Swap agreed" in m["text"]])
+    wait_until(lambda: [t for t in texts(standin, "C0ESCALATE") if "Swap:" in t and f"<@{colleague}>" in t])
+    with bot.store.read() as tx:
+        [override] = tx.overrides.active(schedule.id)
+    assert (override.user_id, override.replaces, override.layer) == (colleague, person, layer)
+    assert (int(override.start_at.timestamp()), int(override.end_at.timestamp())) == (int(start), int(end))
+    middle = override.start_at + (override.end_at - override.start_at) / 2
+    assert colleague in rota.on_call(schedule, middle, overrides=[override])[layer]
+    # A second press (a double click) makes nothing more.
+    standin.user(colleague).click(ask, "swap_accept", channel=colleague)
+    wait_until(lambda: any("answered already" in e["text"] for e in standin.ephemerals(colleague)))
+    ticks_pass(bot)
+    with bot.store.read() as tx:
+        assert len(tx.overrides.active(schedule.id)) == 1
+    assert len([m for m in standin.dm_messages(person) if "accepted your swap" in m["text"]]) == 1
+
+
+def test_a_declined_swap_tells_the_asker_and_changes_nothing(standin: SlackStandIn, bot, clock):
+    schedule = bot.config.schedules["ads-policy-oncall"]
+    person = rota.on_call(schedule, clock.now())["primary"][0]
+    colleague = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != person)
+    standin.user(person).slash_command("/oncall", text="swap", channel_id="C0SALES")
+    opened = standin.wait_for_call("views.open")
+    picked = opened.args["view"]["blocks"][0]["element"]["options"][0]["value"]
+    standin.user(person).submit_view({"swap_shift": picked, "swap_with": colleague})
+    ask = wait_until(lambda: [m for m in standin.dm_messages(colleague) if "asks you to cover" in m["text"]])[-1]
+    standin.user(colleague).click(ask, "swap_decline", channel=colleague)
+    wait_until(lambda: [m for m in standin.dm_messages(person) if "declined your swap" in m["text"]])
+    with bot.store.read() as tx:
+        assert tx.overrides.active(schedule.id) == []
+
+
+def test_an_override_dms_the_person_put_on_call_and_the_person_relieved(standin: SlackStandIn, bot, clock):
+    schedule = bot.config.schedules["ads-policy-oncall"]
+    start = clock.now().replace(second=0, microsecond=0) + timedelta(hours=1)
+    relieved = rota.on_call(schedule, start)["primary"][0]
+    cover = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != relieved)
+    lead = standin.user("U0LEAD1")
+    lead.slash_command("/oncall", text="override", channel_id="C0SALES")
+    standin.wait_for_call("views.open")
+    lead.submit_view(
+        {"override_user": cover, "override_start": start, "override_end": start + timedelta(hours=2)}
+        | {"override_layer": "primary"}
+    )
+    wait_until(lambda: [m for m in standin.dm_messages(cover) if "You are now on call" in m["text"]])
+    off = wait_until(lambda: [m for m in standin.dm_messages(relieved) if "You are off call" in m["text"]])
+    assert f"<@{cover}>" in off[0]["text"]
