@@ -2,7 +2,7 @@
 (searchable with `find`, in bi_cases and the export), and the Slack message a case was escalated from.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-03 15:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0002"  # issue #22's branch; the lead re-chains it after the other issues' revisions
+down_revision = "0004"  # chained after main's head at the last merge; the lead re-chains it if others land first
 branch_labels = None
 depends_on = None
 
