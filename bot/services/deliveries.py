@@ -84,7 +84,7 @@ class Deliveries:
 
         def effect(tx: Tx, now: datetime) -> None:
             data = {"channel": where.channel_id, "ephemeral": private, "shown": shown}
-            tx.cases.add_event(case.id, kind="source_replied", now=now, data=data)
+            tx.cases.add_event(case.id, kind=EventKind.SOURCE_REPLIED, now=now, data=data)
 
         return effect
 
