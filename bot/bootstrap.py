@@ -15,6 +15,7 @@ from bot.contact.secrets import ContactSecrets
 from bot.contact.wiring import build_contacts
 from bot.domain.access import Right
 from bot.domain.case import Case
+from bot.domain.form_text import pick_catalog
 from bot.jobs.clock import Clock, DatabaseClock, SystemClock
 from bot.jobs.heartbeat import Heartbeat, describe_skew
 from bot.jobs.probe import BoundedProbe
@@ -48,6 +49,7 @@ from bot.slack.app import build_app
 from bot.slack.client import build_client, gated_listeners
 from bot.slack.directory import SlackDirectory
 from bot.slack.http import HttpServer, build_wsgi
+from bot.slack.locales import Locales
 from bot.slack.notifier import SlackNotifier
 from bot.slack.rate_gate import RateGate
 from bot.store.store import Store, StoreUnavailable, Tx
@@ -243,7 +245,13 @@ def build_bot(
         health=slack,
         timeout=max(1, round(config.app.send_deadline.total_seconds())),
     )
-    notifier = SlackNotifier(sends, tz=config.app.timezone, sla_terms=lambda case: sla_terms(config, case))
+    locales = Locales(reads)
+    notifier = SlackNotifier(
+        sends,
+        tz=config.app.timezone,
+        catalog_for=lambda user_id: pick_catalog(config.form_catalogs, locales.locale(user_id)),
+        sla_terms=lambda case: sla_terms(config, case),
+    )
     directory = SlackDirectory(reads)
     oncall = OnCall(config=config, store=store, directory=directory, clock=clock)
     access = Access(config=config, directory=directory, store=store)
@@ -296,9 +304,10 @@ def build_bot(
         relay_state(tx, case, now)  # PagerDuty/Opsgenie follow an acknowledgement or resolution in Slack
 
     guidance = Guidance(index=GuideIndex(config.guides), store=store)
+    guidance.rebuild(config.guides)  # approved drafts answer before their file is committed
 
     def reindex(new: Config) -> None:
-        guidance.index = GuideIndex(new.guides)  # one assignment: a search in flight keeps the old index
+        guidance.rebuild(new.guides)
 
     reloader.on_reload.append(reindex)
     app = build_app(
@@ -319,6 +328,7 @@ def build_bot(
         ),
         staff=access,
         guidance=guidance,
+        locales=locales,
     )
     app.use(gated_listeners(gate))
 

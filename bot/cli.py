@@ -99,6 +99,7 @@ def coverage_findings(config: Config, now: datetime) -> list[str]:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     from bot.config.named_ids import placeholder_findings
+    from bot.domain.form_text import catalog_gaps
 
     config = _load(args)
     now = SystemClock().now()
@@ -132,6 +133,14 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         if unknown:
             return 1
         print("  slack: the token works; every channel exists with the bot in it; everyone named exists")
+    for locale, catalog in sorted(config.form_catalogs.items()):
+        missing, extra = catalog_gaps(catalog, config.flows)
+        counts = f"{len(catalog.strings)} string(s), {len(missing)} missing, {len(extra)} extra"
+        print(f"  form translation {locale}: {counts}")
+        for text in missing:  # shown in English until translated; not a reason to stop a deployment
+            print(f"  TRANSLATION {locale} missing: {text!r}", file=sys.stderr)
+        for text in extra:
+            print(f"  TRANSLATION {locale} extra (no flow uses it): {text!r}", file=sys.stderr)
     guides_dir = config.app.guides_dir
     reviews = [w for w in config.warnings if guides_dir is not None and w.file.is_relative_to(guides_dir)]
     warnings = [w for w in config.warnings if w not in reviews]
@@ -405,6 +414,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_guides_export_drafts(args: argparse.Namespace) -> int:
+    """Write the approved guide drafts not yet in the repository, to commit them to policy_guides/."""
+    from bot.services.guide_drafts import export_drafts
+    from bot.store.store import Store
+
+    config = _load(args)
+    out = Path(args.out) if args.out else (config.app.guides_dir or Path("policy_guides"))
+    store = Store.open(_existing_store_url(config, _env(args)), prefix=config.app.case_prefix)
+    try:
+        written = export_drafts(store, guides=config.guides, out_dir=out, tz=config.app.timezone)
+    finally:
+        store.close()
+    for path in written:
+        print(path)
+    print(
+        f"{len(written)} approved draft(s) written; commit them to make them part of the policy repo", file=sys.stderr
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escalation-bot", description=__doc__)
     parser.add_argument("--config", default="app.yaml", help="path to app.yaml (default: ./app.yaml)")
@@ -482,6 +511,12 @@ def build_parser() -> argparse.ArgumentParser:
     burden.add_argument("--format", choices=("csv", "table"), default="table")
     burden.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     burden.set_defaults(func=cmd_report_burden)
+    guides = sub.add_parser("guides", help="policy guide tools")
+    guides_sub = guides.add_subparsers(dest="guides_command", required=True)
+    drafts = guides_sub.add_parser("export-drafts", help="write approved drafts not yet committed as <id>.md files")
+    drafts.add_argument("--out", help="folder to write to (default: the guides folder of app.yaml)")
+    drafts.add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
+    drafts.set_defaults(func=cmd_guides_export_drafts)
     for name in ("serve", "check-config", "manifest", "demo", "export"):
         sub.choices[name].add_argument("--config", default=argparse.SUPPRESS, help="path to app.yaml")
     return parser

@@ -83,7 +83,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
                 "field_question": "Can the alcohol creative run before 10 pm in Singapore? Legal says the "
                 "brand is a beer, the spot shows the product at 0:12.",
                 "field_ad_formats": ["video", "ctv"],
-                "field_salesforce_url": "https://adsco.my.salesforce.com/006Acme",
+                "field_salesforce_url": "https://adsco.lightning.force.com/lightning/r/Opportunity/0065g00000AbCdEAAV/view",
                 "field_creative_url": "not a link",
             }
             say("\n② She submits with a deadline two days ago and a broken creative link:")

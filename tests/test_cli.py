@@ -44,6 +44,17 @@ def test_check_config_flags_guides_past_their_review_date(capsys):
     assert "REVIEW " in err and "policy_guides" in err and "last_reviewed" in err
 
 
+@freeze_time("2026-11-25 09:00:00")
+def test_check_config_reports_missing_and_extra_form_translations(config_dir: Path, capsys):
+    flow = config_dir / "escalation_flows" / "pr_risk.yaml"
+    flow.write_text(flow.read_text().replace("label: Who is asking or watching", "label: Who is asking"))
+    assert main(["check-config", "--config", str(config_dir / "app.yaml")]) in (0, 1)
+    captured = capsys.readouterr()
+    assert "form translation ja-JP: 125 string(s), 1 missing, 1 extra" in captured.out
+    assert "TRANSLATION ja-JP missing: 'Who is asking'" in captured.err
+    assert "TRANSLATION th-TH extra (no flow uses it): 'Who is asking or watching'" in captured.err
+
+
 def test_check_config_lists_problems_and_exits_non_zero(config_dir: Path, capsys):
     flow = config_dir / "escalation_flows" / "pr_risk.yaml"
     flow.write_text(flow.read_text().replace("policy: ads-urgent", "policy: nobody"))

@@ -78,6 +78,7 @@ class GuideSpec(_Spec):
     markets: list[Annotated[str, BeforeValidator(_market)]] = Field(min_length=1)
     flows: list[str] = Field(default_factory=list)
     keywords: list[Keyword] = Field(default_factory=list)
+    aliases: list[Keyword] = Field(default_factory=list)
     owner: Owner
     last_reviewed: Annotated[date, BeforeValidator(_day)]
     review_every: Annotated[timedelta, BeforeValidator(_duration)] = DEFAULT_REVIEW_EVERY
@@ -208,6 +209,7 @@ def _guide(article: _Article, flow_ids: Collection[str], problems: list[ConfigPr
         markets=tuple(dict.fromkeys(spec.markets)),
         flows=tuple(spec.flows),
         keywords=tuple(spec.keywords),
+        aliases=tuple(spec.aliases),
         owner=spec.owner,
         last_reviewed=spec.last_reviewed,
         review_every=spec.review_every,

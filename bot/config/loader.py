@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -22,6 +23,7 @@ from bot.config.yaml_source import Loc, YamlDocument, YamlSyntaxError, load_yaml
 from bot.domain.contact import ContactBook
 from bot.domain.digest_schedule import DAYS, WEEKDAY, DigestSchedule
 from bot.domain.flow import Flow
+from bot.domain.form_text import Catalog
 from bot.domain.guide import Guide
 from bot.domain.policy import Policy, TargetKind
 from bot.domain.rota import Schedule
@@ -79,6 +81,8 @@ class Config:
     placeholders: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     guides: tuple[Guide, ...] = ()
     contacts: ContactBook = field(default_factory=ContactBook)
+    # The intake form's message catalogues by locale (escalation_flows/translations/<locale>.yaml).
+    form_catalogs: Mapping[str, Catalog] = field(default_factory=dict)
 
     def flow(self, flow_id: str) -> Flow:
         for flow in self.flows:
@@ -319,6 +323,7 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
         warnings=warnings,
     )
     contacts = load_contacts(path.parent, problems, severity_ids={s.id for f in flows for s in f.severities})
+    catalogs = _load_catalogs(app.flows_dir / TRANSLATIONS_DIR, problems)
     if not flows and not problems:
         problems.append(ConfigProblem(app.flows_dir, None, "", "no flows found", "add a <flow>.yaml file"))
     if len(flows) > 100:
@@ -335,7 +340,34 @@ def load_config(path: Path, *, env: Mapping[str, str] | None = None, now: dateti
         placeholders=placeholders,
         guides=guides,
         contacts=contacts,
+        form_catalogs=catalogs,
     )
+
+
+TRANSLATIONS_DIR = "translations"
+_LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _load_catalogs(folder: Path, problems: list[ConfigProblem]) -> dict[str, Catalog]:
+    """`<locale>.yaml` files mapping each English string of the form to its translation."""
+    catalogs: dict[str, Catalog] = {}
+    if not folder.is_dir():
+        return catalogs
+    for path in sorted(folder.glob("*.yaml")):
+        if not _LOCALE.match(path.stem):
+            problems.append(ConfigProblem(path, None, "", "name a catalogue after its Slack locale", "e.g. ja-JP.yaml"))
+            continue
+        doc = _read(path, problems)
+        if doc is None:
+            continue
+        strings: dict[str, str] = {}
+        for english, translated in doc.data.items():
+            if not isinstance(english, str) or not isinstance(translated, str) or not translated.strip():
+                problems.append(doc.problem((str(english),), "expected the English text: its translation"))
+                continue
+            strings[english] = translated
+        catalogs[path.stem] = Catalog(path.stem, strings)
+    return catalogs
 
 
 def _check_policy_targets(

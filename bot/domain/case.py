@@ -66,6 +66,9 @@ class Case:
     resolved_at: datetime | None = None
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
     answered_by_guide: str | None = None  # the guide article that answered it, when the rep withdrew it
+    salesforce_object: str | None = None  # the linked Salesforce record's type (Opportunity, Account…)
+    salesforce_id: str | None = None  # and its 18-character id
+    source_message: str | None = None  # permalink of the Slack message it was escalated from
 
     @property
     def needs_paging(self) -> bool:

@@ -14,6 +14,7 @@ class EventKind(StrEnum):
     OPENED = "opened"
     POSTED = "posted"
     DETAILS_POSTED = "details_posted"
+    SOURCE_REPLIED = "source_replied"  # the escalated Slack message was told the case id (issue 22)
     REPORTER_CONFIRMED = "reporter_confirmed"
     FOLLOWED = "followed"  # a second rep follows instead of filing a duplicate
     ADDED_TO = "added_to"  # the reporter filed the same again and added to their own case

@@ -33,6 +33,7 @@ class FieldRole(StrEnum):
     SUMMARY = "summary"
     SEVERITY = "severity"
     SENSITIVE = "sensitive"
+    SALESFORCE = "salesforce"  # a link to the Salesforce record; parsed to its object and id
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+
+from bot.domain.guide import Guide
 
 
 class GuideEventKind(StrEnum):
@@ -179,6 +182,35 @@ def missing_for_export(text: DraftText) -> list[str]:
     if not text.policy_url or not URL.match(text.policy_url):
         missing.append("a link to the full policy (https://…)")
     return missing
+
+
+def guide_from_draft(draft: GuideDraft) -> Guide | None:
+    """An approved draft as a searchable guide (marked `reviewed_draft`); None if it is not approved or
+    lacks what an article needs."""
+    text = draft.text
+    if draft.state is not DraftState.APPROVED or draft.reviewed_at is None or missing_for_export(text):
+        return None
+    return Guide(
+        id=text.guide_id,
+        title=text.title.strip(),
+        policy_area=text.policy_area,
+        markets=text.markets,
+        flows=text.flows,
+        keywords=text.keywords,
+        owner=draft.reviewed_by or draft.created_by,
+        last_reviewed=draft.reviewed_at.date(),
+        policy_url=text.policy_url or "",
+        body=text.body.strip(),
+        reviewed_draft=True,
+    )
+
+
+def with_reviewed_drafts(guides: Sequence[Guide], drafts: Sequence[GuideDraft]) -> tuple[Guide, ...]:
+    """The repository's guides, then the approved drafts not yet committed there (an id in the repository
+    wins: once the file is committed, the draft stops answering)."""
+    known = {g.id for g in guides}
+    extra = [g for g in map(guide_from_draft, drafts) if g is not None and g.id not in known]
+    return (*guides, *extra)
 
 
 def guide_markdown(text: DraftText, *, owner: str, reviewed_on: date) -> str:

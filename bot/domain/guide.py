@@ -69,6 +69,9 @@ class Guide:
     body: str
     review_every: timedelta = DEFAULT_REVIEW_EVERY
     translations: tuple[Translation, ...] = ()
+    # Words reps type that the article need not use (vape for e-cigarette, vodka for alcohol): searched, never shown.
+    aliases: tuple[str, ...] = ()
+    reviewed_draft: bool = False  # approved by a lead in Slack, answering already, not yet in policy_guides/
 
     @property
     def review_due(self) -> date:
@@ -116,6 +119,16 @@ def pick_translation(guide: Guide, locale: str | None) -> GuideText:
     if same_language:
         return _text(by_locale[same_language[0]])
     return GuideText(ORIGINAL_LOCALE, guide.title, guide.body, fell_back=True)
+
+
+def pick_for_question(guide: Guide, *, question_locale: str | None, locale: str | None) -> GuideText:
+    """The translation in the question's language where the guide has one, else the reader's locale's
+    (see `pick_translation`): a question typed in Japanese is answered in Japanese."""
+    if question_locale and question_locale != locale:
+        text = pick_translation(guide, question_locale)
+        if not text.fell_back and language_of(text.locale) == language_of(question_locale):
+            return text
+    return pick_translation(guide, locale)
 
 
 def _text(translation: Translation) -> GuideText:

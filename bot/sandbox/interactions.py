@@ -76,6 +76,36 @@ def view_action(
     return payloads.view_actions(actor, shown, action, state.triggers.mint(actor.user_id))
 
 
+def shortcut_on_message(
+    state: SandboxState,
+    actor: payloads.Actor,
+    target: Target,
+    callback_id: str,
+    channel_ref: str | None,
+    *,
+    response_url: Callable[[ResponseContext], str],
+) -> dict[str, Any]:
+    """The payload of a message shortcut on a message the person can see (looked up by ts)."""
+    ws = state.workspace
+    ts = target if isinstance(target, str) else str(target["ts"])
+    channel = ws.resolve(channel_ref) if channel_ref else None
+    found = ws.messages.find(ts) if channel is None else (channel.id, ws.messages.get(channel.id, ts))
+    if found is None or found[1] is None:
+        raise LookupError(f"no message with ts {ts} (channel {channel_ref})")
+    conversation = ws.channels[found[0]]
+    if actor.user_id not in conversation.members:
+        raise PermissionError(f"{actor.user_id} cannot see {conversation.id}")
+    return payloads.message_shortcut(
+        actor,
+        callback_id=callback_id,
+        channel={"id": conversation.id, "name": "directmessage" if conversation.is_im else conversation.name},
+        message=found[1],
+        trigger_id=state.triggers.mint(actor.user_id),
+        response_url=response_url(ResponseContext(actor.user_id, conversation.id, None)),
+        action_ts=state.ts.next(),
+    )
+
+
 def message_action(
     state: SandboxState,
     actor: payloads.Actor,

@@ -126,6 +126,29 @@ def message_actions(
     }
 
 
+def message_shortcut(
+    actor: Actor,
+    *,
+    callback_id: str,
+    channel: dict[str, Any],
+    message: dict[str, Any],
+    trigger_id: str,
+    response_url: str,
+    action_ts: str,
+) -> dict[str, Any]:
+    """A message shortcut (`type: message_action`): the message as its channel shows it, where it is,
+    and a trigger_id and response_url, as Slack sends it from a message's "More actions" menu."""
+    return {
+        **_common("message_action", actor, trigger_id),
+        "callback_id": callback_id,
+        "action_ts": action_ts,
+        "message_ts": message["ts"],
+        "channel": channel,
+        "message": copy.deepcopy(message),
+        "response_url": response_url,
+    }
+
+
 def event_envelope(actor: Actor, *, bot_user_id: str, event: dict[str, Any], event_id: str, now: int) -> str:
     """An Events API `event_callback` JSON body."""
     authorization = {

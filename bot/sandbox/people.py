@@ -12,7 +12,7 @@ from bot.sandbox.api_chat import post_as_user
 from bot.sandbox.client_checks import client_errors
 from bot.sandbox.delivery import Response, Sender, Signing
 from bot.sandbox.elements import current_state, input_elements
-from bot.sandbox.interactions import Target, is_view, live_view, message_action, view_action
+from bot.sandbox.interactions import Target, is_view, live_view, message_action, shortcut_on_message, view_action
 from bot.sandbox.response_urls import ResponseContext
 from bot.sandbox.state import SandboxState
 from bot.sandbox.state_values import entered
@@ -114,6 +114,21 @@ class Person:
     ) -> Response | None:
         """Click a button in a message (dict or ts) or a view (dict or view id)."""
         return self._act(target, action_id, block_id, value, channel, signing, picked=False)
+
+    def message_shortcut(
+        self,
+        target: Target,
+        callback_id: str,
+        channel: str | None = None,
+        *,
+        signing: Signing | None = None,
+    ) -> Response:
+        """Pick a message shortcut (e.g. "Escalate this message") from a message's menu (dict or ts)."""
+        with self._state.lock:
+            payload = shortcut_on_message(
+                self._state, self.actor, target, callback_id, channel, response_url=self._response_url
+            )
+        return self._ctx.sender.signed(payloads.interaction_body(payload), kind="message_action", signing=signing)
 
     def submit_view(
         self,

@@ -17,6 +17,7 @@ from bot.services.open_case import (
     NOTIFY_FOLLOWER,
     POST_DETAILS,
     POST_ROOT,
+    REPLY_TO_SOURCE,
 )
 from bot.services.ports import DeliveryError, DeliveryFailure, Notifier, WithdrawOffer
 from bot.store.store import Store, Tx
@@ -38,6 +39,7 @@ DESCRIPTIONS = {
     NOTIFY_FOLLOWER: "tell a follower they follow the case",
     NOTE_FOLLOWER: "note a new follower in the case thread",
     REPORT_FAILURE: "report a failed Slack delivery",
+    REPLY_TO_SOURCE: "reply to the escalated message",
 }
 
 
@@ -58,7 +60,33 @@ class Deliveries:
             NOTIFY_FOLLOWER: self.notify_follower,
             NOTE_FOLLOWER: self.note_follower,
             REPORT_FAILURE: self.report_failure,
+            REPLY_TO_SOURCE: self.reply_to_source,
         }
+
+    def bot_channels(self) -> frozenset[str]:
+        """The channels the bot posts in: its flows' channels, the leads' and the restricted one."""
+        channels = {f.channel_id for f in self.config.flows} | {self.config.app.leads_channel}
+        if self.config.app.restricted_channel:
+            channels.add(self.config.app.restricted_channel)
+        return frozenset(channels)
+
+    def reply_to_source(self, job: Job) -> Effect | None:
+        """The escalated message's thread learns the case id: a reply where the bot posts, else only the
+        rep sees it (an ephemeral message). Once the case is in its channel, so the id links to it."""
+        case = self._posted_case(job)
+        assert case.root is not None
+        permalink = case.permalink or self.notifier.permalink(case.root)
+        where = MessageRef(str(job.payload["channel"]), str(job.payload["ts"]))
+        private = where.channel_id not in self.bot_channels()
+        shown = self.notifier.reply_to_source(
+            case, where, permalink=permalink, private_to=case.reporter_id if private else None
+        )
+
+        def effect(tx: Tx, now: datetime) -> None:
+            data = {"channel": where.channel_id, "ephemeral": private, "shown": shown}
+            tx.cases.add_event(case.id, kind=EventKind.SOURCE_REPLIED, now=now, data=data)
+
+        return effect
 
     def _case(self, job: Job) -> Case:
         assert job.case_id is not None, f"{job.kind} needs a case"

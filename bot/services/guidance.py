@@ -17,10 +17,11 @@ the thread once a page went out or is being sent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
+from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource, with_reviewed_drafts
 from bot.domain.guide import Guide
 from bot.services.guide_search import GuideIndex, Hit, has_good_match
 from bot.store.store import Store
@@ -58,6 +59,15 @@ class Guidance:
 
     index: GuideIndex
     store: Store
+
+    def rebuild(self, guides: Sequence[Guide] | None = None) -> None:
+        """Index the repository's `guides` (the last ones given, else those indexed now that are not drafts)
+        and every approved draft not yet committed; one assignment, so a search in flight keeps its index."""
+        if guides is None:
+            guides = [g for g in self.index.guides if not g.reviewed_draft]
+        with self.store.read() as tx:
+            drafts = tx.guides.approved_drafts()
+        self.index = GuideIndex(with_reviewed_drafts(guides, drafts))
 
     def guide(self, guide_id: str) -> Guide | None:
         return next((g for g in self.index.guides if g.id == guide_id), None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.config.loader import Config
 from bot.domain.case import Case
@@ -131,6 +132,7 @@ class GuideReview:
     config: Config
     store: Store
     may_review: Callable[[str], bool]
+    on_approved: Callable[[], None] | None = None  # e.g. re-index the guides: an approved draft answers at once
 
     @property
     def folder(self) -> Path:
@@ -191,7 +193,25 @@ class GuideReview:
                 max_attempts=self.config.app.max_attempts,
             )
         log.info("guide draft %s approved by %s as %s", draft_id, user_id, path)
+        if self.on_approved is not None:
+            self.on_approved()
         return Exported(approved, path, markdown)
+
+
+def export_drafts(store: Store, *, guides: Sequence[Guide], out_dir: Path, tz: ZoneInfo) -> list[Path]:
+    """`guides export-drafts`: write every approved draft not yet in the repository as `<id>.md` in
+    `out_dir` (normally policy_guides/), for a commit; once committed, the repository's file answers."""
+    with store.read() as tx:
+        drafts = tx.guides.approved_drafts()
+    known = {g.id for g in guides}
+    written = []
+    for draft in drafts:
+        if draft.text.guide_id in known or draft.reviewed_at is None:
+            continue
+        owner = draft.reviewed_by or draft.created_by
+        markdown = guide_markdown(draft.text, owner=owner, reviewed_on=draft.reviewed_at.astimezone(tz).date())
+        written.append(_write(out_dir / f"{draft.text.guide_id}.md", markdown))
+    return written
 
 
 def _write(path: Path, text: str) -> Path:

@@ -28,7 +28,8 @@ import bm25s  # type: ignore[import-untyped]
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.domain.guide import MARKET_NAMES, MARKETS, Guide, GuideText, pick_translation
+from bot.domain.guide import MARKET_NAMES, MARKETS, Guide, GuideText, pick_for_question
+from bot.domain.language import question_locale
 
 # Calibrated on tests/guides/labelled_questions.yaml over the shipped guides (test_search_quality.py checks
 # it): the off-topic questions score at most 2.4 and 53 of the 55 answerable ones at least 2.5 (the two
@@ -40,6 +41,7 @@ FLOW_BOOST = 0.10
 CORRECTED_WEIGHT = 0.5
 TITLE_WEIGHT = 3
 KEYWORD_WEIGHT = 2
+ALIAS_WEIGHT = 2
 
 # bm25s's English stopwords, plus the words every question to the policy team carries.
 _QUESTION_WORDS = """
@@ -60,13 +62,38 @@ _HIRAGANA = re.compile(r"[\u3040-\u309f]+")  # particles and endings: Japanese's
 _MARKET_CODE = re.compile(r"\b(" + "|".join(sorted(MARKETS)) + r")\b")  # upper case only: 'MY', not 'my'
 _CORRECT_FROM = 5  # shorter words are too close to too many others to correct
 
+# Cities and demonyms reps type for a market ("a beer ad in Jakarta", "aussie users"): read as the
+# market's name, as its code is, so an article about the market is found by them.
+MARKET_PLACES: dict[str, tuple[str, ...]] = {
+    "SG": ("singaporean",),
+    "MY": ("malaysian", "kuala lumpur", "penang", "johor"),
+    "ID": ("indonesian", "jakarta", "surabaya", "bali", "bandung"),
+    "TH": ("thai", "bangkok", "phuket"),
+    "PH": ("filipino", "manila", "cebu"),
+    "VN": ("vietnamese", "hanoi", "saigon", "ho chi minh"),
+    "AU": ("aussie", "australian", "sydney", "melbourne"),
+    "NZ": ("kiwi", "auckland"),
+    "IN": ("indian", "mumbai", "delhi", "bengaluru"),
+    "JP": ("japanese", "tokyo", "osaka"),
+    "KR": ("korean", "seoul"),
+    "HK": ("kowloon",),
+    "TW": ("taiwanese", "taipei"),
+}
+
+
+_PLACES = sorted((p for ps in MARKET_PLACES.values() for p in ps), key=len, reverse=True)
+_PLACE = re.compile(r"\b(" + "|".join(map(re.escape, _PLACES)) + r")\b", re.IGNORECASE)
+_PLACE_MARKET = {p: MARKET_NAMES[m][0] for m, ps in MARKET_PLACES.items() for p in ps}
+
+
 Stemmer = Callable[[str], str]
 
 
 def tokenize(text: str, *, stem: Stemmer | None = None) -> list[str]:
     """Search tokens of `text`: lower-case words without stopwords, bigrams for CJK and Thai."""
     text = unicodedata.normalize("NFKC", text)  # full-width Latin letters and digits, as CJK keyboards type them
-    text = _MARKET_CODE.sub(lambda m: " " + MARKET_NAMES[m.group(1)][0] + " ", text).lower()
+    text = _MARKET_CODE.sub(lambda m: " " + MARKET_NAMES[m.group(1)][0] + " ", text)
+    text = _PLACE.sub(lambda m: " " + _PLACE_MARKET[m.group(1).lower()] + " ", text).lower()
     tokens: list[str] = []
     for run, word in _TOKEN.findall(text):
         if run:
@@ -84,7 +111,7 @@ class Hit:
     guide: Guide
     score: float  # what the hits are ranked by: relevance, boosted for the asked market and flow
     relevance: float  # the BM25 score of the words alone; decides `good`
-    text: GuideText  # the translation for the asker's locale, or the English original
+    text: GuideText  # the translation in the question's language, else for the asker's locale, else English
     good: bool  # relevance reaches GOOD_MATCH: worth showing as an answer
 
     @property
@@ -101,7 +128,13 @@ def has_good_match(hits: Sequence[Hit]) -> bool:
 def _document(guide: Guide) -> list[str]:
     markets = " ".join(" ".join(MARKET_NAMES.get(m, ())) for m in guide.markets)
     keywords = " ".join(guide.keywords)
-    return [guide.title] * TITLE_WEIGHT + [keywords] * KEYWORD_WEIGHT + [guide.policy_area, markets, guide.body]
+    aliases = " ".join(guide.aliases)
+    return (
+        [guide.title] * TITLE_WEIGHT
+        + [keywords] * KEYWORD_WEIGHT
+        + [aliases] * ALIAS_WEIGHT
+        + [guide.policy_area, markets, guide.body]
+    )
 
 
 class GuideIndex:
@@ -207,12 +240,13 @@ class GuideIndex:
         if flow and flow in self._flow_boosts:
             scores *= self._flow_boosts[flow]
         order = np.argsort(-scores, kind="stable")[:k]
+        reading = question_locale(question, locale)
         return [
             Hit(
                 guide=self.guides[i],
                 score=float(scores[i]),
                 relevance=float(relevance[i]),
-                text=pick_translation(self.guides[i], locale),
+                text=pick_for_question(self.guides[i], question_locale=reading, locale=locale),
                 good=bool(relevance[i] >= self.good_match),
             )
             for i in order

@@ -27,6 +27,7 @@ POST_ROOT = "case.post_root"
 POST_DETAILS = "case.post_details"
 CONFIRM_REPORTER = "case.confirm_reporter"
 NOTIFY_FOLLOWER = "case.notify_follower"
+REPLY_TO_SOURCE = "case.reply_to_source"
 NOTE_FOLLOWER = "case.note_follower"
 
 
@@ -126,6 +127,17 @@ def _open(
                 case_id=case.id,
                 max_attempts=max_attempts,
             )
+            if intake.reply_ts and intake.source_channel_id:
+                # "escalated as ADS-1042" under the message the case was escalated from.
+                tx.jobs.enqueue(
+                    kind=REPLY_TO_SOURCE,
+                    key=f"{REPLY_TO_SOURCE}:{case.id}",
+                    due_at=now,
+                    now=now,
+                    case_id=case.id,
+                    payload={"channel": intake.source_channel_id, "ts": intake.reply_ts},
+                    max_attempts=max_attempts,
+                )
             if on_opened is not None:
                 on_opened(tx, case, now)
                 case = tx.cases.get(case.id)

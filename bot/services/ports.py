@@ -69,6 +69,11 @@ class Notifier(Protocol):
 
     def permalink(self, ref: MessageRef) -> str: ...
 
+    def reply_to_source(self, case: Case, where: MessageRef, *, permalink: str, private_to: str | None) -> bool:
+        """Reply "escalated as ADS-1042" in `where`'s thread (only to `private_to` when given); False
+        when Slack will not show it there (the bot cannot reach that conversation)."""
+        ...
+
     def confirm_to_reporter(
         self, case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None
     ) -> None: ...

@@ -85,6 +85,7 @@ def build_app(
     guides: GuideIndex | None = None,
     guidance: Guidance | None = None,
     listener_threads: int = 16,
+    locales: Locales | None = None,
 ) -> App:
     """The Bolt app with every listener; calls auth.test through `client` as it is built.
 
@@ -107,7 +108,7 @@ def build_app(
     )
     if guidance is None and guides is not None:
         guidance = Guidance(index=guides, store=store)
-    locales = Locales(client) if guidance is not None else None
+    locales = locales or Locales(client)  # the rep's language: the form, and the articles at intake
     IntakeListeners(
         config=config,
         store=store,
@@ -134,6 +135,7 @@ def build_app(
             config=config,
             store=store,
             may_review=staff.may_review_guides if staff is not None else (lambda user_id: user_id in config.app.leads),
+            on_approved=guidance.rebuild,
         )
     home = HomeListeners(config=config, store=store, clock=clock, review=review, access=staff)
     home.register(app)

@@ -10,6 +10,8 @@ DUPLICATE_FILE_NEW = "file_new"
 FIELD_ACTION = "value"
 FIELD_BLOCK_PREFIX = "field_"
 
+MESSAGE_SHORTCUT_CALLBACK = "escalate_message"  # the "Escalate this message" message shortcut
+
 CASE_FOLLOW_ACTION = "case_follow"
 CASE_ACTIONS_BLOCK = "case_actions"
 

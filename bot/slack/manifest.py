@@ -6,12 +6,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config.loader import Config
+from bot.slack.ids import MESSAGE_SHORTCUT_CALLBACK
 
 # Every Web API method the bot calls. A test reads the code and checks this list is exact.
 METHODS_USED = frozenset(
     {
         "auth.test",
         "chat.postMessage",
+        "chat.postEphemeral",
         "chat.update",
         "chat.getPermalink",
         "conversations.history",
@@ -131,6 +133,14 @@ def build_manifest(config: Config, *, request_url: str | None = None, socket_mod
             },
             "bot_user": {"display_name": "ad-escalations", "always_online": True},
             "slash_commands": [command, oncall, policy],
+            "shortcuts": [
+                {
+                    "name": "Escalate this message",
+                    "type": "message",
+                    "callback_id": MESSAGE_SHORTCUT_CALLBACK,
+                    "description": "Open the escalation form prefilled from this message",
+                }
+            ],
         },
         "oauth_config": {"scopes": {"bot": bot_scopes()}},
         "settings": settings,

@@ -15,6 +15,7 @@ from slack_sdk.web import SlackResponse
 from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.sla import SlaTerms
 from bot.domain.weekly import WeeklyReport
 from bot.observability import metrics
@@ -41,7 +42,7 @@ from bot.slack.blocks.rota_check import build_rota_check
 from bot.slack.blocks.swaps import build_rota_notice
 from bot.slack.blocks.weekly import build_weekly
 from bot.slack.client import AUTH_ERRORS
-from bot.slack.escape import truncate
+from bot.slack.escape import safe_url, truncate
 from bot.slack.rate_gate import GateClosed
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,19 @@ TOO_LONG_ERRORS = frozenset({"msg_too_long", "msg_blocks_too_long"})
 # `event_type` of the metadata every post carries, naming the job that sent it (DESIGN: a message knows its job).
 JOB_EVENT = "escalation_bot_job"
 HISTORY_LOOKBACK = 100  # messages read back to find a post whose answer was lost
+
+
+# Where the escalated message lives is out of the bot's reach (not a member, archived, gone).
+UNREACHABLE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "user_not_in_channel",
+        "thread_not_found",
+        "message_not_found",
+    }
+)
 
 
 def _retry_after(response: Any) -> timedelta | None:
@@ -110,10 +124,19 @@ MAX_TEXT = 4_000  # the fallback `text`: chat.update refuses more (msg_too_long)
 class SlackNotifier:
     """Sends for the job engine; one Slack write per method so a retry repeats nothing else."""
 
-    def __init__(self, client: WebClient, *, tz: ZoneInfo, sla_terms: Callable[[Case], SlaTerms] | None = None) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        tz: ZoneInfo,
+        sla_terms: Callable[[Case], SlaTerms] | None = None,
+        catalog_for: Callable[[str], Catalog] | None = None,
+    ) -> None:
         self.client = client
         self.tz = tz
         self._sla_terms = sla_terms
+        # The rep's language for their DMs (their Slack locale's catalogue); the team's side stays English.
+        self.catalog_for = catalog_for or (lambda user_id: ENGLISH)
 
     def _terms(self, case: Case) -> SlaTerms | None:
         """The case's SLAs in words naming their clock (None: the bare durations are shown)."""
@@ -234,10 +257,32 @@ class SlackNotifier:
         )
         return str(response["permalink"])
 
+    def reply_to_source(self, case: Case, where: MessageRef, *, permalink: str, private_to: str | None) -> bool:
+        text = f":inbox_tray: escalated as <{safe_url(permalink)}|{case.human_id}>"
+        try:
+            if private_to is None:
+                self.client.chat_postMessage(
+                    channel=where.channel_id, text=text, thread_ts=where.ts, unfurl_links=False
+                )
+            else:
+                self.client.chat_postEphemeral(channel=where.channel_id, user=private_to, text=text, thread_ts=where.ts)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            if error in UNREACHABLE:  # a courtesy: the rep has the case id in a DM already
+                log.info("reply to the escalated message of %s not shown: %s", case.human_id, error)
+                return False
+            raise as_delivery_error("chat.postEphemeral" if private_to else "chat.postMessage", exc) from exc
+        except (SlackClientError, OSError) as exc:
+            raise as_delivery_error("chat.postMessage", exc) from exc
+        return True
+
     def confirm_to_reporter(
         self, case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None
     ) -> None:
-        text, blocks = msg.build_reporter_confirmation(case, flow, permalink=permalink, offer=offer, tz=self.tz)
+        catalog = self.catalog_for(case.reporter_id)
+        text, blocks = msg.build_reporter_confirmation(
+            case, flow, permalink=permalink, offer=offer, tz=self.tz, catalog=catalog
+        )
         self._post(channel=case.reporter_id, text=text, blocks=blocks)
 
     def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None:
@@ -342,11 +387,16 @@ class SlackNotifier:
         self._post(channel=channel_id, text=oncall_blocks.handoff_note_text(notice, tz=self.tz), blocks=[])
 
     def ask_rep(self, case: Case, flow: Flow, *, question: str, asked_by: str) -> None:
-        text, blocks = case_action_blocks.build_rep_question(case, flow, question=question, asked_by=asked_by)
+        catalog = self.catalog_for(case.reporter_id)
+        text, blocks = case_action_blocks.build_rep_question(
+            case, flow, question=question, asked_by=asked_by, catalog=catalog
+        )
         self._post(channel=case.reporter_id, text=text, blocks=blocks)
 
     def tell_outcome(self, case: Case, flow: Flow, *, user_id: str, full: bool = True, may_reopen: bool = True) -> None:
-        text, blocks = case_action_blocks.build_outcome(case, flow, full=full, may_reopen=may_reopen)
+        text, blocks = case_action_blocks.build_outcome(
+            case, flow, full=full, may_reopen=may_reopen, catalog=self.catalog_for(user_id)
+        )
         self._post(channel=user_id, text=text, blocks=blocks)
 
     def _post_in_parts(self, *, channel: str, text: str, blocks: list[dict[str, Any]]) -> MessageRef:

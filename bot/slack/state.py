@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,6 +22,11 @@ class IntakeMeta:
     duplicate_of: int | None = None
     guides: tuple[str, ...] = ()  # guide articles shown in the form (filing anyway is an "escalated" event)
     asked: bool = False  # opened from /ad-policy's "still need help": its articles were seen already
+    # Opened from "Escalate this message": the message's permalink and where a reply goes (channel, thread ts),
+    # and the values the message suggests, by field role.
+    source_message: str | None = None
+    reply_ts: str | None = None
+    prefill: dict[str, str] = field(default_factory=dict)
 
     def dump(self) -> str:
         data = asdict(self)
@@ -49,7 +54,16 @@ class IntakeMeta:
             duplicate_of=dup if isinstance(dup, int) else None,
             guides=tuple(str(g) for g in guides[:3]) if isinstance(guides, list) else (),
             asked=data.get("asked") is True,
+            source_message=_text_or_none(data.get("source_message")),
+            reply_ts=_text_or_none(data.get("reply_ts")),
+            prefill={str(k): str(v) for k, v in prefill.items()}
+            if isinstance(prefill := data.get("prefill"), dict)
+            else {},
         )
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _element(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:

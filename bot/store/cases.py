@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.domain.case import Case, CaseStatus, MessageRef, human_id
 from bot.domain.events import EventKind
 from bot.domain.intake import Intake, match_key
+from bot.domain.salesforce import salesforce_id_in
 from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
 
 
@@ -72,6 +73,9 @@ class CaseRepo:
                 for start, end in (row.pauses or [])
             ),
             answered_by_guide=row.answered_by_guide,
+            salesforce_object=row.salesforce_object,
+            salesforce_id=row.salesforce_id,
+            source_message=row.source_message,
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
@@ -93,6 +97,9 @@ class CaseRepo:
             values=_json_safe(intake.values),
             intake_key=intake_key,
             source_channel_id=intake.source_channel_id,
+            salesforce_object=intake.salesforce.object_type if intake.salesforce else None,
+            salesforce_id=intake.salesforce.record_id if intake.salesforce else None,
+            source_message=intake.source_message,
             created_at=now,
             updated_at=now,
         )
@@ -317,12 +324,14 @@ class CaseRepo:
 
     def search(self, text: str, *, since: datetime, limit: int = 10, sensitive: bool = False) -> list[Case]:
         """Recent cases whose advertiser or campaign contains `text` literally (case-insensitive; `%`, `_`
-        and `\\` match themselves), newest first; sensitive cases only with `sensitive`."""
+        and `\\` match themselves), or whose Salesforce record is the id or link `text` names, newest first;
+        sensitive cases only with `sensitive`."""
         key = f"%{escape_like(match_key(text))}%"
-        where = [
-            CaseRow.created_at >= since,
-            CaseRow.advertiser_key.like(key, escape="\\") | CaseRow.campaign_key.like(key, escape="\\"),
-        ]
+        matches = CaseRow.advertiser_key.like(key, escape="\\") | CaseRow.campaign_key.like(key, escape="\\")
+        record = salesforce_id_in(text)
+        if record is not None:
+            matches = matches | (CaseRow.salesforce_id == record)
+        where = [CaseRow.created_at >= since, matches]
         if not sensitive:
             where.append(CaseRow.sensitive == False)  # noqa: E712
         rows = (

@@ -31,6 +31,8 @@ CASE_COLUMNS = (
     "resolved_at",
     "outcome",
     "policy_ref",
+    "salesforce_object",
+    "salesforce_id",
 )
 EVENT_COLUMNS = ("id", "case_id", "at", "kind", "actor_id", "data")
 
@@ -40,7 +42,8 @@ def _plain(value: Any) -> Any:
 
 
 def iter_cases(session: Session, *, since: datetime, until: datetime, prefix: str) -> Iterator[dict[str, Any]]:
-    """Cases opened in [since, until), oldest first; sensitive cases without advertiser and campaign."""
+    """Cases opened in [since, until), oldest first; sensitive cases without advertiser, campaign and the
+    Salesforce record's id."""
     columns = [getattr(CaseRow, name) for name in CASE_COLUMNS]
     query = (
         select(*columns)
@@ -53,6 +56,7 @@ def iter_cases(session: Session, *, since: datetime, until: datetime, prefix: st
         record["case"] = f"{prefix}-{1000 + int(record['id'])}"
         if record["sensitive"]:
             record["advertiser"] = record["campaign"] = record["policy_ref"] = None
+            record["salesforce_id"] = None  # the record names the advertiser as surely as its name does
         yield record
 
 
@@ -81,7 +85,8 @@ VIEWS = {
         SELECT id, flow_id, status, severity_id, reporter_id, owner_id,
                CASE WHEN sensitive THEN NULL ELSE advertiser END AS advertiser,
                CASE WHEN sensitive THEN NULL ELSE campaign END AS campaign,
-               market, deadline_at, sensitive, created_at, acknowledged_at, resolved_at, outcome
+               market, deadline_at, sensitive, created_at, acknowledged_at, resolved_at, outcome,
+               salesforce_object, CASE WHEN sensitive THEN NULL ELSE salesforce_id END AS salesforce_id
         FROM cases""",
     "bi_events": "SELECT id, case_id, at, kind, actor_id FROM case_events",
     "bi_pages": "SELECT id, case_id, generation, round, level, nth, user_id, sent_at FROM pages",

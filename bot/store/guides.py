@@ -265,6 +265,19 @@ class GuideRepo:
     def discard(self, draft_id: int, version: int, *, by: str, now: datetime) -> GuideDraft:
         return self._change(draft_id, version, state=DraftState.DISCARDED.value, reviewed_by=by, reviewed_at=now)
 
+    def approved_drafts(self) -> list[GuideDraft]:
+        """Every approved draft, oldest approval first (they answer until their file is committed)."""
+        rows = (
+            self._session.execute(
+                select(GuideDraftRow)
+                .where(GuideDraftRow.state == DraftState.APPROVED.value)
+                .order_by(GuideDraftRow.reviewed_at, GuideDraftRow.id)
+            )
+            .scalars()
+            .all()
+        )
+        return [_to_draft(r) for r in rows]
+
     def approved_ids(self) -> set[str]:
         """Guide ids already approved (so a new export never takes one)."""
         rows = self._session.execute(

@@ -77,6 +77,10 @@ class CaseRow(SQLModel, table=True):
     version: int = 1
     # The guide article the rep said answered the question, when the case was withdrawn for it.
     answered_by_guide: str | None = Field(default=None, max_length=100)
+    # The linked Salesforce record (parsed from its link at intake) and the Slack message escalated.
+    salesforce_object: str | None = Field(default=None, max_length=40)
+    salesforce_id: str | None = Field(default=None, max_length=18, index=True)
+    source_message: str | None = Field(default=None, max_length=500)
 
 
 class CaseEventRow(SQLModel, table=True):

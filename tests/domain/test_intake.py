@@ -16,7 +16,7 @@ def valid_values(**overrides):
         "severity": None,
         "question": "Can this alcohol creative run before 10 pm in Singapore?",
         "ad_formats": ["video"],
-        "salesforce_url": "https://acme.my.salesforce.com/006xx",
+        "salesforce_url": "https://acme.my.salesforce.com/0065g00000AbCdE",
         "creative_url": "https://cdn.example.com/creative.mp4",
     }
     values.update(overrides)

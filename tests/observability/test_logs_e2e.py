@@ -57,7 +57,7 @@ def file_sensitive_case(standin: SlackStandIn, clock: FakeClock) -> None:
             "field_audience": "press",
             "field_deadline": (clock.now() + timedelta(hours=3)).replace(microsecond=0),
             "field_question": QUESTION,
-            "field_salesforce_url": "https://acme.my.salesforce.com/006XYZ",
+            "field_salesforce_url": "https://acme.my.salesforce.com/0065g00000AbCdE",
         }
     )
     assert response.status == 200, response.body

@@ -151,7 +151,7 @@ def prelaunch_values(**overrides: Any) -> dict[str, Any]:
         "field_deadline": in_days(3),
         "field_question": "Can the alcohol creative run before 10 pm in Singapore?",
         "field_ad_formats": ["video"],
-        "field_salesforce_url": "https://acme.my.salesforce.com/006ABC",
+        "field_salesforce_url": "https://acme.my.salesforce.com/0065g00000AbCdE",
         "field_creative_url": "https://cdn.adsco.test/acme/spring.mp4",
     }
     values.update({f"field_{k}": v for k, v in overrides.items()})

@@ -59,3 +59,15 @@ def test_socket_mode_manifest_has_no_request_urls(shipped_config):
 def test_manifest_command_prints_json(capsys):
     assert main(["manifest", "--request-url", "https://x.test/slack/events"]) == 0
     assert json.loads(capsys.readouterr().out)["display_information"]["name"] == "Ad Escalations"
+
+
+def test_the_manifest_declares_the_escalate_this_message_shortcut(shipped_config):
+    from bot.slack.manifest import build_manifest
+
+    [shortcut] = build_manifest(shipped_config, socket_mode=True)["features"]["shortcuts"]
+    assert shortcut == {
+        "name": "Escalate this message",
+        "type": "message",
+        "callback_id": "escalate_message",
+        "description": "Open the escalation form prefilled from this message",
+    }

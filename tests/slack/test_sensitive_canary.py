@@ -81,7 +81,7 @@ def test_a_sensitive_case_text_stays_in_the_restricted_channel_and_the_dms_of_it
             "field_impressions": f"{CANARY} 10k",
             "field_question": f"The {CANARY} ad runs next to unsafe content",
             "field_creative_url": f"https://cdn.adsco.test/{CANARY}.mp4",
-            "field_salesforce_url": f"https://acme.my.salesforce.com/{CANARY}",
+            "field_salesforce_url": f"https://acme.my.salesforce.com/0065g00000AbCdE?from={CANARY}",
             "field_sensitive": ["yes"],
         }
     )

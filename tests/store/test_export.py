@@ -113,6 +113,46 @@ def test_the_views_and_the_digest_agree(store, shipped_config):
     assert digest.resolved.total == resolved_in_view == 3
 
 
+def test_the_salesforce_record_is_in_the_export_and_the_view(store, tmp_path):
+    from bot.domain.salesforce import SalesforceRecord
+
+    with store.transaction() as tx:
+        tx.cases.add(
+            Intake(
+                "prelaunch_review", "U0REP1", SEV2, (), "Acme", "Camp", "SG", None, "q", False,
+                salesforce=SalesforceRecord("Opportunity", "0065g00000AbCdEAAV"),
+            ),
+            now=DAY,
+        )  # fmt: skip
+    files, _, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+    [row] = list(csv.DictReader(files[0].open()))
+    assert (row["salesforce_object"], row["salesforce_id"]) == ("Opportunity", "0065g00000AbCdEAAV")
+    with store.read() as tx:
+        got = tx.session.execute(text("SELECT salesforce_object, salesforce_id FROM bi_cases")).one()
+        assert tuple(got) == ("Opportunity", "0065g00000AbCdEAAV")
+        assert [c.id for c in tx.cases.search("0065g00000AbCdE", since=DAY - timedelta(days=1))] == [1]
+        assert tx.cases.search("0065g00000XyZab", since=DAY - timedelta(days=1)) == []
+
+
+def test_a_sensitive_cases_salesforce_id_stays_out_of_the_export_and_the_view(store, tmp_path):
+    from bot.domain.salesforce import SalesforceRecord
+
+    with store.transaction() as tx:
+        tx.cases.add(
+            Intake(
+                "live_violation", "U0REP1", SEV2, (), "Acme", "Camp", "SG", None, "q", True,
+                salesforce=SalesforceRecord("Opportunity", "0065g00000AbCdEAAV"),
+            ),
+            now=DAY,
+        )  # fmt: skip
+    files, _, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+    [row] = list(csv.DictReader(files[0].open()))
+    assert (row["salesforce_object"], row["salesforce_id"]) == ("Opportunity", "")
+    with store.read() as tx:
+        got = tx.session.execute(text("SELECT salesforce_object, salesforce_id FROM bi_cases")).one()
+        assert tuple(got) == ("Opportunity", None)
+
+
 def _hostile(store) -> None:
     with store.transaction() as tx:
         for n, (advertiser, sensitive) in enumerate(

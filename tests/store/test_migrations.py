@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from bot.store.engine import build_engine
-from bot.store.export import create_views
+from bot.store.export import VIEWS
 from bot.store.migrate import SchemaMismatch, head_revision, schema_state, upgrade, upgrade_to
 from bot.store.store import Store
 
@@ -92,12 +92,24 @@ def fill_first_release(conn) -> None:
     conn.execute(text("INSERT INTO request_keys (key, seen_at) VALUES ('view:V1:h1', :at)"), {"at": T0})
 
 
+def first_release_views(conn) -> None:
+    """The reporting views as the first release made them (before the Salesforce columns)."""
+    views = dict(VIEWS)
+    views["bi_cases"] = views["bi_cases"].replace(
+        ",\n               salesforce_object, CASE WHEN sensitive THEN NULL ELSE salesforce_id END AS salesforce_id", ""
+    )
+    assert "salesforce" not in views["bi_cases"]
+    for name, body in views.items():
+        sql = body.replace("e.data LIKE", "e.data::text LIKE") if conn.dialect.name == "postgresql" else body
+        conn.execute(text(f"CREATE VIEW {name} AS {sql}"))
+
+
 def first_release_database(url: str) -> None:
     """A database as the first release left it: revision 0001, its views, and its rows."""
     engine = build_engine(url)
     upgrade_to(engine, "0001")
     with engine.begin() as conn:
-        create_views(conn)
+        first_release_views(conn)
         fill_first_release(conn)
     engine.dispose()
 

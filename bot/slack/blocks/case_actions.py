@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.flow import Flow
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
@@ -153,48 +154,48 @@ def build_refusal_view(reason: str) -> dict[str, Any]:
     ).to_dict()
 
 
-def build_rep_question(case: Case, flow: Flow, *, question: str, asked_by: str) -> tuple[str, list[dict[str, Any]]]:
-    """The DM that asks the rep for information, with a button to answer."""
-    where = f" ({link(case.permalink, 'thread')})" if case.permalink else ""
-    text = f":question: <@{asked_by}> needs more information on *{case.human_id}*{where}:\n>{fit(question, 2500)}"
-    blocks: list[Block] = [
-        SectionBlock(text=_md(text)),
-        ActionsBlock(
-            elements=[ButtonElement(text="Answer", action_id=ids.REP_REPLY_ACTION, value=str(case.id), style="primary")]
-        ),
-    ]
-    return f"{case.human_id}: the policy team needs more information", [b.to_dict() for b in blocks]
+def build_rep_question(
+    case: Case, flow: Flow, *, question: str, asked_by: str, catalog: Catalog = ENGLISH
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM that asks the rep for information, with a button to answer (the team's words as typed)."""
+    t = catalog.text
+    where = f" ({link(case.permalink, t('thread'))})" if case.permalink else ""
+    asks = t(":question: {who} needs more information on *{case}*{where}:").format(
+        who=f"<@{asked_by}>", case=case.human_id, where=where
+    )
+    text = f"{asks}\n>{fit(question, 2500)}"
+    answer = ButtonElement(text=t("Answer"), action_id=ids.REP_REPLY_ACTION, value=str(case.id), style="primary")
+    blocks: list[Block] = [SectionBlock(text=_md(text)), ActionsBlock(elements=[answer])]
+    return t("{case}: the policy team needs more information").format(case=case.human_id), [b.to_dict() for b in blocks]
 
 
 def build_outcome(
-    case: Case, flow: Flow, *, full: bool = True, may_reopen: bool = True
+    case: Case, flow: Flow, *, full: bool = True, may_reopen: bool = True, catalog: Catalog = ENGLISH
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The DM every rep on the case gets when it is resolved, in plain words. Without `full` (a sensitive
-    case, told to someone outside the team) it names the outcome only; without `may_reopen` there is no
-    follow-up button (followers add information in the thread instead)."""
-    outcome = Outcome(case.outcome).label if case.outcome else "Resolved"
+    """The DM every rep on the case gets when it is resolved, in plain words and the rep's language (the
+    team's guidance as written). Without `full` (a sensitive case, told to someone outside the team) it
+    names the outcome only; without `may_reopen` there is no follow-up button (followers add information
+    in the thread instead)."""
+    t = catalog.text
+    outcome = t(Outcome(case.outcome).label if case.outcome else "Resolved")
     about = (
         ":lock: sensitive case — details in the restricted channel"
         if case.sensitive and not full
         else f"{fit(case.advertiser, 100)} / {fit(case.campaign, 100)}"
     )
-    blocks: list[Block] = [
-        SectionBlock(text=_md(f":white_check_mark: *{case.human_id}* is resolved: *{outcome}*\n{about}"))
-    ]
+    resolved = t(":white_check_mark: *{case}* is resolved: *{outcome}*").format(case=case.human_id, outcome=outcome)
+    blocks: list[Block] = [SectionBlock(text=_md(f"{resolved}\n{about}"))]
     shown = full or not case.sensitive
     for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance and shown else []:
         blocks.append(SectionBlock(text=_md(chunk)))
     if case.policy_ref and shown:
-        blocks.append(SectionBlock(text=_md(f"Policy: {fit(case.policy_ref, 400)}")))
+        blocks.append(SectionBlock(text=_md(t("Policy: {ref}").format(ref=fit(case.policy_ref, 400)))))
     if may_reopen:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(text="I have a follow-up", action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
-                ]
-            )
-        )
-    return f"{case.human_id} is resolved: {outcome}", [b.to_dict() for b in blocks[:50]]
+        follow_up = ButtonElement(text=t("I have a follow-up"), action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
+        blocks.append(ActionsBlock(elements=[follow_up]))
+    return t("{case} is resolved: {outcome}").format(case=case.human_id, outcome=outcome), [
+        b.to_dict() for b in blocks[:50]
+    ]
 
 
 def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:

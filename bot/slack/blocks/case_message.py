@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from bot.config.durations import format_duration
 from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import FieldKind, FieldRole, Flow
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.lifecycle import RULES, Action, Outcome
 from bot.domain.sla import SlaTerms
 from bot.services.ports import DeliveryFailure, OpsKind, OpsNotice, WithdrawOffer
@@ -205,6 +206,9 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
         if field.role in shown_roles:
             continue
         text = _value_text(flow, field.id, case.values.get(field.id), tz)
+        if text and field.role is FieldRole.SALESFORCE and case.salesforce_id:
+            record = f"{escape_mrkdwn(case.salesforce_object or 'Record')} {case.salesforce_id}"
+            text = link(str(case.values[field.id]), record)
         if text:
             lines.append(f"*{escape_mrkdwn(field.label)}:* {text}")
     if lines:
@@ -212,22 +216,37 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
     if flow.guidance:
         guidance = " · ".join(link(g.url, g.title) for g in flow.guidance)
         blocks.append(ContextBlock(elements=[_md(truncate(f":books: Guidance: {guidance}", 3000))]))
+    if case.source_message:
+        lines_from = link(case.source_message, "this Slack message")
+        blocks.append(ContextBlock(elements=[_md(f":speech_balloon: Escalated from {lines_from}")]))
     blocks.append(ContextBlock(elements=[_md(f"Filed by <@{case.reporter_id}> with /ad-escalate · {case.human_id}")]))
     return f"Details of {case.human_id}", _blocks(blocks[:50])
 
 
 def build_reporter_confirmation(
-    case: Case, flow: Flow, *, permalink: str, offer: WithdrawOffer | None = None, tz: ZoneInfo | None = None
+    case: Case,
+    flow: Flow,
+    *,
+    permalink: str,
+    offer: WithdrawOffer | None = None,
+    tz: ZoneInfo | None = None,
+    catalog: Catalog = ENGLISH,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The DM that gives the rep the case id and the link to its thread (and, while the first page is held,
-    the guide article that may answer it, with a button to withdraw the case)."""
+    the guide article that may answer it, with a button to withdraw the case), in the rep's language."""
+    t = catalog.text
     severity = flow.severity(case.severity_id)
-    text = (
-        f":white_check_mark: *{case.human_id}* is filed — {severity.emoji} *{escape_mrkdwn(severity.label)}* "
-        f"({escape_mrkdwn(flow.title)}).\nFollow it here: {link(permalink, case.human_id + ' thread')} "
-        f"in <#{flow.channel_id}>. The ads policy team answers in the thread, and you will get the outcome "
-        "in this conversation."
+    filed = t(":white_check_mark: *{case}* is filed — {emoji} *{severity}* ({flow}).").format(
+        case=case.human_id,
+        emoji=severity.emoji,
+        severity=escape_mrkdwn(t(severity.label)),
+        flow=escape_mrkdwn(t(flow.title)),
     )
+    follow = t(
+        "Follow it here: {link} in {channel}. The ads policy team answers in the thread, and you will get the "
+        "outcome in this conversation."
+    ).format(link=link(permalink, t("{case} thread").format(case=case.human_id)), channel=f"<#{flow.channel_id}>")
+    text = f"{filed}\n{follow}"
     blocks: list[Block] = [SectionBlock(text=_md(text))]
     if offer is not None:
         when = slack_date(offer.held_until, tz or ZoneInfo("UTC"))
@@ -252,7 +271,7 @@ def build_reporter_confirmation(
                 ],
             )
         )
-    return f"{case.human_id} is filed", _blocks(blocks)
+    return t("{case} is filed").format(case=case.human_id), _blocks(blocks)
 
 
 def build_follow_confirmation(case: Case, *, permalink: str | None) -> tuple[str, list[dict[str, Any]]]:

@@ -58,12 +58,17 @@ def _answered_button(event_id: int | None, hit: Hit) -> ButtonElement:
     )
 
 
+REVIEWED_DRAFT = ":memo: reviewed draft, not yet in the policy repo"
+
+
 def _article(hit: Hit, *, accessory: ButtonElement | None, block_id: str, limit: int = EXCERPT) -> list[Block]:
     guide = hit.guide
-    title = link(guide.policy_url, hit.text.title)
+    title = link(guide.policy_url, hit.text.title) if guide.policy_url else escape_mrkdwn(hit.text.title)
     body = guide_mrkdwn(hit.text.body, limit=limit)
     markets = ", ".join(guide.markets)
     english = " · shown in English (no translation yet)" if hit.fell_back else ""
+    if guide.reviewed_draft:
+        english += f" · {REVIEWED_DRAFT}"
     return [
         SectionBlock(block_id=block_id, text=_md(truncate(f"*{title}*\n{body}", 3000)), accessory=accessory),
         ContextBlock(

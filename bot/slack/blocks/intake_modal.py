@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +32,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.flow import FieldKind, Flow, IntakeField
+from bot.domain.form_text import ENGLISH, Catalog, localize_flow
 from bot.domain.intake import FieldValue
 from bot.services.guide_search import Hit
 from bot.slack import ids
@@ -40,11 +43,23 @@ from bot.slack.state import IntakeMeta
 TITLE = "Ads escalation"
 
 
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_SLACK_REF = re.compile(r"<([@#!])([^|>]+)(?:\|([^>]*))?>")
+
+
+def message_text(text: str) -> str:
+    """A Slack message's text as a person reads it: links as their URL, mentions as @name or the id,
+    and Slack's own escapes undone (the form escapes again where it shows it)."""
+    text = _SLACK_LINK.sub(lambda m: m.group(1), text)
+    text = _SLACK_REF.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
 def _option(value: str, label: str) -> Option:
     return Option(value=value, text=PlainTextObject(text=truncate(label, 75), emoji=True))
 
 
-def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
+def _element(field: IntakeField, flow: Flow, initial: FieldValue, catalog: Catalog = ENGLISH) -> Any:
     action_id = ids.FIELD_ACTION
     placeholder = field.placeholder or None
     if field.kind in (FieldKind.TEXT, FieldKind.LONG_TEXT):
@@ -69,13 +84,19 @@ def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
         )
         chosen = next((o for o in choices if o.value == initial), None)
         return StaticSelectElement(
-            action_id=action_id, placeholder=placeholder or "Choose…", options=choices, initial_option=chosen
+            action_id=action_id,
+            placeholder=placeholder or catalog.text("Choose…"),
+            options=choices,
+            initial_option=chosen,
         )
     if field.kind is FieldKind.MULTI_SELECT:
         choices = [_option(o.value, o.label) for o in field.options]
         picked = [o for o in choices if isinstance(initial, list) and o.value in initial]
         return StaticMultiSelectElement(
-            action_id=action_id, placeholder=placeholder or "Choose…", options=choices, initial_options=picked or None
+            action_id=action_id,
+            placeholder=placeholder or catalog.text("Choose…"),
+            options=choices,
+            initial_options=picked or None,
         )
     if field.kind is FieldKind.DATETIME:
         stamp = int(initial.timestamp()) if isinstance(initial, datetime) else None
@@ -92,25 +113,25 @@ def _element(field: IntakeField, flow: Flow, initial: FieldValue) -> Any:
     return CheckboxesElement(action_id=action_id, options=[yes], initial_options=[yes] if initial else None)
 
 
-def _field_block(field: IntakeField, flow: Flow, initial: FieldValue) -> InputBlock:
+def _field_block(field: IntakeField, flow: Flow, initial: FieldValue, catalog: Catalog = ENGLISH) -> InputBlock:
     return InputBlock(
         block_id=ids.field_block(field.id),
         label=PlainTextObject(text=truncate(field.label, 2000), emoji=True),
-        element=_element(field, flow, initial),
+        element=_element(field, flow, initial, catalog),
         optional=not field.required,
         hint=PlainTextObject(text=field.hint) if field.hint else None,
     )
 
 
-def _flow_picker(flows: Sequence[Flow], chosen: Flow | None) -> InputBlock:
+def _flow_picker(flows: Sequence[Flow], chosen: Flow | None, catalog: Catalog) -> InputBlock:
     options = [_option(f.id, f.title) for f in flows]
     return InputBlock(
         block_id=ids.FLOW_BLOCK,
-        label="Escalation type",
+        label=catalog.text("Escalation type"),
         dispatch_action=True,
         element=StaticSelectElement(
             action_id=ids.FLOW_ACTION,
-            placeholder="What kind of escalation is this?",
+            placeholder=catalog.text("What kind of escalation is this?"),
             options=options,
             initial_option=next((o for o in options if chosen and o.value == chosen.id), None),
         ),
@@ -168,13 +189,23 @@ def build_intake_modal(
     initial: dict[str, FieldValue] | None = None,
     duplicate: Case | None = None,
     articles: Sequence[Hit] = (),
+    catalog: Catalog = ENGLISH,
     viewer_id: str | None = None,
 ) -> dict[str, Any]:
     """The modal; with a chosen flow it shows that flow's description, guidance, the guide articles that
-    may answer the question already, and its fields."""
+    may answer the question already, and its fields (in `catalog`'s language where translated)."""
     initial = dict(initial or {})
+    flows = [localize_flow(f, catalog) for f in flows]
+    chosen = localize_flow(chosen, catalog) if chosen is not None else None
     blocks: list[Block] = _duplicate_blocks(duplicate, flows, viewer_id) if duplicate else []
-    blocks.append(_flow_picker(flows, chosen))
+    if meta.source_message:
+        source = (
+            f":speech_balloon: Escalating {link(meta.source_message, 'this message')}; the case will link back to it."
+        )
+        blocks.append(
+            ContextBlock(block_id="source_message", elements=[MarkdownTextObject(text=truncate(source, 3000))])
+        )
+    blocks.append(_flow_picker(flows, chosen, catalog))
     if chosen is not None:
         if chosen.description:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=fit(chosen.description, 3000))]))
@@ -188,22 +219,24 @@ def build_intake_modal(
             value = initial.get(field.id)
             if value is None and field.prefill_from_text and meta.text:
                 value = truncate(meta.text, field.max_length or 3000)
-            blocks.append(_field_block(field, chosen, value))
+            if value is None and field.role is not None and field.role.value in meta.prefill:
+                value = truncate(meta.prefill[field.role.value], field.max_length or 3000)
+            blocks.append(_field_block(field, chosen, value, catalog))
     else:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="Pick a type to see its questions.")]))
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=catalog.text("Pick a type to see its questions."))])
+        )
     view = View(
         type="modal",
         callback_id=ids.INTAKE_CALLBACK,
-        title=TITLE,
-        submit="File escalation" if chosen else "Next",
-        close="Cancel",
-        private_metadata=IntakeMeta(
-            source_channel_id=meta.source_channel_id,
-            text=meta.text,
+        title=truncate(catalog.text(TITLE), 24),
+        submit=catalog.text("File escalation") if chosen else catalog.text("Next"),
+        close=catalog.text("Cancel"),
+        private_metadata=replace(
+            meta,
             shown_flow=chosen.id if chosen else None,
             duplicate_of=duplicate.id if duplicate else None,
             guides=tuple(hit.guide.id for hit in articles[:3]) if chosen else (),
-            asked=meta.asked,
         ).dump(),
         blocks=blocks,
     )
@@ -218,16 +251,22 @@ def build_filed_view(
     articles: Sequence[Hit] = (),
     held_until: datetime | None = None,
     tz: ZoneInfo | None = None,
+    catalog: Catalog = ENGLISH,
 ) -> dict[str, Any]:
     """What the modal turns into once the case is committed (with the articles that may answer it)."""
-    text = (
-        f":white_check_mark: *{case.human_id}* is filed as *{escape_mrkdwn(severity_label)}* "
-        f"({escape_mrkdwn(flow.title)}).\n\nIt is being posted to <#{flow.channel_id}>; "
-        "you will get a direct message with the link to its thread, and the outcome there."
+    filed = catalog.text(":white_check_mark: *{case}* is filed as *{severity}* ({flow}).").format(
+        case=case.human_id, severity=escape_mrkdwn(severity_label), flow=escape_mrkdwn(catalog.text(flow.title))
     )
+    posted = catalog.text(
+        "It is being posted to {channel}; you will get a direct message with the link to its thread, and the "
+        "outcome there."
+    ).format(channel=f"<#{flow.channel_id}>")
+    text = f"{filed}\n\n{posted}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
     blocks += filed_articles(case, articles, held_until=held_until, tz=tz or ZoneInfo("UTC"))
-    return View(type="modal", title=TITLE, close="Done", blocks=blocks).to_dict()
+    return View(
+        type="modal", title=truncate(catalog.text(TITLE), 24), close=catalog.text("Done"), blocks=blocks
+    ).to_dict()
 
 
 def build_following_view(case: Case, *, user_id: str | None = None) -> dict[str, Any]:

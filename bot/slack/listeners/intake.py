@@ -16,8 +16,10 @@ from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.duplicates import family as duplicate_family
 from bot.domain.flow import FieldRole, Flow
+from bot.domain.form_text import ERRORS, Catalog, localize_flow, pick_catalog
 from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
+from bot.domain.message_intake import guess_flow, prefill_from_message
 from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
 from bot.services.access import Access
@@ -25,7 +27,7 @@ from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, FollowNote, OnOpened, follow_case, open_case
 from bot.slack import ids
-from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal
+from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
 from bot.slack.listeners.lookup import VERBS, LookupCommands
 from bot.slack.locales import Locales
 from bot.slack.state import IntakeMeta, intake_values, selected_value
@@ -61,6 +63,32 @@ class IntakeListeners:
         app.block_action({"action_id": ids.FLOW_ACTION, "block_id": ids.FLOW_BLOCK})(self.handle_flow_picked)
         app.view_submission(ids.INTAKE_CALLBACK)(self.handle_submission)
         app.block_action(ids.CASE_FOLLOW_ACTION)(self.handle_follow_button)
+        app.message_shortcut(ids.MESSAGE_SHORTCUT_CALLBACK)(self.handle_message_shortcut)
+
+    def handle_message_shortcut(self, ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        """ "Escalate this message": the form opens prefilled from the message (question, link back to it,
+        the flow its channel or words point at, advertiser and campaign where it names them)."""
+        ack()
+        message = shortcut.get("message") or {}
+        channel_id = str((shortcut.get("channel") or {}).get("id") or "")
+        ts = str(message.get("ts") or shortcut.get("message_ts") or "")
+        text = message_text(str(message.get("text") or ""))
+        try:
+            # One quick read before views.open: the form carries the link, so the case can link back.
+            permalink = str(client.chat_getPermalink(channel=channel_id, message_ts=ts)["permalink"])
+        except SlackApiError as exc:
+            log.info("chat.getPermalink failed: %s", exc.response.get("error") if exc.response is not None else exc)
+            permalink = None
+        chosen = guess_flow(self.config.flows, channel_id=channel_id, text=text)
+        meta = IntakeMeta(
+            source_channel_id=channel_id or None,
+            text=text,
+            source_message=permalink,
+            reply_ts=str(message.get("thread_ts") or ts) or None,
+            prefill=prefill_from_message(text),
+        )
+        user_id = str((shortcut.get("user") or {}).get("id"))
+        self._open_form(client, shortcut["trigger_id"], user_id, chosen=chosen, meta=meta)
 
     def handle_command(self, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
@@ -76,24 +104,57 @@ class IntakeListeners:
         chosen = self.config.find_flow(first) if first else None
         meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)
         user_id = str(command.get("user_id"))
-        view = build_intake_modal(
-            self.config.flows, chosen=chosen, meta=meta, articles=self._articles(meta, chosen, {}, user_id)
-        )
+        error = self._open_form(client, command["trigger_id"], user_id, chosen=chosen, meta=meta)
+        if error is not None:
+            respond(
+                text=self._catalog(user_id)
+                .text(":warning: Slack did not open the form ({error}). Please run {command} again.")
+                .format(error=error, command=self.config.app.slash_command),
+                response_type="ephemeral",
+            )
+
+    def _catalog(self, user_id: str) -> Catalog:
+        """The form's language: the rep's Slack locale where a catalogue exists (cached; never calls Slack)."""
+        locale = self.locales.cached(user_id) if self.locales is not None else None
+        return pick_catalog(self.config.form_catalogs, locale)
+
+    def _open_form(
+        self, client: WebClient, trigger_id: str, user_id: str, *, chosen: Flow | None, meta: IntakeMeta
+    ) -> str | None:
+        """views.open first (the trigger dies in 3 s), in the language known now; then the rep's locale is
+        looked up and, if it has a catalogue the form was not shown in, the form is redrawn in it.
+        Returns Slack's error when the form did not open."""
+        catalog = self._catalog(user_id)
+        articles = self._articles(meta, chosen, {}, user_id)
+        view = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, articles=articles, catalog=catalog)
         try:
-            client.views_open(trigger_id=command["trigger_id"], view=view)
-            if self.locales is not None:
-                self.locales.locale(user_id)  # after the modal is open: the articles at intake use this cache
+            opened = client.views_open(trigger_id=trigger_id, view=view)
         except (SlackApiError, SlackClientError, OSError) as exc:
             if isinstance(exc, SlackApiError):
-                error = exc.response.get("error") if exc.response is not None else "unknown"
+                error = str(exc.response.get("error") if exc.response is not None else "unknown")
             else:  # no answer in time: the person still hears, while the trigger may still be alive
                 error = f"no answer: {type(exc).__name__}"
             log.warning("views.open failed: %s", error)
-            respond(
-                text=f":warning: Slack did not open the form ({error}). "
-                f"Please run {self.config.app.slash_command} again.",
-                response_type="ephemeral",
-            )
+            return error
+        if self.locales is None:
+            return None
+        self.locales.locale(user_id)  # after the modal is open: the form's language and the articles use it
+        wanted = self._catalog(user_id)
+        if wanted is catalog:
+            return None
+        shown = opened.get("view") or {}
+        redrawn = build_intake_modal(
+            self.config.flows,
+            chosen=chosen,
+            meta=meta,
+            articles=self._articles(meta, chosen, {}, user_id),
+            catalog=wanted,
+        )
+        try:
+            client.views_update(view_id=shown.get("id"), hash=shown.get("hash"), view=redrawn)
+        except SlackApiError as exc:  # the rep already changed it: their newer view stands
+            log.info("views.update skipped: %s", exc.response.get("error") if exc.response is not None else exc)
+        return None
 
     def handle_flow_picked(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -105,7 +166,14 @@ class IntakeListeners:
         previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
         initial = intake_values(previous, values) if previous else {}
         articles = self._articles(meta, chosen, initial, body["user"]["id"], previous=previous)
-        updated = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, initial=initial, articles=articles)
+        updated = build_intake_modal(
+            self.config.flows,
+            chosen=chosen,
+            meta=meta,
+            initial=initial,
+            articles=articles,
+            catalog=self._catalog(body["user"]["id"]),
+        )
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
         except SlackApiError as exc:  # hash_conflict: the person changed it again; the newer update wins
@@ -115,10 +183,11 @@ class IntakeListeners:
         values = view.get("state", {}).get("values", {})
         meta = IntakeMeta.load(view.get("private_metadata"))
         user_id = body["user"]["id"]
+        catalog = self._catalog(user_id)
         flow_id = selected_value(values, ids.FLOW_BLOCK, ids.FLOW_ACTION)
         flow = self.config.find_flow(flow_id) if flow_id else None
         if flow is None:
-            ack(response_action="errors", errors={ids.FLOW_BLOCK: "Pick an escalation type"})
+            ack(response_action="errors", errors={ids.FLOW_BLOCK: catalog.text(ERRORS["pick_type"])})
             return
         if meta.shown_flow != flow.id:
             previous = self.config.find_flow(meta.shown_flow) if meta.shown_flow else None
@@ -126,13 +195,24 @@ class IntakeListeners:
             shown = self._articles(meta, flow, initial, user_id, previous=previous)
             ack(
                 response_action="update",
-                view=build_intake_modal(self.config.flows, chosen=flow, meta=meta, initial=initial, articles=shown),
+                view=build_intake_modal(
+                    self.config.flows, chosen=flow, meta=meta, initial=initial, articles=shown, catalog=catalog
+                ),
             )
             return
         raw = intake_values(flow, values)
         now = self.clock.now()
         try:
-            intake = validate_intake(flow, raw, reporter_id=user_id, now=now, source_channel_id=meta.source_channel_id)
+            intake = validate_intake(
+                flow,
+                raw,
+                reporter_id=user_id,
+                now=now,
+                source_channel_id=meta.source_channel_id,
+                source_message=meta.source_message,
+                reply_ts=meta.reply_ts if meta.source_message else None,
+                catalog=catalog,
+            )
         except IntakeInvalid as invalid:
             ack(response_action="errors", errors={ids.field_block(k): v for k, v in invalid.errors.items()})
             return
@@ -175,6 +255,7 @@ class IntakeListeners:
                     initial=raw,
                     duplicate=dup.existing,
                     viewer_id=user_id,
+                    catalog=catalog,
                 ),
             )
             return
@@ -183,12 +264,13 @@ class IntakeListeners:
             ack(
                 response_action="errors",
                 errors={
-                    ids.FLOW_BLOCK: "We could not save this just now. Nothing was filed: "
-                    "press the button again in a minute."
+                    ids.FLOW_BLOCK: catalog.text(
+                        "We could not save this just now. Nothing was filed: press the button again in a minute."
+                    )
                 },
             )
             return
-        severity = flow.severity(opened.case.severity_id)
+        severity = localize_flow(flow, catalog).severity(opened.case.severity_id)
         answer = self._filed_answer(opened.case, flow, user_id)
         articles = list(answer.good[:3]) if answer is not None else []
         try:
@@ -210,6 +292,7 @@ class IntakeListeners:
                 articles=articles,
                 held_until=held_until,
                 tz=self.config.app.timezone,
+                catalog=catalog,
             ),
         )
         if not opened.created:
@@ -276,7 +359,8 @@ class IntakeListeners:
         try:
             case_id = int(action.get("value", ""))
         except ValueError:
-            respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
+            stale = self._catalog(user_id).text("That button is out of date.")
+            respond(text=stale, response_type="ephemeral", replace_original=False)
             return
         refused = self._follow_refused(case_id, user_id)
         if refused is not None:
