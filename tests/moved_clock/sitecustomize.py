@@ -27,3 +27,9 @@ if _shift:
     warnings.filterwarnings("ignore", message=r"datetime\.(date|datetime) size changed", category=RuntimeWarning)
     _moved = freezegun.freeze_time(datetime.now(UTC) + timedelta(seconds=float(_shift)), tick=True)
     _moved.start()
+
+    import atexit
+
+    # Give the real clock back before the interpreter tears modules down: a garbage-collector callback
+    # (hypothesis keeps one) that reads the time then would otherwise meet a half-dismantled freezegun.
+    atexit.register(_moved.stop)
