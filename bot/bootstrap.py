@@ -35,9 +35,9 @@ from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideExports
 from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
-from bot.services.handover import relay_state
+from bot.services.handover import NOTIFY, relay_state
 from bot.services.oncall import OnCall
-from bot.services.paging import ESCALATE, Paging, start_paging
+from bot.services.paging import ESCALATE, SEND, Paging, start_paging
 from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.rota_check import RotaChecks, plan_rota_checks
@@ -188,10 +188,15 @@ class Bot:
             if self.heartbeat is not None:
                 self.heartbeat.beat()  # at once: a dead predecessor's claims are taken over before the first tick
                 self.heartbeat.start()
+            listener = self.extra.get("listener")
+            if listener is not None:
+                listener.start()
             self.ticker.start()
             self.ticking = True
             if self.watchdog is not None:
                 self.watchdog.start()
+        else:
+            self.ticker.passive = True  # a web process: the worker processes run the jobs it files
         if self.http is not None:
             self.http.start()
             public_url = self.extra.get("public_url")
@@ -208,6 +213,9 @@ class Bot:
         if self.watchdog is not None:
             self.watchdog.stop()
         self.runner.stop()
+        listener = self.extra.get("listener")
+        if listener is not None and self.ticking:
+            listener.stop()
         self.ticker.stop()
         self.runner.close()
         if self.heartbeat is not None and self.ticking:
@@ -277,6 +285,12 @@ def build_bot(
         lease=config.app.lease,
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
+        page_kinds=frozenset({SEND}),
+        # Page DMs first, then the escalation steps that make them (and the person's other contact
+        # methods), then everything else (thread notes, root updates, digests…): 1,000 steps due in
+        # one second page people as they are planned, not after all of them.
+        priority=(frozenset({SEND}), frozenset({ESCALATE, NOTIFY})),
+        limit=50,
         wall_clock=clock.wall,
         slack=slack,
     )
@@ -343,6 +357,7 @@ def build_bot(
 
     slack.on_recovered.append(slack_back)
     heartbeat = Heartbeat(store=store, clock=clock, worker=runner.worker, on_released=ticker.kick)
+    listener = store.job_listener(ticker.kick)  # Postgres: other processes' new jobs wake this runner
     auditor = Auditor(
         store=store,
         alerts=notifier,
@@ -368,7 +383,7 @@ def build_bot(
         reloader=reloader,
         heartbeat=heartbeat,
         calendar_feeds=CalendarFeeds(config=config, store=store),
-        extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url},
+        extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url, "listener": listener},
         slack=slack,
         signed=bool(secrets.signing_secret),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +20,7 @@ from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import build_engine, connections_in_use
 from bot.store.guides import GuideRepo
+from bot.store.job_signal import JobListener
 from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
@@ -71,6 +72,19 @@ class Tx:
             return
         key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
         self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of this transaction that can fail alone: an exception inside rolls back to here and is
+        raised again (a taken unique key as Conflict). A store that went away (locked, unreachable)
+        is StoreUnavailable, and ends the whole transaction."""
+        try:
+            with self.session.begin_nested():
+                yield
+        except IntegrityError as exc:
+            raise Conflict(_constraint(exc)) from None
+        except (OperationalError, InternalError) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
 
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""
@@ -189,6 +203,13 @@ class Store:
         """A read-only snapshot that never waits for writers (do not write in it)."""
         with self._session(self.read_engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S) as tx:
             yield tx
+
+    def job_listener(self, wake: Callable[[], None]) -> JobListener | None:
+        """Postgres: a listener (not started) that calls `wake` when another process commits a pending
+        job. SQLite: None (one host; runners wake on their kick, due times and the fallback interval)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return JobListener(self.engine.url.render_as_string(hide_password=False), wake)
 
     def schema(self) -> SchemaState:
         """Where the database's schema stands now (readiness: reachable, and still this release's)."""
