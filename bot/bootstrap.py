@@ -77,9 +77,14 @@ class Secrets:
     api_url: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, socket_mode: bool = False) -> Secrets:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, socket_mode: bool = False, serving: bool = True
+    ) -> Secrets:
+        """`serving` False: a worker process that takes no Slack requests needs the bot token only."""
         env = os.environ if env is None else env
-        needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else ["SLACK_SIGNING_SECRET"])
+        needed = ["SLACK_BOT_TOKEN"]
+        if serving:
+            needed.append("SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
         missing = [name for name in needed if not env.get(name)]
         if missing:
             raise MissingSecret("set " + ", ".join(f"{n} (or {n}_FILE)" for n in missing) + " in the environment")
