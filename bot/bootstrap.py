@@ -299,7 +299,15 @@ def build_bot(
         wall_clock=clock.wall,
         slack=slack,
     )
-    ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
+    listener = store.job_listener(lambda: ticker.kick())  # Postgres: other processes' new jobs wake this runner
+    ticker = Ticker(
+        runner,
+        interval=config.app.tick_seconds,
+        timezone=config.app.timezone,
+        # SQLite: a commit by any other connection (a web process, a tool) ends the idle sleep;
+        # Postgres: NOTIFY does, so the fallback wakes only when the listener is not connected.
+        changed_elsewhere=store.changed_elsewhere if listener is None else lambda: not listener.connected.is_set(),
+    )
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
@@ -362,7 +370,6 @@ def build_bot(
 
     slack.on_recovered.append(slack_back)
     heartbeat = Heartbeat(store=store, clock=clock, worker=runner.worker, on_released=ticker.kick)
-    listener = store.job_listener(ticker.kick)  # Postgres: other processes' new jobs wake this runner
     auditor = Auditor(
         store=store,
         alerts=notifier,

@@ -30,9 +30,20 @@ BUSY_PAUSE_S = 0.5
 class Ticker:
     """Runs due jobs when kicked, when the next one falls due, and at least every `interval` seconds."""
 
-    def __init__(self, runner: JobRunner, *, interval: float, timezone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        *,
+        interval: float,
+        timezone: ZoneInfo,
+        changed_elsewhere: Callable[[], bool] | None = None,
+    ) -> None:
         self.runner = runner
         self.interval = interval
+        # Asked when the fallback interval ends with nothing due and no kick: False means no other
+        # process can have written a job since the last look, so the runner sleeps on without a query.
+        self.changed_elsewhere = changed_elsewhere or (lambda: True)
+        self._wake_at: datetime | None = None
         self._lock = threading.Lock()
         self._again = threading.Event()
         self._wake = threading.Event()
@@ -99,28 +110,49 @@ class Ticker:
             self.tick()
 
     def _loop(self) -> None:
+        self.changed_elsewhere()  # the baseline: what happens from here on counts
+        ran, fresh = self._round(), True
         while not self._stop.is_set():
-            self._wake.clear()  # a kick from here on wakes the wait below at once
-            self.wakeups += 1
-            ran = self.tick()
+            seconds, due = self._sleep_for(ran, fresh=fresh)
+            kicked = self._wake.wait(seconds)
             if self._stop.is_set():
                 break
-            self._wake.wait(self._sleep_for(ran))
+            # The fallback ended: claim only if another connection committed something due now.
+            if not kicked and not due and (not self.changed_elsewhere() or not self._due_now()):
+                ran, fresh = 0, False
+                continue
+            ran, fresh = self._round(), True
 
-    def _sleep_for(self, ran: int) -> float:
-        """Seconds until the next job falls due (or a lease runs out), at most `interval`."""
+    def _due_now(self) -> bool:
         try:
-            wake_at = self.runner.next_wake()
-        except Exception:  # the store is away: the tick after `interval` logs it and tries again
-            return self.interval
-        if wake_at is None:
-            return self.interval
-        seconds = (wake_at - self.runner.clock.now()).total_seconds()
+            self._wake_at = self.runner.next_wake()
+        except Exception:
+            return True  # the store is away: the tick logs it
+        return self._wake_at is not None and self._wake_at <= self.runner.clock.now()
+
+    def _round(self) -> int:
+        self._wake.clear()  # a kick from here on wakes the next wait at once
+        self.wakeups += 1
+        return self.tick()
+
+    def _sleep_for(self, ran: int, *, fresh: bool) -> tuple[float, bool]:
+        """Seconds to sleep, and whether a job falls due at its end: until the next job falls due (or a
+        lease runs out), at most `interval`. `fresh`: look the next due time up again (after a tick)."""
+        if fresh:
+            try:
+                self._wake_at = self.runner.next_wake()
+            except Exception:  # the store is away: the tick after `interval` logs it and tries again
+                return self.interval, True
+        if self._wake_at is None:
+            return self.interval, False
+        seconds = (self._wake_at - self.runner.clock.now()).total_seconds()
         if seconds <= 0:
             # Due already: more of a burst (ran > 0), or jobs this tick could not run (waiting on a
             # case in flight, or on the Slack gate): look again soon, without spinning.
-            return 0.0 if ran else min(BUSY_PAUSE_S, self.interval)
-        return min(seconds, self.interval)
+            return (0.0 if ran else min(BUSY_PAUSE_S, self.interval)), True
+        if seconds <= self.interval:
+            return seconds, True
+        return self.interval, False
 
     def every(self, job_id: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
         """Run `fn` every `seconds` (and once at start unless `at_start` is False), e.g. planning handoffs."""

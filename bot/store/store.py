@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -131,6 +132,8 @@ class Store:
         # The database's clock minus this machine's (the heartbeat measures it): commit deadlines are
         # written on the database's clock.
         self.clock_offset = timedelta(0)
+        self._watch: sqlite3.Connection | None = None  # changed_elsewhere's own connection (SQLite)
+        self._data_version: int | None = None
 
     @classmethod
     def open(cls, url: str, *, prefix: str = "ADS") -> Store:
@@ -204,6 +207,18 @@ class Store:
         with self._session(self.read_engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S) as tx:
             yield tx
 
+    def changed_elsewhere(self) -> bool:
+        """SQLite: whether any other connection (another process, or another of ours) committed since the
+        last call — `PRAGMA data_version` on a connection kept for it, a few microseconds and no
+        transaction. Postgres: True (its runners hear of new jobs by NOTIFY instead)."""
+        if self.engine.dialect.name != "sqlite":
+            return True
+        if self._watch is None:
+            self._watch = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
+        version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
     def job_listener(self, wake: Callable[[], None]) -> JobListener | None:
         """Postgres: a listener (not started) that calls `wake` when another process commits a pending
         job. SQLite: None (one host; runners wake on their kick, due times and the fallback interval)."""
@@ -216,6 +231,8 @@ class Store:
         return schema_state(self.read_engine)
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()
