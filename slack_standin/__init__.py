@@ -1,12 +1,12 @@
 """A local Slack stand-in: a Web API server that checks what Slack checks, and people who use the bot."""
 
-from bot.sandbox.delivery import Response, Signing
-from bot.sandbox.faults import Fault, Faults
-from bot.sandbox.people import Person
-from bot.sandbox.recorder import RecordedCall
-from bot.sandbox.standin import SlackStandIn
-from bot.sandbox.team import default_workspace
-from bot.sandbox.workspace import BotIdentity, Channel, User, UserGroup, Workspace
+from slack_standin.people.person import Person
+from slack_standin.standin import SlackStandIn
+from slack_standin.transport.delivery import Response, Signing
+from slack_standin.web_api.faults import Fault, Faults
+from slack_standin.web_api.recorder import RecordedCall
+from slack_standin.workspace.model import BotIdentity, Channel, User, UserGroup, Workspace
+from slack_standin.workspace.team import default_workspace
 
 __all__ = [
     "BotIdentity",

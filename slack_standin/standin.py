@@ -7,22 +7,22 @@ import threading
 from types import TracebackType
 from typing import Any, Self, get_args
 
-from bot.jobs.clock import Clock, SystemClock
-from bot.sandbox import payloads
-from bot.sandbox.api_files import files_of
-from bot.sandbox.delivery import Response, Sender, Signing, Transport
-from bot.sandbox.dispatch import WebApi
-from bot.sandbox.faults import Faults
-from bot.sandbox.people import PeopleContext, Person
-from bot.sandbox.pipeline import RESPONSE_URL_PREFIX, Pipeline
-from bot.sandbox.ratelimit import RateLimiter
-from bot.sandbox.recorder import RecordedCall, Recorder, Where
-from bot.sandbox.response_urls import ResponseContext
-from bot.sandbox.server import SandboxHttpServer
-from bot.sandbox.socket_delivery import SocketSender
-from bot.sandbox.state import SandboxState
-from bot.sandbox.team import default_workspace
-from bot.sandbox.workspace import Workspace
+from slack_standin.clock import Clock, SystemClock
+from slack_standin.people import payloads
+from slack_standin.people.person import PeopleContext, Person
+from slack_standin.state import SandboxState
+from slack_standin.transport.delivery import Response, Sender, Signing, Transport
+from slack_standin.transport.pipeline import RESPONSE_URL_PREFIX, Pipeline
+from slack_standin.transport.server import SandboxHttpServer
+from slack_standin.transport.socket_delivery import SocketSender
+from slack_standin.web_api.dispatch import WebApi
+from slack_standin.web_api.faults import Faults
+from slack_standin.web_api.files import files_of
+from slack_standin.web_api.ratelimit import RateLimiter
+from slack_standin.web_api.recorder import RecordedCall, Recorder, Where
+from slack_standin.web_api.response_urls import ResponseContext
+from slack_standin.workspace.model import Workspace
+from slack_standin.workspace.team import default_workspace
 
 _EVENT_IDS = itertools.count(1)
 

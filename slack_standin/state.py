@@ -5,14 +5,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from bot.jobs.clock import Clock
-from bot.sandbox.errors import ApiError
-from bot.sandbox.files import FileStore
-from bot.sandbox.messages import TsSource
-from bot.sandbox.response_urls import ResponseUrls
-from bot.sandbox.socket_mode import SocketModeHub
-from bot.sandbox.triggers import TriggerRegistry
-from bot.sandbox.workspace import Channel, Workspace
+from slack_standin.clock import Clock
+from slack_standin.transport.socket_mode import SocketModeHub
+from slack_standin.web_api.errors import ApiError
+from slack_standin.web_api.response_urls import ResponseUrls
+from slack_standin.web_api.triggers import TriggerRegistry
+from slack_standin.workspace.files import FileStore
+from slack_standin.workspace.messages import TsSource
+from slack_standin.workspace.model import Channel, Workspace
 
 
 @dataclass(slots=True)

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from bot.sandbox.block_schema import BLOCKS, MESSAGE_BLOCKS, VIEWS
-from bot.sandbox.blockkit_specs import ListOf, Typed, problem
+from slack_standin.blockkit.schema import BLOCKS, MESSAGE_BLOCKS, VIEWS
+from slack_standin.blockkit.specs import ListOf, Typed, problem
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BYTES = 250_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from bot.sandbox.state_values import SHAPES, initial
+from slack_standin.blockkit.state_values import SHAPES, initial
 
 Block = dict[str, Any]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.blockkit_specs import AnyValue, Bool, ListOf, Num, Obj, Spec, Str, Text, Typed
+from slack_standin.blockkit.specs import AnyValue, Bool, ListOf, Num, Obj, Spec, Str, Text, Typed
 
 
 def _plain(max_len: int) -> Text:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bot.jobs.clock import Clock, SystemClock
+from slack_standin.clock import Clock, SystemClock
 
 
 @dataclass
@@ -150,6 +150,30 @@ class StandInServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+@dataclass
+class HttpContactStandIn:
+    """What the HTTP contact stand-ins share: the shared clock, a server answering through `_route`,
+    a rate window of `_rate()` requests and one lock."""
+
+    clock: Clock
+
+    def __post_init__(self) -> None:
+        self._window = Window(*self._rate())
+        self._lock = threading.Lock()
+        self.server = StandInServer(self._route, clock=self.clock)
+        self.url = self.server.url
+
+    def _rate(self) -> tuple[int, timedelta]:
+        """(requests, per period) allowed for one key before answering 429."""
+        raise NotImplementedError
+
+    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.server.close()
 
 
 def post(url: str, data: bytes, headers: dict[str, str]) -> tuple[int, str]:

@@ -6,15 +6,13 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.jobs.clock import Clock
-from bot.sandbox.contact_http import Answer, StandInServer, Window, post
+from slack_standin.contacts.base import Answer, HttpContactStandIn, post
 
 _IDS = itertools.count(1)
 PD_SEVERITIES = {"critical", "error", "warning", "info"}
@@ -35,24 +33,17 @@ class Incident:
 
 
 @dataclass
-class PagerDutyStandIn:
+class PagerDutyStandIn(HttpContactStandIn):
     """Events API v2 at POST /v2/enqueue for the integrations in `routing_keys`; incidents by dedup_key."""
 
-    clock: Clock
     routing_keys: tuple[str, ...] = ("R0" + "0" * 29 + "1",)
     webhook_url: str = ""
     webhook_secret: str = "pagerduty-sandbox-secret"
     per_minute: int = 120  # events a minute per routing key, then 429
     incidents: dict[str, Incident] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._window = Window(self.per_minute, timedelta(minutes=1))
-        self._lock = threading.Lock()
-        self.server = StandInServer(self._route, clock=self.clock)
-        self.url = self.server.url
-
-    def close(self) -> None:
-        self.server.close()
+    def _rate(self) -> tuple[int, timedelta]:
+        return self.per_minute, timedelta(minutes=1)
 
     def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         if method != "POST" or urllib.parse.urlsplit(path).path != "/v2/enqueue":
@@ -141,24 +132,17 @@ class Alert:
 
 
 @dataclass
-class OpsgenieStandIn:
+class OpsgenieStandIn(HttpContactStandIn):
     """Alert API v2: create (POST /v2/alerts), acknowledge and close by alias, each 202 + requestId."""
 
-    clock: Clock
     api_key: str = "opsgenie-sandbox-key"
     webhook_url: str = ""
     webhook_key: str = "opsgenie-sandbox-webhook-key"
     per_minute: int = 600
     alerts: dict[str, Alert] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self._window = Window(self.per_minute, timedelta(minutes=1))
-        self._lock = threading.Lock()
-        self.server = StandInServer(self._route, clock=self.clock)
-        self.url = self.server.url
-
-    def close(self) -> None:
-        self.server.close()
+    def _rate(self) -> tuple[int, timedelta]:
+        return self.per_minute, timedelta(minutes=1)
 
     @staticmethod
     def _answer(status: int, **extra: Any) -> Answer:

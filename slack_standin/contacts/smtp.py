@@ -10,7 +10,7 @@ from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
 
-from bot.jobs.clock import Clock
+from slack_standin.clock import Clock
 
 
 @dataclass

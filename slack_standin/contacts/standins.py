@@ -5,10 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from bot.jobs.clock import Clock
-from bot.sandbox.pagers import OpsgenieStandIn, PagerDutyStandIn
-from bot.sandbox.smtp import SmtpStandIn
-from bot.sandbox.twilio import TwilioStandIn
+from slack_standin.clock import Clock
+from slack_standin.contacts.pagers import OpsgenieStandIn, PagerDutyStandIn
+from slack_standin.contacts.smtp import SmtpStandIn
+from slack_standin.contacts.twilio import TwilioStandIn
 
 
 class ContactStandIns:

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.jobs.clock import Clock
-from bot.sandbox.contact_http import Answer, StandInServer, Window, post
+from slack_standin.contacts.base import Answer, HttpContactStandIn, post
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _SIDS = itertools.count(1)
@@ -59,11 +58,10 @@ class Sent:
 
 
 @dataclass
-class TwilioStandIn:
+class TwilioStandIn(HttpContactStandIn):
     """Account `account_sid` with `auth_token`, owning `numbers`; SMS and calls to `unreachable`
     numbers are accepted (201) and then reported undelivered/no-answer through StatusCallback."""
 
-    clock: Clock
     account_sid: str = "AC" + "0" * 31 + "1"
     auth_token: str = "twilio-sandbox-token"
     numbers: tuple[str, ...] = ("+6560000000",)
@@ -72,14 +70,8 @@ class TwilioStandIn:
     per_second: int = 10  # messages a second per account (Twilio queues beyond; we answer 429 20429)
     sent: list[Sent] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._window = Window(self.per_second, timedelta(seconds=1))
-        self._lock = threading.Lock()
-        self.server = StandInServer(self._route, clock=self.clock)
-        self.url = self.server.url
-
-    def close(self) -> None:
-        self.server.close()
+    def _rate(self) -> tuple[int, timedelta]:
+        return self.per_second, timedelta(seconds=1)
 
     def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         match = _ACCOUNT_PATH.match(urllib.parse.urlsplit(path).path)

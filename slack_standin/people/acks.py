@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.api_chat import respond
-from bot.sandbox.api_views import MODAL, checked_view
-from bot.sandbox.delivery import Response
-from bot.sandbox.errors import ApiError
-from bot.sandbox.response_urls import ResponseContext
-from bot.sandbox.state import SandboxState
+from slack_standin.state import SandboxState
+from slack_standin.transport.delivery import Response
+from slack_standin.web_api.chat import respond
+from slack_standin.web_api.errors import ApiError
+from slack_standin.web_api.response_urls import ResponseContext
+from slack_standin.web_api.views import MODAL, checked_view
 
 
 def apply_command_ack(state: SandboxState, context: ResponseContext, response: Response) -> None:

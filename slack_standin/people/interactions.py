@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox import payloads
-from bot.sandbox.elements import current_state, find_element
-from bot.sandbox.response_urls import ResponseContext
-from bot.sandbox.state import SandboxState
-from bot.sandbox.state_values import entered
+from slack_standin.blockkit.elements import current_state, find_element
+from slack_standin.blockkit.state_values import entered
+from slack_standin.people import payloads
+from slack_standin.state import SandboxState
+from slack_standin.web_api.response_urls import ResponseContext
 
 Target = dict[str, Any] | str
 

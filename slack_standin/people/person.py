@@ -6,17 +6,24 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox import payloads
-from bot.sandbox.acks import apply_command_ack, apply_submission_ack
-from bot.sandbox.api_chat import post_as_user
-from bot.sandbox.client_checks import client_errors
-from bot.sandbox.delivery import Response, Sender, Signing
-from bot.sandbox.elements import current_state, input_elements
-from bot.sandbox.interactions import Target, is_view, live_view, message_action, shortcut_on_message, view_action
-from bot.sandbox.response_urls import ResponseContext
-from bot.sandbox.state import SandboxState
-from bot.sandbox.state_values import entered
-from bot.sandbox.workspace import Channel
+from slack_standin.blockkit.elements import current_state, input_elements
+from slack_standin.blockkit.state_values import entered
+from slack_standin.people import payloads
+from slack_standin.people.acks import apply_command_ack, apply_submission_ack
+from slack_standin.people.client_checks import client_errors
+from slack_standin.people.interactions import (
+    Target,
+    is_view,
+    live_view,
+    message_action,
+    shortcut_on_message,
+    view_action,
+)
+from slack_standin.state import SandboxState
+from slack_standin.transport.delivery import Response, Sender, Signing
+from slack_standin.web_api.chat import post_as_user
+from slack_standin.web_api.response_urls import ResponseContext
+from slack_standin.workspace.model import Channel
 
 _EVENT_IDS = itertools.count(1)
 

@@ -7,14 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bot.sandbox.api_chat import respond
-from bot.sandbox.api_files import UPLOAD_PREFIX, files_of
-from bot.sandbox.dispatch import Answer, WebApi
-from bot.sandbox.errors import ApiError
-from bot.sandbox.faults import Fault, Faults
-from bot.sandbox.recorder import RecordedCall, Recorder
-from bot.sandbox.state import SandboxState
-from bot.sandbox.wire import (
+from slack_standin.state import SandboxState
+from slack_standin.transport.wire import (
     HttpReply,
     HttpRequest,
     body_kind,
@@ -23,6 +17,12 @@ from bot.sandbox.wire import (
     parse_api_request,
     parse_json_body,
 )
+from slack_standin.web_api.chat import respond
+from slack_standin.web_api.dispatch import Answer, WebApi
+from slack_standin.web_api.errors import ApiError
+from slack_standin.web_api.faults import Fault, Faults
+from slack_standin.web_api.files import UPLOAD_PREFIX, files_of
+from slack_standin.web_api.recorder import RecordedCall, Recorder
 
 API_PREFIX = "/api/"
 RESPONSE_URL_PREFIX = "/response_url/"

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from bot.sandbox.websocket import Readable
-from bot.sandbox.wire import HttpReply, HttpRequest, json_reply
+from slack_standin.transport.websocket import Readable
+from slack_standin.transport.wire import HttpReply, HttpRequest, json_reply
 
 log = logging.getLogger(__name__)
 MAX_BODY = 8 * 1024 * 1024

@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.sandbox.delivery import JSON, Response
-from bot.sandbox.socket_mode import SocketModeHub
+from slack_standin.transport.delivery import JSON, Response
+from slack_standin.transport.socket_mode import SocketModeHub
 
 # Slack marks the envelopes whose ack may carry a body that changes what the user sees.
 _ANSWERABLE = frozenset({"slash_command", "view_submission", "block_suggestion"})

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.sandbox.websocket import PING, Readable, WebSocket, handshake_reply
-from bot.sandbox.wire import HttpReply, HttpRequest, json_reply
+from slack_standin.transport.websocket import PING, Readable, WebSocket, handshake_reply
+from slack_standin.transport.wire import HttpReply, HttpRequest, json_reply
 
 log = logging.getLogger(__name__)
 LINK_PATH = "/link/"

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.sandbox.args import normalize
-from bot.sandbox.errors import ApiError
+from slack_standin.web_api.args import normalize
+from slack_standin.web_api.errors import ApiError
 
 # Headers worth keeping on a recorded call.
 KEPT_HEADERS = ("authorization", "content-type", "user-agent", "x-slack-retry-num", "x-slack-retry-reason")

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.sandbox.errors import ApiError
+from slack_standin.web_api.errors import ApiError
 
 # Arguments that carry JSON: sdk sends them as objects in JSON bodies and as strings in form bodies.
 JSON_ARGS = frozenset({"blocks", "attachments", "view", "metadata"})

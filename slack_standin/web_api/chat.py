@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.sandbox.args import Args
-from bot.sandbox.blockkit import check_message_blocks
-from bot.sandbox.errors import ApiError
-from bot.sandbox.response_urls import ResponseContext
-from bot.sandbox.state import SandboxState
+from slack_standin.blockkit.checks import check_message_blocks
+from slack_standin.state import SandboxState
+from slack_standin.web_api.args import Args
+from slack_standin.web_api.errors import ApiError
+from slack_standin.web_api.response_urls import ResponseContext
 
 MAX_TEXT = 40_000
 MAX_UPDATE_TEXT = 4_000  # chat.update: msg_too_long past 4,000 characters (method reference)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox.args import Args
-from bot.sandbox.errors import ApiError
-from bot.sandbox.state import SandboxState
-from bot.sandbox.workspace import UserGroup
+from slack_standin.state import SandboxState
+from slack_standin.web_api.args import Args
+from slack_standin.web_api.errors import ApiError
+from slack_standin.workspace.model import UserGroup
 
 MAX_GROUP_DM = 8
 _NO_CURSOR = {"response_metadata": {"next_cursor": ""}}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.args import Args
-from bot.sandbox.errors import ApiError
-from bot.sandbox.methods import METHODS, Method, TokenType
-from bot.sandbox.ratelimit import RateLimiter
-from bot.sandbox.state import SandboxState
+from slack_standin.state import SandboxState
+from slack_standin.web_api.args import Args
+from slack_standin.web_api.errors import ApiError
+from slack_standin.web_api.methods import METHODS, Method, TokenType
+from slack_standin.web_api.ratelimit import RateLimiter
 
 # Accepted by every method: sdk clients built by Bolt add `team_id` as a default parameter.
 GLOBAL_ARGS = frozenset({"team_id"})

@@ -11,10 +11,10 @@ import copy
 import json
 from typing import Any
 
-from bot.sandbox.args import Args
-from bot.sandbox.errors import ApiError
-from bot.sandbox.files import UPLOAD_PREFIX, FileStore
-from bot.sandbox.state import SandboxState
+from slack_standin.state import SandboxState
+from slack_standin.web_api.args import Args
+from slack_standin.web_api.errors import ApiError
+from slack_standin.workspace.files import UPLOAD_PREFIX, FileStore
 
 __all__ = ["UPLOAD_PREFIX", "complete_upload", "files_of", "get_upload_url"]
 ALT_TEXT_LIMIT = 1000
@@ -71,7 +71,7 @@ def complete_upload(state: SandboxState, args: Args) -> dict[str, Any]:
         for file, title in done
     ]
     if channel is not None:
-        from bot.sandbox.api_chat import _new_message
+        from slack_standin.web_api.chat import _new_message
 
         body: dict[str, Any] = {"text": args.text("initial_comment") or "", "files": copy.deepcopy(shared)}
         thread_ts = args.text("thread_ts")

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.sandbox import api_chat, api_directory, api_files, api_views
-from bot.sandbox.args import Args
-from bot.sandbox.state import SandboxState
+from slack_standin.state import SandboxState
+from slack_standin.web_api import chat, directory, files, views
+from slack_standin.web_api.args import Args
 
 Handler = Callable[[SandboxState, Args], dict[str, Any]]
 TokenType = Literal["bot", "app"]
@@ -59,12 +59,12 @@ def _connections_open(state: SandboxState, args: Args) -> dict[str, Any]:
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
-        _method("auth.test", None, api_directory.auth_test, ""),
+        _method("auth.test", None, directory.auth_test, ""),
         Method("apps.connections.open", 1, _connections_open, frozenset(), (), token="app"),
         _method(
             "chat.postMessage",
             None,
-            api_chat.post_message,
+            chat.post_message,
             f"{_POST} reply_broadcast unfurl_links unfurl_media container_id mrkdwn metadata",
             _CHANNEL,
             _CONTENT,
@@ -72,7 +72,7 @@ METHODS: dict[str, Method] = {
         _method(
             "chat.update",
             3,
-            api_chat.update,
+            chat.update,
             "channel ts text as_user attachments blocks link_names parse file_ids reply_broadcast metadata"
             " markdown_text",
             _CHANNEL,
@@ -82,7 +82,7 @@ METHODS: dict[str, Method] = {
         _method(
             "chat.postEphemeral",
             4,
-            api_chat.post_ephemeral,
+            chat.post_ephemeral,
             f"{_POST} user",
             _CHANNEL,
             ("user", "user_not_found"),
@@ -91,16 +91,16 @@ METHODS: dict[str, Method] = {
         _method(
             "chat.getPermalink",
             None,
-            api_chat.permalink,
+            chat.permalink,
             "channel message_ts",
             _CHANNEL,
             ("message_ts", "message_not_found"),
         ),
-        _method("chat.delete", 3, api_chat.delete, "channel ts as_user", _CHANNEL, ("ts", "message_not_found")),
+        _method("chat.delete", 3, chat.delete, "channel ts as_user", _CHANNEL, ("ts", "message_not_found")),
         _method(
             "reactions.add",
             3,
-            api_chat.add_reaction,
+            chat.add_reaction,
             "channel name timestamp",
             _CHANNEL,
             ("name", "invalid_name"),
@@ -109,49 +109,49 @@ METHODS: dict[str, Method] = {
         _method(
             "conversations.open",
             3,
-            api_directory.open_conversation,
+            directory.open_conversation,
             "channel return_im users prevent_creation",
             ("users channel", "users_list_not_supplied"),
         ),
         _method(
             "conversations.info",
             3,
-            api_directory.conversation_info,
+            directory.conversation_info,
             "channel include_locale include_num_members",
             _CHANNEL,
         ),
         _method(
             "conversations.replies",
             3,
-            api_directory.replies,
+            directory.replies,
             f"channel ts {_PAGE}",
             _CHANNEL,
             ("ts", "thread_not_found"),
         ),
-        _method("conversations.history", 3, api_directory.history, f"channel {_PAGE}", _CHANNEL),
-        _method("conversations.join", 3, api_directory.join, "channel", _CHANNEL),
-        _method("conversations.members", 4, api_directory.members, "channel cursor limit", _CHANNEL),
-        _method("users.info", 4, api_directory.users_info, "user include_locale", ("user", "user_not_found")),
-        _method("users.lookupByEmail", 3, api_directory.lookup_by_email, "email", ("email", "users_not_found")),
+        _method("conversations.history", 3, directory.history, f"channel {_PAGE}", _CHANNEL),
+        _method("conversations.join", 3, directory.join, "channel", _CHANNEL),
+        _method("conversations.members", 4, directory.members, "channel cursor limit", _CHANNEL),
+        _method("users.info", 4, directory.users_info, "user include_locale", ("user", "user_not_found")),
+        _method("users.lookupByEmail", 3, directory.lookup_by_email, "email", ("email", "users_not_found")),
         _method(
             "usergroups.list",
             2,
-            api_directory.usergroups_list,
+            directory.usergroups_list,
             "include_count include_disabled include_users team_id",
         ),
         _method(
             "usergroups.users.list",
             2,
-            api_directory.usergroup_users,
+            directory.usergroup_users,
             "usergroup include_disabled team_id",
             ("usergroup", "no_such_subteam"),
         ),
-        _method("views.open", 4, api_views.open_view, "trigger_id interactivity_pointer view", _VIEW, _TRIGGER),
-        _method("views.push", 4, api_views.push_view, "trigger_id interactivity_pointer view", _VIEW, _TRIGGER),
+        _method("views.open", 4, views.open_view, "trigger_id interactivity_pointer view", _VIEW, _TRIGGER),
+        _method("views.push", 4, views.push_view, "trigger_id interactivity_pointer view", _VIEW, _TRIGGER),
         _method(
             "views.update",
             4,
-            api_views.update_view,
+            views.update_view,
             "view view_id external_id hash",
             _VIEW,
             ("view_id external_id", "invalid_arguments"),
@@ -159,19 +159,17 @@ METHODS: dict[str, Method] = {
         _method(
             "files.getUploadURLExternal",
             4,
-            api_files.get_upload_url,
+            files.get_upload_url,
             "filename length alt_txt snippet_type",
             ("filename", "invalid_arguments"),
         ),
         _method(
             "files.completeUploadExternal",
             4,
-            api_files.complete_upload,
+            files.complete_upload,
             "files channel_id channels initial_comment thread_ts blocks",
             ("files", "invalid_arguments"),
         ),
-        _method(
-            "views.publish", 4, api_views.publish_view, "user_id view hash", ("user_id", "invalid_arguments"), _VIEW
-        ),
+        _method("views.publish", 4, views.publish_view, "user_id view hash", ("user_id", "invalid_arguments"), _VIEW),
     )
 }

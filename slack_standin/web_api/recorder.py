@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.sandbox.faults import Fault
+from slack_standin.web_api.faults import Fault
 
 
 @dataclass(slots=True)

@@ -7,8 +7,8 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.jobs.clock import Clock
-from bot.sandbox.errors import ApiError
+from slack_standin.clock import Clock
+from slack_standin.web_api.errors import ApiError
 
 MAX_USES = 5
 LIFETIME = timedelta(minutes=30)

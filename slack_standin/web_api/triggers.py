@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.jobs.clock import Clock
-from bot.sandbox.errors import ApiError
+from slack_standin.clock import Clock
+from slack_standin.web_api.errors import ApiError
 
 TRIGGER_LIFETIME = timedelta(seconds=3)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from bot.sandbox.args import Args
-from bot.sandbox.blockkit import check_view, view_too_large
-from bot.sandbox.errors import ApiError
-from bot.sandbox.state import SandboxState
+from slack_standin.blockkit.checks import check_view, view_too_large
+from slack_standin.state import SandboxState
+from slack_standin.web_api.args import Args
+from slack_standin.web_api.errors import ApiError
 
 MODAL = frozenset({"modal"})
 HOME = frozenset({"home"})

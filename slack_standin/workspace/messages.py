@@ -6,7 +6,7 @@ import copy
 import threading
 from typing import Any
 
-from bot.jobs.clock import Clock
+from slack_standin.clock import Clock
 
 Message = dict[str, Any]
 

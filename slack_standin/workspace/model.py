@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.sandbox.messages import MessageLog
-from bot.sandbox.views import ViewStore
+from slack_standin.workspace.messages import MessageLog
+from slack_standin.workspace.views import ViewStore
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.sandbox.workspace import BotIdentity, Channel, User, UserGroup, Workspace
+from slack_standin.workspace.model import BotIdentity, Channel, User, UserGroup, Workspace
 
 BOT = BotIdentity()
 REPS = (

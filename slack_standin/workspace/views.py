@@ -7,7 +7,7 @@ import itertools
 import secrets
 from typing import Any
 
-from bot.sandbox.errors import ApiError
+from slack_standin.web_api.errors import ApiError
 
 View = dict[str, Any]
 MAX_STACK = 3

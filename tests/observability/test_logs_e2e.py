@@ -16,7 +16,7 @@ import pytest
 
 from bot.jobs.clock import FakeClock
 from bot.observability.logs import configure_logging
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import SECRET, TOKEN, open_flow, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

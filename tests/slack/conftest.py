@@ -20,8 +20,8 @@ import pytest
 from bot.bootstrap import Bot, Secrets, build_bot
 from bot.config.loader import Config
 from bot.jobs.clock import Clock, FakeClock
-from bot.sandbox import SlackStandIn
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-sandbox"

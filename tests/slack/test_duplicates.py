@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, open_flow, prelaunch_values, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.guidance import GuideEventKind, GuideSource
 from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, open_flow, prelaunch_values, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

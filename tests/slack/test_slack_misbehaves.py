@@ -11,7 +11,7 @@ import pytest
 
 from bot.jobs.clock import FakeClock
 from bot.observability import metrics
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import (
     file_case,
     open_flow,

@@ -12,8 +12,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.slack.http import HttpServer
+from slack_standin import SlackStandIn
 
 TOKEN = "xoxb-sandbox"
 SECRET = "sandbox-test-signing-secret"

@@ -9,8 +9,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import SlackStandIn
-from tests.sandbox.conftest import SECRET, TOKEN
+from slack_standin import SlackStandIn
+from tests.slack_standin.conftest import SECRET, TOKEN
 
 
 def plain(text: str) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import SlackStandIn
-from tests.sandbox.conftest import START
+from slack_standin import SlackStandIn
+from tests.slack_standin.conftest import START
 
 
 def _error(call, **kwargs) -> str:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 
 def test_users_info_has_profile_email_and_time_zone(client: WebClient):

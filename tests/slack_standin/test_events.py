@@ -8,7 +8,7 @@ import socket
 
 from slack_bolt import App
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 
 def test_opening_the_home_tab_delivers_app_home_opened(standin: SlackStandIn, bolt: App):

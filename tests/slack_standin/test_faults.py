@@ -8,8 +8,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from bot.sandbox import SlackStandIn
-from tests.sandbox.conftest import TOKEN
+from slack_standin import SlackStandIn
+from tests.slack_standin.conftest import TOKEN
 
 
 def test_a_500_fault_hits_the_next_call_only(standin: SlackStandIn, client: WebClient):

@@ -9,7 +9,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 100
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 from slack_bolt import App
 
-from bot.sandbox import Signing, SlackStandIn
+from slack_standin import Signing, SlackStandIn
 
 INTAKE = {
     "type": "modal",

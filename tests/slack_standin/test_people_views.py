@@ -11,8 +11,8 @@ import pytest
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.sandbox import SlackStandIn
-from tests.sandbox.conftest import TOKEN
+from slack_standin import SlackStandIn
+from tests.slack_standin.conftest import TOKEN
 
 
 def plain(text: str) -> dict[str, Any]:

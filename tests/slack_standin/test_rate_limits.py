@@ -7,9 +7,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.sandbox import SlackStandIn
-from bot.sandbox.ratelimit import RateLimiter
-from tests.sandbox.conftest import TOKEN
+from slack_standin import SlackStandIn
+from slack_standin.web_api.ratelimit import RateLimiter
+from tests.slack_standin.conftest import TOKEN
 
 
 def _flood(client: WebClient, channel: str, count: int) -> list[SlackApiError]:

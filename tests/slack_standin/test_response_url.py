@@ -10,7 +10,7 @@ from datetime import timedelta
 from slack_sdk import WebClient
 
 from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 
 def _post(url: str, payload: dict) -> tuple[int, dict]:

@@ -14,8 +14,8 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import Signing, SlackStandIn
-from tests.sandbox.conftest import TOKEN
+from slack_standin import Signing, SlackStandIn
+from tests.slack_standin.conftest import TOKEN
 
 APP_TOKEN = "xapp-sandbox"
 

@@ -7,7 +7,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 JOB = {"event_type": "escalation_bot_job", "event_payload": {"job_key": "page:ADS-1:1:1", "part": 0}}
 

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 
 def modal(title: str = "Escalate", **extra: Any) -> dict[str, Any]:

@@ -10,8 +10,8 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.sandbox import SlackStandIn
-from tests.sandbox.conftest import TOKEN
+from slack_standin import SlackStandIn
+from tests.slack_standin.conftest import TOKEN
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 
-from bot.sandbox import SlackStandIn
-from bot.sandbox.websocket import CLOSE, PING, PONG, TEXT, Frame, accept_key, encode_frame, read_frame
+from slack_standin import SlackStandIn
+from slack_standin.transport.websocket import CLOSE, PING, PONG, TEXT, Frame, accept_key, encode_frame, read_frame
 
 APP_TOKEN = "xapp-sandbox"
 
