@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import bindparam, create_engine, select, text, update  # noqa: E402
 
+from bot.clock import SystemClock  # noqa: E402
 from bot.config.loader import Config, load_config  # noqa: E402
 from bot.domain.case import MessageRef  # noqa: E402
 from bot.domain.intake import Intake  # noqa: E402
-from bot.jobs.clock import SystemClock  # noqa: E402
 from bot.services.oncall import OnCall  # noqa: E402
 from bot.services.paging import ESCALATE, start_paging  # noqa: E402
 from bot.store.engine import database_answers, normalise_url  # noqa: E402

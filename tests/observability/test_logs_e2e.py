@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.observability.logs import configure_logging
 from slack_standin import SlackStandIn
 from tests.slack.conftest import SECRET, TOKEN, open_flow, wait_until

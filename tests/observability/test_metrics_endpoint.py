@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from slack_standin import SlackStandIn
 from tests.slack.conftest import prelaunch_values, to_channel, wait_until
 

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.store.cases import CaseRepo
 from slack_standin import SlackStandIn
 from tests.slack.conftest import SECRET, file_case, open_flow, prelaunch_values, wait_until

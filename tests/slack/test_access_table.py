@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
 from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, open_flow, wait_until
 

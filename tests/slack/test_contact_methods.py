@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
+from bot.clock import FakeClock
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.contact import DEFAULT_RULES, ContactBook, ContactMethod, MethodKind, Person, Rule, Urgency, dedup_key
-from bot.jobs.clock import FakeClock
 from bot.store.store import Store
 from slack_standin import SlackStandIn
 from slack_standin.contacts.base import Answer

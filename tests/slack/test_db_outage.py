@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.services.auditor import AuditLimits
 from slack_standin import SlackStandIn
 from tests.conftest import postgres_schema_url

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, wait_until
 from tests.slack.test_lifecycle import case, events

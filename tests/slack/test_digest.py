@@ -7,8 +7,8 @@ import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import FakeClock
 from bot.domain.digest_schedule import DAYS, DigestSchedule
-from bot.jobs.clock import FakeClock
 from bot.services.digests import plan_digests
 from bot.services.weekly import plan_weekly
 from slack_standin import SlackStandIn

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain.guidance import GuideEventKind, GuideSource
-from bot.jobs.clock import FakeClock
 from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, open_flow, prelaunch_values, wait_until
 

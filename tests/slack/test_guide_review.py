@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.config.guides import load_guides
 from bot.domain.guidance import DraftState
-from bot.jobs.clock import FakeClock
 from slack_standin import SlackStandIn
 from slack_standin.people import payloads
 from tests.slack.conftest import file_case, last_seq, wait_until

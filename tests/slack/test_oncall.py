@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
 from bot.services.handoffs import plan_handoffs
 from slack_standin import SlackStandIn
 from tests.paging_procs import as_utc, job_rows

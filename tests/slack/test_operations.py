@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.clock import FakeClock
 from bot.domain.job import JobState
-from bot.jobs.clock import FakeClock
 from bot.jobs.runner import JobRunner
 from bot.services.auditor import AuditLimits
 from bot.store.store import Store

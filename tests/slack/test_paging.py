@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
 from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, ticks_pass, to_channel, to_dm, wait_until
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from bot.clock import FakeClock
 from bot.domain.digest_schedule import DAYS, DigestSchedule
 from bot.export import export
-from bot.jobs.clock import FakeClock
 from bot.services.digests import plan_digests
 from bot.services.weekly import plan_weekly
 from slack_standin import SlackStandIn

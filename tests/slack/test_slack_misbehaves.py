@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.observability import metrics
 from slack_standin import SlackStandIn
 from tests.slack.conftest import (

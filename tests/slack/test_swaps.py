@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
 from bot.services.overrides import OverrideRefused
 from bot.services.swaps import Proposal, answer_swap
 from slack_standin import SlackStandIn

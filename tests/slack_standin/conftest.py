@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.slack.http import HttpServer
 from slack_standin import SlackStandIn
 

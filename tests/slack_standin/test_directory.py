@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from slack_standin import SlackStandIn
 
 

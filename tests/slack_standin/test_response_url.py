@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from slack_sdk import WebClient
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from slack_standin import SlackStandIn
 
 
