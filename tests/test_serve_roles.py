@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import SlackStandIn
 from bot.services.paging import ESCALATE, SEND
+from slack_standin import SlackStandIn
 from tests.conftest import postgres_schema_url
 from tests.paging_procs import PRIMARY, SECRET, TOKEN, BotProcess, job_rows, page_dms, running, wait_until, write_config
 from tests.test_paging_processes import file_sev1

@@ -17,9 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.clock import Clock, SystemClock
 from bot.domain.delivery import DeliveryError, SendingFor, sending_for
 from bot.domain.job import Job, backoff, jittered
-from bot.jobs.clock import Clock, SystemClock
 from bot.observability import metrics
 from bot.observability.logs import log_context
 from bot.store.store import Store, StoreUnavailable, Tx

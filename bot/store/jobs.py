@@ -102,7 +102,7 @@ class JobRepo:
 
         Due times follow the bot's clock (`now`, which tests and the demo move); leases follow the
         wall clock (`wall_now`), because they measure whether a worker is still alive. The runner
-        passes both on the database's clock (bot.jobs.clock.DatabaseClock), so replicas agree.
+        passes both on the database's clock (bot.clock.DatabaseClock), so replicas agree.
         `priority` lists tiers of job kinds, most urgent first: a due job of an earlier tier is claimed
         before any of a later one (kinds in no tier come last), then by due time. The claimed jobs come
         back in due order (one case's jobs run in that order).
