@@ -5,11 +5,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
+from typing import Protocol
 
 from bot.jobs.progress import Progress
-from bot.services.auditor import Auditor
 
 log = logging.getLogger(__name__)
+
+
+class _Limits(Protocol):
+    @property
+    def every(self) -> timedelta: ...
+
+    @property
+    def stalled_after(self) -> timedelta: ...
+
+
+class Auditor(Protocol):
+    """What the watchdog runs (bot.services.auditor.Auditor, given by the wiring)."""
+
+    @property
+    def limits(self) -> _Limits: ...
+
+    def check(self) -> object: ...
 
 
 class Watchdog:
