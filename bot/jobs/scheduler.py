@@ -119,6 +119,10 @@ class Ticker:
                 break
             # The fallback ended: claim only if another connection committed something due now.
             if not kicked and not due and (not self.changed_elsewhere() or not self._due_now()):
+                # A round that found nothing to do, without a query: the loop is alive (readiness, the
+                # auditor and tests waiting for whole rounds go by these).
+                self.last_tick_at = datetime.now(UTC)
+                self.progress.done()
                 ran, fresh = 0, False
                 continue
             ran, fresh = self._round(), True
