@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.clock import Clock, DatabaseClock, SystemClock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.contact.secrets import ContactSecrets
 from bot.contact.wiring import build_contacts
 from bot.domain.access import Right
