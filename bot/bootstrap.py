@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.clock import Clock, DatabaseClock, SystemClock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.contact.secrets import ContactSecrets
 from bot.contact.wiring import build_contacts
 from bot.domain.access import Right
@@ -109,7 +109,7 @@ class Bot:
     http: HttpServer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    watchdog: Watchdog | None = None
+    watchdog: Watchdog[Auditor] | None = None
     reloader: ConfigReloader | None = None
     heartbeat: Heartbeat | None = None
     calendar_feeds: CalendarFeeds | None = None  # serves GET /calendar/<token>.ics
@@ -291,11 +291,14 @@ def build_bot(
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
         page_kinds=frozenset({SEND}),
+<<<<<<< HEAD
         # Page DMs first, then the escalation steps that make them (and the person's other contact
         # methods), then everything else (thread notes, root updates, digests…): 1,000 steps due in
         # one second page people as they are planned, not after all of them.
         priority=(frozenset({SEND}), frozenset({ESCALATE, NOTIFY})),
         limit=50,
+=======
+>>>>>>> main
         wall_clock=clock.wall,
         slack=slack,
     )

@@ -6,13 +6,18 @@ import logging
 import threading
 import time
 from datetime import timedelta
+<<<<<<< HEAD
 from typing import Protocol
+=======
+from typing import Generic, Protocol, TypeVar
+>>>>>>> main
 
 from bot.jobs.progress import Progress
 
 log = logging.getLogger(__name__)
 
 
+<<<<<<< HEAD
 class _Limits(Protocol):
     @property
     def every(self) -> timedelta: ...
@@ -26,14 +31,33 @@ class Auditor(Protocol):
 
     @property
     def limits(self) -> _Limits: ...
+=======
+class _Every(Protocol):
+    @property
+    def every(self) -> timedelta: ...
+
+
+class Audit(Protocol):
+    """What the watchdog runs (the services' Auditor, handed in by the wiring)."""
+
+    @property
+    def limits(self) -> _Every: ...
+>>>>>>> main
 
     def check(self) -> object: ...
 
 
+<<<<<<< HEAD
 class Watchdog:
+=======
+A = TypeVar("A", bound=Audit)
+
+
+class Watchdog(Generic[A]):
+>>>>>>> main
     """Runs `auditor.check()` every `auditor.limits.every` on a daemon thread until stopped."""
 
-    def __init__(self, auditor: Auditor) -> None:
+    def __init__(self, auditor: A) -> None:
         self.auditor = auditor
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
