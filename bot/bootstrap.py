@@ -291,14 +291,11 @@ def build_bot(
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
         page_kinds=frozenset({SEND}),
-<<<<<<< HEAD
         # Page DMs first, then the escalation steps that make them (and the person's other contact
         # methods), then everything else (thread notes, root updates, digests…): 1,000 steps due in
         # one second page people as they are planned, not after all of them.
         priority=(frozenset({SEND}), frozenset({ESCALATE, NOTIFY})),
         limit=50,
-=======
->>>>>>> main
         wall_clock=clock.wall,
         slack=slack,
     )

@@ -22,20 +22,11 @@ from bot.domain.delivery import DeliveryError, SendingFor, sending_for
 from bot.domain.job import Job, backoff, jittered
 from bot.observability import metrics
 from bot.observability.logs import log_context
-<<<<<<< HEAD
-=======
 from bot.store.effects import Effect, Handler
->>>>>>> main
 from bot.store.store import Store, StoreUnavailable, Tx
 
 log = logging.getLogger(__name__)
 
-<<<<<<< HEAD
-# What a handler returns: applied in the transaction that completes its job (under the fence).
-Effect = Callable[[Tx, datetime], None]
-Handler = Callable[[Job], Effect | None]
-=======
->>>>>>> main
 GiveUp = Callable[[Tx, Job, str, datetime], None]
 
 
@@ -86,10 +77,7 @@ class JobRunner:
         worker: str | None = None,
         sendless_kinds: frozenset[str] = frozenset(),
         page_kinds: frozenset[str] = frozenset(),
-<<<<<<< HEAD
         priority: Sequence[Collection[str]] = (),
-=======
->>>>>>> main
         jitter: float = 0.5,
         parallel: int = 8,
         wall_clock: Clock | None = None,
@@ -107,14 +95,11 @@ class JobRunner:
         # together, one transaction per batch, each under its own savepoint and fence.
         self.sendless_kinds = sendless_kinds
         self.page_kinds = page_kinds  # counted as pages too, and timed against their due time
-<<<<<<< HEAD
         # Tiers of kinds, most urgent first: page DMs before escalation steps before bookkeeping, so
         # a burst of steps due together does not hold the first pages behind the last steps.
         self.priority = tuple(frozenset(kinds) for kinds in priority)
         self.limit = limit
         self.max_per_run = 10 * limit  # run_due's cap: `rounds` batches of `limit`
-=======
->>>>>>> main
         self.jitter = jitter  # a retry comes back after 50-100 % of its backoff, at least retry_base
         self._random = random.Random()
         self.retry_base = retry_base
@@ -408,11 +393,7 @@ class JobRunner:
     def _hold(self, job: Job, exc: DeliveryError) -> None:
         """Not sent, and nothing but time or a person helps: back to pending, the attempt not spent.
         A refused token keeps the job's due time, so held pages go out oldest first once it works
-<<<<<<< HEAD
         (the gate paces the probes); a 429 brings it back after Retry-After."""
-=======
-        (SlackHealth paces the probes); a 429 brings it back after Retry-After."""
->>>>>>> main
         if exc.auth and not self.slack.probing:  # a runner whose client does not report to the gate
             self.slack.token_refused(exc.reason.rsplit(": ", 1)[-1])
         now = self.clock.now()

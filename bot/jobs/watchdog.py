@@ -6,32 +6,13 @@ import logging
 import threading
 import time
 from datetime import timedelta
-<<<<<<< HEAD
-from typing import Protocol
-=======
 from typing import Generic, Protocol, TypeVar
->>>>>>> main
 
 from bot.jobs.progress import Progress
 
 log = logging.getLogger(__name__)
 
 
-<<<<<<< HEAD
-class _Limits(Protocol):
-    @property
-    def every(self) -> timedelta: ...
-
-    @property
-    def stalled_after(self) -> timedelta: ...
-
-
-class Auditor(Protocol):
-    """What the watchdog runs (bot.services.auditor.Auditor, given by the wiring)."""
-
-    @property
-    def limits(self) -> _Limits: ...
-=======
 class _Every(Protocol):
     @property
     def every(self) -> timedelta: ...
@@ -42,19 +23,14 @@ class Audit(Protocol):
 
     @property
     def limits(self) -> _Every: ...
->>>>>>> main
 
     def check(self) -> object: ...
 
 
-<<<<<<< HEAD
-class Watchdog:
-=======
 A = TypeVar("A", bound=Audit)
 
 
 class Watchdog(Generic[A]):
->>>>>>> main
     """Runs `auditor.check()` every `auditor.limits.every` on a daemon thread until stopped."""
 
     def __init__(self, auditor: A) -> None:

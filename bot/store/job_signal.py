@@ -62,9 +62,7 @@ class JobListener:
     as something may have arrived while it was away."""
 
     def __init__(self, url: str, wake: Callable[[], None], *, timeout: float = 5.0) -> None:
-        from bot.store.engine import normalise_url  # the engine module registers this one's trigger
-
-        parsed = make_url(normalise_url(url)).set(drivername="postgresql")
+        parsed = make_url(url).set(drivername="postgresql")  # the engine's URL, for psycopg itself
         self._dsn = parsed.render_as_string(hide_password=False)
         self._wake = wake
         self._timeout = timeout
