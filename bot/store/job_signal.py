@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -75,6 +74,8 @@ class JobListener:
         self._thread.start()
 
     def _run(self) -> None:
+        import psycopg  # only a Postgres deployment pays for importing the driver here
+
         pause, first = 0.5, True
         while not self._stop.is_set():
             try:
