@@ -159,7 +159,8 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, tick: float) -> Run:
+def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, tick: float, workers: int = 0) -> Run:
+    """`workers` 0: one `serve --role all` process (the default deployment); N: N `--role worker` processes."""
     config_path = write_config(workdir / name, waits=("15m", "15m", "30m"), tick_seconds=tick, lease="60s")
     config = load_config(config_path, env={})
     with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, rate_limits=False) as slack:
@@ -168,10 +169,18 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
         started = time.perf_counter()
         job_ids = seed(config, url, BASELINE_TIMERS + timers, root)
         seed_s = time.perf_counter() - started
-        bot = BotProcess(config_path, url, slack.api_url, workdir / f"{name}.log")
+        roles = ["worker"] * workers if workers else ["all"]
+        bots = [
+            BotProcess(config_path, url, slack.api_url, workdir / f"{name}-{n}.log", role=r)
+            for n, r in enumerate(roles)
+        ]
+        bot = bots[0]
         try:
             started = time.perf_counter()
-            bot.start().wait_healthy()
+            for each in bots:
+                each.start()
+            for each in bots:
+                each.wait_healthy()
             startup_s = time.perf_counter() - started
             lead = 1.5
             start = datetime.now(UTC) + timedelta(seconds=lead)
@@ -188,9 +197,10 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{name}: not every page arrived; see {bot.log_path}")
                 time.sleep(0.2)
-            rss = bot.peak_rss_mb()
+            rss = sum(each.peak_rss_mb() for each in bots)
         finally:
-            bot.stop()
+            for each in bots:
+                each.stop()
         pages = {}
         for call in slack.calls("chat.postMessage"):
             key = page_attempt(call)
@@ -352,6 +362,7 @@ def main() -> int:
     parser.add_argument("--postgres", help=f"Postgres URL (default: {DEFAULT_POSTGRES} if it answers)")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=0, help="run N `serve --role worker` processes instead of one")
     parser.add_argument("--idle", type=float, default=15.0, help="seconds of idle CPU measured per run (0: skip)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-paging-"))
@@ -381,8 +392,9 @@ def main() -> int:
                         timers=args.timers,
                         window=args.window,
                         tick=args.tick,
+                        workers=args.workers,
                     )
-                    run.store = name
+                    run.store = name + (f", {args.workers} worker processes" if args.workers else "")
                     report(run, args.timers, args.window)
                     done.append(run)
                 summary(name, done)
