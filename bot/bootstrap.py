@@ -37,6 +37,7 @@ from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.handover import NOTIFY, relay_state
 from bot.services.oncall import OnCall
+from bot.services.open_case import POST_ROOT
 from bot.services.paging import ESCALATE, SEND, Paging, start_paging
 from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
@@ -291,10 +292,11 @@ def build_bot(
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
         page_kinds=frozenset({SEND}),
-        # Page DMs first, then the escalation steps that make them (and the person's other contact
-        # methods), then everything else (thread notes, root updates, digests…): 1,000 steps due in
-        # one second page people as they are planned, not after all of them.
-        priority=(frozenset({SEND}), frozenset({ESCALATE, NOTIFY})),
+        # Page DMs first (with the case's root post, which a page links to and which is due before it),
+        # then the escalation steps that make them (and the person's other contact methods), then
+        # everything else (thread notes, root updates, digests…): 1,000 steps due in one second page
+        # people as they are planned, not after all of them.
+        priority=(frozenset({POST_ROOT, SEND}), frozenset({ESCALATE, NOTIFY})),
         limit=50,
         wall_clock=clock.wall,
         slack=slack,
