@@ -15,6 +15,8 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 
 from bot.config.durations import format_duration
 from bot.domain import digest as d
+from bot.domain.digest_input import Measure
+from bot.domain.digest_text import summary_line
 from bot.slack.blocks.case_message import slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
@@ -145,7 +147,7 @@ def _response_times(digest: d.Digest) -> Block:
     lines = []
     for severity_id in dict.fromkeys(r.severity_id for r in digest.response_times):
         parts = []
-        for measure in d.Measure:
+        for measure in Measure:
             cells = [
                 f"{r.day.value} {format_duration(r.median)} / {format_duration(r.p90)} (n={r.count})"
                 for r in digest.response_times
@@ -169,7 +171,7 @@ def _on_call(digest: d.Digest, tz: ZoneInfo) -> Block:
 
 def build_digest(digest: d.Digest, *, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
     """Fallback text and blocks of the digest message (at most a dozen blocks)."""
-    text = truncate(d.summary_line(digest, tz=tz), 300)
+    text = truncate(summary_line(digest, tz=tz), 300)
     late = ""
     if digest.late:
         planned = f" (planned for {slack_date(digest.scheduled_at, tz)})" if digest.scheduled_at else ""
