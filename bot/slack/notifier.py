@@ -31,7 +31,7 @@ from bot.services.ports import (
 )
 from bot.services.rota_check import RotaCheck
 from bot.services.swaps import RotaNotice
-from bot.slack.blocks import budget
+from bot.slack.blocks import budget, ops_alert
 from bot.slack.blocks import case_actions as case_action_blocks
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import oncall as oncall_blocks
@@ -297,7 +297,7 @@ class SlackNotifier:
         self._post(channel=case.root.channel_id, text=text, blocks=[], thread_ts=case.root.ts)
 
     def report_failure(self, failure: DeliveryFailure, *, leads_channel: str) -> None:
-        text, blocks = msg.build_failure_report(failure)
+        text, blocks = ops_alert.build_failure_report(failure)
         self._post(channel=leads_channel, text=text, blocks=blocks)
         case = failure.case
         if case is not None and case.root is not None:
@@ -308,7 +308,7 @@ class SlackNotifier:
 
     def alert_ops(self, notice: OpsNotice, *, channel_id: str) -> None:
         """The auditor's or the reloader's finding about the bot's own health."""
-        text, blocks = msg.build_ops_alert(notice)
+        text, blocks = ops_alert.build_ops_alert(notice)
         self._post(channel=channel_id, text=text, blocks=blocks)
 
     def send_page(

@@ -7,15 +7,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.domain.case import Case
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, truncate
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def case_line(case: Case) -> str:
@@ -28,7 +24,7 @@ def case_line(case: Case) -> str:
 def build_case_list(title: str, cases: Sequence[Case]) -> list[dict[str, Any]]:
     """A titled list of cases, or a line saying there are none."""
     text = "\n".join(case_line(c) for c in cases[:40]) or "_none_"
-    return [SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(title)}*\n{text}", 3000))).to_dict()]
+    return [SectionBlock(text=md(truncate(f"*{escape_mrkdwn(title)}*\n{text}", 3000))).to_dict()]
 
 
 def build_history(
@@ -45,8 +41,8 @@ def build_history(
     shown = lines[-40:]
     folded = f"…{len(lines) - len(shown)} earlier events\n" if len(lines) > len(shown) else ""
     blocks: list[Block] = [
-        SectionBlock(text=_md(case_line(case))),
-        SectionBlock(text=_md(truncate(folded + "\n".join(shown), 3000))),
-        ContextBlock(elements=[_md(f"{len(lines)} events · times in your time zone")]),
+        SectionBlock(text=md(case_line(case))),
+        SectionBlock(text=md(truncate(folded + "\n".join(shown), 3000))),
+        ContextBlock(elements=[md(f"{len(lines)} events · times in your time zone")]),
     ]
     return [b.to_dict() for b in blocks]

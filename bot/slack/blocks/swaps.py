@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from bot.domain import rota
 from bot.services.swaps import NoticeKind, RotaNotice
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import slack_date
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
