@@ -17,8 +17,6 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -29,8 +27,8 @@ from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_message import case_headline
-from bot.slack.blocks.parts import md
-from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections, truncate
+from bot.slack.blocks.parts import md, option, select_input, user_input
+from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections
 
 TITLES = {
     Action.REASSIGN: "Reassign",
@@ -63,24 +61,12 @@ def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]
     """The modal that asks what an action needs; private_metadata carries the case and the action."""
     blocks: list[Block] = [SectionBlock(text=md(f"*{case_headline(case, flow)}*"))]
     if action is Action.REASSIGN:
-        blocks.append(
-            InputBlock(
-                block_id=ids.CASE_USER_BLOCK, label="New owner", element=UserSelectElement(action_id=ids.FIELD_ACTION)
-            )
-        )
+        blocks.append(user_input(ids.CASE_USER_BLOCK, "New owner"))
     elif action is Action.CHANGE_SEVERITY:
         options = [
-            Option(value=s.id, text=PlainTextObject(text=truncate(f"{s.emoji} {s.label}", 75), emoji=True))
-            for s in flow.severities
-            if s.id != case.severity_id
+            option(s.id, f"{s.emoji} {s.label}", emoji=True) for s in flow.severities if s.id != case.severity_id
         ]
-        blocks.append(
-            InputBlock(
-                block_id=ids.CASE_SEVERITY_BLOCK,
-                label="New severity",
-                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=options),
-            )
-        )
+        blocks.append(select_input(ids.CASE_SEVERITY_BLOCK, "New severity", options))
         blocks.append(_text_input("Why?", placeholder="The reason is kept in the case history"))
     elif action is Action.ADD_NOTE:
         blocks.append(_text_input("Note for the thread"))

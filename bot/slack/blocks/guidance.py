@@ -17,14 +17,13 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.guide import ORIGINAL_LOCALE, Guide, language_of
 from bot.services.guidance import Answer
 from bot.services.guide_search import Hit
 from bot.slack import ids
-from bot.slack.blocks.parts import md, slack_date
+from bot.slack.blocks.parts import md, notice_modal, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 EXCERPT = 700
@@ -169,7 +168,7 @@ def build_form_answered_view(guide: Guide | None, *, title: str) -> dict[str, An
     """The intake modal once the rep said an article answered the question: nothing is filed."""
     name = f" “{escape_mrkdwn(guide.title)}”" if guide else ""
     text = f":white_check_mark: Glad the article{name} answered it. *Nothing was filed* and nobody is paged."
-    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=md(text))]).to_dict()
+    return notice_modal(title, text)
 
 
 def filed_articles(case: Case, hits: Sequence[Hit], *, held_until: datetime | None, tz: ZoneInfo) -> list[Block]:
@@ -209,4 +208,4 @@ def filed_articles(case: Case, hits: Sequence[Hit], *, held_until: datetime | No
 
 def build_withdraw_result(text: str, *, title: str) -> dict[str, Any]:
     """The filed view after "This answered it": withdrawn, or why not."""
-    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=md(text))]).to_dict()
+    return notice_modal(title, text)

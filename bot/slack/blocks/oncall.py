@@ -13,11 +13,7 @@ from slack_sdk.models.blocks import (
     DateTimePickerElement,
     HeaderBlock,
     InputBlock,
-    Option,
-    PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -25,7 +21,7 @@ from bot.domain import rota
 from bot.domain.case import Case
 from bot.services.ports import HandoffNotice
 from bot.slack import ids
-from bot.slack.blocks.parts import md, slack_date
+from bot.slack.blocks.parts import md, notice_modal, option, select_input, slack_date, user_input
 from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
@@ -77,44 +73,22 @@ def build_schedule_days(
     return [b.to_dict() for b in blocks[:50]]
 
 
-def _option(value: str, label: str) -> Option:
-    return Option(value=value, text=PlainTextObject(text=truncate(label, 75)))
-
-
 def build_override_modal(schedules: Sequence[rota.Schedule], *, user_id: str, now: datetime) -> dict[str, Any]:
     """Who covers whom, from when to when."""
-    schedule_options = [_option(s.id, s.title) for s in schedules]
+    schedule_options = [option(s.id, s.title) for s in schedules]
     layer_names = sorted({layer.name for s in schedules for layer in s.layers})
-    layer_options = [_option(ids.ALL_LAYERS, "Every layer"), *(_option(n, n) for n in layer_names)]
+    layer_options = [option(ids.ALL_LAYERS, "Every layer"), *(option(n, n) for n in layer_names)]
     start = int(now.timestamp())
     blocks = [
-        InputBlock(
-            block_id=ids.OVERRIDE_SCHEDULE_BLOCK,
-            label="Schedule",
-            element=StaticSelectElement(
-                action_id=ids.FIELD_ACTION,
-                options=schedule_options,
-                initial_option=schedule_options[0] if len(schedules) == 1 else None,
-            ),
+        select_input(
+            ids.OVERRIDE_SCHEDULE_BLOCK,
+            "Schedule",
+            schedule_options,
+            initial=schedule_options[0] if len(schedules) == 1 else None,
         ),
-        InputBlock(
-            block_id=ids.OVERRIDE_LAYER_BLOCK,
-            label="Layer",
-            element=StaticSelectElement(
-                action_id=ids.FIELD_ACTION, options=layer_options, initial_option=layer_options[0]
-            ),
-        ),
-        InputBlock(
-            block_id=ids.OVERRIDE_USER_BLOCK,
-            label="Who covers",
-            element=UserSelectElement(action_id=ids.FIELD_ACTION, initial_user=user_id),
-        ),
-        InputBlock(
-            block_id=ids.OVERRIDE_REPLACES_BLOCK,
-            label="Instead of (leave empty: whoever is on call)",
-            optional=True,
-            element=UserSelectElement(action_id=ids.FIELD_ACTION),
-        ),
+        select_input(ids.OVERRIDE_LAYER_BLOCK, "Layer", layer_options, initial=layer_options[0]),
+        user_input(ids.OVERRIDE_USER_BLOCK, "Who covers", initial_user=user_id),
+        user_input(ids.OVERRIDE_REPLACES_BLOCK, "Instead of (leave empty: whoever is on call)", optional=True),
         InputBlock(
             block_id=ids.OVERRIDE_START_BLOCK,
             label="From",
@@ -216,4 +190,4 @@ def build_override_saved(override: rota.Override, schedule: rota.Schedule) -> di
         f"{escape_mrkdwn(schedule.title)}{instead} from {slack_date(override.start_at, schedule.timezone)} "
         f"to {slack_date(override.end_at, schedule.timezone)}. `/oncall overrides` lists and cancels overrides."
     )
-    return View(type="modal", title="On-call override", close="Done", blocks=[SectionBlock(text=md(text))]).to_dict()
+    return notice_modal("On-call override", text)
