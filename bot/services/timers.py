@@ -145,11 +145,11 @@ def _breached_since_reopen(tx: Tx, case: Case) -> frozenset[str]:
     """The SLA clocks (acknowledge, resolve) whose breach people were already told of since the case was
     last (re)opened: a second severity change does not announce the same breach again."""
     found: set[str] = set()
-    for kind, _actor, data in tx.cases.events(case.id):
-        if kind == EventKind.REOPEN:
+    for event in tx.cases.events(case.id):
+        if event.kind == EventKind.REOPEN:
             found.clear()
-        elif kind == EventKind.SLA_BREACH:
-            found.add(str(data.get("which")))
+        elif event.kind == EventKind.SLA_BREACH:
+            found.add(str(event.data.get("which")))
     return frozenset(found)
 
 

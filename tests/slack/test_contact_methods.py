@@ -399,7 +399,7 @@ def test_two_replicas_on_one_store_send_each_notification_once(
     ticks_pass(second)
     assert len(phones.twilio.messages_to(phone)) == 1 and len(phones.twilio.calls_to(phone)) == 1
     with first.store.read() as tx:
-        contacted = [d["method"] for k, _a, d in tx.cases.events(1) if k == "contacted"]
+        contacted = [e.data["method"] for e in tx.cases.events(1) if e.kind == "contacted"]
     assert sorted(contacted) == ["sms", "voice"]
 
 
