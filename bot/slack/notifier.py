@@ -13,7 +13,7 @@ from bot.domain.case import Case, MessageRef
 from bot.domain.digest import Digest
 from bot.domain.flow import Flow
 from bot.domain.form_text import ENGLISH, Catalog
-from bot.domain.sla import SlaTerms
+from bot.domain.sla_terms import SlaTerms
 from bot.domain.weekly import WeeklyReport
 from bot.services.ports import (
     DeliveryError,

@@ -21,7 +21,7 @@ from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import FieldKind, FieldRole, Flow
 from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.lifecycle import RULES, Action, Outcome
-from bot.domain.sla import SlaTerms
+from bot.domain.sla_terms import SlaTerms
 from bot.services.ports import WithdrawOffer
 from bot.slack import ids
 from bot.slack.blocks.parts import as_dicts, md, slack_date

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import Flow
 from bot.domain.lifecycle import Action, Outcome
-from bot.domain.sla import SlaTerms
+from bot.domain.sla_terms import SlaTerms
 from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_actions import lifecycle_note
