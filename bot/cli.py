@@ -24,8 +24,8 @@ from bot.cli_store import (
     cmd_oncall_import,
     cmd_report_burden,
 )
+from bot.clock import SystemClock
 from bot.config.errors import ConfigError
-from bot.jobs.clock import SystemClock
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot

@@ -10,10 +10,10 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.clock import SystemClock
 from bot.config.errors import ConfigError
 from bot.config.loader import Config, load_config
 from bot.domain import rota
-from bot.jobs.clock import SystemClock
 
 
 def env_of(args: argparse.Namespace) -> dict[str, str]:

@@ -12,8 +12,8 @@ from datetime import time, timedelta
 from pathlib import Path
 
 from bot.cli_config import cmd_check_config, env_of, load
+from bot.clock import SystemClock
 from bot.config.loader import Config
-from bot.jobs.clock import SystemClock
 
 
 def _url_source(config: Config, env: Mapping[str, str]) -> str:
