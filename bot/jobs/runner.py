@@ -112,7 +112,8 @@ class JobRunner:
         self.worker = worker or worker_name()
         self._stopping = threading.Event()
         self.parallel = parallel
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: ThreadPoolExecutor | None = None  # sends, one case's jobs in order
+        self._planner: ThreadPoolExecutor | None = None  # sendless steps' handlers (reads only)
 
     def stop(self) -> None:
         """Graceful shutdown: finish the job in hand, hand the rest of the batch back, claim no more."""
@@ -169,8 +170,8 @@ class JobRunner:
     def _run_batch(self, jobs: list[Job], *, claimed_at: datetime) -> tuple[int, bool]:
         """Run a claimed batch: one case's jobs in order, different cases side by side (up to
         `parallel` at once), so a burst of pages is not sent one Slack round trip after another.
-        A case whose only job is sendless (an escalation step) is planned on this thread while the
-        sends are in flight, and those plans are committed in one transaction.
+        A case whose only job is sendless (an escalation step) is planned on the planner threads while
+        the sends are in flight, and those plans are committed in one transaction from this thread.
         Waits `batch_wait` at most: a case whose send hangs goes on in its thread (its jobs stay
         claimed), and a case already running keeps its new jobs for the next tick, in order.
         Returns (jobs run or running, whether the whole batch finished)."""
@@ -241,13 +242,20 @@ class JobRunner:
         """Sendless jobs of different cases: each handler on its own, then every effect in one
         transaction, each under a savepoint (a failing effect rolls back alone and is retried). If
         the batch cannot be committed, each job is recorded on its own, as any other job is."""
+        if self._stopping.is_set():
+            self._hand_back(jobs)
+            return 0
+        # The handlers only read (the case, the rota): side by side on their own threads, so a database
+        # a network hop away is waited on once per batch, not once per step; the sends keep theirs.
+        if self._planner is None:
+            self._planner = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="plan")
+        calls = [
+            (job, self._planner.submit(contextvars.copy_context().run, self._plan, job, claimed_at=claimed_at))
+            for job in jobs
+        ]
         prepared: list[tuple[Job, Effect | None]] = []
-        for n, job in enumerate(jobs):
-            if self._stopping.is_set():
-                self._hand_back(jobs[n:])
-                break
-            with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
-                ran, effect = self._call(job, claimed_at=claimed_at)
+        for job, call in calls:
+            ran, effect = call.result()
             if ran:
                 prepared.append((job, effect))
         if not prepared:
@@ -288,11 +296,18 @@ class JobRunner:
                 self._done(job, acted=effect is not None, now=now)
         return len(jobs)
 
+    def _plan(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
+        with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+            return self._call(job, claimed_at=claimed_at)
+
     def close(self) -> None:
         """Release the worker threads (after stop() and the last tick)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self._planner is not None:
+            self._planner.shutdown(wait=True)
+            self._planner = None
 
     def _still_ours(self, job: Job, *, claimed_at: datetime) -> bool:
         """A batch shares one lease: before a job that waited a while in its batch, renew the lease
