@@ -17,10 +17,10 @@ from bot.domain.job import Job, backoff, jittered
 from bot.jobs.clock import Clock, SystemClock
 from bot.observability import metrics
 from bot.observability.logs import log_context
-from bot.services.deliveries import Effect, Handler
 from bot.services.paging import SEND
 from bot.services.ports import DeliveryError, SendingFor, sending_for
 from bot.services.slack_health import SlackHealth
+from bot.store.effects import Effect, Handler
 from bot.store.store import Store, StoreUnavailable, Tx
 
 log = logging.getLogger(__name__)

@@ -37,6 +37,7 @@ from bot.services.paging import (
     stop_paging,
 )
 from bot.services.ports import RepSender, ThreadNote
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 ASK_REP = "case.ask_rep"
@@ -291,7 +292,7 @@ class RepMessages:
     sender: RepSender
     access: Access | None = None
 
-    def handlers(self) -> dict[str, Callable[[Job], Callable[[Tx, datetime], None] | None]]:
+    def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {ASK_REP: self.ask, TELL_OUTCOME: self.tell}
 
     def _case(self, job: Job) -> Case:
@@ -299,7 +300,7 @@ class RepMessages:
         with self.store.read() as tx:
             return tx.cases.get(job.case_id)
 
-    def ask(self, job: Job) -> Callable[[Tx, datetime], None] | None:
+    def ask(self, job: Job) -> Effect | None:
         case = self._case(job)
         self.sender.ask_rep(
             case,
@@ -309,7 +310,7 @@ class RepMessages:
         )
         return None
 
-    def tell(self, job: Job) -> Callable[[Tx, datetime], None] | None:
+    def tell(self, job: Job) -> Effect | None:
         case = self._case(job)
         if case.outcome is None:
             return None  # reopened before the DM went out: the outcome no longer stands

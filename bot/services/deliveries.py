@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from bot.services.open_case import (
     REPLY_TO_SOURCE,
 )
 from bot.services.ports import DeliveryError, DeliveryFailure, Notifier, WithdrawOffer
+from bot.store.effects import Effect, Handler
 from bot.store.store import Store, Tx
 
 LINK_RESTRICTED = "case.link_restricted"
@@ -29,8 +29,6 @@ REPORT_FAILURE = "ops.report_failure"
 # it for business hours): a page due at once goes out before the DM, and an offer would only disappoint.
 HELD_AT_LEAST = timedelta(minutes=10)
 
-Effect = Callable[[Tx, datetime], None]
-Handler = Callable[[Job], Effect | None]
 
 DESCRIPTIONS = {
     POST_ROOT: "post the case to its channel",

@@ -41,7 +41,8 @@ from bot.domain.job import Job
 from bot.domain.lifecycle import Outcome
 from bot.domain.permissions import NotAllowed
 from bot.services.guide_search import tokenize
-from bot.store.store import Store, Tx
+from bot.store.effects import Effect
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,6 @@ GENERAL_AREA = "general"
 MAX_KEYWORDS = 8
 _SENTENCE = re.compile(r"(?<=[.?!\u3002\uff1f\uff01])\s|\n")  # ASCII and CJK sentence ends
 _MARKET_WORDS = frozenset(word for names in MARKET_NAMES.values() for name in names for word in name.split())
-
-Effect = Callable[[Tx, datetime], None]
 
 
 def _title(summary: str, fallback: str) -> str:

@@ -39,6 +39,7 @@ from bot.services.paging_jobs import (
     update_key,
 )
 from bot.services.ports import DeliveryError, LeadsAlert, PageSender, ThreadNote
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,6 @@ __all__ = [
     "stop_paging",
 ]
 
-Effect = Callable[[Tx, datetime], None]
 # Called where a page is queued, in its transaction: (tx, case, user, generation, round, level, paged_at, now).
 PagedHook = Callable[[Tx, Case, str, int, int, int, datetime, datetime], None]
 

@@ -21,13 +21,12 @@ from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.job import Job
 from bot.services.overrides import OverrideRefused, OverrideRequest, check_request, create_override, schedule_members
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 NOTICE = "oncall.notice"
 SHOWN_SHIFTS = 25
 LOOK_AHEAD = timedelta(days=31)
-
-Effect = Callable[[Tx, datetime], None]
 
 
 class NoticeKind(StrEnum):
