@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+# A first page due sooner than this after filing is not "held": nobody is told to wait for it.
+HELD_AT_LEAST = timedelta(minutes=10)
 
 
 class CaseStatus(StrEnum):
@@ -69,6 +72,14 @@ class Case:
     salesforce_object: str | None = None  # the linked Salesforce record's type (Opportunity, Account…)
     salesforce_id: str | None = None  # and its 18-character id
     source_message: str | None = None  # permalink of the Slack message it was escalated from
+    first_page_at: datetime | None = None  # when its current paging plan pages the first level
+
+    def page_held_until(self) -> datetime | None:
+        """When the first page goes out, if the policy holds it (a low severity out of business hours):
+        at least HELD_AT_LEAST after filing, or None when it goes out at once or paging never started."""
+        if self.first_page_at is None or self.first_page_at - self.created_at < HELD_AT_LEAST:
+            return None
+        return self.first_page_at
 
     @property
     def needs_paging(self) -> bool:

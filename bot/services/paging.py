@@ -106,6 +106,7 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
             "held_for_deadline": capped,
         },
     )
+    tx.cases.set_first_page_at(case.id, due_at)
     if due_at > now:
         note = ThreadNote(kind="held", at=due_at, detail="deadline" if capped else "")
         note_in_thread(tx, case, note, key=f"held:{generation}", now=now)
@@ -177,6 +178,7 @@ def page_new_owner(tx: Tx, case: Case, *, user_id: str, config: Config, oncall: 
             "returns_at": returns_at.isoformat(),
         },
     )
+    tx.cases.set_first_page_at(case.id, now)
     return returns_at
 
 

@@ -29,6 +29,7 @@ WEEKLY = "weekly.send"
 PLAN_AHEAD = timedelta(days=8)
 CATCH_UP = timedelta(days=2)
 
+
 class WeeklySender(Protocol):
     """Posts the weekly report to its channel."""
 

@@ -278,11 +278,10 @@ class IntakeListeners:
             # among the searches (the weekly report lists unanswered questions to the leads' channel).
             if opened.created and answer is not None and not opened.case.sensitive:
                 self._record_filed_search(opened.case, flow, meta, user_id, answer)
-            first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
         except StoreUnavailable:  # the case is filed; the articles are a courtesy
             log.warning("guide suggestions skipped for %s: store busy", opened.case.human_id)
-            articles, first_page_at = [], None
-        held_until = first_page_at if first_page_at is not None and first_page_at > opened.case.created_at else None
+            articles = []
+        held_until = opened.case.page_held_until() if articles else None
         ack(
             response_action="update",
             view=build_filed_view(
