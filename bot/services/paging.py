@@ -577,7 +577,7 @@ class Paging:
     def thread_note(self, job: Job) -> Effect | None:
         case = self._case(job)
         with self.store.read() as tx:
-            posted = [data for kind, _, data in tx.cases.events(case.id) if kind == "details_posted"]
+            posted = [data for kind, _, data in tx.cases.events(case.id) if kind == EventKind.DETAILS_POSTED]
         if case.root is None or not posted:
             # Notes follow the details in the thread, so the thread reads top to bottom.
             raise DeliveryError("the case details are not in its thread yet", retryable=True)

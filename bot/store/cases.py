@@ -110,7 +110,7 @@ class CaseRepo:
         self._session.add(CaseFollowerRow(case_id=row.id, user_id=intake.reporter_id, added_at=now))
         self.add_event(
             row.id,
-            kind="opened",
+            kind=EventKind.OPENED,
             actor_id=intake.reporter_id,
             now=now,
             data={"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
@@ -183,7 +183,13 @@ class CaseRepo:
         return True
 
     def add_event(
-        self, case_id: int, *, kind: str, now: datetime, actor_id: str | None = None, data: dict[str, Any] | None = None
+        self,
+        case_id: int,
+        *,
+        kind: EventKind,
+        now: datetime,
+        actor_id: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         """Record an event; its kind must be one of EventKind (ValueError otherwise: one vocabulary)."""
         self._session.add(
