@@ -56,8 +56,10 @@ class CannotOwn(NotAllowed):
 
     def __init__(self, case: Case, user_id: str) -> None:
         super().__init__(
-            f"<@{user_id}> cannot act on {case.human_id}: only the ads policy specialists, the leads and "
-            "whoever is on call can own a case. Pick one of them."
+            "<@{user}> cannot act on {case}: only the ads policy specialists, the leads and whoever is on call "
+            "can own a case. Pick one of them.",
+            {"user": user_id, "case": case.human_id},
+            field="user",
         )
         self.user_id = user_id
 

@@ -25,6 +25,7 @@ from bot.config.loader import Config
 from bot.domain.case import Case
 from bot.domain.flow import Flow
 from bot.domain.guidance import (
+    NOT_A_REVIEWER,
     SLUG,
     URL,
     DraftChanged,
@@ -139,7 +140,7 @@ class GuideReview:
 
     def _check(self, user_id: str) -> None:
         if not self.may_review(user_id):
-            raise NotAllowed("Only the ads policy leads can review guide drafts.")
+            raise NotAllowed(NOT_A_REVIEWER)
 
     def queue(self, *, limit: int = 10) -> tuple[list[GuideDraft], int]:
         """The oldest pending drafts and how many are pending in all."""

@@ -13,13 +13,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config.loader import Config
+from bot.domain.access import REPORTER_WITHDRAWS
 from bot.domain.case import AlreadyPaged, Case
 from bot.domain.flow import FieldRole
 from bot.domain.guidance import GuideSource
 from bot.domain.lifecycle import Action, InvalidTransition
 from bot.domain.permissions import Actor, NotAllowed
+from bot.domain.refusal import BUTTON_OUT_OF_DATE, CASE_GONE, GUIDE_GONE, GUIDE_GONE_CASE_OPEN, Stale
 from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
+from bot.services.case_reads import CaseReads
 from bot.services.guidance import Guidance
 from bot.services.staff import Staff
 from bot.slack import ids
@@ -34,7 +37,6 @@ from bot.slack.blocks.intake_modal import TITLE, build_intake_modal
 from bot.slack.escape import escape_mrkdwn
 from bot.slack.locales import Locales
 from bot.slack.state import IntakeMeta, field_value
-from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class GuidanceListeners:
     """Listeners for policy guidance; they parse, call Guidance or CaseActions, and render."""
 
     config: Config
-    store: Store
+    cases: CaseReads
     clock: Clock
     guidance: Guidance
     locales: Locales
@@ -83,13 +85,11 @@ class GuidanceListeners:
         ack()
         parsed = _pair(str(action.get("value") or ""))
         if parsed is None:
-            respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
-            return
+            raise Stale(BUTTON_OUT_OF_DATE)
         event_id, guide_id = parsed
         user_id = body["user"]["id"]
         if self.guidance.guide(guide_id) is None:
-            respond(text="That article is no longer in the policy guides.", response_type="ephemeral")
-            return
+            raise Stale(GUIDE_GONE)
         searched = self.guidance.searched(event_id) if event_id else None
         self.guidance.answered(
             user_id=user_id,
@@ -187,7 +187,9 @@ class GuidanceListeners:
         """From the filed view (the modal is updated) or the rep's confirmation DM (answered below it)."""
         ack()
         parsed = _pair(str(action.get("value") or ""))
-        text = self._withdraw(parsed, user_id=body["user"]["id"]) if parsed else "That button is out of date."
+        if parsed is None:
+            raise Stale(BUTTON_OUT_OF_DATE)
+        text = self._withdraw(parsed, user_id=body["user"]["id"])
         view = body.get("view")
         if not isinstance(view, dict):
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -203,13 +205,12 @@ class GuidanceListeners:
 
     def _withdraw(self, parsed: tuple[int, str], *, user_id: str) -> str:
         case_id, guide_id = parsed
-        with self.store.read() as tx:
-            case = tx.cases.find(case_id)
+        case = self.cases.find(case_id)
         guide = self.guidance.guide(guide_id)
         if case is None or self.actions is None:
-            return "That case no longer exists."
+            raise Stale(CASE_GONE)
         if guide is None:
-            return "That article is no longer in the policy guides; the case stays open."
+            raise Stale(GUIDE_GONE_CASE_OPEN)
         title = f"“{escape_mrkdwn(guide.title)}”"
         now = self.clock.now()
         try:
@@ -217,7 +218,7 @@ class GuidanceListeners:
                 case.id, ActionRequest(Action.WITHDRAW, guide_id=guide_id), actor=self._actor(user_id, case), now=now
             )
         except NotAllowed:
-            return f":no_entry: Only <@{case.reporter_id}>, who filed {case.human_id}, can withdraw it."
+            raise NotAllowed(REPORTER_WITHDRAWS, {"user": case.reporter_id, "case": case.human_id}) from None
         except AlreadyPaged as paged:
             who = ", ".join(f"<@{u}>" for u in paged.users) or "the on-call specialist"
             told = self._tell_thread(case, user_id=user_id, guide_id=guide_id, now=now)
@@ -240,8 +241,7 @@ class GuidanceListeners:
         )
 
     def _case(self, case_id: int) -> Case:
-        with self.store.read() as tx:
-            return tx.cases.get(case_id)
+        return self.cases.get(case_id)
 
     def _tell_thread(self, case: Case, *, user_id: str, guide_id: str, now: datetime) -> bool:
         """Too late to withdraw: the rep's word goes into the thread, and counts as answered (not withdrawn)."""
