@@ -96,7 +96,7 @@ class RefusalAnswers:
             return BoltResponse(status=200, body=json.dumps(errors), headers={"content-type": ["application/json"]})
         text = refusal.emoji + self.text(refusal, user_id)
         view = body.get("view")
-        if respond is not None:
+        if respond is not None and body.get("response_url"):  # commands and message buttons have one
             # A button's answer goes under its message; a command has no message to replace.
             replace = False if body.get("type") == "block_actions" else None
             respond(text=text, response_type="ephemeral", replace_original=replace)
