@@ -45,11 +45,13 @@ class Refusal(Exception):
     def render(self, translate: Callable[[str], str] = _same, *, date: Callable[[datetime], str] = _iso) -> str:
         """The message in a language (`translate` maps an English string to it; English by default),
         moments written by `date`."""
+        template = translate(self.message)
+        # Its words are translated with it, never alone (no English sentence around a foreign word).
+        words = self.words if template != self.message else frozenset()
         filled = {
-            k: date(v) if isinstance(v, datetime) else translate(v) if k in self.words else v
-            for k, v in self.params.items()
+            k: date(v) if isinstance(v, datetime) else translate(v) if k in words else v for k, v in self.params.items()
         }
-        return translate(self.message).format(**filled) if filled else translate(self.message)
+        return template.format(**filled) if filled else template
 
 
 class Stale(Refusal):
