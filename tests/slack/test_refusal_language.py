@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, prelaunch_values, wait_until
 from tests.slack.test_form_language import open_in
 

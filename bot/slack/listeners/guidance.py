@@ -12,6 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.access import REPORTER_WITHDRAWS
 from bot.domain.case import AlreadyPaged, Case
@@ -20,7 +21,6 @@ from bot.domain.guidance import GuideSource
 from bot.domain.lifecycle import Action, InvalidTransition
 from bot.domain.permissions import Actor, NotAllowed
 from bot.domain.refusal import BUTTON_OUT_OF_DATE, CASE_GONE, GUIDE_GONE, GUIDE_GONE_CASE_OPEN, Stale
-from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.case_reads import CaseReads
 from bot.services.guidance import Guidance

@@ -10,8 +10,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock import Clock
 from bot.config.loader import Config
-from bot.jobs.clock import Clock
 from bot.services.guide_drafts import GuideReview
 from bot.services.home import HomeData
 from bot.slack.blocks.burden import full_burden

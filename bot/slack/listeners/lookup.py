@@ -9,13 +9,13 @@ from typing import Any
 
 from slack_bolt import Respond
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.access import Right
 from bot.domain.case import parse_human_id
 from bot.domain.digest import Digest
 from bot.domain.intake import match_key
 from bot.domain.lifecycle import Action
-from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.case_reads import CaseReads
 from bot.services.staff import Staff

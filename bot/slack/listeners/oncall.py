@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.identity import is_user_id
-from bot.jobs.clock import Clock
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.overrides import OverrideRequest
 from bot.services.rota_desk import RotaDesk

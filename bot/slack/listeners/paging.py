@@ -8,8 +8,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.clock import Clock
 from bot.domain.refusal import BUTTON_OUT_OF_DATE, Stale
-from bot.jobs.clock import Clock
 from bot.services.page_answers import PageAnswers
 from bot.services.paging import PassedOn
 from bot.slack import ids
