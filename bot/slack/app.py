@@ -28,6 +28,7 @@ from bot.services.open_case import OnOpened
 from bot.services.page_answers import PageAnswers
 from bot.services.rota_desk import RotaDesk
 from bot.services.staff import Staff
+from bot.services.withdrawal import Withdrawals
 from bot.slack.http import frames
 from bot.slack.listeners.case import CaseListeners
 from bot.slack.listeners.guidance import GuidanceListeners
@@ -160,13 +161,11 @@ def build_app(
     if guidance is not None and locales is not None and review is not None:
         GuidanceListeners(
             config=config,
-            cases=cases,
             clock=clock,
             guidance=guidance,
+            withdrawals=Withdrawals(cases=cases, guidance=guidance, actions=case_actions, access=staff),
             locales=locales,
             kick=kick,
-            actions=case_actions,
-            staff=staff,
         ).register(app)
         GuideReviewListeners(review=review, home=home, clock=clock, kick=kick).register(app)
     if case_actions is not None and staff is not None:

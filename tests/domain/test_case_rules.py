@@ -44,7 +44,7 @@ def flow(**overrides: object) -> Flow:
         default_severity="sev3",
         sla_clock="business_hours",
     )
-    return replace(base, **overrides)  # type: ignore[arg-type]
+    return replace(base, **overrides)
 
 
 def case(**overrides: object) -> Case:
@@ -63,7 +63,7 @@ def case(**overrides: object) -> Case:
         sensitive=False,
         created_at=T0,
     )
-    return replace(base, **overrides)  # type: ignore[arg-type]
+    return replace(base, **overrides)
 
 
 SCHEDULES = {"oncall": schedule("oncall"), "legal": schedule("legal", ZoneInfo("Europe/London"))}
