@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.access import Right
 from bot.domain.case import AlreadyPaged, Case, CaseStatus
 from bot.domain.case_change import ActionRequest as ActionRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import Case, MessageRef
 from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEventKind

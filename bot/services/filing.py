@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.intake import Intake

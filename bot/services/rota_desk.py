@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.refusal import BUTTON_OUT_OF_DATE, SHIFT_NOT_YOURS, Stale
 from bot.services.overrides import (

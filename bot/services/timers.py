@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import sla
 from bot.domain.business import flow_schedule, sla_calendar
 from bot.domain.case import Case, CaseStatus

@@ -20,7 +20,7 @@ from slack_bolt import BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.form_text import Catalog, pick_catalog
 from bot.domain.refusal import Refusal
 from bot.slack import ids

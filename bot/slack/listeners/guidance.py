@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.flow import FieldRole
 from bot.domain.guidance import GuideSource
 from bot.domain.refusal import BUTTON_OUT_OF_DATE, GUIDE_GONE, Stale

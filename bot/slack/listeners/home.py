@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.services.guide_drafts import GuideReview
 from bot.services.home import HomeData
 from bot.slack.blocks.burden import full_burden

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.identity import is_user_id
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.overrides import OverrideRequest
