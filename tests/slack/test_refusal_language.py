@@ -21,7 +21,7 @@ def press(standin: SlackStandIn, user: str, action_id: str, value: str) -> str:
     """`user` presses a button on the case's root message; the ephemeral answer they get."""
     mark = len(standin.ephemerals(user))
     standin.user(user).click(root(standin), action_id, value=value, channel="C0ESCALATE")
-    return wait_until(lambda: standin.ephemerals(user)[mark:])[0]["text"]
+    return wait_until(lambda: standin.ephemerals(user)[mark:], timeout=20)[0]["text"]  # a busy machine is slow
 
 
 @pytest.mark.parametrize(

@@ -213,11 +213,9 @@ class IntakeListeners:
             ack(response_action="errors", errors={ids.field_block(k): v for k, v in invalid.errors.items()})
             return
         choice = selected_value(values, ids.DUPLICATE_BLOCK, ids.DUPLICATE_ACTION) if meta.duplicate_of else None
-        if choice == ids.DUPLICATE_FOLLOW and meta.duplicate_of is not None:
-            # A refusal (a sensitive case: only the team follows it) shows on the choice (refusals.py).
-            self.filing.check_follow(meta.duplicate_of, user_id, now=now)
         try:
             if choice == ids.DUPLICATE_FOLLOW and meta.duplicate_of is not None:
+                # A refusal (a sensitive case: only the team follows it) shows on the choice (refusals.py).
                 case = self.filing.follow(meta.duplicate_of, user_id=user_id, now=now, note=FollowNote.of(intake, flow))
                 ack(response_action="update", view=build_following_view(case, user_id=user_id))
                 self.kick()
