@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain import sla
 from bot.domain.case import CaseStatus
-from bot.domain.digest import Measure
+from bot.domain.digest_input import Measure
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.severity import Severity
 

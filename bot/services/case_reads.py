@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.domain.case import Case
+from bot.domain.events import CaseEvent
 from bot.domain.refusal import CASE_GONE, Stale
 from bot.store.store import Store
 
@@ -41,8 +41,8 @@ class CaseReads:
         with self.store.read() as tx:
             return tx.cases.search(text, since=since, sensitive=sensitive)
 
-    def with_history(self, case_id: int) -> tuple[Case, list[tuple[datetime, str, str | None, dict[str, Any]]]] | None:
+    def with_history(self, case_id: int) -> tuple[Case, list[CaseEvent]] | None:
         """The case and every event of it, oldest first (None if there is no such case)."""
         with self.store.read() as tx:
             case = tx.cases.find(case_id)
-            return (case, tx.cases.history(case.id)) if case else None
+            return (case, tx.cases.events(case.id)) if case else None

@@ -16,6 +16,8 @@ from bot.config.holidays import public_holidays
 from bot.config.model import Config
 from bot.domain import digest as d
 from bot.domain import sla
+from bot.domain.digest_compose import compose_digest
+from bot.domain.digest_input import OpenCase, SlaDue
 from bot.domain.rota import Override
 from bot.domain.sla_clocks import running_clocks
 from bot.services.timers import flow_calendar, schedule_for_flow
@@ -54,7 +56,7 @@ def day_calendar(config: Config, flow_ids: frozenset[str] | None = None) -> tupl
     return config.app.timezone, team_holidays(config)
 
 
-def sla_dues(config: Config, cases: Sequence[d.OpenCase]) -> list[d.SlaDue]:
+def sla_dues(config: Config, cases: Sequence[OpenCase]) -> list[SlaDue]:
     """When each running SLA clock of each open case falls due (the rule of bot/domain/sla_clocks.py)."""
     calendars: dict[tuple[str, str], sla.SlaCalendar] = {}
     found = []
@@ -77,7 +79,7 @@ def sla_dues(config: Config, cases: Sequence[d.OpenCase]) -> list[d.SlaDue]:
         for clock in clocks:
             due_at = sla.timer_due_at(calendar, clock.timer)
             if due_at is not None:
-                found.append(d.SlaDue(case.id, clock.measure, due_at))
+                found.append(SlaDue(case.id, clock.measure, due_at))
     return found
 
 
@@ -103,7 +105,7 @@ def load_digest(
         overrides = {s: tuple(tx.overrides.active(s, ending_after=now)) for s in config.schedules}
     response_start = now - timedelta(days=RESPONSE_DAYS)
     zone, schedule_holidays = day_calendar(config, flows)
-    return d.compose_digest(
+    return compose_digest(
         now=now,
         since=since,
         late=late,

@@ -11,7 +11,7 @@ from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.business import team_schedule
 from bot.domain.case import MessageRef
-from bot.domain.digest import Measure
+from bot.domain.digest_input import Measure
 from bot.domain.digest_schedule import scheduled
 from bot.domain.job import Job
 from bot.domain.weekly import GuidanceFigures, WeeklyReport, compliance, gap_topics, on_call_load

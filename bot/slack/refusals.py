@@ -25,7 +25,7 @@ from bot.domain.form_text import Catalog, pick_catalog
 from bot.domain.refusal import Refusal
 from bot.slack import ids
 from bot.slack.blocks.case_actions import build_refusal_view
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import slack_date
 from bot.slack.escape import escape_mrkdwn
 from bot.slack.locales import Locales
 from bot.slack.rate_gate import GateClosed

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.business import flow_schedule, policy_schedule, sla_calendar, team_schedule
 from bot.domain.case import Case, CaseStatus
 from bot.domain.case_change import KEEP, ActionRequest, change_for
-from bot.domain.digest import Measure
+from bot.domain.digest_input import Measure
 from bot.domain.flow import Flow
 from bot.domain.lifecycle import Action, InvalidTransition, Outcome
 from bot.domain.policy import Policy, PolicyLevel, Target, TargetKind
