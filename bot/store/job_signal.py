@@ -37,7 +37,7 @@ TRIGGER = (
 
 
 def install(conn: Any) -> None:
-    """Create the function and the trigger (migration 0007, and a first start on Postgres)."""
+    """Create the function and the trigger (migration 0008, and a first start on Postgres)."""
     conn.exec_driver_sql(FUNCTION)
     conn.exec_driver_sql(TRIGGER)
 

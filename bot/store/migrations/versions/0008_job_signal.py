@@ -1,8 +1,8 @@
 """Postgres: a job that becomes pending sends NOTIFY bot_jobs at commit, so idle job runners sleep
 until there is work instead of polling (bot/store/job_signal.py). Nothing changes on SQLite.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04 17:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from bot.store import job_signal
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
