@@ -4,8 +4,10 @@ mean the same ("Acme Foods Pte Ltd" and "ACME Foods")."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol, TypeVar
 
-from bot.domain.case import Case
 from bot.domain.flow import Flow
 from bot.domain.intake import match_key
 
@@ -20,6 +22,29 @@ COMPANY_WORDS = frozenset(
 SIMILAR_AT = 0.75  # Jaccard similarity of the name words at which two names count as the same
 
 
+@dataclass(frozen=True, slots=True)
+class CaseNames:
+    """What the duplicate check needs of an open case: its id and its advertiser and campaign names."""
+
+    id: int
+    advertiser: str
+    campaign: str
+
+
+class Named(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def advertiser(self) -> str: ...
+    @property
+    def campaign(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
+
+
+# Cached: every intake compares its names with the same few hundred open cases' names.
+@lru_cache(maxsize=8192)
 def name_words(text: str) -> frozenset[str]:
     """The words of a name that identify it (case, punctuation and company-form words dropped)."""
     words = frozenset(match_key(text).split())
@@ -29,7 +54,10 @@ def name_words(text: str) -> frozenset[str]:
 def same_name(a: str, b: str) -> bool:
     """Whether two typed names mean the same advertiser or campaign: equal once normalised, one's words
     all within the other's, or most words shared."""
-    left, right = name_words(a), name_words(b)
+    return _same_words(name_words(a), name_words(b))
+
+
+def _same_words(left: frozenset[str], right: frozenset[str]) -> bool:
     if not left or not right:
         return False
     if left <= right or right <= left:
@@ -45,9 +73,12 @@ def family(flow: Flow, flows: Iterable[Flow]) -> frozenset[str]:
     return frozenset(named)
 
 
-def find_duplicate(advertiser: str, campaign: str, open_cases: Sequence[Case]) -> Case | None:
+def find_duplicate(advertiser: str, campaign: str, open_cases: Sequence[N]) -> N | None:
     """The oldest open case (of the family, as given) for the same advertiser and campaign."""
+    advertiser_words, campaign_words = name_words(advertiser), name_words(campaign)
     for case in sorted(open_cases, key=lambda c: c.id):
-        if same_name(advertiser, case.advertiser) and same_name(campaign, case.campaign):
+        if _same_words(advertiser_words, name_words(case.advertiser)) and _same_words(
+            campaign_words, name_words(case.campaign)
+        ):
             return case
     return None

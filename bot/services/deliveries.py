@@ -12,6 +12,7 @@ from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEventKind
 from bot.domain.job import Job
 from bot.services.open_case import (
+    CASE_OPENED,
     CONFIRM_REPORTER,
     NOTE_FOLLOWER,
     NOTIFY_FOLLOWER,
@@ -33,6 +34,7 @@ Effect = Callable[[Tx, datetime], None]
 Handler = Callable[[Job], Effect | None]
 
 DESCRIPTIONS = {
+    CASE_OPENED: "file the case (post it, start paging, set its timers)",
     POST_ROOT: "post the case to its channel",
     POST_DETAILS: "post the case details in its thread",
     CONFIRM_REPORTER: "send the reporter the case id and link",

@@ -53,12 +53,22 @@ class OnCall:
 
     def business_schedule(self, policy: Policy) -> rota.Schedule | None:
         """The schedule whose business hours hold a low-severity page: the policy's first schedule."""
-        for level in policy.levels:
-            for target in level.targets:
-                if target.kind is TargetKind.SCHEDULE:
-                    return self.config.schedules[target.ref]
-        return None
+        return business_schedule(self.config, policy)
 
     def next_business_start(self, policy: Policy, at: datetime) -> datetime:
-        schedule = self.business_schedule(policy)
-        return at if schedule is None else rota.next_business_start(schedule, at)
+        return next_business_start(self.config, policy, at)
+
+
+def business_schedule(config: Config, policy: Policy) -> rota.Schedule | None:
+    """The schedule whose business hours hold a low-severity page: the policy's first schedule."""
+    for level in policy.levels:
+        for target in level.targets:
+            if target.kind is TargetKind.SCHEDULE:
+                return config.schedules[target.ref]
+    return None
+
+
+def next_business_start(config: Config, policy: Policy, at: datetime) -> datetime:
+    """`at`, or the start of the policy's business hours after it (configuration only: no I/O)."""
+    schedule = business_schedule(config, policy)
+    return at if schedule is None else rota.next_business_start(schedule, at)

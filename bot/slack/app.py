@@ -19,7 +19,6 @@ from bot.services.case_actions import CaseActions
 from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideReview
 from bot.services.guide_search import GuideIndex
-from bot.services.open_case import OnOpened
 from bot.services.staff import Staff
 from bot.slack.http import frames
 from bot.slack.listeners.case import CaseListeners
@@ -79,7 +78,6 @@ def build_app(
     client: WebClient,
     signing_secret: str | None,
     kick: Callable[[], None],
-    on_opened: OnOpened | None = None,
     case_actions: CaseActions | None = None,
     staff: Staff | None = None,
     guides: GuideIndex | None = None,
@@ -114,7 +112,6 @@ def build_app(
         store=store,
         clock=clock,
         kick=kick,
-        on_opened=on_opened,
         lookup=lookup,
         guidance=guidance,
         locales=locales,

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.domain.case import Case, CaseStatus, MessageRef, human_id
+from bot.domain.duplicates import CaseNames
 from bot.domain.events import EventKind
 from bot.domain.intake import Intake, match_key
 from bot.domain.salesforce import salesforce_id_in
@@ -79,43 +80,85 @@ class CaseRepo:
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
-        """Insert a new case with its reporter as first follower and an `opened` event."""
-        row = CaseRow(
+        """Insert a new case with its reporter as first follower and an `opened` event.
+
+        Three Core-level INSERTs and no read back: this runs in the transaction that a Slack ack waits for."""
+        values = _json_safe(intake.values)
+        case_id = self._session.execute(
+            insert(CaseRow)
+            .values(
+                flow_id=intake.flow_id,
+                status=CaseStatus.NEW.value,
+                is_open=True,
+                severity_id=intake.severity.id,
+                reporter_id=intake.reporter_id,
+                advertiser=intake.advertiser,
+                advertiser_key=match_key(intake.advertiser),
+                campaign=intake.campaign,
+                campaign_key=match_key(intake.campaign),
+                market=intake.market,
+                summary=intake.summary,
+                deadline_at=intake.deadline_at,
+                sensitive=intake.sensitive,
+                values=values,
+                pauses=[],
+                intake_key=intake_key,
+                source_channel_id=intake.source_channel_id,
+                salesforce_object=intake.salesforce.object_type if intake.salesforce else None,
+                salesforce_id=intake.salesforce.record_id if intake.salesforce else None,
+                source_message=intake.source_message,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(CaseRow.id)
+        ).scalar_one()
+        self._session.execute(insert(CaseFollowerRow).values(case_id=case_id, user_id=intake.reporter_id, added_at=now))
+        self._session.execute(
+            insert(CaseEventRow).values(
+                case_id=case_id,
+                at=now,
+                kind=EventKind.OPENED.value,
+                actor_id=intake.reporter_id,
+                data={"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
+            )
+        )
+        return Case(
+            id=case_id,
+            human_id=human_id(self._prefix, case_id),
             flow_id=intake.flow_id,
-            status=CaseStatus.NEW.value,
-            is_open=True,
+            status=CaseStatus.NEW,
             severity_id=intake.severity.id,
             reporter_id=intake.reporter_id,
             advertiser=intake.advertiser,
-            advertiser_key=match_key(intake.advertiser),
             campaign=intake.campaign,
-            campaign_key=match_key(intake.campaign),
             market=intake.market,
             summary=intake.summary,
             deadline_at=intake.deadline_at,
             sensitive=intake.sensitive,
-            values=_json_safe(intake.values),
-            intake_key=intake_key,
+            created_at=now,
+            values=values,
             source_channel_id=intake.source_channel_id,
+            followers=(intake.reporter_id,),
             salesforce_object=intake.salesforce.object_type if intake.salesforce else None,
             salesforce_id=intake.salesforce.record_id if intake.salesforce else None,
             source_message=intake.source_message,
-            created_at=now,
-            updated_at=now,
         )
-        self._session.add(row)
-        self._session.flush()
-        assert row.id is not None
-        self._session.add(CaseFollowerRow(case_id=row.id, user_id=intake.reporter_id, added_at=now))
-        self.add_event(
-            row.id,
-            kind="opened",
-            actor_id=intake.reporter_id,
-            now=now,
-            data={"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
-        )
-        self._session.flush()
-        return self._to_case(row)
+
+    def id_by_intake_key(self, key: str) -> int | None:
+        """The id of the case a submission made, if it made one (a re-sent submission's question)."""
+        found = self._session.execute(select(CaseRow.id).where(CaseRow.intake_key == key)).scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    def open_names_in_flows(self, flow_ids: Iterable[str], *, limit: int = 500) -> list[CaseNames]:
+        """(id, advertiser, campaign) of the open cases of these flows, oldest first: the candidates a new
+        case may duplicate, without loading whole cases (their match keys stand for the typed names)."""
+        rows = self._session.execute(
+            select(CaseRow.id, CaseRow.advertiser_key, CaseRow.campaign_key)
+            .where(CaseRow.is_open == True, CaseRow.flow_id.in_(list(flow_ids)))  # noqa: E712
+            .order_by(CaseRow.id)
+            .limit(limit)
+        ).all()
+        return [CaseNames(int(i), str(a), str(c)) for i, a, c in rows]
 
     def get(self, case_id: int) -> Case:
         row = self._session.get(CaseRow, case_id)

@@ -17,15 +17,16 @@ from bot.domain.case import Case
 from bot.domain.duplicates import family as duplicate_family
 from bot.domain.flow import FieldRole, Flow
 from bot.domain.form_text import ERRORS, Catalog, localize_flow, pick_catalog
-from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.domain.message_intake import guess_flow, prefill_from_message
 from bot.domain.permissions import NotAllowed
 from bot.jobs.clock import Clock
 from bot.services.access import Access
+from bot.services.case_opened import GUIDES_SHOWN, LOCALE
 from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
-from bot.services.open_case import DuplicateCaseOpen, FollowNote, OnOpened, follow_case, open_case
+from bot.services.open_case import DuplicateCaseOpen, FollowNote, file_case, follow_case
+from bot.services.paging import first_page_due
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
 from bot.slack.listeners.lookup import VERBS, LookupCommands
@@ -52,7 +53,6 @@ class IntakeListeners:
     store: Store
     clock: Clock
     kick: Callable[[], None]
-    on_opened: OnOpened | None = None
     lookup: LookupCommands | None = None
     guidance: Guidance | None = None
     locales: Locales | None = None
@@ -234,7 +234,8 @@ class IntakeListeners:
                 ack(response_action="update", view=build_following_view(case, user_id=user_id))
                 self.kick()
                 return
-            opened = open_case(
+            locale = self.locales.cached(user_id) if self.locales else None
+            opened = file_case(
                 intake,
                 store=self.store,
                 now=now,
@@ -242,8 +243,9 @@ class IntakeListeners:
                 allow_duplicate=choice == ids.DUPLICATE_FILE_NEW,
                 reveal_sensitive=self.access is not None and self.access.is_staff_anywhere(user_id),
                 max_attempts=self.config.app.max_attempts,
-                on_opened=self.on_opened,
                 family=duplicate_family(flow, self.config.flows),
+                # What the form showed, for the follow-up job's record of the search.
+                follow_up={LOCALE: locale, GUIDES_SHOWN: list(meta.guides)},
             )
         except DuplicateCaseOpen as dup:
             ack(
@@ -273,15 +275,11 @@ class IntakeListeners:
         severity = localize_flow(flow, catalog).severity(opened.case.severity_id)
         answer = self._filed_answer(opened.case, flow, user_id)
         articles = list(answer.good[:3]) if answer is not None else []
-        try:
-            # A re-sent submission is not a second search; a sensitive case's question is not kept
-            # among the searches (the weekly report lists unanswered questions to the leads' channel).
-            if opened.created and answer is not None and not opened.case.sensitive:
-                self._record_filed_search(opened.case, flow, meta, user_id, answer)
-            first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
-        except StoreUnavailable:  # the case is filed; the articles are a courtesy
-            log.warning("guide suggestions skipped for %s: store busy", opened.case.human_id)
-            articles, first_page_at = [], None
+        # The articles may answer it before anyone is paged: say when the first page goes out. Computed
+        # from the configuration as the `case.opened` job will (it plans at the case's creation time).
+        first_page_at = (
+            first_page_due(opened.case, config=self.config, now=opened.case.created_at)[0] if articles else None
+        )
         held_until = first_page_at if first_page_at is not None and first_page_at > opened.case.created_at else None
         ack(
             response_action="update",
@@ -325,33 +323,6 @@ class IntakeListeners:
             return None
         locale = self.locales.cached(user_id) if self.locales else None
         return self.guidance.suggest(case.summary, locale=locale, market=case.market, flow=flow.id)
-
-    def _record_filed_search(self, case: Case, flow: Flow, meta: IntakeMeta, user_id: str, answer: Answer) -> None:
-        """Record the filed question's search (a gap if nothing fits), and an escalation made anyway."""
-        assert self.guidance is not None
-        now = self.clock.now()
-        locale = self.locales.cached(user_id) if self.locales else None
-        if meta.guides:  # the form showed articles and the rep filed anyway
-            self.guidance.escalated(
-                user_id=user_id,
-                source=GuideSource.INTAKE_FORM,
-                now=now,
-                guide_ids=meta.guides,
-                good_match=True,
-                query=case.summary,
-                locale=locale,
-                case_id=case.id,
-            )
-        self.guidance.record_search(
-            answer,
-            user_id=user_id,
-            source=GuideSource.INTAKE,
-            now=now,
-            locale=locale,
-            market=case.market or None,
-            flow=flow.id,
-            case_id=case.id,
-        )
 
     def handle_follow_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
