@@ -192,7 +192,7 @@ def _open(
                     payload["linked_to"] = hidden
                 if intake.reply_ts and intake.source_channel_id:
                     payload["reply_ts"] = intake.reply_ts
-                tx.jobs.enqueue(
+                tx.jobs.add_new(
                     kind=CASE_OPENED,
                     key=f"{CASE_OPENED}:{case.id}",
                     due_at=now,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -20,6 +20,12 @@ from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
 
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+# The tables themselves: Core INSERTs skip the ORM's bulk-insert machinery on the ack path.
+_CASES: Table = CaseRow.__table__
+_FOLLOWERS: Table = CaseFollowerRow.__table__
+_EVENTS: Table = CaseEventRow.__table__
 
 
 class CaseRepo:
@@ -85,7 +91,7 @@ class CaseRepo:
         Three Core-level INSERTs and no read back: this runs in the transaction that a Slack ack waits for."""
         values = _json_safe(intake.values)
         case_id = self._session.execute(
-            insert(CaseRow)
+            insert(_CASES)
             .values(
                 flow_id=intake.flow_id,
                 status=CaseStatus.NEW.value,
@@ -110,11 +116,11 @@ class CaseRepo:
                 created_at=now,
                 updated_at=now,
             )
-            .returning(CaseRow.id)
+            .returning(_CASES.c.id)
         ).scalar_one()
         self._session.execute(insert(CaseFollowerRow).values(case_id=case_id, user_id=intake.reporter_id, added_at=now))
         self._session.execute(
-            insert(CaseEventRow).values(
+            insert(_EVENTS).values(
                 case_id=case_id,
                 at=now,
                 kind=EventKind.OPENED.value,
