@@ -58,7 +58,7 @@ class StandInService:
     """The Slack stand-in, living in the manager's process; the driver reaches it through a proxy."""
 
     def __init__(self) -> None:
-        from bot.sandbox import SlackStandIn
+        from slack_standin import SlackStandIn
 
         self._standin = SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, rate_limits=False).start()
 

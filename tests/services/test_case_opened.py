@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import FakeClock
 from bot.domain.events import EventKind
 from bot.domain.intake import validate_intake
-from bot.jobs.clock import FakeClock
 from bot.services.case_opened import OpenedFollowUp
 from bot.services.oncall import OnCall
 from bot.services.open_case import CASE_OPENED, POST_ROOT, file_case

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from bot.domain.events import EventKind
 from bot.domain.intake import validate_intake
-from bot.sandbox import SlackStandIn
 from bot.services.open_case import CASE_OPENED, file_case
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 from tests.slack.conftest import TEST_CLOCK, wait_until
 
 
