@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -104,34 +105,43 @@ PATIENT_WRITE_LOCK_WAIT_S = 15.0
 class WriterTurns:
     """SQLite's one writer, taken in turns inside this process: an urgent writer (a Slack request whose
     ack waits on the commit) goes before every patient one (the job runner, which nobody waits on), so an
-    ack waits at most for the transaction under way, not for a queue of job bookkeeping."""
+    ack waits at most for the transaction under way, not for a queue of job bookkeeping. The turn is
+    handed straight to the next waiter (one wake-up, not every waiting thread racing for it)."""
 
     def __init__(self) -> None:
-        self._turn = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._held = False
-        self._urgent_waiting = 0
+        self._urgent: deque[threading.Event] = deque()
+        self._patient: deque[threading.Event] = deque()
 
     def acquire(self, *, timeout: float, urgent: bool) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._turn:
-            if urgent:
-                self._urgent_waiting += 1
-            try:
-                while self._held or (not urgent and self._urgent_waiting):
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return False
-                    self._turn.wait(left)
+        queue = self._urgent if urgent else self._patient
+        with self._lock:
+            if not self._held:
                 self._held = True
                 return True
-            finally:
-                if urgent:
-                    self._urgent_waiting -= 1
+            turn = threading.Event()
+            queue.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            queue.remove(turn)
+            return False
+
+    def queued(self) -> tuple[int, int]:
+        """(urgent, patient) writers waiting for their turn now."""
+        with self._lock:
+            return len(self._urgent), len(self._patient)
 
     def release(self) -> None:
-        with self._turn:
-            self._held = False
-            self._turn.notify_all()
+        with self._lock:
+            waiting = self._urgent or self._patient
+            if waiting:
+                waiting.popleft().set()  # still held: the turn passes to the next writer
+            else:
+                self._held = False
 
 
 class Store:
