@@ -12,13 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import Case
 from bot.domain.guidance import GuideEvent, GuideSource
 from bot.domain.job import Job
-from bot.services.deliveries import Effect, Handler
 from bot.services.guidance import Guidance, escalated_event, searched_event
 from bot.services.open_case import CASE_OPENED, POST_ROOT, OnOpened, follow_up_opened
+from bot.store.effects import Effect, Handler
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)

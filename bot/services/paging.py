@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import partial
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, MessageRef
 from bot.domain.escalation import Step, first_step, is_last_level, next_step, superseded
 from bot.domain.events import EventKind
