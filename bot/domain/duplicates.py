@@ -3,10 +3,8 @@ mean the same ("Acme Foods Pte Ltd" and "ACME Foods")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Protocol, TypeVar
 
 from bot.domain.flow import Flow
 from bot.domain.intake import match_key
@@ -20,27 +18,6 @@ COMPANY_WORDS = frozenset(
     }
 )  # fmt: skip
 SIMILAR_AT = 0.75  # Jaccard similarity of the name words at which two names count as the same
-
-
-@dataclass(frozen=True, slots=True)
-class CaseNames:
-    """What the duplicate check needs of an open case: its id and its advertiser and campaign names."""
-
-    id: int
-    advertiser: str
-    campaign: str
-
-
-class Named(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def advertiser(self) -> str: ...
-    @property
-    def campaign(self) -> str: ...
-
-
-N = TypeVar("N", bound=Named)
 
 
 # Cached: every intake compares its names with the same few hundred open cases' names.
@@ -73,12 +50,13 @@ def family(flow: Flow, flows: Iterable[Flow]) -> frozenset[str]:
     return frozenset(named)
 
 
-def find_duplicate(advertiser: str, campaign: str, open_cases: Sequence[N]) -> N | None:
-    """The oldest open case (of the family, as given) for the same advertiser and campaign."""
+def first_same_names(advertiser: str, campaign: str, candidates: Iterable[tuple[int, str, str]]) -> int | None:
+    """The id of the first (id, advertiser, campaign) candidate naming the same advertiser and campaign;
+    candidates come oldest first, as plain rows (the intake's ack checks a few hundred of them)."""
     advertiser_words, campaign_words = name_words(advertiser), name_words(campaign)
-    for case in sorted(open_cases, key=lambda c: c.id):
-        if _same_words(advertiser_words, name_words(case.advertiser)) and _same_words(
-            campaign_words, name_words(case.campaign)
+    for case_id, other_advertiser, other_campaign in candidates:
+        if _same_words(advertiser_words, name_words(other_advertiser)) and _same_words(
+            campaign_words, name_words(other_campaign)
         ):
-            return case
+            return case_id
     return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.case import Case
-from bot.domain.duplicates import find_duplicate
+from bot.domain.duplicates import first_same_names
 from bot.domain.events import EventKind
 from bot.domain.flow import FieldKind, Flow
 from bot.domain.intake import Intake
@@ -178,8 +178,8 @@ def _open(
             flows = family or frozenset({intake.flow_id})
             for flow_id in sorted(flows):  # always in the same order: no deadlock between replicas
                 tx.lock(f"duplicates:{flow_id}")
-            found = find_duplicate(intake.advertiser, intake.campaign, tx.cases.open_names_in_flows(flows))
-            duplicate = tx.cases.get(found.id) if found is not None else None
+            found = first_same_names(intake.advertiser, intake.campaign, tx.cases.open_names_in_flows(flows))
+            duplicate = tx.cases.get(found) if found is not None else None
             if duplicate is not None and duplicate.sensitive and not reveal_sensitive:
                 hidden = duplicate.id
             elif duplicate is not None:

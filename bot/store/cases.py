@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.domain.case import Case, CaseStatus, MessageRef, human_id
-from bot.domain.duplicates import CaseNames
 from bot.domain.events import EventKind
 from bot.domain.intake import Intake, match_key
 from bot.domain.salesforce import salesforce_id_in
@@ -26,6 +25,18 @@ def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
 _CASES: Table = CaseRow.__table__
 _FOLLOWERS: Table = CaseFollowerRow.__table__
 _EVENTS: Table = CaseEventRow.__table__
+
+
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+_INSERT_FOLLOWER = insert(_FOLLOWERS)
+_INSERT_EVENT = insert(_EVENTS)
+_ID_BY_INTAKE_KEY = select(_CASES.c.id).where(_CASES.c.intake_key == bindparam("key"))
+_OPEN_NAMES = (
+    select(_CASES.c.id, _CASES.c.advertiser_key, _CASES.c.campaign_key)
+    .where(_CASES.c.is_open.is_(True), _CASES.c.flow_id.in_(bindparam("flows", expanding=True)))
+    .order_by(_CASES.c.id)
+    .limit(500)
+)
 
 
 class CaseRepo:
@@ -88,45 +99,50 @@ class CaseRepo:
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
         """Insert a new case with its reporter as first follower and an `opened` event.
 
-        Three Core-level INSERTs and no read back: this runs in the transaction that a Slack ack waits for."""
+        Three Core INSERTs built once (bound values only) and no read back: the transaction a Slack ack
+        waits for."""
         values = _json_safe(intake.values)
-        case_id = self._session.execute(
-            insert(_CASES)
-            .values(
-                flow_id=intake.flow_id,
-                status=CaseStatus.NEW.value,
-                is_open=True,
-                severity_id=intake.severity.id,
-                reporter_id=intake.reporter_id,
-                advertiser=intake.advertiser,
-                advertiser_key=match_key(intake.advertiser),
-                campaign=intake.campaign,
-                campaign_key=match_key(intake.campaign),
-                market=intake.market,
-                summary=intake.summary,
-                deadline_at=intake.deadline_at,
-                sensitive=intake.sensitive,
-                values=values,
-                pauses=[],
-                intake_key=intake_key,
-                source_channel_id=intake.source_channel_id,
-                salesforce_object=intake.salesforce.object_type if intake.salesforce else None,
-                salesforce_id=intake.salesforce.record_id if intake.salesforce else None,
-                source_message=intake.source_message,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(_CASES.c.id)
+        salesforce = intake.salesforce
+        connection = self._session.connection()
+        case_id = connection.execute(
+            _INSERT_CASE,
+            {
+                "flow_id": intake.flow_id,
+                "status": CaseStatus.NEW.value,
+                "is_open": True,
+                "severity_id": intake.severity.id,
+                "reporter_id": intake.reporter_id,
+                "advertiser": intake.advertiser,
+                "advertiser_key": match_key(intake.advertiser),
+                "campaign": intake.campaign,
+                "campaign_key": match_key(intake.campaign),
+                "market": intake.market,
+                "summary": intake.summary,
+                "deadline_at": intake.deadline_at,
+                "sensitive": intake.sensitive,
+                "values": values,
+                "pauses": [],
+                "intake_key": intake_key,
+                "source_channel_id": intake.source_channel_id,
+                "salesforce_object": salesforce.object_type if salesforce else None,
+                "salesforce_id": salesforce.record_id if salesforce else None,
+                "source_message": intake.source_message,
+                "paging_generation": 0,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            },
         ).scalar_one()
-        self._session.execute(insert(CaseFollowerRow).values(case_id=case_id, user_id=intake.reporter_id, added_at=now))
-        self._session.execute(
-            insert(_EVENTS).values(
-                case_id=case_id,
-                at=now,
-                kind=EventKind.OPENED.value,
-                actor_id=intake.reporter_id,
-                data={"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
-            )
+        connection.execute(_INSERT_FOLLOWER, {"case_id": case_id, "user_id": intake.reporter_id, "added_at": now})
+        connection.execute(
+            _INSERT_EVENT,
+            {
+                "case_id": case_id,
+                "at": now,
+                "kind": EventKind.OPENED.value,
+                "actor_id": intake.reporter_id,
+                "data": {"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
+            },
         )
         return Case(
             id=case_id,
@@ -145,26 +161,21 @@ class CaseRepo:
             values=values,
             source_channel_id=intake.source_channel_id,
             followers=(intake.reporter_id,),
-            salesforce_object=intake.salesforce.object_type if intake.salesforce else None,
-            salesforce_id=intake.salesforce.record_id if intake.salesforce else None,
+            salesforce_object=salesforce.object_type if salesforce else None,
+            salesforce_id=salesforce.record_id if salesforce else None,
             source_message=intake.source_message,
         )
 
     def id_by_intake_key(self, key: str) -> int | None:
         """The id of the case a submission made, if it made one (a re-sent submission's question)."""
-        found = self._session.execute(select(CaseRow.id).where(CaseRow.intake_key == key)).scalar_one_or_none()
+        found = self._session.connection().execute(_ID_BY_INTAKE_KEY, {"key": key}).scalar_one_or_none()
         return int(found) if found is not None else None
 
-    def open_names_in_flows(self, flow_ids: Iterable[str], *, limit: int = 500) -> list[CaseNames]:
-        """(id, advertiser, campaign) of the open cases of these flows, oldest first: the candidates a new
-        case may duplicate, without loading whole cases (their match keys stand for the typed names)."""
-        rows = self._session.execute(
-            select(CaseRow.id, CaseRow.advertiser_key, CaseRow.campaign_key)
-            .where(CaseRow.is_open == True, CaseRow.flow_id.in_(list(flow_ids)))  # noqa: E712
-            .order_by(CaseRow.id)
-            .limit(limit)
-        ).all()
-        return [CaseNames(int(i), str(a), str(c)) for i, a, c in rows]
+    def open_names_in_flows(self, flow_ids: Iterable[str]) -> list[tuple[int, str, str]]:
+        """(id, advertiser, campaign) of the open cases of these flows, oldest first (at most 500): the
+        candidates a new case may duplicate, as plain rows (their match keys stand for the typed names)."""
+        rows = self._session.connection().execute(_OPEN_NAMES, {"flows": list(flow_ids)})
+        return [(int(i), str(a), str(c)) for i, a, c in rows]
 
     def get(self, case_id: int) -> Case:
         row = self._session.get(CaseRow, case_id)

@@ -26,6 +26,7 @@ def _insert_once(dialect: str) -> Any:
 
 
 _JOBS: Table = JobRow.__table__
+_INSERT_JOB = insert(_JOBS)
 
 
 def _to_job(row: Any) -> Job:
@@ -87,18 +88,19 @@ class JobRepo:
     ) -> None:
         """Add a job whose key cannot be taken yet (it names a row made in this same transaction, e.g. a
         new case's `case.opened`): one plain Core INSERT, for the ack path; a taken key raises."""
-        self._session.execute(
-            insert(_JOBS).values(
-                kind=kind,
-                key=key,
-                due_at=due_at,
-                payload=payload or {},
-                case_id=case_id,
-                state=JobState.PENDING.value,
-                attempts=0,
-                max_attempts=max_attempts,
-                created_at=now,
-            )
+        self._session.connection().execute(
+            _INSERT_JOB,
+            {
+                "kind": kind,
+                "key": key,
+                "due_at": due_at,
+                "payload": payload or {},
+                "case_id": case_id,
+                "state": JobState.PENDING.value,
+                "attempts": 0,
+                "max_attempts": max_attempts,
+                "created_at": now,
+            },
         )
 
     def record_once(self, *, kind: str, key: str, now: datetime) -> bool:
