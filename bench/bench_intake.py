@@ -13,6 +13,9 @@ Modes (--mode, default all):
   throughput  --cases submissions, closed loop: cases/s acked, cases in the store against successful
               acks (0 lost), CPU ms per case of the serving process, and how long the runner took to
               post every case afterwards
+  store       in this process, no HTTP: the ack's transaction (file_case: the case, its follower and
+              event, one case.opened job) against the least a durable ack could cost on the same
+              store (one row inserted and committed), CPU and wall ms per call
 Usage: python bench/bench_intake.py [--mode M] [--postgres URL] (URL of a server: a fresh database is
 created for each run and dropped after)
 """
@@ -441,9 +444,62 @@ def run_throughput(args: argparse.Namespace, env: dict[str, str], workdir: Path,
     )
 
 
+def run_store(args: argparse.Namespace, workdir: Path) -> None:
+    """The ack's transaction against one bare INSERT + COMMIT, both on a fresh store of the same kind."""
+    from sqlalchemy import text
+
+    from bot.config.loader import load_config
+    from bot.domain.duplicates import family
+    from bot.domain.intake import validate_intake
+    from bot.services.open_case import file_case
+    from bot.store.store import Store
+
+    config = load_config(workdir / "app.yaml", env={})
+    flow = config.flow("prelaunch_review")
+    flows = family(flow, config.flows)
+    now = datetime.now(UTC)
+    count = args.store_cases
+
+    def intake(n: int) -> Any:
+        values = {
+            "advertiser": f"Bench Advertiser {n}",
+            "campaign": f"Campaign {n}",
+            "market": "SG",
+            "deadline": now + timedelta(days=3),
+            "question": "Can this creative run in Singapore before 10 pm?",
+            "creative_url": "https://cdn.adsco.test/c.mp4",
+        }
+        return validate_intake(flow, values, reporter_id="U0REP1", now=now)
+
+    intakes = [intake(n) for n in range(count)]
+    figures: dict[str, tuple[float, float]] = {}
+    with fresh_store(args.postgres, workdir) as (url, _count):
+        store = Store.open(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with store.transaction() as tx:
+                tx.session.execute(text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, body TEXT)"))
+            began_cpu, began = time.process_time(), time.perf_counter()
+            for n in range(count):
+                with store.transaction() as tx:
+                    tx.session.execute(text("INSERT INTO bench_floor (id, body) VALUES (:n, 'x')"), {"n": n})
+            figures["one row + commit (floor)"] = (time.process_time() - began_cpu, time.perf_counter() - began)
+            began_cpu, began = time.process_time(), time.perf_counter()
+            for n, one in enumerate(intakes):
+                file_case(one, store=store, now=now, intake_key=f"bench:{n}", family=flows)
+            figures["file_case (the ack)"] = (time.process_time() - began_cpu, time.perf_counter() - began)
+        finally:
+            store.close()
+    print(f"\nThe ack's transaction, {count} calls in one thread, no HTTP (duplicate check over up to 500 open cases)")
+    print(f"{'':26} {'CPU ms':>8} {'wall ms':>8}")
+    for name, (cpu, wall) in figures.items():
+        print(f"{name:26} {cpu * 1000 / count:8.2f} {wall * 1000 / count:8.2f}")
+    (floor_cpu, floor_wall), (ack_cpu, ack_wall) = figures.values()
+    print(f"{'ratio ack/floor':26} {ratio(ack_cpu, floor_cpu):>8} {ratio(ack_wall, floor_wall):>8}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=("open", "closed", "throughput", "all"), default="all")
+    parser.add_argument("--mode", choices=("open", "closed", "throughput", "store", "all"), default="all")
     parser.add_argument("--postgres", help="a Postgres server URL: each run gets a fresh database on it")
     parser.add_argument("--rate", type=float, default=10.0, help="open loop: requests per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="open loop: how long")
@@ -451,6 +507,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--cases", type=int, default=2000, help="throughput: submissions")
     parser.add_argument("--drain", type=float, default=90.0, help="throughput: how long to wait for the runner")
+    parser.add_argument("--store-cases", type=int, default=1000, help="store: calls of each kind")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     shutil.copy(ROOT / "app.yaml", workdir / "app.yaml")
@@ -475,6 +532,8 @@ def main() -> int:
             run_latency(args, env, workdir, slack)
         if args.mode in ("throughput", "all"):
             run_throughput(args, env, workdir, slack)
+        if args.mode in ("store", "all"):
+            run_store(args, workdir)
     finally:
         slack.stop()
         manager.shutdown()

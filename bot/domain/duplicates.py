@@ -55,8 +55,9 @@ def first_same_names(advertiser: str, campaign: str, candidates: Iterable[tuple[
     candidates come oldest first, as plain rows (the intake's ack checks a few hundred of them)."""
     advertiser_words, campaign_words = name_words(advertiser), name_words(campaign)
     for case_id, other_advertiser, other_campaign in candidates:
-        if _same_words(advertiser_words, name_words(other_advertiser)) and _same_words(
-            campaign_words, name_words(other_campaign)
-        ):
+        other = name_words(other_advertiser)
+        if other.isdisjoint(advertiser_words):
+            continue  # most open cases are another advertiser's: no word in common, not the same
+        if _same_words(advertiser_words, other) and _same_words(campaign_words, name_words(other_campaign)):
             return case_id
     return None
