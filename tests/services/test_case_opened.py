@@ -48,7 +48,7 @@ def test_the_ack_commits_the_case_and_one_follow_up_job_and_nothing_else(store, 
     assert opened.created
     with store.read() as tx:
         assert tx.jobs.states(case_id=opened.case.id) == {f"{CASE_OPENED}:{opened.case.id}": "pending"}
-        assert [kind for kind, _, _ in tx.cases.events(opened.case.id)] == [EventKind.OPENED]
+        assert [e.kind for e in tx.cases.events(opened.case.id)] == [EventKind.OPENED]
         stored = tx.cases.get(opened.case.id)
     # What the ack renders is what a read gives back.
     assert stored == opened.case
@@ -72,7 +72,7 @@ def test_the_follow_up_posts_pages_and_times_the_case_as_the_ack_said(store, shi
         escalations = tx.jobs.pending_for_case(opened.case.id, kind=ESCALATE)
     assert states[f"{POST_ROOT}:{opened.case.id}"] == "pending"
     assert any(key.startswith(f"{SLA}:") for key in states)
-    started = [data for kind, _, data in events if kind == EventKind.PAGING_STARTED]
+    started = [e.data for e in events if e.kind == EventKind.PAGING_STARTED]
     # Planned from the moment the case was opened: the first page is held to Monday's business hours,
     # at the time the ack computed without waiting for the job.
     due_at, _ = first_page_due(opened.case, config=shipped_config, now=opened.case.created_at)
@@ -93,7 +93,7 @@ def test_a_follow_up_run_twice_does_its_work_once(store, shipped_config):
         with store.transaction() as tx:
             effect(tx, SATURDAY_NIGHT)
     with store.read() as tx:
-        events = [kind for kind, _, _ in tx.cases.events(opened.case.id)]
+        events = [e.kind for e in tx.cases.events(opened.case.id)]
         case = tx.cases.get(opened.case.id)
         escalations = tx.jobs.pending_for_case(opened.case.id, kind=ESCALATE)
     assert events.count(EventKind.PAGING_STARTED) == 1

@@ -196,7 +196,7 @@ def test_a_malformed_timestamp_header_gets_401_and_no_error_log(
 
 def _linked(bot: Any, case_id: int, other: str) -> bool:
     with bot.store.read() as tx:
-        return ("linked", None, {"case": other}) in tx.cases.events(case_id)
+        return ("linked", None, {"case": other}) in [(e.kind, e.actor_id, e.data) for e in tx.cases.events(case_id)]
 
 
 def test_a_signed_request_whose_ids_are_not_slack_ids_is_refused(standin: SlackStandIn, bot):

@@ -54,5 +54,5 @@ def test_a_case_acked_just_before_a_crash_is_posted_and_paged_after_the_restart(
     wait_until(lambda: page_dms(standin), timeout=15)  # a SEV1 pages at once
     with bot.store.read() as tx:
         assert tx.jobs.states(case_id=opened.case.id)[f"{CASE_OPENED}:{opened.case.id}"] == "done"
-        events = [kind for kind, _, _ in tx.cases.events(opened.case.id)]
+        events = [e.kind for e in tx.cases.events(opened.case.id)]
     assert events.count(EventKind.PAGING_STARTED) == 1

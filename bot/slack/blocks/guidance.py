@@ -15,27 +15,21 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     ContextBlock,
     DividerBlock,
-    MarkdownTextObject,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.guide import ORIGINAL_LOCALE, Guide, language_of
 from bot.services.guidance import Answer
 from bot.services.guide_search import Hit
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import md, notice_modal, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 EXCERPT = 700
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _BULLET = re.compile(r"^\s*[-*]\s+", re.MULTILINE)
 _HEADING = re.compile(r"^#+\s*(.+)$", re.MULTILINE)
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def guide_mrkdwn(body: str, *, limit: int = EXCERPT) -> str:
@@ -70,10 +64,10 @@ def _article(hit: Hit, *, accessory: ButtonElement | None, block_id: str, limit:
     if guide.reviewed_draft:
         english += f" · {REVIEWED_DRAFT}"
     return [
-        SectionBlock(block_id=block_id, text=_md(truncate(f"*{title}*\n{body}", 3000)), accessory=accessory),
+        SectionBlock(block_id=block_id, text=md(truncate(f"*{title}*\n{body}", 3000)), accessory=accessory),
         ContextBlock(
             elements=[
-                _md(
+                md(
                     truncate(
                         f"{escape_mrkdwn(guide.policy_area)} · {escape_mrkdwn(markets)} · "
                         f"reviewed {guide.last_reviewed.isoformat()}{english}",
@@ -109,7 +103,7 @@ def build_policy_answer(answer: Answer, *, locale: str | None) -> tuple[str, lis
     """The ephemeral answer: the best articles with "This answered it", and "Still need help"."""
     question = fit(" ".join(answer.question.split()), 300)
     good = answer.good
-    blocks: list[Block] = [SectionBlock(text=_md(f":mag: *Policy guidance for* “{question}”"))]
+    blocks: list[Block] = [SectionBlock(text=md(f":mag: *Policy guidance for* “{question}”"))]
     note = _language_note(good or answer.hits, locale)
     if good:
         for index, hit in enumerate(good):
@@ -118,7 +112,7 @@ def build_policy_answer(answer: Answer, *, locale: str | None) -> tuple[str, lis
     else:
         blocks.append(
             SectionBlock(
-                text=_md(
+                text=md(
                     "No article answers this well yet. A specialist can: open an escalation below "
                     "(your question is filled in), and the team will hear it is a gap worth writing up."
                 )
@@ -127,10 +121,10 @@ def build_policy_answer(answer: Answer, *, locale: str | None) -> tuple[str, lis
         closest = [h.guide for h in answer.hits[:2]]
         if closest:
             names = " · ".join(link(g.policy_url, h.text.title) for g, h in zip(closest, answer.hits, strict=False))
-            blocks.append(ContextBlock(elements=[_md(truncate(f"Closest, but probably not it: {names}", 3000))]))
+            blocks.append(ContextBlock(elements=[md(truncate(f"Closest, but probably not it: {names}", 3000))]))
         text = "No article answers this well yet"
     if note:
-        blocks.append(ContextBlock(elements=[_md(note)]))
+        blocks.append(ContextBlock(elements=[md(note)]))
     blocks.append(
         ActionsBlock(
             block_id="guide_next",
@@ -160,7 +154,7 @@ def intake_form_articles(hits: Sequence[Hit]) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(
             block_id="guide_intro",
-            text=_md(":books: *These articles may already answer your question.* If one does, nothing needs filing."),
+            text=md(":books: *These articles may already answer your question.* If one does, nothing needs filing."),
         )
     ]
     for index, hit in enumerate(hits[:3]):
@@ -174,7 +168,7 @@ def build_form_answered_view(guide: Guide | None, *, title: str) -> dict[str, An
     """The intake modal once the rep said an article answered the question: nothing is filed."""
     name = f" “{escape_mrkdwn(guide.title)}”" if guide else ""
     text = f":white_check_mark: Glad the article{name} answered it. *Nothing was filed* and nobody is paged."
-    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=_md(text))]).to_dict()
+    return notice_modal(title, text)
 
 
 def filed_articles(case: Case, hits: Sequence[Hit], *, held_until: datetime | None, tz: ZoneInfo) -> list[Block]:
@@ -195,7 +189,7 @@ def filed_articles(case: Case, hits: Sequence[Hit], *, held_until: datetime | No
             "A specialist is being paged now. If an article answers your question, say so: the case is "
             "withdrawn if no page has gone out yet, otherwise the specialist is told in the thread."
         )
-    blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(f":books: *These articles may answer it.* {when}"))]
+    blocks: list[Block] = [DividerBlock(), SectionBlock(text=md(f":books: *These articles may answer it.* {when}"))]
     for index, hit in enumerate(hits[:3]):
         button = ButtonElement(
             text="This answered it",
@@ -214,4 +208,4 @@ def filed_articles(case: Case, hits: Sequence[Hit], *, held_until: datetime | No
 
 def build_withdraw_result(text: str, *, title: str) -> dict[str, Any]:
     """The filed view after "This answered it": withdrawn, or why not."""
-    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=_md(text))]).to_dict()
+    return notice_modal(title, text)

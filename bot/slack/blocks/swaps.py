@@ -10,20 +10,14 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.domain import rota
 from bot.services.swaps import NoticeKind, RotaNotice
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import md, notice_modal, option, select_input, slack_date, user_input
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
@@ -39,20 +33,10 @@ def _label(shift: rota.Shift, titles: Mapping[str, str], tz: ZoneInfo) -> str:
 
 def build_swap_modal(shifts: Sequence[rota.Shift], *, titles: Mapping[str, str], tz: ZoneInfo) -> dict[str, Any]:
     """Pick one of your next shifts and the colleague you ask to cover it."""
-    options = [
-        Option(value=shift_value(s), text=PlainTextObject(text=truncate(_label(s, titles, tz), 75))) for s in shifts
-    ]
+    options = [option(shift_value(s), _label(s, titles, tz)) for s in shifts]
     blocks = [
-        InputBlock(
-            block_id=ids.SWAP_SHIFT_BLOCK,
-            label="Your shift to give away",
-            element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=options),
-        ),
-        InputBlock(
-            block_id=ids.SWAP_WITH_BLOCK,
-            label="Ask who to cover it",
-            element=UserSelectElement(action_id=ids.FIELD_ACTION),
-        ),
+        select_input(ids.SWAP_SHIFT_BLOCK, "Your shift to give away", options),
+        user_input(ids.SWAP_WITH_BLOCK, "Ask who to cover it"),
     ]
     return View(
         type="modal", callback_id=ids.SWAP_CALLBACK, title="Swap a shift", submit="Ask", close="Cancel", blocks=blocks
@@ -64,9 +48,7 @@ def build_swap_asked(who: str, *, tz: ZoneInfo, start_at: datetime) -> dict[str,
     text = (
         f"Asked <@{who}> to cover your shift from {slack_date(start_at, tz)}. You will hear their answer here in a DM."
     )
-    return View(
-        type="modal", title="Swap a shift", close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
-    ).to_dict()
+    return notice_modal("Swap a shift", text)
 
 
 def _span(notice: RotaNotice, tz: ZoneInfo) -> str:
@@ -91,7 +73,7 @@ def build_rota_notice(notice: RotaNotice, *, tz: ZoneInfo) -> tuple[str, list[di
         NoticeKind.SWAP_NOTE: f":arrows_counterclockwise: Swap: {user} covers {other} for {span}.",
     }
     text = texts[notice.kind]
-    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000)))]
+    blocks: list[Any] = [SectionBlock(text=md(truncate(text, 3000)))]
     if notice.kind is NoticeKind.SWAP_ASKED and notice.proposal is not None:
         value = notice.proposal.encode()
         blocks.append(
