@@ -74,15 +74,15 @@ class StandInService:
     def response_url(self, user_id: str, channel_id: str) -> str:
         return self._standin.response_url(user_id, channel_id)
 
-    def roots_posted(self) -> int:
-        """Cases posted to a channel: top-level chat.postMessage calls that Slack accepted."""
+    def roots_posted(self, channel: str) -> int:
+        """Cases posted to their flow's channel: top-level chat.postMessage calls Slack accepted there."""
         return sum(
             1
             for call in self._standin.calls()
             if call.method == "chat.postMessage"
             and call.ok
             and not call.args.get("thread_ts")
-            and str(call.args.get("channel", "")).startswith("C")
+            and call.args.get("channel") == channel
         )
 
     def stop(self) -> None:
@@ -392,9 +392,12 @@ def run_latency(args: argparse.Namespace, env: dict[str, str], workdir: Path, sl
 
 
 def run_throughput(args: argparse.Namespace, env: dict[str, str], workdir: Path, slack: Any) -> None:
+    from bot.config.loader import load_config
+
+    channel = load_config(workdir / "app.yaml", env={}).flow("prelaunch_review").channel_id
     figures: dict[str, dict[str, float]] = {}
     for name in (FLOOR, BOT):
-        posted_before = slack.roots_posted()  # before the warm-up: every case this bot filed is counted
+        posted_before = slack.roots_posted(channel)  # before the warm-up: every case this bot filed is counted
         with (
             fresh_store(args.postgres, workdir) as (url, count),
             serving(name, env | {"DATABASE_URL": url}, workdir, slack) as target,
@@ -416,11 +419,11 @@ def run_throughput(args: argparse.Namespace, env: dict[str, str], workdir: Path,
                 began, deadline = time.perf_counter(), time.perf_counter() + args.drain
                 cpu_before = target.cpu()
                 while time.perf_counter() < deadline:
-                    if slack.roots_posted() - posted_before >= target.driver.filed_total:
+                    if slack.roots_posted(channel) - posted_before >= target.driver.filed_total:
                         break
                     time.sleep(0.5)
                 row["drain s"] = time.perf_counter() - began
-                row["posted"] = slack.roots_posted() - posted_before
+                row["posted"] = slack.roots_posted(channel) - posted_before
                 row["drain cpu ms"] = (target.cpu() - cpu_before) * 1000 / max(1, tally.filed)
             figures[name] = row
     floor, bot = figures[FLOOR], figures[BOT]
