@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config.model import Config
 from bot.domain import rota
+from bot.domain.business import policy_schedule
 from bot.domain.policy import Policy, Target, TargetKind
 from bot.services.ports import DeliveryError, Directory
 from bot.store.store import Store
@@ -51,24 +52,13 @@ class OnCall:
                     found.append(user)
         return found
 
-    def business_schedule(self, policy: Policy) -> rota.Schedule | None:
-        """The schedule whose business hours hold a low-severity page: the policy's first schedule."""
-        return business_schedule(self.config, policy)
-
     def next_business_start(self, policy: Policy, at: datetime) -> datetime:
+        """When a page held for business hours goes out: `at`, or the next start of the policy's hours."""
         return next_business_start(self.config, policy, at)
 
 
-def business_schedule(config: Config, policy: Policy) -> rota.Schedule | None:
-    """The schedule whose business hours hold a low-severity page: the policy's first schedule."""
-    for level in policy.levels:
-        for target in level.targets:
-            if target.kind is TargetKind.SCHEDULE:
-                return config.schedules[target.ref]
-    return None
-
-
 def next_business_start(config: Config, policy: Policy, at: datetime) -> datetime:
-    """`at`, or the start of the policy's business hours after it (configuration only: no I/O)."""
-    schedule = business_schedule(config, policy)
+    """`at`, or the next start of the policy's business hours (configuration only: no I/O, so the
+    intake's ack can say when a held first page goes out before paging starts)."""
+    schedule = policy_schedule(policy, config.schedules)
     return at if schedule is None else rota.next_business_start(schedule, at)
