@@ -27,6 +27,7 @@ from bot.services.access import Access
 from bot.services.auditor import Auditor
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions, RepMessages
+from bot.services.case_opened import OpenedFollowUp
 from bot.services.charts import Charts
 from bot.services.contact import give_up_contacts
 from bot.services.deliveries import Deliveries
@@ -37,7 +38,7 @@ from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.handover import NOTIFY, relay_state
 from bot.services.oncall import OnCall
-from bot.services.open_case import POST_ROOT
+from bot.services.open_case import CASE_OPENED, POST_ROOT
 from bot.services.paging import ESCALATE, SEND, Paging, start_paging
 from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
@@ -272,10 +273,20 @@ def build_bot(
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
     contact = build_contacts(config, store, clock, ContactSecrets.from_env(env))
     paging = Paging(config=config, store=store, sender=notifier, oncall=oncall, clock=clock, on_paged=contact.on_paged)
+
+    def on_opened(tx: Tx, case: Case, now: datetime) -> None:
+        start_paging(tx, case, config=config, oncall=oncall, now=now)
+        schedule_timers(tx, tx.cases.get(case.id), now, config=config)
+
+    guidance = Guidance(index=GuideIndex(config.guides), store=store)
+    guidance.rebuild(config.guides)  # approved drafts answer before their file is committed
+
+    opened = OpenedFollowUp(config=config, store=store, on_opened=on_opened, guidance=guidance)
     runner = JobRunner(
         store=store,
         clock=clock,
-        handlers=deliveries.handlers()
+        handlers=opened.handlers()
+        | deliveries.handlers()
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier, access).handlers()
@@ -290,13 +301,13 @@ def build_bot(
         give_up=give_up_contacts,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
-        sendless_kinds=frozenset({ESCALATE}),
+        sendless_kinds=frozenset({ESCALATE, CASE_OPENED}),
         page_kinds=frozenset({SEND}),
         # Page DMs first (with the case's root post, which a page links to and which is due before it),
         # then the escalation steps that make them (and the person's other contact methods), then
         # everything else (thread notes, root updates, digests…): 1,000 steps due in one second page
         # people as they are planned, not after all of them.
-        priority=(frozenset({POST_ROOT, SEND}), frozenset({ESCALATE, NOTIFY})),
+        priority=(frozenset({CASE_OPENED, POST_ROOT, SEND}), frozenset({ESCALATE, NOTIFY})),
         limit=50,
         wall_clock=clock.wall,
         slack=slack,
@@ -324,16 +335,9 @@ def build_bot(
     )
     ticker.every("reload_config", 10, reloader.check, at_start=False)  # the files were just read
 
-    def on_opened(tx: Tx, case: Case, now: datetime) -> None:
-        start_paging(tx, case, config=config, oncall=oncall, now=now)
-        schedule_timers(tx, tx.cases.get(case.id), now, config=config)
-
     def on_changed(tx: Tx, case: Case, now: datetime, *, overdue_now: bool = False) -> None:
         schedule_timers(tx, case, now, config=config, overdue_now=overdue_now)
         relay_state(tx, case, now)  # PagerDuty/Opsgenie follow an acknowledgement or resolution in Slack
-
-    guidance = Guidance(index=GuideIndex(config.guides), store=store)
-    guidance.rebuild(config.guides)  # approved drafts answer before their file is committed
 
     def reindex(new: Config) -> None:
         guidance.rebuild(new.guides)
@@ -346,7 +350,6 @@ def build_bot(
         client=reads,
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
-        on_opened=on_opened,
         case_actions=CaseActions(
             config=config,
             store=store,

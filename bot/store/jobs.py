@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import Table, and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -23,6 +23,10 @@ def _insert_once(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once and run with bound values."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
+
+
+_JOBS: Table = JobRow.__table__
+_INSERT_JOB = insert(_JOBS)
 
 
 def _to_job(row: Any) -> Job:
@@ -70,6 +74,34 @@ class JobRepo:
             "created_at": now,
         }
         return self._session.execute(_insert_once(self._dialect), values).first() is not None
+
+    def add_new(
+        self,
+        *,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        now: datetime,
+        case_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        max_attempts: int = 8,
+    ) -> None:
+        """Add a job whose key cannot be taken yet (it names a row made in this same transaction, e.g. a
+        new case's `case.opened`): one plain Core INSERT, for the ack path; a taken key raises."""
+        self._session.connection().execute(
+            _INSERT_JOB,
+            {
+                "kind": kind,
+                "key": key,
+                "due_at": due_at,
+                "payload": payload or {},
+                "case_id": case_id,
+                "state": JobState.PENDING.value,
+                "attempts": 0,
+                "max_attempts": max_attempts,
+                "created_at": now,
+            },
+        )
 
     def record_once(self, *, kind: str, key: str, now: datetime) -> bool:
         """Note that something keyed `key` was done (a row born done, never run); True for the first

@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
@@ -116,6 +117,48 @@ PATIENT_BUDGET_S = 15.0  # background work (no person waiting)
 PATIENT_WRITE_LOCK_WAIT_S = 15.0
 
 
+class WriterTurns:
+    """SQLite's one writer, taken in turns inside this process: an urgent writer (a Slack request whose
+    ack waits on the commit) goes before every patient one (the job runner, which nobody waits on), so an
+    ack waits at most for the transaction under way, not for a queue of job bookkeeping. The turn is
+    handed straight to the next waiter (one wake-up, not every waiting thread racing for it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held = False
+        self._urgent: deque[threading.Event] = deque()
+        self._patient: deque[threading.Event] = deque()
+
+    def acquire(self, *, timeout: float, urgent: bool) -> bool:
+        queue = self._urgent if urgent else self._patient
+        with self._lock:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Event()
+            queue.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            queue.remove(turn)
+            return False
+
+    def queued(self) -> tuple[int, int]:
+        """(urgent, patient) writers waiting for their turn now."""
+        with self._lock:
+            return len(self._urgent), len(self._patient)
+
+    def release(self) -> None:
+        with self._lock:
+            waiting = self._urgent or self._patient
+            if waiting:
+                waiting.popleft().set()  # still held: the turn passes to the next writer
+            else:
+                self._held = False
+
+
 class Store:
     """Opens transactions: writes through one engine, reads (on SQLite) through a deferred one."""
 
@@ -126,7 +169,8 @@ class Store:
         # SQLite has one writer at a time. Queue this process's writers on a lock instead of in
         # SQLite's busy handler, which sleeps in steps of up to 100 ms; other processes still wait
         # in the busy handler.
-        self._write_lock: threading.Lock | None = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # A person waiting on an ack goes before the job runner's writes (WriterTurns).
+        self._write_lock: WriterTurns | None = WriterTurns() if engine.dialect.name == "sqlite" else None
         in_use = connections_in_use(engine)
         self._deadlines = Deadlines(in_use) if in_use is not None else None
         # The database's clock minus this machine's (the heartbeat measures it): commit deadlines are
@@ -181,7 +225,7 @@ class Store:
         """A read-write transaction, committed when the block ends cleanly. `patient` (background
         work, no person waiting) waits longer for SQLite's one writer."""
         with (
-            self._writer(PATIENT_WRITE_LOCK_WAIT_S if patient else WRITE_LOCK_WAIT_S),
+            self._writer(PATIENT_WRITE_LOCK_WAIT_S if patient else WRITE_LOCK_WAIT_S, urgent=not patient),
             self._session(
                 self.engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S, commit_deadline=not patient
             ) as tx,
@@ -189,12 +233,12 @@ class Store:
             yield tx
 
     @contextmanager
-    def _writer(self, wait: float) -> Iterator[None]:
+    def _writer(self, wait: float, *, urgent: bool = True) -> Iterator[None]:
         """This process's turn to write on SQLite, waited for at most `wait` seconds."""
         if self._write_lock is None:
             yield
             return
-        if not self._write_lock.acquire(timeout=wait):
+        if not self._write_lock.acquire(timeout=wait, urgent=urgent):
             raise StoreUnavailable(f"the database is busy: no turn to write within {wait} s")
         try:
             yield
