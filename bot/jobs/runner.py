@@ -285,7 +285,8 @@ class JobRunner:
                     self._finish(job, effect, self.clock.now())
             return len(jobs)
         for job in lost:
-            log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
+            with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
         for job, error in failed:
             with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
                 log.error("effect_failed job=%s key=%s: %s: retrying", job.id, job.key, type(error).__name__)
@@ -293,7 +294,8 @@ class JobRunner:
         gone = {job.id for job in lost} | {job.id for job, _ in failed}
         for job, effect in prepared:
             if job.id not in gone:
-                self._done(job, acted=effect is not None, now=now)
+                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                    self._done(job, acted=effect is not None, now=now)
         return len(jobs)
 
     def _plan(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
