@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.cli_config import cmd_check_config, env_of, load
 from bot.clock import SystemClock
-from bot.config.loader import Config
+from bot.config.model import Config
 
 
 def _url_source(config: Config, env: Mapping[str, str]) -> str:

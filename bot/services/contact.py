@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import Case
 from bot.domain.contact import MethodKind, Urgency, dedup_key, phone_text
 from bot.domain.events import EventKind

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, parse_human_id
 from bot.domain.contact import MethodKind, human_id_from_dedup, parse_ack_reply, phone_text
 from bot.services.contact import LABELS, report_contact_failure
