@@ -37,7 +37,8 @@ from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.handover import relay_state
 from bot.services.oncall import OnCall
-from bot.services.paging import ESCALATE, SEND, Paging, start_paging
+from bot.services.paging import ESCALATE, SEND, start_paging
+from bot.services.paging_engine import Paging
 from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.rota_check import RotaChecks, plan_rota_checks
