@@ -11,10 +11,17 @@ from bot.config.model import Config
 from bot.domain.case import Case
 from bot.domain.events import EventKind
 from bot.domain.job import Job
-from bot.domain.policy import Policy
 from bot.services.oncall import OnCall
 from bot.services.paging import restricted_thread
-from bot.services.paging_jobs import LEADS_ALERT, TELL_OWNER, THREAD_NOTE, UPDATE_PAGES, UPDATE_ROOT, AlertPayload
+from bot.services.paging_jobs import (
+    LEADS_ALERT,
+    TELL_OWNER,
+    THREAD_NOTE,
+    UPDATE_PAGES,
+    UPDATE_ROOT,
+    AlertPayload,
+    is_current,
+)
 from bot.services.ports import DeliveryError, LeadsAlert, PageSender, ThreadNote
 from bot.store.effects import Effect, Handler
 from bot.store.store import Store, Tx
@@ -39,20 +46,8 @@ class CaseMessages:
             TELL_OWNER: self.tell_owner,
         }
 
-    def _case(self, job: Job) -> Case:
-        assert job.case_id is not None
-        with self.store.read() as tx:
-            return tx.cases.get(job.case_id)
-
-    def _policy(self, case: Case) -> Policy:
-        return self.config.policies[self.config.flow(case.flow_id).policy]
-
-    @staticmethod
-    def _current(case: Case, job: Job) -> bool:
-        return case.needs_paging and case.paging_generation == int(job.payload.get("generation", -1))
-
     def thread_note(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         with self.store.read() as tx:
             posted = [e.data for e in tx.cases.events(case.id) if e.kind == "details_posted"]
         if case.root is None or not posted:
@@ -78,8 +73,8 @@ class CaseMessages:
         return None
 
     def leads_alert(self, job: Job) -> Effect | None:
-        case = self._case(job)
-        if not self._current(case, job):
+        case = self.store.job_case(job)
+        if not is_current(case, job):
             return None
         payload = AlertPayload.load(job.payload)
         alert = LeadsAlert(
@@ -89,14 +84,14 @@ class CaseMessages:
         return None
 
     def update_root(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         if case.root is None:
             raise DeliveryError("the case is not in its channel yet", retryable=True)
         self.sender.update_root(case, self.config.flow(case.flow_id))
         return None
 
     def update_pages(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         with self.store.read() as tx:
             pages = tx.cases.pages(case.id)
             newer = [k for k in tx.jobs.pending_keys(case.id, kind=UPDATE_PAGES) if k != job.key]
@@ -112,7 +107,7 @@ class CaseMessages:
 
     def tell_owner(self, job: Job) -> Effect | None:
         """A reopen or a severity change: the owner hears it if on shift, else whoever is on call now."""
-        case = self._case(job)
+        case = self.store.job_case(job)
         if not case.status.is_open:
             return None
         by = str(job.payload.get("by") or "")
@@ -140,7 +135,7 @@ class CaseMessages:
     def _who_works(self, case: Case, now: datetime) -> tuple[list[str], str | None]:
         """The owner, if on shift (on call now, or business hours); else the first level of the policy
         with someone on call now, and the owner they stand in for."""
-        policy = self._policy(case)
+        policy = self.config.policy_for(case.flow_id)
         owner = case.owner_id or case.acknowledged_by
         if owner is not None:
             targets = [t for level in policy.levels for t in level.targets]

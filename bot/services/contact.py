@@ -18,6 +18,7 @@ from bot.domain.job import Job
 from bot.services.deliveries import REPORT_FAILURE, give_up
 from bot.services.handover import CONTACTED, NOTIFY, RELAY, relay_state
 from bot.services.paging import note_in_thread
+from bot.services.paging_jobs import is_current
 from bot.services.ports import DeliveryError, ThreadNote
 from bot.store.store import Store, Tx
 
@@ -114,11 +115,6 @@ class Contacts:
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {NOTIFY: self.notify, RELAY: self.relay}
 
-    def _case(self, job: Job) -> Case:
-        assert job.case_id is not None
-        with self.store.read() as tx:
-            return tx.cases.get(job.case_id)
-
     def text(self, case: Case) -> str:
         flow = self.config.flow(case.flow_id)
         return phone_text(
@@ -126,8 +122,8 @@ class Contacts:
         )
 
     def notify(self, job: Job) -> Effect | None:
-        case = self._case(job)
-        if not case.needs_paging or case.paging_generation != int(job.payload.get("generation", -1)):
+        case = self.store.job_case(job)
+        if not is_current(case, job):
             return None  # acknowledged, resolved or re-planned since: nothing to send
         method = MethodKind(str(job.payload["method"]))
         address, user_id = str(job.payload["address"]), str(job.payload["user_id"])
@@ -176,7 +172,7 @@ class Contacts:
         raise DeliveryError(f"{method.value} is not configured in this deployment", retryable=False)
 
     def relay(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         method, action = MethodKind(str(job.payload["method"])), str(job.payload["action"])
         alias = dedup_key(case.human_id)
         if method is MethodKind.PAGERDUTY and self.pagerduty is not None:

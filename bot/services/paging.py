@@ -147,7 +147,7 @@ def page_new_owner(tx: Tx, case: Case, *, user_id: str, config: Config, oncall: 
     """Reassign is a page: the new owner is paged now, with Acknowledge; unacknowledged after the first
     level's wait, paging returns to the policy (from level 1, under its timing). Returns when it does."""
     tx.jobs.cancel_for_case(case.id, kinds=PAGING_KINDS, now=now)
-    policy = config.policies[config.flow(case.flow_id).policy]
+    policy = config.policy_for(case.flow_id)
     generation = tx.cases.next_paging_generation(case.id, now=now)
     returns_at = now + policy.levels[0].wait
     if policy.timing_for(case.severity_id) is PageTiming.BUSINESS_HOURS:

@@ -31,6 +31,7 @@ from bot.services.paging_jobs import (
     SendPayload,
     alert_key,
     escalate_key,
+    is_current,
     send_key,
     send_prefix,
     update_key,
@@ -62,23 +63,11 @@ class Paging:
     def handlers(self) -> dict[str, Handler]:
         return {ESCALATE: self.escalate, SEND: self.send} | self.messages.handlers()
 
-    def _case(self, job: Job) -> Case:
-        assert job.case_id is not None
-        with self.store.read() as tx:
-            return tx.cases.get(job.case_id)
-
-    def _policy(self, case: Case) -> Policy:
-        return self.config.policies[self.config.flow(case.flow_id).policy]
-
-    @staticmethod
-    def _current(case: Case, job: Job) -> bool:
-        return case.needs_paging and case.paging_generation == int(job.payload.get("generation", -1))
-
     def escalate(self, job: Job) -> Effect | None:
-        case = self._case(job)
-        if not self._current(case, job):
+        case = self.store.job_case(job)
+        if not is_current(case, job):
             return None
-        policy = self._policy(case)
+        policy = self.config.policy_for(case.flow_id)
         payload = EscalatePayload.load(job.payload)
         generation = payload.generation
         started = self.clock.now()
@@ -178,12 +167,12 @@ class Paging:
         return effect
 
     def send(self, job: Job) -> Effect | None:
-        case = self._case(job)
-        if not self._current(case, job):
+        case = self.store.job_case(job)
+        if not is_current(case, job):
             return None
         payload = SendPayload.load(job.payload)
         user_id, round_, level, nth = payload.user_id, payload.round, payload.level, payload.nth
-        policy = self._policy(case)
+        policy = self.config.policy_for(case.flow_id)
         step = Step(round=round_, level=level, due_at=self._step_due_at(job, policy))
         if job.attempt == 1 and level > 0 and superseded(policy, step, self.clock.now()):
             # A backlog: the next level is due already, and its escalation pages whoever is current.

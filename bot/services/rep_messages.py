@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from bot.config.model import Config
 from bot.domain.access import Right
-from bot.domain.case import Case
 from bot.domain.job import Job
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import may, may_right
@@ -32,13 +31,8 @@ class RepMessages:
     def handlers(self) -> dict[str, Handler]:
         return {ASK_REP: self.ask, TELL_OUTCOME: self.tell}
 
-    def _case(self, job: Job) -> Case:
-        assert job.case_id is not None
-        with self.store.read() as tx:
-            return tx.cases.get(job.case_id)
-
     def ask(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         self.sender.ask_rep(
             case,
             self.config.flow(case.flow_id),
@@ -48,7 +42,7 @@ class RepMessages:
         return None
 
     def tell(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         if case.outcome is None:
             return None  # reopened before the DM went out: the outcome no longer stands
         user_id = str(job.payload["user_id"])
