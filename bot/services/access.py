@@ -23,6 +23,20 @@ from bot.services.overrides import schedule_members
 from bot.services.ports import Directory
 from bot.store.store import Store
 
+LEAD_LAYER = "lead"
+
+
+def is_duty_lead(config: Config, user_id: str) -> bool:
+    """A rota's duty lead (a member of a layer named `lead`): the person the policies page last sees the
+    team's picture in the Home tab, as the leads do. Only the view: every right stays with `Access`."""
+    return any(
+        user_id in rotation.members
+        for schedule in config.schedules.values()
+        for layer in schedule.layers
+        if layer.name == LEAD_LAYER
+        for rotation in layer.rotations
+    )
+
 
 @dataclass
 class Access:

@@ -49,7 +49,7 @@ class CaseMessages:
     def thread_note(self, job: Job) -> Effect | None:
         case = self.store.job_case(job)
         with self.store.read() as tx:
-            posted = [e.data for e in tx.cases.events(case.id) if e.kind == "details_posted"]
+            posted = [e.data for e in tx.cases.events(case.id) if e.kind == EventKind.DETAILS_POSTED]
         if case.root is None or not posted:
             # Notes follow the details in the thread, so the thread reads top to bottom.
             raise DeliveryError("the case details are not in its thread yet", retryable=True)

@@ -20,6 +20,7 @@ from bot.services.handover import CONTACTED, NOTIFY, RELAY, relay_state
 from bot.services.paging import note_in_thread
 from bot.services.paging_jobs import is_current
 from bot.services.ports import DeliveryError, ThreadNote
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,6 @@ LABELS = {
     MethodKind.OPSGENIE: "Opsgenie",
     MethodKind.SLACK: "Slack",
 }
-
-Effect = Callable[[Tx, datetime], None]
 
 
 def schedule_contacts(

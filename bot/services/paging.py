@@ -85,6 +85,7 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
                 due_at, capped = max(now, latest), True
     queue_escalation(tx, case, generation, first_step(due_at), config=config, now=now)
     _paging_started(tx, case, generation, policy, first_page_at=due_at, now=now, held_for_deadline=capped)
+    tx.cases.set_first_page_at(case.id, due_at)
     if due_at > now:
         note = ThreadNote(kind="held", at=due_at, detail="deadline" if capped else "")
         note_in_thread(tx, case, note, key=f"held:{generation}", now=now)
@@ -165,6 +166,7 @@ def page_new_owner(tx: Tx, case: Case, *, user_id: str, config: Config, oncall: 
     _paging_started(
         tx, case, generation, policy, first_page_at=now, now=now, owner=user_id, returns_at=returns_at.isoformat()
     )
+    tx.cases.set_first_page_at(case.id, now)
     return returns_at
 
 

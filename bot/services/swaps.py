@@ -20,14 +20,14 @@ from typing import Any, Protocol
 from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.job import Job
+from bot.domain.refusal import SCHEDULE_GONE
 from bot.services.overrides import OverrideRefused, OverrideRequest, check_request, create_override, schedule_members
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 NOTICE = "oncall.notice"
 SHOWN_SHIFTS = 25
 LOOK_AHEAD = timedelta(days=31)
-
-Effect = Callable[[Tx, datetime], None]
 
 
 class NoticeKind(StrEnum):
@@ -167,7 +167,7 @@ def propose_swap(config: Config, store: Store, proposal: Proposal, *, now: datet
     """Check the proposal and queue the DM with Accept / Decline to the colleague."""
     schedule = config.schedules.get(proposal.schedule_id)
     if schedule is None:
-        raise OverrideRefused("That schedule no longer exists.", field="schedule")
+        raise OverrideRefused(SCHEDULE_GONE, field="schedule")
     if proposal.to_user == proposal.from_user:
         raise OverrideRefused("Pick a colleague, not yourself.", field="user")
     if proposal.to_user not in schedule_members(schedule) and proposal.to_user not in config.app.leads:
@@ -190,7 +190,7 @@ def answer_swap(
         raise OverrideRefused("Only the person asked can answer this swap.")
     schedule = config.schedules.get(proposal.schedule_id)
     if schedule is None:
-        raise OverrideRefused("That schedule no longer exists.")
+        raise OverrideRefused(SCHEDULE_GONE)
     request = OverrideRequest(
         schedule.id, proposal.layer, proposal.to_user, proposal.from_user, max(proposal.start_at, now), proposal.end_at
     )
