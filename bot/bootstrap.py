@@ -26,7 +26,7 @@ from bot.observability import metrics
 from bot.services.access import Access
 from bot.services.auditor import Auditor
 from bot.services.calendar_feed import CalendarFeeds
-from bot.services.case_actions import CaseActions, RepMessages
+from bot.services.case_actions import CaseActions
 from bot.services.case_opened import OpenedFollowUp
 from bot.services.charts import Charts
 from bot.services.contact import give_up_contacts
@@ -39,9 +39,11 @@ from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.handover import NOTIFY, relay_state
 from bot.services.oncall import OnCall
 from bot.services.open_case import CASE_OPENED, POST_ROOT
-from bot.services.paging import ESCALATE, SEND, Paging, start_paging
+from bot.services.paging import ESCALATE, SEND, start_paging
+from bot.services.paging_engine import Paging
 from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
+from bot.services.rep_messages import RepMessages
 from bot.services.rota_check import RotaChecks, plan_rota_checks
 from bot.services.slack_health import SlackHealth
 from bot.services.swaps import RotaNotices

@@ -75,6 +75,10 @@ class Config:
                 return flow
         raise KeyError(flow_id)
 
+    def policy_for(self, flow_id: str) -> Policy:
+        """The escalation policy a flow pages with."""
+        return self.policies[self.flow(flow_id).policy]
+
     def find_flow(self, word: str) -> Flow | None:
         """The flow whose id or alias is `word` (case-insensitive), if any."""
         key = word.strip().lower().replace("-", "_")

@@ -1,4 +1,4 @@
-"""Inbound HTTP from Twilio, PagerDuty and Opsgenie: authenticate, then hand over to the Contacts use
+"""Inbound HTTP from Twilio, PagerDuty and Opsgenie: authenticate, then hand over to the ContactReplies use
 cases. A request that fails its check is refused with 403 and nothing else happens."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 from bot.contact.secrets import ContactSecrets
 from bot.contact.signatures import key_valid, pagerduty_valid, twilio_valid
 from bot.domain.contact import MethodKind
-from bot.services.contact import Contacts
+from bot.services.contact_replies import ContactReplies
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def twiml(*parts: str) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?><Response>' + "".join(parts) + "</Response>"
 
 
-def build_contact_routes(contacts: Contacts, secrets: ContactSecrets, *, public_url: Callable[[], str]) -> WsgiApp:
+def build_contact_routes(replies: ContactReplies, secrets: ContactSecrets, *, public_url: Callable[[], str]) -> WsgiApp:
     """One WSGI app for every /contact/… route."""
 
     def url_of(environ: dict[str, Any]) -> str:
@@ -81,11 +81,11 @@ def build_contact_routes(contacts: Contacts, secrets: ContactSecrets, *, public_
     def twilio(route: str, params: dict[str, str], query: dict[str, str], start_response: StartResponse) -> list[bytes]:
         xml = "text/xml"
         if route == "sms":
-            text = contacts.sms_reply(from_number=params.get("From", ""), body=params.get("Body", ""))
+            text = replies.sms_reply(from_number=params.get("From", ""), body=params.get("Body", ""))
             return _reply(start_response, "200 OK", twiml(f"<Message>{escape(text)}</Message>"), xml)
         case_id, user_id = int(query.get("case", "0") or 0), query.get("user", "")
         if route == "voice":
-            prompt = contacts.voice_prompt(case_id=case_id)
+            prompt = replies.voice_prompt(case_id=case_id)
             action = quoteattr(f"{PREFIX}twilio/gather?" + urllib.parse.urlencode({"case": case_id, "user": user_id}))
             gather = (
                 f'<Gather numDigits="1" timeout="10" method="POST" action={action}>'
@@ -93,7 +93,7 @@ def build_contact_routes(contacts: Contacts, secrets: ContactSecrets, *, public_
             )
             return _reply(start_response, "200 OK", twiml(gather, "<Say>Not acknowledged. Goodbye.</Say>"), xml)
         if route == "gather":
-            said = contacts.voice_digits(case_id=case_id, user_id=user_id, digits=params.get("Digits", ""))
+            said = replies.voice_digits(case_id=case_id, user_id=user_id, digits=params.get("Digits", ""))
             return _reply(start_response, "200 OK", twiml(f"<Say>{escape(said)}</Say>"), xml)
         if route == "status":
             state = params.get("MessageStatus") or params.get("CallStatus") or ""
@@ -101,7 +101,7 @@ def build_contact_routes(contacts: Contacts, secrets: ContactSecrets, *, public_
                 method = MethodKind.VOICE if "CallStatus" in params else MethodKind.SMS
                 code = params.get("ErrorCode") or params.get("SipResponseCode") or ""
                 error = f"Twilio {state}" + (f", error {code}" if code else "")
-                contacts.report_undelivered(case_id=case_id, user_id=user_id, method=method, error=error)
+                replies.report_undelivered(case_id=case_id, user_id=user_id, method=method, error=error)
             return _reply(start_response, "204 No Content", "", "text/plain")
         return _reply(start_response, "404 Not Found", "", "text/plain")
 
@@ -109,14 +109,14 @@ def build_contact_routes(contacts: Contacts, secrets: ContactSecrets, *, public_
         event = _json(body).get("event", {})
         if event.get("event_type") == "incident.acknowledged":
             data = event.get("data") or {}
-            contacts.pager_acknowledged(method=MethodKind.PAGERDUTY, key=str(data.get("incident_key") or ""))
+            replies.pager_acknowledged(method=MethodKind.PAGERDUTY, key=str(data.get("incident_key") or ""))
         return _reply(start_response, "200 OK", "", "text/plain")
 
     def opsgenie(body: bytes, start_response: StartResponse) -> list[bytes]:
         payload = _json(body)
         if str(payload.get("action", "")).lower() == "acknowledge":
             alert = payload.get("alert") or {}
-            contacts.pager_acknowledged(method=MethodKind.OPSGENIE, key=str(alert.get("alias") or ""))
+            replies.pager_acknowledged(method=MethodKind.OPSGENIE, key=str(alert.get("alias") or ""))
         return _reply(start_response, "200 OK", "", "text/plain")
 
     return app

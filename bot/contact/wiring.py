@@ -14,6 +14,7 @@ from bot.contact.secrets import ContactSecrets
 from bot.domain.case import Case
 from bot.domain.contact import MethodKind
 from bot.services.contact import Contacts, schedule_contacts
+from bot.services.contact_replies import ContactReplies
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,9 @@ def build_contacts(config: Config, store: Store, clock: Clock, secrets: ContactS
         log.warning("contact methods without secrets are not used: %s (see README, Contact methods)", missing)
     return ContactWiring(
         contacts=contacts,
-        routes=build_contact_routes(contacts, secrets, public_url=public_url),
+        routes=build_contact_routes(
+            ContactReplies(config=config, store=store, now=clock.now), secrets, public_url=public_url
+        ),
         public_url=public_url,
         config=config,
         enabled=enabled,

@@ -75,7 +75,7 @@ class Access:
     def _staff_for(self, user_id: str, case: Case) -> bool:
         if self._in_staff_groups(user_id):
             return True
-        policy = self.config.policies[self.config.flow(case.flow_id).policy]
+        policy = self.config.policy_for(case.flow_id)
         for level in policy.levels:
             for target in level.targets:
                 if target.kind is TargetKind.USER and target.ref == user_id:
@@ -90,7 +90,7 @@ class Access:
     def _on_call_for(self, user_id: str, case: Case, now: datetime) -> bool:
         if self.store is None:
             return False
-        policy = self.config.policies[self.config.flow(case.flow_id).policy]
+        policy = self.config.policy_for(case.flow_id)
         schedules = {t.ref for level in policy.levels for t in level.targets if t.kind is TargetKind.SCHEDULE}
         with self.store.read() as tx:
             overrides = {s: tuple(tx.overrides.active(s)) for s in schedules}

@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.config.model import Config
-from bot.domain.access import Right
 from bot.domain.case import AlreadyPaged, Case, CaseStatus
 from bot.domain.case_change import ActionRequest as ActionRequest
 from bot.domain.case_change import CaseChange, change_for
 from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
-from bot.domain.job import Job
 from bot.domain.lifecycle import Action, next_status
-from bot.domain.permissions import Actor, NotAllowed, check, may, may_right
+from bot.domain.permissions import Actor, NotAllowed, check
 from bot.observability import metrics
 from bot.observability.logs import log_context
-from bot.services.access import Access
 from bot.services.guide_drafts import draft_from_case
 from bot.services.oncall import OnCall
 from bot.services.paging import (
@@ -37,12 +34,9 @@ from bot.services.paging import (
     restart_paging,
     stop_paging,
 )
-from bot.services.ports import RepSender, ThreadNote
-from bot.store.effects import Effect
+from bot.services.ports import ThreadNote
+from bot.services.rep_messages import ASK_REP, TELL_OUTCOME
 from bot.store.store import Store, Tx
-
-ASK_REP = "case.ask_rep"
-TELL_OUTCOME = "case.tell_outcome"
 
 # Hooks that keep the SLA and deadline timers in step with the case (set by the wiring); called with
 # overdue_now=True after a reopen or a severity change.
@@ -222,49 +216,3 @@ def _refuse_if_paged(tx: Tx, case: Case) -> None:
     users, sending = paged_so_far(tx, case)
     if users or sending:
         raise AlreadyPaged(case, users)
-
-
-@dataclass
-class RepMessages:
-    """Job handlers for the rep's DMs: the specialist's question and the outcome."""
-
-    config: Config
-    store: Store
-    sender: RepSender
-    access: Access | None = None
-
-    def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
-        return {ASK_REP: self.ask, TELL_OUTCOME: self.tell}
-
-    def _case(self, job: Job) -> Case:
-        assert job.case_id is not None
-        with self.store.read() as tx:
-            return tx.cases.get(job.case_id)
-
-    def ask(self, job: Job) -> Effect | None:
-        case = self._case(job)
-        self.sender.ask_rep(
-            case,
-            self.config.flow(case.flow_id),
-            question=str(job.payload["question"]),
-            asked_by=str(job.payload["asked_by"]),
-        )
-        return None
-
-    def tell(self, job: Job) -> Effect | None:
-        case = self._case(job)
-        if case.outcome is None:
-            return None  # reopened before the DM went out: the outcome no longer stands
-        user_id = str(job.payload["user_id"])
-        full, may_reopen = True, True
-        if self.access is not None:
-            # A follower hears the outcome; its text only if they may read the case, the follow-up
-            # (reopen) button only if they may reopen it.
-            now = case.resolved_at or case.created_at
-            actor = self.access.actor(user_id, case, now=now)
-            full = may_right(actor, Right.SEE, case)
-            may_reopen = may(actor, Action.REOPEN, case)
-        self.sender.tell_outcome(
-            case, self.config.flow(case.flow_id), user_id=user_id, full=full, may_reopen=may_reopen
-        )
-        return None

@@ -87,19 +87,14 @@ class Deliveries:
 
         return effect
 
-    def _case(self, job: Job) -> Case:
-        assert job.case_id is not None, f"{job.kind} needs a case"
-        with self.store.read() as tx:
-            return tx.cases.get(job.case_id)
-
     def _posted_case(self, job: Job) -> Case:
-        case = self._case(job)
+        case = self.store.job_case(job)
         if case.root is None:
             raise DeliveryError("the case is not in its channel yet", retryable=True)
         return case
 
     def post_root(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         ref = case.root or self.notifier.post_case_root(case, self.config.flow(case.flow_id))
 
         def effect(tx: Tx, now: datetime) -> None:
@@ -215,7 +210,7 @@ class Deliveries:
         return None
 
     def report_failure(self, job: Job) -> Effect | None:
-        case = self._case(job) if job.case_id is not None else None
+        case = self.store.job_case(job) if job.case_id is not None else None
         failure = DeliveryFailure(
             what=str(job.payload.get("what", "a Slack delivery")),
             error=str(job.payload.get("error", "unknown error")),

@@ -55,7 +55,7 @@ def plan_handoffs(*, config: Config, store: Store, now: datetime) -> int:
 
 
 def _policy_schedules(config: Config, case: Case) -> set[str]:
-    policy = config.policies[config.flow(case.flow_id).policy]
+    policy = config.policy_for(case.flow_id)
     return {t.ref for level in policy.levels for t in level.targets if t.kind is TargetKind.SCHEDULE}
 
 

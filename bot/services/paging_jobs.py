@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.domain.case import Case
 from bot.domain.escalation import Step
+from bot.domain.job import Job
 from bot.services.handover import NOTIFY
 
 ESCALATE = "page.escalate"
@@ -142,3 +144,9 @@ class AlertPayload:
             repeats=bool(data.get("repeats")),
             generation=int(data.get("generation", -1)),
         )
+
+
+def is_current(case: Case, job: Job) -> bool:
+    """A paging job still applies: the case needs paging, and the job is of its current paging generation
+    (a restart, a reassign or an acknowledgement makes older ones do nothing)."""
+    return case.needs_paging and case.paging_generation == int(job.payload.get("generation", -1))

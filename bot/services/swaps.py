@@ -175,16 +175,7 @@ def propose_swap(config: Config, store: Store, proposal: Proposal, *, now: datet
     if proposal.end_at <= now:
         raise OverrideRefused("That shift is over.", field="schedule")
     with store.transaction() as tx:
-        notice = RotaNotice(
-            NoticeKind.SWAP_ASKED,
-            schedule.title,
-            proposal.layer,
-            proposal.start_at,
-            proposal.end_at,
-            user_id=proposal.to_user,
-            other_id=proposal.from_user,
-            proposal=proposal,
-        )
+        notice = _swap_notice(NoticeKind.SWAP_ASKED, schedule.title, proposal)
         _enqueue(tx, notice, channel_id=proposal.to_user, key=f"swap:{proposal.key}:asked:{now.isoformat()}", now=now)
         tx.audit.add(
             kind="swap_proposed", subject=f"swap:{proposal.key}", now=now, actor_id=proposal.from_user, data={}

@@ -162,20 +162,15 @@ class Timers:
             return (owner,)
         if self.oncall is None:
             return ()
-        policy = self.config.policies[self.config.flow(case.flow_id).policy]
+        policy = self.config.policy_for(case.flow_id)
         for level in policy.levels:
             users = self.oncall.resolve(level.targets, at=now)
             if users:
                 return tuple(users)
         return ()
 
-    def _case(self, job: Job) -> Case:
-        assert job.case_id is not None
-        with self.store.read() as tx:
-            return tx.cases.get(job.case_id)
-
     def fire_sla(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         which, stage = str(job.payload["which"]), str(job.payload["stage"])
         still = case.status.is_open and (
             case.acknowledged_by is None if which == "acknowledge" else case.status is not CaseStatus.WAITING_ON_REP
@@ -211,7 +206,7 @@ class Timers:
         return effect
 
     def fire_deadline(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         if not case.status.is_open:
             return None
         name = str(job.payload["name"])
@@ -295,7 +290,7 @@ class Timers:
         return effect
 
     def alert(self, job: Job) -> Effect | None:
-        case = self._case(job)
+        case = self.store.job_case(job)
         which = str(job.payload["which"])
         self.sender.alert_leads(
             LeadsAlert(kind=f"{which}_breach", case=case, round=0, level=0),

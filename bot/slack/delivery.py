@@ -155,23 +155,11 @@ class SlackDelivery:
         if channel.startswith(("U", "W")):  # a DM is posted to the person; history needs the D… id
             opened = self.call("conversations.open", self.client.conversations_open, users=channel)
             channel_id = str(opened["channel"]["id"])
+        read = {"channel": channel_id, "include_all_metadata": True, "limit": HISTORY_LOOKBACK}
         if thread_ts:
-            response = self.call(
-                "conversations.replies",
-                self.client.conversations_replies,
-                channel=channel_id,
-                ts=thread_ts,
-                include_all_metadata=True,
-                limit=HISTORY_LOOKBACK,
-            )
+            response = self.call("conversations.replies", self.client.conversations_replies, ts=thread_ts, **read)
         else:
-            response = self.call(
-                "conversations.history",
-                self.client.conversations_history,
-                channel=channel_id,
-                include_all_metadata=True,
-                limit=HISTORY_LOOKBACK,
-            )
+            response = self.call("conversations.history", self.client.conversations_history, **read)
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
             payload = metadata.get("event_payload") or {}

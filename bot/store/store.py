@@ -15,6 +15,8 @@ from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
+from bot.domain.case import Case
+from bot.domain.job import Job
 from bot.store.audit import AuditRepo
 from bot.store.calendar_feeds import CalendarFeedRepo
 from bot.store.cases import CaseRepo
@@ -269,6 +271,12 @@ class Store:
         if self.engine.dialect.name != "postgresql":
             return None
         return JobListener(self.engine.url.render_as_string(hide_password=False), wake)
+
+    def job_case(self, job: Job) -> Case:
+        """The case a job is about, read in a snapshot of its own (a handler reads before it sends)."""
+        assert job.case_id is not None, f"{job.kind} needs a case"
+        with self.read() as tx:
+            return tx.cases.get(job.case_id)
 
     def schema(self) -> SchemaState:
         """Where the database's schema stands now (readiness: reachable, and still this release's)."""

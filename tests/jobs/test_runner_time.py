@@ -29,7 +29,8 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.services.oncall import OnCall
 from bot.services.open_case import POST_ROOT, open_case
-from bot.services.paging import ESCALATE, Paging, start_paging
+from bot.services.paging import ESCALATE, start_paging
+from bot.services.paging_engine import Paging
 from bot.services.ports import DeliveryError
 from bot.store.store import Store, Tx
 from bot.store.tables import RequestKeyRow

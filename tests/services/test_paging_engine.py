@@ -16,7 +16,8 @@ from bot.jobs.runner import JobRunner
 from bot.services.deliveries import give_up
 from bot.services.oncall import OnCall
 from bot.services.open_case import POST_ROOT, open_case
-from bot.services.paging import Paging, restart_paging, start_paging, stop_paging
+from bot.services.paging import restart_paging, start_paging, stop_paging
+from bot.services.paging_engine import Paging
 from bot.services.ports import LeadsAlert, ThreadNote
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -27,7 +27,7 @@ from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_message import case_headline
-from bot.slack.blocks.parts import md, option, select_input, user_input
+from bot.slack.blocks.parts import as_dicts, md, option, select_input, user_input
 from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections
 
 TITLES = {
@@ -148,7 +148,7 @@ def build_rep_question(
     text = f"{asks}\n>{fit(question, 2500)}"
     answer = ButtonElement(text=t("Answer"), action_id=ids.REP_REPLY_ACTION, value=str(case.id), style="primary")
     blocks: list[Block] = [SectionBlock(text=md(text)), ActionsBlock(elements=[answer])]
-    return t("{case}: the policy team needs more information").format(case=case.human_id), [b.to_dict() for b in blocks]
+    return t("{case}: the policy team needs more information").format(case=case.human_id), as_dicts(blocks)
 
 
 def build_outcome(
@@ -175,9 +175,7 @@ def build_outcome(
     if may_reopen:
         follow_up = ButtonElement(text=t("I have a follow-up"), action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
         blocks.append(ActionsBlock(elements=[follow_up]))
-    return t("{case} is resolved: {outcome}").format(case=case.human_id, outcome=outcome), [
-        b.to_dict() for b in blocks[:50]
-    ]
+    return t("{case} is resolved: {outcome}").format(case=case.human_id, outcome=outcome), as_dicts(blocks[:50])
 
 
 def lifecycle_note(note: ThreadNote, *, tz: ZoneInfo) -> str | None:

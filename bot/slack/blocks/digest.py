@@ -17,7 +17,7 @@ from bot.config.durations import format_duration
 from bot.domain import digest as d
 from bot.domain.digest_input import Measure
 from bot.domain.digest_text import summary_line
-from bot.slack.blocks.parts import md, slack_date
+from bot.slack.blocks.parts import as_dicts, md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 SECTION_LIMIT = 3000
@@ -182,4 +182,4 @@ def build_digest(digest: d.Digest, *, tz: ZoneInfo) -> tuple[str, list[dict[str,
     blocks += _open(digest, tz)
     blocks += _sla(digest, tz)
     blocks += [_deadlines(digest, tz), _resolved(digest, tz), _response_times(digest), _on_call(digest, tz)]
-    return text, [b.to_dict() for b in blocks]
+    return text, as_dicts(blocks)

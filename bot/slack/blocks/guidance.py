@@ -23,7 +23,7 @@ from bot.domain.guide import ORIGINAL_LOCALE, Guide, language_of
 from bot.services.guidance import Answer
 from bot.services.guide_search import Hit
 from bot.slack import ids
-from bot.slack.blocks.parts import md, notice_modal, slack_date
+from bot.slack.blocks.parts import as_dicts, md, notice_modal, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 EXCERPT = 700
@@ -138,7 +138,7 @@ def build_policy_answer(answer: Answer, *, locale: str | None) -> tuple[str, lis
             ],
         )
     )
-    return text, [b.to_dict() for b in blocks[:50]]
+    return text, as_dicts(blocks[:50])
 
 
 def build_answered_reply(guide: Guide | None) -> str:

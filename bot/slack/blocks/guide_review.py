@@ -28,7 +28,7 @@ from bot.domain.guidance import GuideDraft, missing_for_export
 from bot.domain.guide import ALL_MARKETS, MARKET_NAMES
 from bot.slack import ids
 from bot.slack.blocks.guidance import guide_mrkdwn
-from bot.slack.blocks.parts import md
+from bot.slack.blocks.parts import as_dicts, md
 from bot.slack.escape import escape_mrkdwn, fit, split_for_sections, truncate
 
 SHOWN = 8  # drafts shown in App Home (3 blocks each), so the Home tab stays under 100 blocks
@@ -163,4 +163,4 @@ def build_export_dm(*, guide_id: str, path: str, markdown: str) -> tuple[str, li
     code = escape_mrkdwn(markdown.replace("```", "'''"))
     for chunk in split_for_sections(code, limit=2800)[:45]:
         blocks.append(SectionBlock(text=md(f"```{chunk}```")))
-    return f"Approved guide {guide_id}: its Markdown file is ready to commit", [b.to_dict() for b in blocks]
+    return f"Approved guide {guide_id}: its Markdown file is ready to commit", as_dicts(blocks)

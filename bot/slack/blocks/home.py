@@ -15,7 +15,7 @@ from bot.domain import rota
 from bot.domain.case import Case
 from bot.slack.blocks import digest as digest_blocks
 from bot.slack.blocks.lookup import case_line
-from bot.slack.blocks.parts import md, slack_date
+from bot.slack.blocks.parts import as_dicts, md, slack_date
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
@@ -73,11 +73,11 @@ def build_home(
         blocks.append(DividerBlock())
         _, team_blocks = digest_blocks.build_digest(team, tz=tz)
         blocks.append(SectionBlock(text=md("*The team this week*")))
-        view_blocks = [b.to_dict() for b in blocks]
+        view_blocks = as_dicts(blocks)
         view_blocks += team_blocks[:40]
         if extra:  # the lead's burden (and charts) after the team's digest
             view_blocks.append(DividerBlock().to_dict())
-            view_blocks += [b.to_dict() for b in extra][: max(0, 97 - len(view_blocks))]
+            view_blocks += as_dicts(extra)[: max(0, 97 - len(view_blocks))]
         view_blocks.append(ContextBlock(elements=[md(f"Updated {slack_date(now, tz)}")]).to_dict())
         return View(type="home", blocks=view_blocks[:100]).to_dict()
     blocks.append(ContextBlock(elements=[md(f"Updated {slack_date(now, tz)}")]))

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.domain.case import Case
 from bot.domain.events import CaseEvent
-from bot.slack.blocks.parts import md, slack_date
+from bot.slack.blocks.parts import as_dicts, md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
@@ -43,4 +43,4 @@ def build_history(case: Case, history: Sequence[CaseEvent], *, tz: ZoneInfo) -> 
         SectionBlock(text=md(truncate(folded + "\n".join(shown), 3000))),
         ContextBlock(elements=[md(f"{len(lines)} events · times in your time zone")]),
     ]
-    return [b.to_dict() for b in blocks]
+    return as_dicts(blocks)

@@ -21,7 +21,7 @@ from bot.domain import rota
 from bot.domain.case import Case
 from bot.services.ports import HandoffNotice
 from bot.slack import ids
-from bot.slack.blocks.parts import md, notice_modal, option, select_input, slack_date, user_input
+from bot.slack.blocks.parts import as_dicts, md, notice_modal, option, select_input, slack_date, user_input
 from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
@@ -51,7 +51,7 @@ def build_who_is_on_call(
         blocks.append(SectionBlock(text=md(truncate(f"*{escape_mrkdwn(schedule.title)}*\n" + "\n".join(lines), 3000))))
     if not blocks:
         blocks.append(SectionBlock(text=md("No on-call schedules are configured.")))
-    return [b.to_dict() for b in blocks[:50]]
+    return as_dicts(blocks[:50])
 
 
 def build_schedule_days(
@@ -70,7 +70,7 @@ def build_schedule_days(
         text = "\n".join(lines) or "_nobody_"
         blocks.append(SectionBlock(text=md(truncate(f"*{escape_mrkdwn(layer.name)}*\n{text}", 3000))))
     blocks.append(ContextBlock(elements=[md(f"Times in {schedule.timezone.key}.")]))
-    return [b.to_dict() for b in blocks[:50]]
+    return as_dicts(blocks[:50])
 
 
 def build_override_modal(schedules: Sequence[rota.Schedule], *, user_id: str, now: datetime) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def build_override_list(
                 ),
             )
         )
-    return [b.to_dict() for b in blocks]
+    return as_dicts(blocks)
 
 
 def _case_line(case: Case) -> str:
@@ -170,7 +170,7 @@ def build_handoff_dm(notice: HandoffNotice, *, tz: Any) -> tuple[str, list[dict[
     if notice.due:
         lines = [f"• {slack_date(item.at, tz)} {item.what} of {item.case.human_id}" for item in notice.due[:20]]
         blocks.append(SectionBlock(text=md(truncate("*Due during your shift*\n" + "\n".join(lines), 3000))))
-    return f"You are now {notice.layer} on call for {notice.schedule_title}", [b.to_dict() for b in blocks]
+    return f"You are now {notice.layer} on call for {notice.schedule_title}", as_dicts(blocks)
 
 
 def handoff_note_text(notice: HandoffNotice, *, tz: Any) -> str:

@@ -23,7 +23,7 @@ from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_actions import lifecycle_note
 from bot.slack.blocks.case_message import case_headline
-from bot.slack.blocks.parts import md, slack_date
+from bot.slack.blocks.parts import as_dicts, md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, split_for_sections, truncate
 
 
@@ -70,7 +70,7 @@ def build_page(
         ActionsBlock(block_id=ids.PAGE_ACTIONS_BLOCK, elements=buttons),
     ]
     prefix = "Paged again" if again else "Paged"
-    return f"{prefix}: {case_headline(case, flow)}", [b.to_dict() for b in blocks]
+    return f"{prefix}: {case_headline(case, flow)}", as_dicts(blocks)
 
 
 def build_page_update(
@@ -135,7 +135,7 @@ def build_change_dm(
         ContextBlock(elements=[md(f"{why}{resolve}{where}")]),
     ]
     verb = "reopened" if what == "reopen" else "severity changed"
-    return f"{case.human_id} {verb}: {case_headline(case, flow)}", [b.to_dict() for b in blocks]
+    return f"{case.human_id} {verb}: {case_headline(case, flow)}", as_dicts(blocks)
 
 
 def note_text(note: ThreadNote, *, tz: ZoneInfo) -> str:

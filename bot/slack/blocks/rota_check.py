@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.services.rota_check import RotaCheck
-from bot.slack.blocks.parts import slack_date
+from bot.slack.blocks.parts import as_dicts, slack_date
 from bot.slack.escape import escape_mrkdwn, truncate
 
 SHOWN = 15
@@ -39,4 +39,4 @@ def build_rota_check(check: RotaCheck, *, tz: ZoneInfo) -> tuple[str, list[dict[
         blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate("\n".join(lines), 3000))))
         if len(blocks) >= 45:
             break
-    return text, [b.to_dict() for b in blocks]
+    return text, as_dicts(blocks)

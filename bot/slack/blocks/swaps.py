@@ -17,7 +17,7 @@ from slack_sdk.models.views import View
 from bot.domain import rota
 from bot.services.swaps import NoticeKind, RotaNotice
 from bot.slack import ids
-from bot.slack.blocks.parts import md, notice_modal, option, select_input, slack_date, user_input
+from bot.slack.blocks.parts import as_dicts, md, notice_modal, option, select_input, slack_date, user_input
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
@@ -85,4 +85,4 @@ def build_rota_notice(notice: RotaNotice, *, tz: ZoneInfo) -> tuple[str, list[di
                 ],
             )
         )
-    return text, [b.to_dict() for b in blocks]
+    return text, as_dicts(blocks)

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block, HeaderBlock, SectionBlock
 
 from bot.domain.weekly import GuidanceFigures, WeeklyReport
 from bot.slack.blocks.burden import short_burden
-from bot.slack.blocks.parts import md
+from bot.slack.blocks.parts import as_dicts, md
 from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
@@ -56,7 +56,7 @@ def build_weekly(report: WeeklyReport, *, tz: ZoneInfo) -> tuple[str, list[dict[
         blocks += short_burden(report.burden, report.burden_quarter)
     if report.guidance is not None:
         blocks.append(SectionBlock(block_id="weekly_guidance", text=md(_guidance(report.guidance))))
-    return text, [b.to_dict() for b in blocks]
+    return text, as_dicts(blocks)
 
 
 def _guidance(figures: GuidanceFigures) -> str:
