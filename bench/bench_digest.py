@@ -94,7 +94,12 @@ GUIDE_COLUMNS = ["at", "kind", "user_id", "source", "query", "locale", "market",
 GUIDE_COLUMNS += ["top_guide_id", "top_score", "good_match", "case_id"]
 COPY_GUIDES = "COPY guide_events ({}) FROM STDIN".format(", ".join(GUIDE_COLUMNS))
 GUIDE_IDS = tuple(f"guide-{n:02d}" for n in range(30))
-QUERIES = ("can we run vape ads in malaysia", "alcohol ads after 10pm", "crypto exchange in thailand", "weight loss claims")
+QUERIES = (
+    "can we run vape ads in malaysia",
+    "alcohol ads after 10pm",
+    "crypto exchange in thailand",
+    "weight loss claims",
+)
 
 
 def pages_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -491,7 +496,9 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--events-per-case", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=7, help="timed builds per measurement (their median is kept)")
-    parser.add_argument("--runs", type=int, default=3, help="measurements, each in a fresh interpreter (min/median/max)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="measurements, each in a fresh interpreter (min/median/max)"
+    )
     parser.add_argument("--postgres", help="also run on this Postgres URL (default: the test URL, if it answers)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--proposed-indexes", action="store_true", help="add indexes on events (kind, at), resolved_at")

@@ -1,6 +1,7 @@
 """The weekly report's charts as durable jobs: one job per chart per report (its key), rendered from the
 store when it runs, uploaded with Slack's file API into the report's thread; when the upload fails for
-good, the chart's text goes there instead."""
+good, the chart's text goes there instead. Either way the job records what it left (chart_files), and
+the leads' App Home shows those files again by id: nothing is uploaded when a Home tab opens."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ Effect = Callable[[Tx, datetime], None]
 class ChartSender(Protocol):
     def upload_chart(
         self, png: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None
-    ) -> None: ...
+    ) -> str:
+        """Upload the PNG into the thread; the Slack file's id."""
+        ...
 
     def post_chart_text(self, text: str, *, channel_id: str, thread_ts: str | None) -> None: ...
 
@@ -84,8 +87,9 @@ class Charts:
         thread_ts = str(job.payload["thread_ts"]) if job.payload.get("thread_ts") else None
         end_at = datetime.fromisoformat(str(job.payload["end_at"]))
         [chart] = build_charts(self.config, self.store, end_at=end_at, names=(name,))
+        file_id: str | None = None
         try:
-            self.sender.upload_chart(
+            file_id = self.sender.upload_chart(
                 render_png(chart),
                 filename=f"{name}-{end_at:%Y%m%d}.png",
                 title=chart.title,
@@ -97,4 +101,10 @@ class Charts:
             if failed.retryable and not job.is_last_attempt:
                 raise
             self.sender.post_chart_text(chart.fallback, channel_id=channel, thread_ts=thread_ts)
-        return None
+        done = c.ChartFile(chart.name, end_at, chart.title, chart.alt_text, chart.fallback, file_id)
+
+        def record(tx: Tx, now: datetime) -> None:
+            """Durable output of the job: App Home reuses the uploaded file (or the text) of this week."""
+            tx.chart_files.record(done, channel_id=channel, now=now)
+
+        return record

@@ -427,8 +427,9 @@ class SlackNotifier:
 
     def upload_chart(
         self, png: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None
-    ) -> None:
-        """Slack's file upload in its three documented steps: an upload URL, the bytes, completion."""
+    ) -> str:
+        """Slack's file upload in its three documented steps: an upload URL, the bytes, completion; the
+        file's id (App Home shows it again by id, without a second upload)."""
         import urllib.error
         import urllib.request
 
@@ -458,6 +459,7 @@ class SlackNotifier:
             channel_id=channel_id,
             thread_ts=thread_ts,
         )
+        return str(got["file_id"])
 
     def post_chart_text(self, text: str, *, channel_id: str, thread_ts: str | None) -> None:
         self._post(channel=channel_id, text=text, blocks=[], thread_ts=thread_ts)

@@ -21,7 +21,7 @@ from bot.services.guide_drafts import GuideReview
 from bot.services.overrides import schedule_members
 from bot.slack.blocks.burden import full_burden
 from bot.slack.blocks.guide_review import review_queue
-from bot.slack.blocks.home import build_home
+from bot.slack.blocks.home import build_home, build_home_charts
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,9 @@ class HomeListeners:
         lead = self.access.is_lead(user_id) if self.access is not None else user_id in self.config.app.leads
         if lead or is_duty_lead(self.config, user_id):
             team = read_digest(self.store, self.config, now=now, since=now - timedelta(days=7), late=False)
-            burden = full_burden(burden_periods(self.config, self.store, end_at=now))
+            with self.store.read() as tx:
+                charts = tx.chart_files.latest(before=now)  # the week's uploads, shown again by file id
+            burden = build_home_charts(charts, tz=tz) + full_burden(burden_periods(self.config, self.store, end_at=now))
         review = []
         if self.review is not None and self.review.may_review(user_id):
             drafts, total = self.review.queue()
