@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from bot.store.audit import AuditRepo
 from bot.store.calendar_feeds import CalendarFeedRepo
-from bot.store.chart_files import ChartFileRepo
 from bot.store.cases import CaseRepo
+from bot.store.chart_files import ChartFileRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import build_engine, connections_in_use
