@@ -16,6 +16,7 @@ from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.identity import is_user_id
 from bot.jobs.clock import Clock
+from bot.services.access import SwapNotAllowed
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.overrides import (
     OverrideRefused,
@@ -26,7 +27,15 @@ from bot.services.overrides import (
     list_overrides,
     may_manage,
 )
-from bot.services.swaps import Proposal, answer_swap, propose_swap, tell_override, upcoming_shifts
+from bot.services.swaps import (
+    Direction,
+    Proposal,
+    answer_swap,
+    colleague_shifts,
+    propose_swap,
+    tell_override,
+    upcoming_shifts,
+)
 from bot.slack import ids
 from bot.slack.blocks.case_message import slack_date
 from bot.slack.blocks.oncall import (
@@ -52,7 +61,7 @@ FIELD_BLOCKS = {
 USAGE = (
     "`/oncall` who is on call now and next · `/oncall schedule [name]` the next 14 days · "
     "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides · "
-    "`/oncall swap` ask a colleague to take one of your shifts · "
+    "`/oncall swap` give one of your shifts to a colleague, or take one of theirs · "
     "`/oncall calendar` your shifts as a private calendar URL"
 )
 
@@ -128,14 +137,16 @@ class OnCallListeners:
         elif verb == "swap":
             user_id = str(command.get("user_id"))
             shifts = upcoming_shifts(self.config, self.store, user_id, now=now)
-            if not shifts:
-                self._say(respond, text="You have no shifts in the next 31 days to swap.")
+            theirs = colleague_shifts(self.config, self.store, user_id, now=now)
+            if not shifts and not theirs:
+                self._say(respond, text="You have no shifts in the next 31 days to swap, and none to take.")
                 return
             titles = {s.id: s.title for s in schedules}
+            people = {u: _name(client, u) for u in dict.fromkeys(s.user_id for s in theirs)}
             open_form(
                 client,
                 trigger_id=command["trigger_id"],
-                view=build_swap_modal(shifts, titles=titles, tz=self.config.app.timezone),
+                view=build_swap_modal(shifts, titles=titles, tz=self.config.app.timezone, theirs=theirs, names=people),
                 tell=lambda text: self._say(respond, text=text),
             )
         elif verb == "calendar" and self.calendar_feeds is not None:
@@ -231,31 +242,60 @@ class OnCallListeners:
         actor = body["user"]["id"]
         picked = selected_value(values, ids.SWAP_SHIFT_BLOCK, ids.FIELD_ACTION)
         other = _picked_user(values, ids.SWAP_WITH_BLOCK)
-        if picked is None or other is None:
-            ack(response_action="errors", errors={ids.SWAP_WITH_BLOCK if picked else ids.SWAP_SHIFT_BLOCK: "Required"})
+        taken = selected_value(values, ids.SWAP_TAKE_BLOCK, ids.FIELD_ACTION)
+        if taken is not None and (picked is not None or other is not None):
+            ack(
+                response_action="errors",
+                errors={ids.SWAP_TAKE_BLOCK: "Give one of your shifts or take a colleague's, not both at once."},
+            )
             return
-        schedule_id, layer, start, end = picked.split("|")
-        proposal = Proposal(
-            schedule_id=schedule_id,
-            layer=layer,
-            from_user=actor,
-            to_user=other,
-            start_at=datetime.fromtimestamp(int(start), UTC),
-            end_at=datetime.fromtimestamp(int(end), UTC),
-        )
+        if taken is None and (picked is None or other is None):
+            block = ids.SWAP_WITH_BLOCK if picked else ids.SWAP_SHIFT_BLOCK
+            if block not in values:  # only the "take" part is shown: nobody's shift of yours to give
+                block = ids.SWAP_TAKE_BLOCK
+            ack(response_action="errors", errors={block: "Required"})
+            return
         now = self.clock.now()
-        mine = upcoming_shifts(self.config, self.store, actor, now=now)
-        if not any(s.schedule_id == schedule_id and s.layer == layer and s.start_at == proposal.start_at for s in mine):
-            ack(response_action="errors", errors={ids.SWAP_SHIFT_BLOCK: "That shift is no longer yours."})
+        if taken is not None:
+            schedule_id, layer, start, end, owner = taken.split("|")
+            proposal = Proposal(
+                schedule_id=schedule_id,
+                layer=layer,
+                from_user=actor,
+                to_user=owner,
+                start_at=datetime.fromtimestamp(int(start), UTC),
+                end_at=datetime.fromtimestamp(int(end), UTC),
+                direction=Direction.TAKE,
+            )
+            shift_block = ids.SWAP_TAKE_BLOCK
+        else:
+            assert picked is not None
+            assert other is not None
+            schedule_id, layer, start, end = picked.split("|")
+            proposal = Proposal(
+                schedule_id=schedule_id,
+                layer=layer,
+                from_user=actor,
+                to_user=other,
+                start_at=datetime.fromtimestamp(int(start), UTC),
+                end_at=datetime.fromtimestamp(int(end), UTC),
+            )
+            shift_block = ids.SWAP_SHIFT_BLOCK
+        held = upcoming_shifts(self.config, self.store, proposal.owner, now=now)
+        if not any(s.schedule_id == schedule_id and s.layer == layer and s.start_at == proposal.start_at for s in held):
+            gone = "That shift is no longer yours." if taken is None else "That shift is no longer theirs."
+            ack(response_action="errors", errors={shift_block: gone})
             return
         try:
             propose_swap(self.config, self.store, proposal, now=now)
-        except OverrideRefused as refused:
-            block = ids.SWAP_WITH_BLOCK if refused.field == "user" else ids.SWAP_SHIFT_BLOCK
+        except (OverrideRefused, SwapNotAllowed) as refused:
+            field = getattr(refused, "field", "schedule")
+            block = ids.SWAP_WITH_BLOCK if field == "user" and taken is None else shift_block
             ack(response_action="errors", errors={block: str(refused)})
             return
         tz = self.config.app.timezone
-        ack(response_action="update", view=build_swap_asked(other, tz=tz, start_at=proposal.start_at))
+        asked = build_swap_asked(proposal.to_user, tz=tz, start_at=proposal.start_at, take=taken is not None)
+        ack(response_action="update", view=asked)
         self.kick()
 
     def handle_swap_answer(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -266,10 +306,12 @@ class OnCallListeners:
             answer_swap(
                 self.config, self.store, proposal, actor_id=body["user"]["id"], accept=accept, now=self.clock.now()
             )
-        except (OverrideRefused, ValueError, KeyError) as refused:
+        except (OverrideRefused, SwapNotAllowed, ValueError, KeyError) as refused:
             respond(text=f":no_entry: {refused}", response_type="ephemeral", replace_original=False)
             return
-        verdict = "You accepted: you cover that shift." if accept else "You declined."
+        took = proposal.direction is Direction.TAKE
+        covered = "they cover your shift" if took else "you cover that shift"
+        verdict = f"You accepted: {covered}." if accept else "You declined."
         respond(text=verdict, replace_original=True)
         self.kick()
 
@@ -296,16 +338,17 @@ class OnCallListeners:
         self.kick()
 
 
+def _name(client: WebClient, user_id: str) -> str:
+    """The person's name for plain text (a select's option cannot mention), their id if Slack cannot say."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, SlackClientError, OSError, KeyError, TypeError):
+        return user_id
+    profile = user.get("profile") or {}
+    return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
+
+
 def _named(client: WebClient, text: str) -> str:
     """`text` with each <@U…> replaced by the person's name (their id if Slack cannot say)."""
 
-    def name(match: re.Match[str]) -> str:
-        user_id = match.group(1)
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except (SlackApiError, SlackClientError, OSError, KeyError, TypeError):
-            return user_id
-        profile = user.get("profile") or {}
-        return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
-
-    return re.sub(r"<@([UW][A-Z0-9]+)>", name, text)
+    return re.sub(r"<@([UW][A-Z0-9]+)>", lambda match: _name(client, match.group(1)), text)
