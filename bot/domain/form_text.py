@@ -43,7 +43,8 @@ FORM_WORDS = (
     "It is being posted to {channel}; you will get a direct message with the link to its thread, and the "
     "outcome there.",
 )
-# The rep's direct messages (filed, a question from the team, the outcome) and refusals shown to the rep.
+# The rep's direct messages (filed, a question from the team, the outcome, following a case), the withdraw
+# offer, the help texts, and refusals shown to the rep.
 REP_WORDS = (
     "{case} is filed",
     ":white_check_mark: *{case}* is filed — {emoji} *{severity}* ({flow}).",
@@ -68,6 +69,42 @@ REP_WORDS = (
     "We could not save this just now. Nothing was filed: press the button again in a minute.",
     ":warning: Slack did not open the form ({error}). Please run {command} again.",
     "That button is out of date.",
+    # The withdraw offer in the filed DM, and what the rep reads after pressing it.
+    ":books: Nobody is paged before {when}. The article {article} may already answer your question: if it does, "
+    "withdraw {case} and nobody will be.",
+    "This answered it — withdraw",
+    ":white_check_mark: *{case}* is withdrawn: {title} answered your question. Nobody was paged, and its thread "
+    "says so. Thanks for checking the guidance!",
+    ":information_source: Too late to withdraw *{case}*: {who} was paged already.",
+    "the on-call specialist",
+    "They are told in its thread that {title} answered your question.",
+    ":information_source: *{case}* cannot be withdrawn: {owner} has it already.",
+    ":information_source: *{case}* cannot be withdrawn: a specialist has it already.",
+    "*{case}* is no longer open; nothing to withdraw.",
+    "That case no longer exists.",
+    "That article is no longer in the policy guides; the case stays open.",
+    # Following an existing case: the modal and the DM.
+    ":eyes: You follow *{case}* ({about}). Its thread: {where}. You will get the outcome here.",
+    "You follow {case}",
+    ":eyes: You follow {case}; you will get its outcome in a direct message.",
+    "the escalation channel",
+    "sensitive case",
+    "Open its thread",
+    "Its link comes in a direct message",
+    ":information_source: This is your own case, *{case}* ({about}). What you wrote is added to its thread. {where}.",
+    ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link in a direct "
+    "message and its outcome when it is resolved. {where}",
+    ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link now in a direct "
+    "message and its outcome when it is resolved.",
+    # `/ad-escalate help` and `/ad-policy` with no question.
+    "*{command}* opens the escalation form. Add words to prefill it: `{command} appeal Acme disapproved video` "
+    "picks the appeal type and puts the rest in the question.",
+    "Types: {types}",
+    "`{command} mine` your open cases · `{command} find <advertiser or campaign>` · `{command} status {case}` "
+    "its history · `{command} update {case} [message]` ask for an update",
+    "*{command} <your question>* finds the policy guidance that answers it, e.g. "
+    "`{command} can an alcohol brand run video ads in Singapore before 10 pm?`",
+    "Still need a specialist? `{escalate}` opens an escalation.",
 )
 
 

@@ -286,7 +286,7 @@ class SlackNotifier:
         self._post(channel=case.reporter_id, text=text, blocks=blocks)
 
     def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None:
-        text, blocks = msg.build_follow_confirmation(case, permalink=permalink)
+        text, blocks = msg.build_follow_confirmation(case, permalink=permalink, catalog=self.catalog_for(user_id))
         self._post(channel=user_id, text=text, blocks=blocks)
 
     def note_follower_in_thread(

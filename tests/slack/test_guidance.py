@@ -238,3 +238,34 @@ def test_the_confirmation_dm_offers_the_withdrawal_only_while_the_page_is_held(s
     urgent = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "ADS-1002 is filed" in m["text"]])
     assert "guide_withdraw" not in dump(urgent[0]["blocks"])  # SEV1: paged at once, nothing to offer
     wait_until(lambda: page_dms(standin))
+
+
+def test_the_withdraw_offer_and_what_pressing_it_says_are_in_the_reps_language(standin: SlackStandIn, make_bot, sunday):
+    standin.workspace.users["U0REP1"].locale = "ja-JP"
+    bot = make_bot(clock=sunday)
+    file_held_case(standin, bot, sunday)
+    dm = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "guide_offer" in dump(m.get("blocks"))])[0]
+    shown = dump(dm["blocks"])
+    assert "までは誰も呼び出されません" in shown and "これで解決した — 取り下げる" in shown
+    assert "Nobody is paged" not in shown and "This answered it" not in shown
+    standin.user("U0REP1").click(dm, "guide_withdraw")
+    told = wait_until(lambda: [e for e in standin.ephemerals("U0REP1") if "ADS-1001" in e["text"]])
+    assert "*ADS-1001* を取り下げました" in told[0]["text"] and "withdrawn" not in told[0]["text"]
+    assert case(bot).status.value == "closed"
+
+
+@pytest.mark.parametrize(
+    ("locale", "escalate_help", "policy_help"),
+    [
+        ("ja-JP", "エスカレーションフォームが開きます", "ポリシーガイダンスを探します"),
+        ("id-ID", "membuka formulir eskalasi", "mencari panduan kebijakan"),
+        ("th-TH", "เปิดแบบฟอร์มเอสคาเลชัน", "ค้นหาคำแนะนำด้านนโยบาย"),
+        ("zh-CN", "打开升级表单", "查找回答该问题的政策指南"),
+    ],
+)
+def test_help_is_in_the_reps_language(standin: SlackStandIn, bot, locale, escalate_help, policy_help):
+    standin.workspace.users["U0REP1"].locale = locale
+    assert policy_help in ask(standin, "U0REP1", "")["text"]
+    standin.user("U0REP1").slash_command("/ad-escalate", text="help", channel_id="C0SALES")
+    said = wait_until(lambda: [e for e in standin.ephemerals("U0REP1") if escalate_help in e["text"]])[0]["text"]
+    assert "/ad-escalate" in said and "ADS-1042" in said and "opens the escalation form" not in said

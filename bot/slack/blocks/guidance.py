@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.case import Case
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.guide import ORIGINAL_LOCALE, Guide, language_of
 from bot.services.guidance import Answer
 from bot.services.guide_search import Hit
@@ -96,12 +97,17 @@ def _language_note(hits: Sequence[Hit], locale: str | None) -> str | None:
     return None
 
 
-def build_policy_help(command: str, escalate_command: str) -> str:
-    """What `/ad-policy` with no question says."""
-    return (
-        f"*{command} <your question>* finds the policy guidance that answers it, e.g. "
-        f"`{command} can an alcohol brand run video ads in Singapore before 10 pm?`\n"
-        f"Still need a specialist? `{escalate_command}` opens an escalation."
+def build_policy_help(command: str, escalate_command: str, *, catalog: Catalog = ENGLISH) -> str:
+    """What `/ad-policy` with no question says, in the rep's language."""
+    t = catalog.text
+    return "\n".join(
+        (
+            t(
+                "*{command} <your question>* finds the policy guidance that answers it, e.g. "
+                "`{command} can an alcohol brand run video ads in Singapore before 10 pm?`"
+            ).format(command=command),
+            t("Still need a specialist? `{escalate}` opens an escalation.").format(escalate=escalate_command),
+        )
     )
 
 

@@ -269,27 +269,36 @@ def build_filed_view(
     ).to_dict()
 
 
-def build_following_view(case: Case, *, user_id: str | None = None) -> dict[str, Any]:
-    """What the modal turns into when the rep follows an existing case (or adds to their own)."""
-    where = link(case.permalink, "Open its thread") if case.permalink else "Its link comes in a direct message"
+def build_following_view(case: Case, *, user_id: str | None = None, catalog: Catalog = ENGLISH) -> dict[str, Any]:
+    """What the modal turns into when the rep follows an existing case (or adds to their own), in the rep's
+    language."""
+    t = catalog.text
+    where = link(case.permalink, t("Open its thread")) if case.permalink else t("Its link comes in a direct message")
+    about = _about(case, catalog)
     if user_id is not None and user_id == case.reporter_id:
-        text = (
-            f":information_source: This is your own case, *{case.human_id}* ({_about(case)}). "
-            f"What you wrote is added to its thread. {where}."
-        )
+        text = t(
+            ":information_source: This is your own case, *{case}* ({about}). What you wrote is added to its "
+            "thread. {where}."
+        ).format(case=case.human_id, about=about, where=where)
+    elif case.permalink:
+        text = t(
+            ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link in a "
+            "direct message and its outcome when it is resolved. {where}"
+        ).format(case=case.human_id, about=about, where=where)
     else:
-        later = "" if case.permalink else " now"
-        text = (
-            f":eyes: You now follow *{case.human_id}* ({_about(case)}). "
-            f"Your question goes to its thread; you get its link{later} in a "
-            f"direct message and its outcome when it is resolved. {where if case.permalink else ''}"
-        ).strip()
+        text = t(
+            ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link now in "
+            "a direct message and its outcome when it is resolved."
+        ).format(case=case.human_id, about=about)
     return View(
-        type="modal", title=TITLE, close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
+        type="modal",
+        title=truncate(t(TITLE), 24),
+        close=t("Done"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
     ).to_dict()
 
 
-def _about(case: Case) -> str:
+def _about(case: Case, catalog: Catalog = ENGLISH) -> str:
     if case.sensitive:
-        return "sensitive case"
+        return catalog.text("sensitive case")
     return f"{escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}"

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config.loader import Config
 from bot.domain.case import AlreadyPaged, Case
 from bot.domain.flow import FieldRole
+from bot.domain.form_text import Catalog, pick_catalog
 from bot.domain.guidance import GuideSource
 from bot.domain.lifecycle import Action, InvalidTransition
 from bot.domain.permissions import Actor, NotAllowed
@@ -68,7 +69,11 @@ class GuidanceListeners:
         ack()
         question = str(command.get("text") or "").strip()
         if not question or question.lower() in ("help", "?"):
-            help_text = build_policy_help(self.config.app.policy_command, self.config.app.slash_command)
+            help_text = build_policy_help(
+                self.config.app.policy_command,
+                self.config.app.slash_command,
+                catalog=self._catalog(str(command.get("user_id"))),
+            )
             respond(text=help_text, response_type="ephemeral")
             return
         user_id = str(command.get("user_id"))
@@ -187,7 +192,9 @@ class GuidanceListeners:
         """From the filed view (the modal is updated) or the rep's confirmation DM (answered below it)."""
         ack()
         parsed = _pair(str(action.get("value") or ""))
-        text = self._withdraw(parsed, user_id=body["user"]["id"]) if parsed else "That button is out of date."
+        user_id = body["user"]["id"]
+        t = self._catalog(user_id).text
+        text = self._withdraw(parsed, user_id=user_id, t=t) if parsed else t("That button is out of date.")
         view = body.get("view")
         if not isinstance(view, dict):
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -201,15 +208,20 @@ class GuidanceListeners:
     def _actor(self, user_id: str, case: Case) -> Actor:
         return self.staff.actor(user_id, case, now=self.clock.now()) if self.staff is not None else Actor(user_id)
 
-    def _withdraw(self, parsed: tuple[int, str], *, user_id: str) -> str:
+    def _catalog(self, user_id: str) -> Catalog:
+        """The rep's language (their Slack locale's catalogue; English without one). Called after the ack."""
+        return pick_catalog(self.config.form_catalogs, self.locales.locale(user_id))
+
+    def _withdraw(self, parsed: tuple[int, str], *, user_id: str, t: Callable[[str], str]) -> str:
+        """What the rep reads after "This answered it — withdraw", in their language (`t`)."""
         case_id, guide_id = parsed
         with self.store.read() as tx:
             case = tx.cases.find(case_id)
         guide = self.guidance.guide(guide_id)
         if case is None or self.actions is None:
-            return "That case no longer exists."
+            return t("That case no longer exists.")
         if guide is None:
-            return "That article is no longer in the policy guides; the case stays open."
+            return t("That article is no longer in the policy guides; the case stays open.")
         title = f"“{escape_mrkdwn(guide.title)}”"
         now = self.clock.now()
         try:
@@ -219,25 +231,36 @@ class GuidanceListeners:
         except NotAllowed:
             return f":no_entry: Only <@{case.reporter_id}>, who filed {case.human_id}, can withdraw it."
         except AlreadyPaged as paged:
-            who = ", ".join(f"<@{u}>" for u in paged.users) or "the on-call specialist"
+            who = ", ".join(f"<@{u}>" for u in paged.users) or t("the on-call specialist")
             told = self._tell_thread(case, user_id=user_id, guide_id=guide_id, now=now)
-            return f":information_source: Too late to withdraw *{case.human_id}*: {who} was paged already. " + (
-                f"They are told in its thread that {title} answered your question." if told else ""
+            too_late = t(":information_source: Too late to withdraw *{case}*: {who} was paged already.")
+            return _joined(
+                too_late.format(case=case.human_id, who=who),
+                t("They are told in its thread that {title} answered your question.").format(title=title)
+                if told
+                else "",
             )
         except InvalidTransition:
             current = self._case(case.id)
             if current.status.is_open:
                 told = self._tell_thread(current, user_id=user_id, guide_id=guide_id, now=now)
                 owner = current.acknowledged_by or current.owner_id
-                who = f"<@{owner}> has it" if owner else "a specialist has it"
-                return f":information_source: *{current.human_id}* cannot be withdrawn: {who} already. " + (
-                    f"They are told in its thread that {title} answered your question." if told else ""
+                taken = (
+                    t(":information_source: *{case}* cannot be withdrawn: {owner} has it already.")
+                    if owner
+                    else t(":information_source: *{case}* cannot be withdrawn: a specialist has it already.")
                 )
-            return f"*{current.human_id}* is {current.status.value.replace('_', ' ')} already; nothing to withdraw."
-        return (
-            f":white_check_mark: *{case.human_id}* is withdrawn: {title} answered your question. "
-            "Nobody was paged, and its thread says so. Thanks for checking the guidance!"
-        )
+                return _joined(
+                    taken.format(case=current.human_id, owner=f"<@{owner}>"),
+                    t("They are told in its thread that {title} answered your question.").format(title=title)
+                    if told
+                    else "",
+                )
+            return t("*{case}* is no longer open; nothing to withdraw.").format(case=current.human_id)
+        return t(
+            ":white_check_mark: *{case}* is withdrawn: {title} answered your question. Nobody was paged, and its "
+            "thread says so. Thanks for checking the guidance!"
+        ).format(case=case.human_id, title=title)
 
     def _case(self, case_id: int) -> Case:
         with self.store.read() as tx:
@@ -267,3 +290,7 @@ class GuidanceListeners:
         except (NotAllowed, InvalidTransition):
             return False
         return True
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)

@@ -35,12 +35,12 @@ from bot.store.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-HELP = (
-    "*/ad-escalate* opens the escalation form. Add words to prefill it: `/ad-escalate appeal Acme "
-    "disapproved video` picks the appeal type and puts the rest in the question.\n"
-    "Types: {types}\n"
-    "`/ad-escalate mine` your open cases · `/ad-escalate find <advertiser or campaign>` · "
-    "`/ad-escalate status ADS-1042` its history · `/ad-escalate update ADS-1042 [message]` ask for an update"
+HELP = (  # each line a catalogue string (bot/domain/form_text.py REP_WORDS): the rep's language
+    "*{command}* opens the escalation form. Add words to prefill it: `{command} appeal Acme disapproved video` "
+    "picks the appeal type and puts the rest in the question.",
+    "Types: {types}",
+    "`{command} mine` your open cases · `{command} find <advertiser or campaign>` · `{command} status {case}` "
+    "its history · `{command} update {case} [message]` ask for an update",
 )
 
 
@@ -94,8 +94,15 @@ class IntakeListeners:
         ack()
         text = str(command.get("text") or "").strip()
         if text.lower() in ("help", "?"):
-            types = ", ".join(f"`{f.aliases[0] if f.aliases else f.id}` ({f.title})" for f in self.config.flows)
-            respond(text=HELP.format(types=types), response_type="ephemeral")
+            user_id = str(command.get("user_id"))
+            t = self._catalog(user_id, ask=True).text
+            types = ", ".join(f"`{f.aliases[0] if f.aliases else f.id}` ({t(f.title)})" for f in self.config.flows)
+            words = {
+                "command": self.config.app.slash_command,
+                "types": types,
+                "case": f"{self.config.app.case_prefix}-1042",
+            }
+            respond(text="\n".join(t(line).format(**words) for line in HELP), response_type="ephemeral")
             return
         first, _, rest = text.partition(" ")
         if self.lookup is not None and first.lower() in VERBS:
@@ -113,9 +120,12 @@ class IntakeListeners:
                 response_type="ephemeral",
             )
 
-    def _catalog(self, user_id: str) -> Catalog:
-        """The form's language: the rep's Slack locale where a catalogue exists (cached; never calls Slack)."""
-        locale = self.locales.cached(user_id) if self.locales is not None else None
+    def _catalog(self, user_id: str, *, ask: bool = False) -> Catalog:
+        """The form's language: the rep's Slack locale where a catalogue exists (cached; never calls Slack
+        unless `ask`, for answers sent after the ack that open no form)."""
+        if self.locales is None:
+            return pick_catalog(self.config.form_catalogs, None)
+        locale = self.locales.locale(user_id) if ask else self.locales.cached(user_id)
         return pick_catalog(self.config.form_catalogs, locale)
 
     def _open_form(
@@ -231,7 +241,8 @@ class IntakeListeners:
                     max_attempts=self.config.app.max_attempts,
                     note=FollowNote.of(intake, flow),
                 )
-                ack(response_action="update", view=build_following_view(case, user_id=user_id))
+                view = build_following_view(case, user_id=user_id, catalog=self._catalog(user_id))
+                ack(response_action="update", view=view)
                 self.kick()
                 return
             opened = open_case(
@@ -369,8 +380,11 @@ class IntakeListeners:
         case = follow_case(
             case_id, user_id=user_id, store=self.store, now=self.clock.now(), max_attempts=self.config.app.max_attempts
         )
+        said = self._catalog(user_id, ask=True).text(
+            ":eyes: You follow {case}; you will get its outcome in a direct message."
+        )
         respond(
-            text=f":eyes: You follow {case.human_id}; you will get its outcome in a direct message.",
+            text=said.format(case=case.human_id),
             response_type="ephemeral",
             replace_original=False,
         )
