@@ -37,19 +37,19 @@ from bench_paging import PrivateSchema  # noqa: E402
 from sqlalchemy import bindparam, select, update  # noqa: E402
 
 from bot.bootstrap import Secrets, build_bot  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
 from bot.config.loader import Config, load_config  # noqa: E402
 from bot.domain.case import MessageRef  # noqa: E402
 from bot.domain.contact import ContactBook, ContactMethod, MethodKind, Person, Rule, Urgency  # noqa: E402
 from bot.domain.intake import Intake  # noqa: E402
-from bot.jobs.clock import SystemClock  # noqa: E402
-from bot.sandbox import SlackStandIn  # noqa: E402
-from bot.sandbox.contacts import ContactStandIns  # noqa: E402
 from bot.services.contact import schedule_contacts  # noqa: E402
 from bot.services.handover import NOTIFY  # noqa: E402
 from bot.services.paging import ESCALATE  # noqa: E402
 from bot.store.engine import database_answers  # noqa: E402
 from bot.store.store import Store  # noqa: E402
 from bot.store.tables import JobRow  # noqa: E402
+from slack_standin import SlackStandIn  # noqa: E402
+from slack_standin.contacts.standins import ContactStandIns  # noqa: E402
 
 SECRET, TOKEN = "bench-secret", "xoxb-sandbox"
 STEP_AFTER = (timedelta(0), timedelta(seconds=3))  # the rule's 1st and 2nd notification

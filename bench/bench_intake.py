@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"

@@ -38,16 +38,16 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import bindparam, create_engine, select, text, update  # noqa: E402
 
+from bot.clock import SystemClock  # noqa: E402
 from bot.config.loader import Config, load_config  # noqa: E402
 from bot.domain.case import MessageRef  # noqa: E402
 from bot.domain.intake import Intake  # noqa: E402
-from bot.jobs.clock import SystemClock  # noqa: E402
-from bot.sandbox import SlackStandIn  # noqa: E402
 from bot.services.oncall import OnCall  # noqa: E402
 from bot.services.paging import ESCALATE, start_paging  # noqa: E402
 from bot.store.engine import database_answers, normalise_url  # noqa: E402
 from bot.store.store import Store  # noqa: E402
 from bot.store.tables import JobRow  # noqa: E402
+from slack_standin import SlackStandIn  # noqa: E402
 from tests.paging_procs import SECRET, TOKEN, BotProcess, as_utc, page_attempt, sql, write_config  # noqa: E402
 
 DEFAULT_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

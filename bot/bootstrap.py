@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+from bot.clock import Clock, DatabaseClock, SystemClock
 from bot.config.loader import Config
 from bot.contact.secrets import ContactSecrets
 from bot.contact.wiring import build_contacts
 from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.form_text import pick_catalog
-from bot.jobs.clock import Clock, DatabaseClock, SystemClock
 from bot.jobs.heartbeat import Heartbeat, describe_skew
 from bot.jobs.probe import BoundedProbe
 from bot.jobs.runner import JobRunner
@@ -257,7 +257,7 @@ def build_bot(
     access = Access(config=config, directory=directory, store=store)
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
     contact = build_contacts(config, store, clock, ContactSecrets.from_env(env))
-    paging = Paging(config=config, store=store, sender=notifier, oncall=oncall, on_paged=contact.on_paged)
+    paging = Paging(config=config, store=store, sender=notifier, oncall=oncall, clock=clock, on_paged=contact.on_paged)
     runner = JobRunner(
         store=store,
         clock=clock,

@@ -15,10 +15,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from bot.clock import SystemClock
 from bot.config.errors import ConfigError
 from bot.config.loader import Config, load_config
 from bot.domain import rota
-from bot.jobs.clock import SystemClock
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot

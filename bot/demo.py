@@ -13,8 +13,8 @@ from typing import Any, TextIO
 from bot.bootstrap import Secrets, build_bot
 from bot.config.loader import Config
 from bot.demo_phone import run_night_scene
-from bot.sandbox import SlackStandIn
-from bot.sandbox.render import plain, render_blocks, render_view
+from slack_standin import SlackStandIn
+from slack_standin.blockkit.render import plain, render_blocks, render_view
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-sandbox"

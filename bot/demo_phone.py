@@ -12,12 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import Secrets, build_bot
+from bot.clock import FakeClock
 from bot.config.loader import Config
 from bot.domain.contact import MethodKind
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
-from bot.sandbox.contacts import ContactStandIns
-from bot.sandbox.render import plain
+from slack_standin import SlackStandIn
+from slack_standin.blockkit.render import plain
+from slack_standin.contacts.standins import ContactStandIns
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-sandbox"

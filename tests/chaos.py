@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.config.loader import load_config
 from bot.domain.case import MessageRef
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.paging_procs import (
     PRIMARY,
     SECRET,

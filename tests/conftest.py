@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.clock import SystemClock
 from bot.config.loader import Config, load_config
-from bot.jobs.clock import SystemClock
 from bot.store.engine import database_answers, normalise_url
 from bot.store.store import Store
 

@@ -28,9 +28,9 @@ from typing import Any
 import yaml
 from sqlalchemy import create_engine, text
 
-from bot.sandbox import SlackStandIn
-from bot.sandbox.recorder import RecordedCall
 from bot.store.engine import normalise_url
+from slack_standin import SlackStandIn
+from slack_standin.web_api.recorder import RecordedCall
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "proc-paging-secret"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timedelta
 
-import bot.jobs.clock as clock_module
+import bot.clock as clock_module
 import bot.store.store as store_module
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.paging_procs import (
     LEAD,
     SECRET,

@@ -16,7 +16,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot.cli import main
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,8 +15,8 @@ import pytest
 from bot.bootstrap import MissingSecret, Secrets
 from bot.cli import main
 from bot.config.secret_files import SecretFileError, resolve_secret_files
-from bot.sandbox import SlackStandIn
-from bot.sandbox.team import default_workspace
+from slack_standin import SlackStandIn
+from slack_standin.workspace.team import default_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 

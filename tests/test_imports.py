@@ -1,9 +1,11 @@
-"""Imports point one way: only bot/slack and bot/sandbox know Slack's libraries; SQL stays in bot/store."""
+"""Imports point one way: only bot/slack and slack_standin know Slack's libraries; SQL stays in bot/store."""
 
 import ast
 from pathlib import Path
 
-BOT = Path(__file__).resolve().parents[1] / "bot"
+ROOT = Path(__file__).resolve().parents[1]
+BOT = ROOT / "bot"
+STANDIN = ROOT / "slack_standin"
 
 
 def _runtime_imports(path: Path) -> list[str]:
@@ -29,15 +31,21 @@ def _files_outside(*folders: str):
             yield path
 
 
-def test_only_the_slack_layer_and_sandbox_import_slack_libraries():
-    for path in _files_outside("slack", "sandbox"):
+def test_only_the_slack_layer_imports_slack_libraries():
+    for path in _files_outside("slack"):
         for name in _runtime_imports(path):
             assert not name.startswith(("slack_bolt", "slack_sdk")), f"{path.relative_to(BOT)} imports {name}"
 
 
 def test_sql_libraries_stay_in_the_store():
-    for path in _files_outside("store", "sandbox"):
+    for path in _files_outside("store"):
         if path.name == "conftest.py":
             continue
         for name in _runtime_imports(path):
             assert not name.startswith(("sqlalchemy", "sqlmodel")), f"{path.relative_to(BOT)} imports {name}"
+
+
+def test_the_stand_in_imports_nothing_of_the_bot():
+    for path in STANDIN.rglob("*.py"):
+        for name in _runtime_imports(path):
+            assert name != "bot" and not name.startswith("bot."), f"{path.relative_to(ROOT)} imports {name}"

@@ -24,9 +24,9 @@ import pytest
 
 from bot.config.loader import load_config
 from bot.domain import rota
-from bot.sandbox import SlackStandIn
 from bot.services.paging import ESCALATE, LEADS_ALERT, SEND
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 from tests.conftest import postgres_schema_url
 from tests.paging_procs import (
     LEAD,

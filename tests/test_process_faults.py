@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.domain.escalation import BACKLOG_AFTER
-from bot.sandbox import SlackStandIn
 from bot.services.paging import ESCALATE, LEADS_ALERT, SEND
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 from tests.conftest import postgres_schema_url
 from tests.paging_procs import (
     SECRET,

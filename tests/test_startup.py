@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.conftest import POSTGRES_URL, postgres_unavailable
 from tests.paging_procs import ROOT, SECRET, TOKEN, free_port, sql, write_config
 

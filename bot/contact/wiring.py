@@ -6,13 +6,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.contact.clients import OpsgenieClient, PagerDutyClient, SmtpClient, TwilioClient
 from bot.contact.inbound import WsgiApp, build_contact_routes
 from bot.contact.secrets import ContactSecrets
 from bot.domain.case import Case
 from bot.domain.contact import MethodKind
-from bot.jobs.clock import Clock
 from bot.services.contact import Contacts, schedule_contacts
 from bot.store.store import Store, Tx
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.jobs.clock import DatabaseClock
+from bot.clock import DatabaseClock
 from bot.observability import metrics
 from bot.store.store import Store
 from bot.store.workers import database_now

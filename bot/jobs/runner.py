@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
+from bot.clock import Clock, SystemClock
 from bot.domain.job import Job, backoff, jittered
-from bot.jobs.clock import Clock, SystemClock
 from bot.observability import metrics
 from bot.observability.logs import log_context
 from bot.services.deliveries import Effect, Handler

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.policy import Policy, Target, TargetKind
-from bot.jobs.clock import Clock
 from bot.services.ports import DeliveryError, Directory
 from bot.store.store import Store
 

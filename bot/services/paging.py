@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, MessageRef
 from bot.domain.escalation import Step, first_step, is_last_level, next_step, superseded
@@ -310,6 +311,7 @@ class Paging:
     store: Store
     sender: PageSender
     oncall: OnCall
+    clock: Clock
     on_paged: PagedHook | None = None
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
@@ -342,7 +344,7 @@ class Paging:
         policy = self._policy(case)
         payload = EscalatePayload.load(job.payload)
         generation = payload.generation
-        started = self.oncall.clock.now()
+        started = self.clock.now()
         step_plan = plan(
             policy,
             Step(round=payload.round, level=payload.level, due_at=job.due_at),
@@ -455,7 +457,7 @@ class Paging:
         user_id, round_, level, nth = payload.user_id, payload.round, payload.level, payload.nth
         policy = self._policy(case)
         step = Step(round=round_, level=level, due_at=self._step_due_at(job, policy))
-        if job.attempt == 1 and level > 0 and superseded(policy, step, self.oncall.clock.now()):
+        if job.attempt == 1 and level > 0 and superseded(policy, step, self.clock.now()):
             # A backlog: the next level is due already, and its escalation pages whoever is current.
             # (A page already tried, refused by Slack or taken over from a dead replica, is still owed.)
             log.warning("case %s: stale page to %s (round %d level %d) not sent", case.human_id, user_id, round_, level)
@@ -637,7 +639,7 @@ class Paging:
         if not case.status.is_open:
             return None
         by = str(job.payload.get("by") or "")
-        users, instead_of = self._who_works(case, self.oncall.clock.now())
+        users, instead_of = self._who_works(case, self.clock.now())
         users = [u for u in users if u != by]  # the person who did it knows
         flow = self.config.flow(case.flow_id)
         for user_id in users:

@@ -95,7 +95,7 @@ class JobRepo:
 
         Due times follow the bot's clock (`now`, which tests and the demo move); leases follow the
         wall clock (`wall_now`), because they measure whether a worker is still alive. The runner
-        passes both on the database's clock (bot.jobs.clock.DatabaseClock), so replicas agree.
+        passes both on the database's clock (bot.clock.DatabaseClock), so replicas agree.
         """
         wall_now = wall_now or now
         expired = self._session.execute(

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bot.sandbox import SlackStandIn  # noqa: E402
+from slack_standin import SlackStandIn  # noqa: E402
 
 BUILDAH = ["buildah", "--storage-driver", "vfs"]
 CONFIG = "/app/config/app.yaml"

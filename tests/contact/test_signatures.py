@@ -4,7 +4,7 @@ import hashlib
 import hmac
 
 from bot.contact.signatures import key_valid, pagerduty_signature, pagerduty_valid, twilio_signature, twilio_valid
-from bot.sandbox.twilio import sign
+from slack_standin.contacts.twilio import sign
 
 # Twilio's documented example (www.twilio.com/docs/usage/security#validating-requests).
 URL = "https://mycompany.com/myapp.php?foo=1&bar=2"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from bot.jobs.clock import DatabaseClock, FakeClock, machine_now
+from bot.clock import DatabaseClock, FakeClock, machine_now
 from bot.jobs.heartbeat import Heartbeat, HeartbeatLimits, describe_skew
 from bot.store.store import Store
 

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.jobs.runner import JobRunner
 from bot.services.deliveries import give_up
 from bot.store.store import Store, StoreUnavailable

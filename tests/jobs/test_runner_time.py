@@ -21,10 +21,10 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select, text
 
+from bot.clock import FakeClock, SystemClock
 from bot.domain.case import MessageRef
 from bot.domain.intake import validate_intake
 from bot.domain.job import Job
-from bot.jobs.clock import FakeClock, SystemClock
 from bot.jobs.runner import JobRunner
 from bot.jobs.scheduler import Ticker
 from bot.services.oncall import OnCall
@@ -462,7 +462,7 @@ def test_after_a_backlog_each_page_goes_out_before_the_steps_that_fell_due_after
     with freeze_time(saturday_night, tick=False) as frozen:
         clock = SystemClock()
         oncall = OnCall(config=shipped_config, store=db, directory=NoDirectory(), clock=clock)
-        paging = Paging(config=shipped_config, store=db, sender=RecordingSender(order), oncall=oncall)
+        paging = Paging(config=shipped_config, store=db, sender=RecordingSender(order), oncall=oncall, clock=clock)
         handlers = paging.handlers() | {POST_ROOT: lambda job: None}
         escalate = handlers[ESCALATE]
 

@@ -21,7 +21,7 @@ from bot.observability.logs import (
     known_secrets,
     log_context,
 )
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_TEXT = "the confidential draft statement about the recall"

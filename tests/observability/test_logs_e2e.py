@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.observability.logs import configure_logging
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import SECRET, TOKEN, open_flow, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

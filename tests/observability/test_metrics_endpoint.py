@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
+from slack_standin import SlackStandIn
 from tests.slack.conftest import prelaunch_values, to_channel, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

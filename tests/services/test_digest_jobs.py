@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
 
+from bot.clock import SystemClock
 from bot.domain.digest_schedule import DAYS, DigestSchedule
-from bot.jobs.clock import SystemClock
 from bot.jobs.runner import JobRunner
 from bot.services.deliveries import give_up
 from bot.services.digests import Digests, plan_digests

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain.case import Case, MessageRef
 from bot.domain.intake import validate_intake
-from bot.jobs.clock import FakeClock
 from bot.jobs.runner import JobRunner
 from bot.services.deliveries import give_up
 from bot.services.oncall import OnCall
@@ -64,7 +64,7 @@ def engine(store, shipped_config):
     clock = FakeClock(datetime(2026, 11, 28, 22, 0, tzinfo=SGT))  # Saturday night
     sender = FakeSender()
     oncall = OnCall(config=shipped_config, store=store, directory=NoDirectory(), clock=clock)
-    paging = Paging(config=shipped_config, store=store, sender=sender, oncall=oncall)
+    paging = Paging(config=shipped_config, store=store, sender=sender, oncall=oncall, clock=clock)
     handlers = paging.handlers() | {POST_ROOT: lambda job: None}  # the root is marked posted in new_case
     runner = JobRunner(store=store, clock=clock, handlers=handlers, give_up=give_up)
     return clock, sender, oncall, runner

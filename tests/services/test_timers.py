@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from freezegun import freeze_time
 
+from bot.clock import SystemClock
 from bot.domain.intake import validate_intake
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import Actor
-from bot.jobs.clock import SystemClock
 from bot.jobs.runner import JobRunner
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.deliveries import give_up

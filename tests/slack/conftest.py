@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
+from bot.clock import Clock, FakeClock
 from bot.config.loader import Config
-from bot.jobs.clock import Clock, FakeClock
-from bot.sandbox import SlackStandIn
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-sandbox"

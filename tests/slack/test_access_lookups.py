@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
 from bot.store.cases import CaseRepo
+from slack_standin import SlackStandIn
 from tests.slack.conftest import SECRET, file_case, open_flow, prelaunch_values, wait_until
 
 START = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # Wednesday 16:00 in Singapore

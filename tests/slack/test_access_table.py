@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, open_flow, wait_until
 
 START = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # Wednesday 16:00 in Singapore

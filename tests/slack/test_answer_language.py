@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.domain.language import detect_language, question_locale
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.test_guidance import ask
 
 

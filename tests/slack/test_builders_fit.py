@@ -15,8 +15,6 @@ from hypothesis import strategies as st
 
 from bot.config.loader import Config, load_config
 from bot.domain.case import Case, CaseStatus, MessageRef
-from bot.sandbox.api_chat import MAX_BLOCKS_TEXT, blocks_text_size
-from bot.sandbox.blockkit import check_message_blocks
 from bot.services.ports import DeliveryFailure, LeadsAlert, ThreadNote
 from bot.slack.blocks import budget
 from bot.slack.blocks import case_actions as actions
@@ -24,6 +22,8 @@ from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import page_message as pages
 from bot.slack.blocks.digest import build_digest
 from bot.slack.escape import escape_mrkdwn, fit
+from slack_standin.blockkit.checks import check_message_blocks
+from slack_standin.web_api.chat import MAX_BLOCKS_TEXT, blocks_text_size
 from tests.slack.test_digest_blocks import busy_digest
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import FakeClock
 from bot.domain.digest_schedule import DigestSchedule
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.weekly import plan_weekly
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

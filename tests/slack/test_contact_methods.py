@@ -14,15 +14,15 @@ from typing import Any
 import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
+from bot.clock import FakeClock
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.contact import DEFAULT_RULES, ContactBook, ContactMethod, MethodKind, Person, Rule, Urgency, dedup_key
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
-from bot.sandbox.contact_http import Answer
-from bot.sandbox.contacts import ContactStandIns
-from bot.sandbox.twilio import sign
 from bot.store.store import Store
+from slack_standin import SlackStandIn
+from slack_standin.contacts.base import Answer
+from slack_standin.contacts.standins import ContactStandIns
+from slack_standin.contacts.twilio import sign
 from tests.slack.conftest import (
     SECRET,
     SGT,

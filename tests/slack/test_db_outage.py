@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
 from bot.services.auditor import AuditLimits
+from slack_standin import SlackStandIn
 from tests.conftest import postgres_schema_url
 from tests.slack.conftest import file_case, open_flow, prelaunch_values, ticks_pass, wait_until
 from tests.tcp_proxy import TcpProxy

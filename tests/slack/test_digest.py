@@ -7,11 +7,11 @@ import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import FakeClock
 from bot.domain.digest_schedule import DAYS, DigestSchedule
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.digests import plan_digests
 from bot.services.weekly import plan_weekly
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, ticks_pass, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -12,8 +12,8 @@ from bot.domain import digest as d
 from bot.domain import rota
 from bot.domain.case import CaseStatus
 from bot.domain.severity import Severity
-from bot.sandbox.blockkit import check_message_blocks
 from bot.slack.blocks.digest import build_digest
+from slack_standin.blockkit.checks import check_message_blocks
 
 SGT = ZoneInfo("Asia/Singapore")
 NOW = datetime(2026, 11, 25, 1, 0, tzinfo=UTC)

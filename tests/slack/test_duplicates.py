@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, open_flow, prelaunch_values, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

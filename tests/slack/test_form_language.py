@@ -10,7 +10,7 @@ import pytest
 
 from bot.config.loader import load_config
 from bot.domain.form_text import catalog_gaps
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import in_days, last_seq, prelaunch_values, ticks_pass, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

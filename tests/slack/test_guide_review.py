@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.config.guides import load_guides
 from bot.domain.guidance import DraftState
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn, payloads
+from slack_standin import SlackStandIn
+from slack_standin.people import payloads
 from tests.slack.conftest import file_case, last_seq, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -9,7 +9,7 @@ import json
 import time
 from urllib.parse import urlencode
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import SECRET, file_case, in_days, open_flow, prelaunch_values, wait_until
 
 

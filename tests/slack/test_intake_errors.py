@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, in_days, last_seq, open_flow, prelaunch_values, wait_until
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, open_flow, wait_until
 
 

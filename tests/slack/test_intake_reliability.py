@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.sandbox import SlackStandIn
-from bot.sandbox.delivery import Signing
+from slack_standin import SlackStandIn
+from slack_standin.transport.delivery import Signing
 from tests.conftest import postgres_schema_url
 from tests.slack.conftest import (
     SECRET,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import in_days, last_seq, ticks_pass, wait_until
 
 ASKED = (

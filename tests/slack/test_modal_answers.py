@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
+from slack_standin import SlackStandIn
 from tests.slack import test_guide_review as review
 from tests.slack.conftest import file_case, last_seq, wait_until
 

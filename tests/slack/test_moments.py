@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.config.loader import Config, load_config
 from bot.domain import rota
 from bot.domain.digest_schedule import DAYS, DigestSchedule
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.handoffs import plan_handoffs
+from slack_standin import SlackStandIn
 from tests.paging_procs import as_utc, job_rows
 from tests.slack.conftest import file_case, ticks_pass, wait_until
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.sandbox import SlackStandIn
 from bot.services.ports import SendingFor, sending_for
 from bot.slack.client import build_client
 from bot.slack.notifier import SlackNotifier
+from slack_standin import SlackStandIn
 from tests.slack.test_digest_blocks import busy_digest
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.handoffs import plan_handoffs
+from slack_standin import SlackStandIn
 from tests.paging_procs import as_utc, job_rows
 from tests.slack.conftest import wait_until
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.clock import FakeClock
 from bot.domain.job import JobState
-from bot.jobs.clock import FakeClock
 from bot.jobs.runner import JobRunner
-from bot.sandbox import SlackStandIn
 from bot.services.auditor import AuditLimits
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 from tests.slack.conftest import audits_pass, file_case, in_days, wait_until
 from tests.test_cli import config_dir  # noqa: F401  (fixture)
 

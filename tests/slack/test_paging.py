@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, ticks_pass, to_channel, to_dm, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, last_seq, wait_until
 from tests.slack.test_lifecycle import case, events, menu, root_message, thread_texts
 from tests.slack.test_paging import dms, on_call

@@ -12,8 +12,8 @@ import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
 from bot.config.loader import load_config
-from bot.sandbox import SlackStandIn
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 from tests.slack.conftest import SECRET, TOKEN, fast_config, last_seq, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
+from slack_standin import SlackStandIn
 from tests.slack.conftest import wait_until
 from tests.slack.test_lifecycle import case, events, file_and_post, menu, root_message, thread_texts
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
+from bot.clock import FakeClock
 from bot.config.guides import load_guides
 from bot.domain.guidance import DraftState, guide_from_draft, with_reviewed_drafts
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.guide_drafts import export_drafts
+from slack_standin import SlackStandIn
 from tests.slack.conftest import last_seq
 from tests.slack.test_guidance import ask
 from tests.slack.test_guide_review import SGT, drafts, home, publish_after, resolve_worth_a_guide

@@ -7,11 +7,11 @@ import dataclasses
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import FakeClock
 from bot.domain import rota
 from bot.domain.digest_schedule import DigestSchedule
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.rota_check import plan_rota_checks
+from slack_standin import SlackStandIn
 from tests.slack.conftest import ticks_pass, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, open_flow, prelaunch_values, wait_until
 
 LIGHTNING = "https://acme.lightning.force.com/lightning/r/Opportunity/0065g00000AbCdEAAV/view"

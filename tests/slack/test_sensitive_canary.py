@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from bot.clock import FakeClock
 from bot.domain.digest_schedule import DAYS, DigestSchedule
 from bot.export import export
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.digests import plan_digests
 from bot.services.weekly import plan_weekly
+from slack_standin import SlackStandIn
 from tests.slack.conftest import open_flow, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs.clock import FakeClock
+from bot.clock import FakeClock
 from bot.observability import metrics
-from bot.sandbox import SlackStandIn
+from slack_standin import SlackStandIn
 from tests.slack.conftest import (
     file_case,
     open_flow,

@@ -12,8 +12,8 @@ import pytest
 
 from bot.bootstrap import Secrets, build_bot
 from bot.config.loader import Config
-from bot.sandbox import SlackStandIn
 from bot.store.store import Store
+from slack_standin import SlackStandIn
 from tests.slack.conftest import TEST_CLOCK, TOKEN, fast_config
 
 

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.clock import FakeClock
 from bot.domain import rota
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
 from bot.services.access import SwapNotAllowed
 from bot.services.swaps import Proposal, answer_swap
+from slack_standin import SlackStandIn
 from tests.slack.conftest import ticks_pass, wait_until
 
 SGT = ZoneInfo("Asia/Singapore")

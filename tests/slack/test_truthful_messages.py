@@ -7,8 +7,8 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.jobs.clock import FakeClock
-from bot.sandbox import SlackStandIn
+from bot.clock import FakeClock
+from slack_standin import SlackStandIn
 from tests.slack.conftest import file_case, wait_until
 from tests.slack.test_lifecycle import case, menu, root_message
 from tests.slack.test_paging import dms

@@ -12,12 +12,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.case import Case
 from bot.domain.identity import is_user_id
 from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
 from bot.domain.permissions import NotAllowed
-from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CannotOwn, CaseActions
 from bot.services.staff import Staff
 from bot.slack import ids

@@ -12,6 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.case import AlreadyPaged, Case
 from bot.domain.flow import FieldRole
@@ -19,7 +20,6 @@ from bot.domain.form_text import Catalog, pick_catalog
 from bot.domain.guidance import GuideSource
 from bot.domain.lifecycle import Action, InvalidTransition
 from bot.domain.permissions import Actor, NotAllowed
-from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.guidance import Guidance
 from bot.services.staff import Staff

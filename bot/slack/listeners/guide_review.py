@@ -12,10 +12,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.clock import Clock
 from bot.domain.guidance import SLUG, URL, DraftChanged, DraftIncomplete, DraftState
 from bot.domain.guide import ALL_MARKETS, MARKETS
 from bot.domain.permissions import NotAllowed
-from bot.jobs.clock import Clock
 from bot.services.guide_drafts import GuideReview
 from bot.slack import ids
 from bot.slack.blocks.case_actions import build_refusal_view

@@ -11,9 +11,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain import rota
-from bot.jobs.clock import Clock
 from bot.services.access import Access
 from bot.services.burden import burden_periods
 from bot.services.digest_data import read_digest

@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.access import Right
 from bot.domain.case import Case
@@ -21,7 +22,6 @@ from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.domain.message_intake import guess_flow, prefill_from_message
 from bot.domain.permissions import NotAllowed
-from bot.jobs.clock import Clock
 from bot.services.access import Access
 from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit

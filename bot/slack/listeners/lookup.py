@@ -9,13 +9,13 @@ from typing import Any
 
 from slack_bolt import Respond
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain.access import Right, refusal
 from bot.domain.case import parse_human_id
 from bot.domain.intake import match_key
 from bot.domain.lifecycle import Action, InvalidTransition
 from bot.domain.permissions import NotAllowed, may_right
-from bot.jobs.clock import Clock
 from bot.services.case_actions import ActionRequest, CaseActions
 from bot.services.digests import digest_on_demand
 from bot.services.staff import Staff

@@ -12,10 +12,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.clock import Clock
 from bot.config.loader import Config
 from bot.domain import rota
 from bot.domain.identity import is_user_id
-from bot.jobs.clock import Clock
 from bot.services.access import SwapNotAllowed
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.overrides import (

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 
+from bot.clock import Clock
 from bot.domain.case import AlreadyAcknowledged, CaseNotOpen
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import NotAllowed
-from bot.jobs.clock import Clock
 from bot.services.paging import PassedOn, acknowledge, pass_on
 from bot.services.staff import Staff
 from bot.slack import ids
