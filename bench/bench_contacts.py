@@ -38,7 +38,8 @@ from sqlalchemy import bindparam, select, update  # noqa: E402
 
 from bot.bootstrap import Secrets, build_bot  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
-from bot.config.loader import Config, load_config  # noqa: E402
+from bot.config.loader import load_config  # noqa: E402
+from bot.config.model import Config  # noqa: E402
 from bot.domain.case import MessageRef  # noqa: E402
 from bot.domain.contact import ContactBook, ContactMethod, MethodKind, Person, Rule, Urgency  # noqa: E402
 from bot.domain.intake import Intake  # noqa: E402

@@ -33,7 +33,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, text
 
-from bot.config.loader import Config, load_config
+from bot.config.loader import load_config
+from bot.config.model import Config
 from bot.domain.intake import match_key
 from bot.domain.lifecycle import Outcome
 from bot.services import digest_data

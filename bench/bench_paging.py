@@ -39,7 +39,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import bindparam, create_engine, select, text, update  # noqa: E402
 
 from bot.clock import SystemClock  # noqa: E402
-from bot.config.loader import Config, load_config  # noqa: E402
+from bot.config.loader import load_config  # noqa: E402
+from bot.config.model import Config  # noqa: E402
 from bot.domain.case import MessageRef  # noqa: E402
 from bot.domain.intake import Intake  # noqa: E402
 from bot.services.oncall import OnCall  # noqa: E402

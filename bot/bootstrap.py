@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from bot.clock import Clock, DatabaseClock, SystemClock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.contact.secrets import ContactSecrets
 from bot.contact.wiring import build_contacts
 from bot.domain.access import Right
@@ -37,7 +37,7 @@ from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
 from bot.services.handover import relay_state
 from bot.services.oncall import OnCall
-from bot.services.paging import ESCALATE, Paging, start_paging
+from bot.services.paging import ESCALATE, SEND, Paging, start_paging
 from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
 from bot.services.rota_check import RotaChecks, plan_rota_checks
@@ -104,7 +104,7 @@ class Bot:
     http: HttpServer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    watchdog: Watchdog | None = None
+    watchdog: Watchdog[Auditor] | None = None
     reloader: ConfigReloader | None = None
     heartbeat: Heartbeat | None = None
     calendar_feeds: CalendarFeeds | None = None  # serves GET /calendar/<token>.ics
@@ -277,6 +277,7 @@ def build_bot(
         lease=config.app.lease,
         retry_base=config.app.retry_base,
         sendless_kinds=frozenset({ESCALATE}),
+        page_kinds=frozenset({SEND}),
         wall_clock=clock.wall,
         slack=slack,
     )

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from bot.clock import SystemClock
 from bot.config.errors import ConfigError
-from bot.config.loader import Config, load_config
+from bot.config.loader import load_config
+from bot.config.model import Config
 from bot.domain import rota
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.bootstrap import Secrets, build_bot
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.demo_phone import run_night_scene
 from slack_standin import SlackStandIn
 from slack_standin.blockkit.render import plain, render_blocks, render_view

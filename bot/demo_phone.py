@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.bootstrap import Secrets, build_bot
 from bot.clock import FakeClock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.contact import MethodKind
 from slack_standin import SlackStandIn
 from slack_standin.blockkit.render import plain

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from icalendar import Calendar, Event
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 
 PRODUCT = "-//Ad escalation bot//on-call shifts//EN"

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.clock import SystemClock
-from bot.config.loader import Config, load_config
+from bot.config.loader import load_config
+from bot.config.model import Config
 from bot.store.engine import database_answers, normalise_url
 from bot.store.store import Store
 

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from bot.config import schema
 from bot.config.errors import ConfigProblem
+from bot.config.model import AppConfig
+from bot.config.problems import pydantic_problems
 from bot.config.yaml_source import YamlDocument
 from bot.domain.flow import FieldKind, FieldRole, Flow, GuidanceLink, IntakeField, Option
 from bot.domain.policy import PageTiming, Policy, PolicyLevel, Target, TargetKind
 from bot.domain.severity import Severity, SeverityRule
-
-if TYPE_CHECKING:
-    from bot.config.loader import AppConfig
 
 
 def _expand_uses(doc: YamlDocument, common: schema.CommonSpec, problems: list[ConfigProblem]) -> bool:
@@ -138,8 +137,6 @@ def build_flow(
     problems: list[ConfigProblem],
 ) -> Flow | None:
     """Validate one flow file; append its problems and return None if it has any."""
-    from bot.config.loader import pydantic_problems
-
     if not _expand_uses(doc, common, problems):
         return None
     try:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from bot.config.durations import format_duration, parse_duration
 from bot.config.errors import ConfigProblem
+from bot.config.problems import pydantic_problems
 from bot.config.yaml_source import YamlDocument, _construct
 from bot.domain.guide import ALL_MARKETS, DEFAULT_REVIEW_EVERY, MARKETS, Guide, Translation
 
@@ -160,8 +161,6 @@ def _validate(article: _Article, model: type[M], problems: list[ConfigProblem]) 
 
 def _spec_problems(doc: YamlDocument, exc: ValidationError, model: type[BaseModel]) -> list[ConfigProblem]:
     """pydantic's errors as problems, with this format's own key suggestions and hints."""
-    from bot.config.loader import pydantic_problems  # loader imports this module
-
     found = []
     for problem in pydantic_problems(doc, exc):
         message, _, hint = problem.message.partition(_HINT)

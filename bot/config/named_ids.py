@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.policy import TargetKind
 
 # The ids the shipped example configuration uses (app.yaml, escalation_flows/, oncall_schedules/,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.contact.clients import OpsgenieClient, PagerDutyClient, SmtpClient, TwilioClient
 from bot.contact.inbound import WsgiApp, build_contact_routes
 from bot.contact.secrets import ContactSecrets

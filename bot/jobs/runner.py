@@ -12,22 +12,42 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.clock import Clock, SystemClock
+from bot.domain.delivery import DeliveryError, SendingFor, sending_for
 from bot.domain.job import Job, backoff, jittered
 from bot.observability import metrics
 from bot.observability.logs import log_context
-from bot.services.deliveries import Effect, Handler
-from bot.services.paging import SEND
-from bot.services.ports import DeliveryError, SendingFor, sending_for
-from bot.services.slack_health import SlackHealth
+from bot.store.effects import Effect, Handler
 from bot.store.store import Store, StoreUnavailable, Tx
 
 log = logging.getLogger(__name__)
 
-PAGE_KINDS = frozenset({SEND})  # counted as pages too, and timed against their due time
-
 GiveUp = Callable[[Tx, Job, str, datetime], None]
+
+
+class SendGate(Protocol):
+    """Whether sends may go out now (Slack's view of our token); bot.services.slack_health fits."""
+
+    def may_send(self) -> bool: ...
+
+    @property
+    def probing(self) -> bool: ...
+
+    def token_refused(self, error: str) -> None: ...
+
+
+class AlwaysOpen:
+    """A gate for runners whose sends nobody watches (tests, tools): never closed."""
+
+    probing = False
+
+    def may_send(self) -> bool:
+        return True
+
+    def token_refused(self, error: str) -> None:
+        log.warning("token refused: %s", error)
 
 
 class _LeaseLost(Exception):
@@ -53,19 +73,21 @@ class JobRunner:
         retry_base: timedelta = timedelta(seconds=2),
         worker: str | None = None,
         sendless_kinds: frozenset[str] = frozenset(),
+        page_kinds: frozenset[str] = frozenset(),
         jitter: float = 0.5,
         parallel: int = 8,
         wall_clock: Clock | None = None,
-        slack: SlackHealth | None = None,
+        slack: SendGate | None = None,
         batch_wait: timedelta = timedelta(seconds=2),
     ) -> None:
-        self.slack = slack or SlackHealth()
+        self.slack: SendGate = slack or AlwaysOpen()
         # A tick waits this long for its batch, then goes on: a hanging Slack call keeps only its
         # own case's jobs waiting (to the client's deadline), never the others' nor the tick.
         self.batch_wait = batch_wait
         self._in_flight: set[object] = set()
         self._flight_lock = threading.Lock()
         self.sendless_kinds = sendless_kinds
+        self.page_kinds = page_kinds  # counted as pages too, and timed against their due time
         self.jitter = jitter  # a retry comes back after 50-100 % of its backoff, at least retry_base
         self._random = random.Random()
         self.retry_base = retry_base
@@ -265,7 +287,7 @@ class JobRunner:
 
     def _done(self, job: Job, *, acted: bool, now: datetime) -> None:
         """Count a completed job; a page handler that returns no effect sent nothing (superseded)."""
-        page = job.kind in PAGE_KINDS
+        page = job.kind in self.page_kinds
         outcome: metrics.JobOutcome = "done" if job.kind in self.sendless_kinds else "sent"
         if page and not acted:
             outcome = "skipped"
@@ -278,14 +300,14 @@ class JobRunner:
         """Not sent, and nothing but time or a person helps: back to pending, the attempt not spent.
         A refused token keeps the job's due time, so held pages go out oldest first once it works
         (SlackHealth paces the probes); a 429 brings it back after Retry-After."""
-        if exc.auth and not self.slack.probing:  # a runner whose client does not report to SlackHealth
+        if exc.auth and not self.slack.probing:  # a runner whose client does not report to the gate
             self.slack.token_refused(exc.reason.rsplit(": ", 1)[-1])
         now = self.clock.now()
         due_at = job.due_at if exc.auth else now + max(exc.retry_after or timedelta(), self.retry_base)
         log.info("hold job=%s key=%s until=%s reason=%s", job.id, job.key, due_at.isoformat(), exc.reason)
         with self.store.transaction(patient=True) as tx:
             tx.jobs.hold(job, due_at=due_at, error=exc.reason)
-        metrics.job_finished(job.kind, "retried", page=job.kind in PAGE_KINDS)
+        metrics.job_finished(job.kind, "retried", page=job.kind in self.page_kinds)
 
     def _retry(self, job: Job, reason: str, retry_after: timedelta | None) -> None:
         now = self.clock.now()
@@ -302,7 +324,7 @@ class JobRunner:
         )
         with self.store.transaction(patient=True) as tx:
             tx.jobs.retry(job, due_at=now + delay, error=reason)
-        metrics.job_finished(job.kind, "retried", page=job.kind in PAGE_KINDS)
+        metrics.job_finished(job.kind, "retried", page=job.kind in self.page_kinds)
 
     def _fail(self, job: Job, reason: str) -> None:
         now = self.clock.now()
@@ -312,4 +334,4 @@ class JobRunner:
             if failed:
                 self.give_up(tx, job, reason, now)
         if failed:
-            metrics.job_finished(job.kind, "failed", page=job.kind in PAGE_KINDS)
+            metrics.job_finished(job.kind, "failed", page=job.kind in self.page_kinds)

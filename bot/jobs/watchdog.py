@@ -5,17 +5,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
+from typing import Generic, Protocol, TypeVar
 
 from bot.jobs.progress import Progress
-from bot.services.auditor import Auditor
 
 log = logging.getLogger(__name__)
 
 
-class Watchdog:
+class _Every(Protocol):
+    @property
+    def every(self) -> timedelta: ...
+
+
+class Audit(Protocol):
+    """What the watchdog runs (the services' Auditor, handed in by the wiring)."""
+
+    @property
+    def limits(self) -> _Every: ...
+
+    def check(self) -> object: ...
+
+
+A = TypeVar("A", bound=Audit)
+
+
+class Watchdog(Generic[A]):
     """Runs `auditor.check()` every `auditor.limits.every` on a daemon thread until stopped."""
 
-    def __init__(self, auditor: Auditor) -> None:
+    def __init__(self, auditor: A) -> None:
         self.auditor = auditor
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

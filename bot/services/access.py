@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.access import Right, Role, SwapRight, SwapRole, is_team, swap_allowed, swap_refusal
 from bot.domain.case import Case

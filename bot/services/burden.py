@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.burden import Burden, Calendar, burden
 from bot.store.store import Store

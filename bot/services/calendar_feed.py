@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.store.store import Store
 
 PAST = timedelta(days=7)  # recent shifts stay in the calendar for a week

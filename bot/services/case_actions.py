@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.access import Right
 from bot.domain.case import AlreadyPaged, Case, CaseStatus
 from bot.domain.events import EventKind

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import charts as c
 from bot.domain.job import Job
 from bot.services.burden import build_burden

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, parse_human_id
 from bot.domain.contact import MethodKind, Urgency, dedup_key, human_id_from_dedup, parse_ack_reply, phone_text
 from bot.domain.events import EventKind

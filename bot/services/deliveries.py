@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import Case, MessageRef
 from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEventKind

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.config.loader import Config
-from bot.config.schedules import public_holidays
+from bot.config.holidays import public_holidays
+from bot.config.model import Config
 from bot.domain import digest as d
 from bot.domain import sla
 from bot.domain.case import Case

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.digest import Digest
 from bot.domain.digest_schedule import DigestSchedule, previous_on_channel, scheduled
 from bot.domain.job import Job

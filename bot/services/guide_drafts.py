@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import Case
 from bot.domain.flow import Flow
 from bot.domain.guidance import (

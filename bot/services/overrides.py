@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.store.store import Store
 

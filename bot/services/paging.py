@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, MessageRef
 from bot.domain.escalation import Step, first_step, is_last_level, next_step, superseded
 from bot.domain.events import EventKind

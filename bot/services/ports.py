@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from bot.domain.case import Case, MessageRef
+
+# Re-exported where the senders have always found them; defined in the domain for the job runner too.
+from bot.domain.delivery import DeliveryError as DeliveryError
+from bot.domain.delivery import SendingFor as SendingFor
+from bot.domain.delivery import sending_for as sending_for
 from bot.domain.flow import Flow
-
-
-class DeliveryError(Exception):
-    """A send to Slack did not land. Retryable errors come back later; others go to a person."""
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        retryable: bool,
-        retry_after: timedelta | None = None,
-        auth: bool = False,
-        hold: bool = False,
-        dead_address: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
-        self.retry_after = retry_after
-        # The recipient can never receive it (deactivated, unknown): no retry will ever land.
-        self.dead_address = dead_address
-        # The token is refused (revoked, inactive, missing a scope): nothing can be sent until a person
-        # fixes it, so the job is held (pending, backing off), never failed and never reported with it.
-        self.auth = auth
-        # Nothing was sent and waiting is the whole remedy (auth, 429): the attempt is not spent.
-        self.hold = hold or auth
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,15 +197,3 @@ class OpsAlerts(Protocol):
     (the queue may be what is stuck)."""
 
     def alert_ops(self, notice: OpsNotice, *, channel_id: str) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SendingFor:
-    """The job a send belongs to: its key goes into the message's metadata, and `may_have_sent`
-    (a later attempt: timeout, reset or lease taken over) asks to look in history first."""
-
-    key: str
-    may_have_sent: bool
-
-
-sending_for: ContextVar[SendingFor | None] = ContextVar("sending_for", default=None)

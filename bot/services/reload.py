@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config.errors import ConfigError
-from bot.config.loader import Config, load_config
+from bot.config.loader import load_config
+from bot.config.model import Config
 from bot.services.ports import DeliveryError, OpsAlerts, OpsKind, OpsNotice
 
 log = logging.getLogger(__name__)

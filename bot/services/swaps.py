@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.access import SwapRight
 from bot.domain.job import Job

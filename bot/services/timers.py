@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import sla
 from bot.domain.case import Case, CaseStatus
 from bot.domain.events import EventKind

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.case import MessageRef
 from bot.domain.digest import Measure

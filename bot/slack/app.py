@@ -12,7 +12,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.identity import is_channel_id, is_team_id, is_user_id
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.slack.ids import MESSAGE_SHORTCUT_CALLBACK
 
 # Every Web API method the bot calls. A test reads the code and checks this list is exact.

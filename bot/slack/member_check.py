@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.config.named_ids import named_channels, named_people
 from bot.domain import rota
 

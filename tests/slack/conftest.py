@@ -19,7 +19,7 @@ import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
 from bot.clock import Clock, FakeClock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.store.store import Store
 from slack_standin import SlackStandIn
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.config.loader import Config, load_config
+from bot.config.loader import load_config
+from bot.config.model import Config
 from bot.domain.case import Case, CaseStatus, MessageRef
 from bot.services.ports import DeliveryFailure, LeadsAlert, ThreadNote
 from bot.slack.blocks import budget

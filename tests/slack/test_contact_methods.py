@@ -15,7 +15,7 @@ import pytest
 
 from bot.bootstrap import Bot, Secrets, build_bot
 from bot.clock import FakeClock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.contact import DEFAULT_RULES, ContactBook, ContactMethod, MethodKind, Person, Rule, Urgency, dedup_key
 from bot.store.store import Store

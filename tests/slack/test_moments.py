@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FakeClock
-from bot.config.loader import Config, load_config
+from bot.config.loader import load_config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.digest_schedule import DAYS, DigestSchedule
 from bot.services.handoffs import plan_handoffs

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import Secrets, build_bot
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.store.store import Store
 from slack_standin import SlackStandIn
 from tests.slack.conftest import TEST_CLOCK, TOKEN, fast_config

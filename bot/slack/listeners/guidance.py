@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.case import AlreadyPaged, Case
 from bot.domain.flow import FieldRole
 from bot.domain.form_text import Catalog, pick_catalog

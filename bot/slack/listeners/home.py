@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain import rota
 from bot.services.access import Access
 from bot.services.burden import burden_periods

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.duplicates import family as duplicate_family

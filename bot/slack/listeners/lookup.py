@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Respond
 
 from bot.clock import Clock
-from bot.config.loader import Config
+from bot.config.model import Config
 from bot.domain.access import Right, refusal
 from bot.domain.case import parse_human_id
 from bot.domain.intake import match_key
