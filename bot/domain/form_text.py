@@ -105,6 +105,33 @@ REP_WORDS = (
     "*{command} <your question>* finds the policy guidance that answers it, e.g. "
     "`{command} can an alcohol brand run video ads in Singapore before 10 pm?`",
     "Still need a specialist? `{escalate}` opens an escalation.",
+    # Policy guidance as the rep sees it: /ad-policy's answer, the articles in the form and after filing.
+    "This answered it",
+    ":memo: reviewed draft, not yet in the policy repo",
+    "shown in English (no translation yet)",
+    "reviewed {date}",
+    ":globe_with_meridians: No {locale} translation of these articles yet: they are shown in English.",
+    ":globe_with_meridians: Shown in {locale} where translated; the others are in English.",
+    ":mag: *Policy guidance for* “{question}”",
+    "{count} article(s) for your question",
+    "No article answers this well yet. A specialist can: open an escalation below (your question is filled in), "
+    "and the team will hear it is a gap worth writing up.",
+    "Closest, but probably not it: {names}",
+    "No article answers this well yet",
+    "Still need help → open an escalation",
+    ":white_check_mark: Glad the article{title} answered it. Nothing was escalated; thanks for saying so.",
+    ":books: *These articles may already answer your question.* If one does, nothing needs filing.",
+    ":white_check_mark: Glad the article{title} answered it. *Nothing was filed* and nobody is paged.",
+    "Nobody is paged before {when}. If an article answers your question, say so and *{case}* is withdrawn: "
+    "nobody will be paged.",
+    "A specialist is being paged now. If an article answers your question, say so: the case is withdrawn if no "
+    "page has gone out yet, otherwise the specialist is told in the thread.",
+    ":books: *These articles may answer it.* {when}",
+    "Withdraw the case?",
+    "If nobody has been paged yet, {case} is closed as answered by this article.",
+    "Withdraw",
+    "Keep it open",
+    ":books: Read first: {links}",
 )
 
 

@@ -71,10 +71,12 @@ def test_ad_policy_finds_the_alcohol_article_and_records_the_search(standin: Sla
 def test_ad_policy_answers_in_japanese_where_translated_and_says_when_it_falls_back(standin: SlackStandIn, bot):
     crypto = dump(ask(standin, "U0SPEC2", "Can we advertise a crypto exchange in Japan?")["blocks"])
     assert "暗号資産" in crypto  # the ja-JP translation's title and body
-    assert "shown in English" not in crypto
+    assert "英語で表示" not in crypto and "shown in English" not in crypto
+    assert "ポリシーガイダンス" in crypto and "まだ助けが必要" in crypto  # the answer's own words in Japanese too
     alcohol = dump(ask(standin, "U0SPEC2", ALCOHOL)["blocks"])
-    assert "Alcohol ads in Singapore" in alcohol
-    assert "No ja-JP translation of these articles yet: they are shown in English." in alcohol
+    assert "Alcohol ads in Singapore" in alcohol  # the article has no Japanese translation: English, and said so
+    assert "これらの記事の ja-JP 訳はまだありません。英語で表示しています。" in alcohol
+    assert "英語で表示（翻訳はまだありません）" in alcohol and "Policy guidance for" not in alcohol
     assert len(standin.calls("users.info")) == 1  # the locale is cached per user
     assert [e.locale for e in events(bot, GuideEventKind.SEARCHED)] == ["ja-JP", "ja-JP"]
 
@@ -269,3 +271,21 @@ def test_help_is_in_the_reps_language(standin: SlackStandIn, bot, locale, escala
     standin.user("U0REP1").slash_command("/ad-escalate", text="help", channel_id="C0SALES")
     said = wait_until(lambda: [e for e in standin.ephemerals("U0REP1") if escalate_help in e["text"]])[0]["text"]
     assert "/ad-escalate" in said and "ADS-1042" in said and "opens the escalation form" not in said
+
+
+def test_the_forms_articles_and_nothing_filed_are_in_the_reps_language(standin: SlackStandIn, bot):
+    standin.workspace.users["U0REP1"].locale = "id-ID"
+    rep = standin.user("U0REP1")
+    mark = last_seq(standin)
+    rep.slash_command("/ad-escalate", text=ALCOHOL, channel_id="C0SALES")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)  # redrawn once the locale is known
+    mark = last_seq(standin)
+    rep.select(rep.open_view(), block_id="flow_pick", action_id="flow_pick", value="prelaunch_review")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)
+    form = dump(rep.open_view()["blocks"])
+    assert "Artikel-artikel ini mungkin sudah menjawab pertanyaan Anda" in form and "Ini menjawabnya" in form
+    assert "These articles may" not in form
+    mark = last_seq(standin)
+    rep.click(rep.open_view(), "guide_form_answered", block_id="guide_0")
+    done = dump(standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok).args["view"])
+    assert "*Tidak ada yang diajukan*" in done and "Nothing was filed" not in done

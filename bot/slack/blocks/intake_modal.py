@@ -212,9 +212,15 @@ def build_intake_modal(
         if chosen.guidance:
             links = " · ".join(link(g.url, g.title) for g in chosen.guidance)
             blocks.append(
-                ContextBlock(elements=[MarkdownTextObject(text=truncate(f":books: Read first: {links}", 3000))])
+                ContextBlock(
+                    elements=[
+                        MarkdownTextObject(
+                            text=truncate(catalog.text(":books: Read first: {links}").format(links=links), 3000)
+                        )
+                    ]
+                )
             )
-        blocks += intake_form_articles(articles)
+        blocks += intake_form_articles(articles, catalog=catalog)
         for field in chosen.fields:
             value = initial.get(field.id)
             if value is None and field.prefill_from_text and meta.text:
@@ -263,7 +269,7 @@ def build_filed_view(
     ).format(channel=f"<#{flow.channel_id}>")
     text = f"{filed}\n\n{posted}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
-    blocks += filed_articles(case, articles, held_until=held_until, tz=tz or ZoneInfo("UTC"))
+    blocks += filed_articles(case, articles, held_until=held_until, tz=tz or ZoneInfo("UTC"), catalog=catalog)
     return View(
         type="modal", title=truncate(catalog.text(TITLE), 24), close=catalog.text("Done"), blocks=blocks
     ).to_dict()

@@ -81,7 +81,8 @@ class GuidanceListeners:
         answer = self.guidance.ask(
             question, user_id=user_id, source=GuideSource.COMMAND, now=self.clock.now(), locale=locale
         )
-        text, blocks = build_policy_answer(answer, locale=locale)
+        catalog = pick_catalog(self.config.form_catalogs, locale)
+        text, blocks = build_policy_answer(answer, locale=locale, catalog=catalog)
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
     def handle_answered(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -106,7 +107,7 @@ class GuidanceListeners:
             once_key=f"guide.answered:{event_id}:{guide_id}:{user_id}",
         )
         respond(
-            text=build_answered_reply(self.guidance.guide(guide_id)),
+            text=build_answered_reply(self.guidance.guide(guide_id), catalog=self._catalog(user_id)),
             response_type="ephemeral",
             replace_original=True,
         )
@@ -171,7 +172,9 @@ class GuidanceListeners:
             client.views_update(
                 view_id=view["id"],
                 hash=view.get("hash"),
-                view=build_form_answered_view(self.guidance.guide(guide_id), title=TITLE),
+                view=build_form_answered_view(
+                    self.guidance.guide(guide_id), title=TITLE, catalog=self._catalog(body["user"]["id"])
+                ),
             )
         except SlackApiError as exc:
             log.info("views.update skipped: %s", exc.response.get("error") if exc.response is not None else exc)
