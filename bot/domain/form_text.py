@@ -132,6 +132,17 @@ REP_WORDS = (
     "Withdraw",
     "Keep it open",
     ":books: Read first: {links}",
+    # Lookups a rep runs: /ad-escalate mine, find, update.
+    "{count} open case(s)",
+    "The digest is for the ads policy team. Your open cases",
+    "Your open cases",
+    "_none_",
+    "Give a part of an advertiser or campaign name: `{command} find acme`",
+    "Cases matching “{text}” (last {days} days)",
+    "{count} case(s)",
+    "No case {word}; case ids look like {example}.",
+    "(none given)",
+    "Posted in the {case} thread; the team will answer there.",
 )
 
 

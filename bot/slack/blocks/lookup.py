@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.case import Case
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.slack.blocks.case_message import slack_date
 from bot.slack.escape import escape_mrkdwn, fit, truncate
 
@@ -18,16 +19,18 @@ def _md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text)
 
 
-def case_line(case: Case) -> str:
+def case_line(case: Case, catalog: Catalog = ENGLISH) -> str:
     """One line: id (linked), severity, status, advertiser / campaign."""
     ident = f"<{case.permalink}|{case.human_id}>" if case.permalink else case.human_id
-    names = "sensitive case" if case.sensitive else (f"{fit(case.advertiser, 60)} / {fit(case.campaign, 60)}")
+    names = (
+        catalog.text("sensitive case") if case.sensitive else (f"{fit(case.advertiser, 60)} / {fit(case.campaign, 60)}")
+    )
     return f"• *{ident}* {case.severity_id.upper()} · {case.status.value.replace('_', ' ')} · {names}"
 
 
-def build_case_list(title: str, cases: Sequence[Case]) -> list[dict[str, Any]]:
-    """A titled list of cases, or a line saying there are none."""
-    text = "\n".join(case_line(c) for c in cases[:40]) or "_none_"
+def build_case_list(title: str, cases: Sequence[Case], *, catalog: Catalog = ENGLISH) -> list[dict[str, Any]]:
+    """A titled list of cases, or a line saying there are none (`title` comes translated)."""
+    text = "\n".join(case_line(c, catalog) for c in cases[:40]) or catalog.text("_none_")
     return [SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(title)}*\n{text}", 3000))).to_dict()]
 
 

@@ -106,7 +106,9 @@ class IntakeListeners:
             return
         first, _, rest = text.partition(" ")
         if self.lookup is not None and first.lower() in VERBS:
-            self.lookup.handle(first.lower(), rest, user_id=str(command.get("user_id")), respond=respond)
+            user_id = str(command.get("user_id"))
+            catalog = self._catalog(user_id, ask=True)  # after the ack, and no form to open
+            self.lookup.handle(first.lower(), rest, user_id=user_id, respond=respond, catalog=catalog)
             return
         chosen = self.config.find_flow(first) if first else None
         meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)

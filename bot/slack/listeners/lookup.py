@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.config.model import Config
 from bot.domain.access import Right, refusal
 from bot.domain.case import parse_human_id
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.intake import match_key
 from bot.domain.lifecycle import Action, InvalidTransition
 from bot.domain.permissions import NotAllowed, may_right
@@ -38,7 +39,10 @@ class LookupCommands:
     actions: CaseActions
     kick: Callable[[], None]
 
-    def handle(self, verb: str, rest: str, *, user_id: str, respond: Respond) -> None:
+    def handle(self, verb: str, rest: str, *, user_id: str, respond: Respond, catalog: Catalog = ENGLISH) -> None:
+        """Answer in the asker's language (`catalog`); what goes into a case's thread stays the team's."""
+        t = catalog.text
+
         def say(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
             respond(text=text, blocks=blocks, response_type="ephemeral")
 
@@ -49,8 +53,10 @@ class LookupCommands:
                 with self.store.read() as tx:
                     cases = tx.cases.involving(user_id)
                 say(
-                    f"{len(cases)} open case(s)",
-                    build_case_list("The digest is for the ads policy team. Your open cases", cases),
+                    t("{count} open case(s)").format(count=len(cases)),
+                    build_case_list(
+                        t("The digest is for the ads policy team. Your open cases"), cases, catalog=catalog
+                    ),
                 )
                 return
             digest = digest_on_demand(self.config, self.store, now=self.clock.now())
@@ -60,18 +66,23 @@ class LookupCommands:
         if verb == "mine":
             with self.store.read() as tx:
                 cases = tx.cases.involving(user_id)
-            say(f"{len(cases)} open case(s)", build_case_list("Your open cases", cases))
+            say(
+                t("{count} open case(s)").format(count=len(cases)),
+                build_case_list(t("Your open cases"), cases, catalog=catalog),
+            )
             return
         if verb == "find":
             if len(match_key(rest)) < 2:  # what is matched: words, folded (bot/domain/intake.py)
-                say(f"Give a part of an advertiser or campaign name: `{self.config.app.slash_command} find acme`")
+                say(
+                    t("Give a part of an advertiser or campaign name: `{command} find acme`").format(
+                        command=self.config.app.slash_command
+                    )
+                )
                 return
             with self.store.read() as tx:
                 found = tx.cases.search(rest, since=self.clock.now() - timedelta(days=SEARCH_DAYS), sensitive=team)
-            say(
-                f"{len(found)} case(s)",
-                build_case_list(f"Cases matching “{rest.strip()[:60]}” (last {SEARCH_DAYS} days)", found),
-            )
+            title = t("Cases matching “{text}” (last {days} days)").format(text=rest.strip()[:60], days=SEARCH_DAYS)
+            say(t("{count} case(s)").format(count=len(found)), build_case_list(title, found, catalog=catalog))
             return
         word, _, message = rest.strip().partition(" ")
         number = parse_human_id(prefix, word)
@@ -79,7 +90,11 @@ class LookupCommands:
             case = tx.cases.find(number) if number else None
             history = tx.cases.history(case.id) if case else []
         if case is None:
-            say(f"No case {word or '(none given)'}; case ids look like {prefix}-1042.")
+            say(
+                t("No case {word}; case ids look like {example}.").format(
+                    word=word or t("(none given)"), example=f"{prefix}-1042"
+                )
+            )
             return
         actor = self.staff.actor(user_id, case, now=self.clock.now())
         if verb == "status":
@@ -94,5 +109,5 @@ class LookupCommands:
         except (NotAllowed, InvalidTransition) as refused:
             say(f":no_entry: {refused}")
             return
-        say(f"Posted in the {case.human_id} thread; the team will answer there.")
+        say(t("Posted in the {case} thread; the team will answer there.").format(case=case.human_id))
         self.kick()
