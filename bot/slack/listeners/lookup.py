@@ -40,7 +40,8 @@ class LookupCommands:
     kick: Callable[[], None]
 
     def handle(self, verb: str, rest: str, *, user_id: str, respond: Respond, catalog: Catalog = ENGLISH) -> None:
-        """Answer in the asker's language (`catalog`); what goes into a case's thread stays the team's."""
+        """Answer a rep in their language (`catalog`); the team, and what goes into a case's thread, in the
+        team's."""
         t = catalog.text
 
         def say(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
@@ -48,6 +49,9 @@ class LookupCommands:
 
         prefix = self.config.app.case_prefix
         team = self.staff.is_staff_anywhere(user_id)
+        if team:  # the team's side stays in the team's language, whatever the member's own locale
+            t = ENGLISH.text
+            catalog = ENGLISH
         if verb == "digest":
             if not team:  # the team's digest is for the team; a rep gets their own cases
                 with self.store.read() as tx:
