@@ -245,7 +245,15 @@ def test_the_confirmation_dm_offers_the_withdrawal_only_while_the_page_is_held(s
 def test_the_withdraw_offer_and_what_pressing_it_says_are_in_the_reps_language(standin: SlackStandIn, make_bot, sunday):
     standin.workspace.users["U0REP1"].locale = "ja-JP"
     bot = make_bot(clock=sunday)
-    file_held_case(standin, bot, sunday)
+    rep = standin.user("U0REP1")
+    mark = last_seq(standin)
+    rep.slash_command("/ad-escalate", channel_id="C0SALES")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)  # redrawn in Japanese first
+    mark = last_seq(standin)
+    rep.select(rep.open_view(), block_id="flow_pick", action_id="flow_pick", value="prelaunch_review")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)
+    deadline = (sunday.now() + timedelta(days=3)).replace(microsecond=0)
+    assert rep.submit_view(prelaunch_values(deadline=deadline, question=ALCOHOL)).status == 200
     dm = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "guide_offer" in dump(m.get("blocks"))])[0]
     shown = dump(dm["blocks"])
     assert "までは誰も呼び出されません" in shown and "これで解決した — 取り下げる" in shown
