@@ -203,12 +203,20 @@ def tell_override(config: Config, store: Store, override: rota.Override, *, acto
 
 
 def propose_swap(config: Config, store: Store, proposal: Proposal, *, now: datetime) -> None:
-    """Check the proposal and queue the DM with Accept / Decline to the colleague. The caller has checked
-    that the shift is the owner's (`upcoming_shifts` / `colleague_shifts`)."""
+    """Check the proposal (who may propose, that the shift is still its owner's, that the cover may be on
+    call) and queue the DM with Accept / Decline to the colleague."""
     schedule = config.schedules.get(proposal.schedule_id)
     if schedule is None:
         raise OverrideRefused("That schedule no longer exists.", field="schedule")
     check_swap(config, proposal.from_user, SwapRight.PROPOSE, schedule=schedule)
+    held = upcoming_shifts(config, store, proposal.owner, now=now)
+    if not any(
+        (s.schedule_id, s.layer, s.start_at) == (proposal.schedule_id, proposal.layer, proposal.start_at) for s in held
+    ):
+        mine = proposal.direction is Direction.GIVE
+        raise OverrideRefused(
+            "That shift is no longer yours." if mine else "That shift is no longer theirs.", field="shift"
+        )
     if proposal.to_user == proposal.from_user:
         raise OverrideRefused("Pick a colleague, not yourself.", field="user")
     if proposal.cover not in schedule_members(schedule) and proposal.cover not in config.app.leads:

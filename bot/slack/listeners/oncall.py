@@ -255,39 +255,12 @@ class OnCallListeners:
                 block = ids.SWAP_TAKE_BLOCK
             ack(response_action="errors", errors={block: "Required"})
             return
-        now = self.clock.now()
         if taken is not None:
-            schedule_id, layer, start, end, owner = taken.split("|")
-            proposal = Proposal(
-                schedule_id=schedule_id,
-                layer=layer,
-                from_user=actor,
-                to_user=owner,
-                start_at=datetime.fromtimestamp(int(start), UTC),
-                end_at=datetime.fromtimestamp(int(end), UTC),
-                direction=Direction.TAKE,
-            )
-            shift_block = ids.SWAP_TAKE_BLOCK
+            proposal, shift_block = _proposal(taken, actor, Direction.TAKE), ids.SWAP_TAKE_BLOCK
         else:
-            assert picked is not None
-            assert other is not None
-            schedule_id, layer, start, end = picked.split("|")
-            proposal = Proposal(
-                schedule_id=schedule_id,
-                layer=layer,
-                from_user=actor,
-                to_user=other,
-                start_at=datetime.fromtimestamp(int(start), UTC),
-                end_at=datetime.fromtimestamp(int(end), UTC),
-            )
-            shift_block = ids.SWAP_SHIFT_BLOCK
-        held = upcoming_shifts(self.config, self.store, proposal.owner, now=now)
-        if not any(s.schedule_id == schedule_id and s.layer == layer and s.start_at == proposal.start_at for s in held):
-            gone = "That shift is no longer yours." if taken is None else "That shift is no longer theirs."
-            ack(response_action="errors", errors={shift_block: gone})
-            return
+            proposal, shift_block = _proposal(f"{picked}|{other}", actor, Direction.GIVE), ids.SWAP_SHIFT_BLOCK
         try:
-            propose_swap(self.config, self.store, proposal, now=now)
+            propose_swap(self.config, self.store, proposal, now=self.clock.now())
         except (OverrideRefused, SwapNotAllowed) as refused:
             field = getattr(refused, "field", "schedule")
             block = ids.SWAP_WITH_BLOCK if field == "user" and taken is None else shift_block
@@ -336,6 +309,21 @@ class OnCallListeners:
             replace_original=False,
         )
         self.kick()
+
+
+def _proposal(value: str, actor: str, direction: Direction) -> Proposal:
+    """A swap from the modal's choice: `schedule|layer|start|end|colleague` (the colleague picked to cover
+    a shift given, or the owner of a shift taken)."""
+    schedule_id, layer, start, end, colleague = value.split("|")
+    return Proposal(
+        schedule_id=schedule_id,
+        layer=layer,
+        from_user=actor,
+        to_user=colleague,
+        start_at=datetime.fromtimestamp(int(start), UTC),
+        end_at=datetime.fromtimestamp(int(end), UTC),
+        direction=direction,
+    )
 
 
 def _name(client: WebClient, user_id: str) -> str:
