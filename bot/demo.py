@@ -167,7 +167,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
             _wait(lambda: len(slack.messages("C0ESCALATE", thread_ts=root["ts"])) > 2)
             with bot.store.transaction() as tx:
                 case = tx.cases.get(1)
-                events = [kind for kind, _, _ in tx.cases.events(1)]
+                events = [event.kind for event in tx.cases.events(1)]
                 count = tx.cases.count()
             calls: dict[str, int] = {}
             for call in slack.calls():

@@ -24,7 +24,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     # The surfaces: Slack (Bolt app, listeners, Block Kit) and the other contact methods.
     frozenset({"slack", "contact"}),
 )
-ENTRY_POINTS = frozenset({"bootstrap", "cli", "demo", "demo_phone"})  # the wiring and the commands
+ENTRY_POINTS = frozenset(
+    {"bootstrap", "cli", "cli_config", "cli_store", "demo", "demo_phone"}
+)  # the wiring and the commands
 
 
 def _imports(path: Path, *, type_checking: bool = True) -> Iterator[tuple[str, int]]:

@@ -33,6 +33,16 @@ class MessageRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Page:
+    """One page sent for a case: to whom, the DM it lives in, and the round and level of the policy."""
+
+    user_id: str
+    ref: MessageRef
+    round: int
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     """An escalation as stored."""
 

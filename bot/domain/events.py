@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from bot.domain.lifecycle import Action
 
@@ -56,3 +59,13 @@ class EventKind(StrEnum):
     REOPEN = Action.REOPEN.value
     CLOSE = Action.CLOSE.value
     WITHDRAW = Action.WITHDRAW.value
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    """One entry of a case's history: when, what (an EventKind value), who did it, and what it carried."""
+
+    at: datetime
+    kind: str
+    actor_id: str | None
+    data: dict[str, Any]

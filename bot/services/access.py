@@ -93,7 +93,7 @@ class Access:
         if self.store is None:
             return False
         with self.store.read() as tx:
-            return any(paged == user_id for paged, _, _, _ in tx.cases.pages(case.id))
+            return any(page.user_id == user_id for page in tx.cases.pages(case.id))
 
     def roles(self, user_id: str, case: Case, *, now: datetime) -> frozenset[Role]:
         """Every role `user_id` holds on `case` at `now`."""

@@ -203,8 +203,8 @@ class Contacts:
         for case in tx.cases.open_cases(limit=500):
             if not case.needs_paging:
                 continue
-            paged = {u for u, *_ in tx.cases.pages(case.id)}
-            contacted = {str(d.get("user")) for k, _a, d in tx.cases.events(case.id) if k == CONTACTED}
+            paged = {page.user_id for page in tx.cases.pages(case.id)}
+            contacted = {str(e.data.get("user")) for e in tx.cases.events(case.id) if e.kind == CONTACTED}
             if user_id in paged | contacted:
                 found.append(case)
         return sorted(found, key=lambda c: c.created_at, reverse=True)

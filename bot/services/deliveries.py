@@ -176,7 +176,9 @@ class Deliveries:
         with self.store.read() as tx:
             searched = [e for e in tx.guides.events(kind=GuideEventKind.SEARCHED, case_id=case.id) if e.good_match]
             paged = tx.cases.pages(case.id)
-            started = [d for k, _, d in tx.cases.events(case.id) if k == "paging_started" and d.get("first_page_at")]
+            started = [
+                e.data for e in tx.cases.events(case.id) if e.kind == "paging_started" and e.data.get("first_page_at")
+            ]
         if not searched or paged or not started:
             return None
         held_until = datetime.fromisoformat(str(started[-1]["first_page_at"]))

@@ -16,6 +16,8 @@ from bot.config.model import Config
 from bot.domain import digest as d
 from bot.domain import sla
 from bot.domain.case import Case
+from bot.domain.digest_compose import compose_digest
+from bot.domain.digest_input import Measure, OpenCase, SlaDue
 from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.rota import Override
 from bot.services.timers import calendar_for, schedule_for_flow
@@ -54,7 +56,7 @@ def day_calendar(config: Config, flow_ids: frozenset[str] | None = None) -> tupl
     return config.app.timezone, team_holidays(config)
 
 
-def _as_case(case: d.OpenCase) -> Case:
+def _as_case(case: OpenCase) -> Case:
     # calendar_for reads only the case's flow and severity; the digest reads no more of a case than it shows.
     return Case(
         id=case.id,
@@ -75,7 +77,7 @@ def _as_case(case: d.OpenCase) -> Case:
     )
 
 
-def sla_dues(config: Config, cases: Sequence[d.OpenCase]) -> list[d.SlaDue]:
+def sla_dues(config: Config, cases: Sequence[OpenCase]) -> list[SlaDue]:
     """When each running SLA clock of each open case falls due (the rules of `timers.planned`)."""
     calendars: dict[tuple[str, str], sla.SlaCalendar] = {}
     found = []
@@ -91,13 +93,13 @@ def sla_dues(config: Config, cases: Sequence[d.OpenCase]) -> list[d.SlaDue]:
         resolve_within = sla.budget(calendar, severity.resolve_within)
         clocks = []
         if case.acknowledged_by is None:
-            clocks.append((d.Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, acknowledge_within)))
+            clocks.append((Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, acknowledge_within)))
         if resolve_clock_runs(case.status):
-            clocks.append((d.Measure.RESOLVE, sla.SlaTimer(case.created_at, resolve_within, case.pauses)))
+            clocks.append((Measure.RESOLVE, sla.SlaTimer(case.created_at, resolve_within, case.pauses)))
         for measure, timer in clocks:
             due_at = sla.timer_due_at(calendar, timer)
             if due_at is not None:
-                found.append(d.SlaDue(case.id, measure, due_at))
+                found.append(SlaDue(case.id, measure, due_at))
     return found
 
 
@@ -123,7 +125,7 @@ def load_digest(
         overrides = {s: tuple(tx.overrides.active(s, ending_after=now)) for s in config.schedules}
     response_start = now - timedelta(days=RESPONSE_DAYS)
     zone, schedule_holidays = day_calendar(config, flows)
-    return d.compose_digest(
+    return compose_digest(
         now=now,
         since=since,
         late=late,

@@ -243,5 +243,5 @@ class Guidance:
         """When the case's current paging policy pages its first level (None if paging never started)."""
         with self.store.read() as tx:
             events = tx.cases.events(case_id)
-        started = [data for kind, _, data in events if kind == PAGING_STARTED and data.get("first_page_at")]
+        started = [e.data for e in events if e.kind == PAGING_STARTED and e.data.get("first_page_at")]
         return datetime.fromisoformat(str(started[-1]["first_page_at"])) if started else None

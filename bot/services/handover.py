@@ -17,8 +17,9 @@ CONTACTED = EventKind.CONTACTED
 def handed_over(tx: Tx, case_id: int) -> list[tuple[str, str]]:
     """(method, user) of every PagerDuty/Opsgenie alert raised for the case."""
     seen: dict[tuple[str, str], None] = {}
-    for kind, _actor, data in tx.cases.events(case_id):
-        if kind == CONTACTED and MethodKind(str(data.get("method", "slack"))).is_handover:
+    for event in tx.cases.events(case_id):
+        data = event.data
+        if event.kind == CONTACTED and MethodKind(str(data.get("method", "slack"))).is_handover:
             seen[(str(data["method"]), str(data.get("user", "")))] = None
     return list(seen)
 

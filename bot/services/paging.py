@@ -125,7 +125,7 @@ def stop_paging(tx: Tx, case: Case, *, reason: str, now: datetime) -> int:
 def paged_so_far(tx: Tx, case: Case) -> tuple[tuple[str, ...], bool]:
     """Who was paged for `case` so far, and whether a page is being sent right now (a claimed page job,
     which may reach Slack whatever happens to the case from here on)."""
-    users = tuple(dict.fromkeys(user for user, _ref, _round, _level in tx.cases.pages(case.id)))
+    users = tuple(dict.fromkeys(page.user_id for page in tx.cases.pages(case.id)))
     sending = any(state == JobState.RUNNING.value for state in tx.jobs.states(case_id=case.id, kind=SEND).values())
     return users, sending
 
@@ -577,7 +577,7 @@ class Paging:
     def thread_note(self, job: Job) -> Effect | None:
         case = self._case(job)
         with self.store.read() as tx:
-            posted = [data for kind, _, data in tx.cases.events(case.id) if kind == "details_posted"]
+            posted = [e.data for e in tx.cases.events(case.id) if e.kind == "details_posted"]
         if case.root is None or not posted:
             # Notes follow the details in the thread, so the thread reads top to bottom.
             raise DeliveryError("the case details are not in its thread yet", retryable=True)
@@ -628,9 +628,9 @@ class Paging:
             # of chat.update per burst of changes, not one per change (Slack rate-limits updates).
             return None
         flow = self.config.flow(case.flow_id)
-        for user_id, ref, round_, level in pages:
+        for page in pages:
             # Idempotent: a retry repeats harmlessly. Each DM shows the case as it is now.
-            self.sender.update_page(case, flow, ref, user_id=user_id, round=round_, level=level)
+            self.sender.update_page(case, flow, page.ref, user_id=page.user_id, round=page.round, level=page.level)
         return None
 
     def tell_owner(self, job: Job) -> Effect | None:

@@ -16,6 +16,7 @@ from bot.domain.lifecycle import resolve_clock_runs
 from bot.domain.policy import TargetKind
 from bot.domain.rota_model import BusinessHours, Schedule
 from bot.domain.severity import deadline_raises
+from bot.domain.sla_terms import SlaTerms, describe
 from bot.services.oncall import OnCall
 from bot.services.paging import TELL_OWNER, UPDATE_PAGES, UPDATE_ROOT, note_in_thread, restart_paging
 from bot.services.ports import LeadsAlert, PageSender, ThreadNote
@@ -57,13 +58,13 @@ def calendar_for(config: Config, case: Case) -> sla.SlaCalendar:
     )
 
 
-def sla_terms(config: Config, case: Case) -> sla.SlaTerms:
+def sla_terms(config: Config, case: Case) -> SlaTerms:
     """The case's SLAs in words that name their clock (for the root message and the page)."""
     severity = config.flow(case.flow_id).severity(case.severity_id)
     calendar = calendar_for(config, case)
-    return sla.SlaTerms(
-        acknowledge=sla.describe(calendar, severity.acknowledge_within, at=case.created_at),
-        resolve=sla.describe(calendar, severity.resolve_within, at=case.created_at),
+    return SlaTerms(
+        acknowledge=describe(calendar, severity.acknowledge_within, at=case.created_at),
+        resolve=describe(calendar, severity.resolve_within, at=case.created_at),
     )
 
 
@@ -145,11 +146,11 @@ def _breached_since_reopen(tx: Tx, case: Case) -> frozenset[str]:
     """The SLA clocks (acknowledge, resolve) whose breach people were already told of since the case was
     last (re)opened: a second severity change does not announce the same breach again."""
     found: set[str] = set()
-    for kind, _actor, data in tx.cases.events(case.id):
-        if kind == EventKind.REOPEN:
+    for event in tx.cases.events(case.id):
+        if event.kind == EventKind.REOPEN:
             found.clear()
-        elif kind == EventKind.SLA_BREACH:
-            found.add(str(data.get("which")))
+        elif event.kind == EventKind.SLA_BREACH:
+            found.add(str(event.data.get("which")))
     return frozenset(found)
 
 

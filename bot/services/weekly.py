@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.case import MessageRef
-from bot.domain.digest import Measure
+from bot.domain.digest_input import Measure
 from bot.domain.digest_schedule import scheduled
 from bot.domain.job import Job
 from bot.domain.policy import TargetKind

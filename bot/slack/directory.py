@@ -8,7 +8,7 @@ import time
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.slack.notifier import as_delivery_error
+from bot.slack.delivery import as_delivery_error
 
 CACHE_SECONDS = 300.0
 

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.domain.case import Case, CaseStatus, MessageRef, human_id
-from bot.domain.events import EventKind
+from bot.domain.case import Case, CaseStatus, MessageRef, Page, human_id
+from bot.domain.events import CaseEvent, EventKind
 from bot.domain.intake import Intake, match_key
 from bot.domain.salesforce import salesforce_id_in
 from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
@@ -131,20 +131,6 @@ class CaseRepo:
         row = self._session.execute(select(CaseRow).where(CaseRow.intake_key == key)).scalar_one_or_none()
         return self._to_case(row) if row else None
 
-    def find_open_duplicate(self, *, advertiser: str, campaign: str) -> Case | None:
-        """The oldest open case for the same advertiser and campaign, if any."""
-        row = self._session.execute(
-            select(CaseRow)
-            .where(
-                CaseRow.is_open == True,  # noqa: E712
-                CaseRow.advertiser_key == match_key(advertiser),
-                CaseRow.campaign_key == match_key(campaign),
-            )
-            .order_by(CaseRow.id)
-            .limit(1)
-        ).scalar_one_or_none()
-        return self._to_case(row) if row else None
-
     def open_in_flows(self, flow_ids: Iterable[str], *, limit: int = 500) -> list[Case]:
         """Open cases of these flows, oldest first (the candidates a new case may duplicate)."""
         rows = (
@@ -189,14 +175,14 @@ class CaseRepo:
             CaseEventRow(case_id=case_id, at=now, kind=EventKind(kind).value, actor_id=actor_id, data=data or {})
         )
 
-    def events(self, case_id: int) -> list[tuple[str, str | None, dict[str, Any]]]:
-        """(kind, actor, data) in order, for the audit view and tests."""
+    def events(self, case_id: int) -> list[CaseEvent]:
+        """The case's history, oldest first (the audit view, the rules that read what happened, tests)."""
         rows = self._session.execute(
-            select(CaseEventRow.kind, CaseEventRow.actor_id, CaseEventRow.data)
+            select(CaseEventRow.at, CaseEventRow.kind, CaseEventRow.actor_id, CaseEventRow.data)
             .where(CaseEventRow.case_id == case_id)
             .order_by(CaseEventRow.id)
         ).all()
-        return [(k, a, dict(d)) for k, a, d in rows]
+        return [CaseEvent(at=at, kind=k, actor_id=a, data=dict(d)) for at, k, a, d in rows]
 
     def acknowledge(self, case_id: int, user_id: str, *, now: datetime) -> bool:
         """Mark acknowledged if nobody did yet; True for the one caller that wins."""
@@ -272,14 +258,14 @@ class CaseRepo:
             )
         )
 
-    def pages(self, case_id: int) -> list[tuple[str, MessageRef, int, int]]:
-        """(user, DM message, round, level) of every page sent for a case, oldest first."""
+    def pages(self, case_id: int) -> list[Page]:
+        """Every page sent for a case, oldest first."""
         rows = self._session.execute(
             select(PageRow.user_id, PageRow.channel_id, PageRow.ts, PageRow.round, PageRow.level)
             .where(PageRow.case_id == case_id)
             .order_by(PageRow.id)
         ).all()
-        return [(u, MessageRef(c, t), r, lv) for u, c, t, r, lv in rows]
+        return [Page(user_id=u, ref=MessageRef(c, t), round=r, level=lv) for u, c, t, r, lv in rows]
 
     def paged_at(self, case_id: int, *, generation: int, round: int, level: int) -> tuple[str, ...]:
         """Who got a page (delivered) at one step of one paging generation."""
@@ -340,15 +326,6 @@ class CaseRepo:
             .all()
         )
         return [self._to_case(r) for r in rows]
-
-    def history(self, case_id: int) -> list[tuple[datetime, str, str | None, dict[str, Any]]]:
-        """(at, kind, actor, data) of every event, oldest first."""
-        rows = self._session.execute(
-            select(CaseEventRow.at, CaseEventRow.kind, CaseEventRow.actor_id, CaseEventRow.data)
-            .where(CaseEventRow.case_id == case_id)
-            .order_by(CaseEventRow.id)
-        ).all()
-        return [(at, k, a, dict(d)) for at, k, a, d in rows]
 
     def count(self) -> int:
         return len(self._session.execute(select(CaseRow.id)).all())

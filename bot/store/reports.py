@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, distinct, extract, fun
 from sqlmodel import Session
 
 from bot.domain.case import CaseStatus, human_id
-from bot.domain.digest import (
+from bot.domain.digest_input import (
     BreachCounts,
     DayKind,
     Measure,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from bot.domain.digest import OpenCase
+from bot.domain.digest_input import OpenCase
 from bot.store.reports import OPEN_COLUMNS, ReportRepo
 from bot.store.tables import CaseEventRow, CaseRow, PageRow
 

@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import digest as d
+from bot.domain import digest_compose as dc
+from bot.domain import digest_input as di
+from bot.domain import digest_text as dt
 from bot.domain import rota
 from bot.domain.case import CaseStatus
 from bot.domain.severity import Severity
@@ -23,7 +26,7 @@ SEVERITIES = (
 )
 
 
-def open_case(n: int, severity: str = "sev2", *, age: timedelta = H, **extra) -> d.OpenCase:
+def open_case(n: int, severity: str = "sev2", *, age: timedelta = H, **extra) -> di.OpenCase:
     values = {
         "id": n,
         "human_id": f"ADS-{1000 + n}",
@@ -36,10 +39,10 @@ def open_case(n: int, severity: str = "sev2", *, age: timedelta = H, **extra) ->
         "created_at": NOW - age,
         "permalink": f"https://slack.test/p{n}",
     }
-    return d.OpenCase(**(values | extra))
+    return di.OpenCase(**(values | extra))
 
 
-def resolved_case(n: int, *, hours_ago: int, outcome: str | None = "approved", **extra) -> d.ResolvedCase:
+def resolved_case(n: int, *, hours_ago: int, outcome: str | None = "approved", **extra) -> di.ResolvedCase:
     values = {
         "id": n,
         "human_id": f"ADS-{1000 + n}",
@@ -52,7 +55,7 @@ def resolved_case(n: int, *, hours_ago: int, outcome: str | None = "approved", *
         "outcome": outcome,
         "permalink": f"https://slack.test/p{n}",
     }
-    return d.ResolvedCase(**(values | extra))
+    return di.ResolvedCase(**(values | extra))
 
 
 def compose(**given) -> d.Digest:
@@ -67,18 +70,18 @@ def compose(**given) -> d.Digest:
         "since": SINCE,
         "late": False,
         "severities": SEVERITIES,
-        "open_counts": [d.SeverityCount(s, n, u) for s, (n, u) in counts.items()],
+        "open_counts": [di.SeverityCount(s, n, u) for s, (n, u) in counts.items()],
         "open_cases": cases,
         "sla_dues": [],
-        "breach_events": d.BreachCounts(),
+        "breach_events": di.BreachCounts(),
         "deadlines": [],
-        "resolved": d.Resolved(),
+        "resolved": di.Resolved(),
         "opened_since": 0,
         "response_times": [],
         "schedules": [],
         "overrides": {},
     }
-    return d.compose_digest(**(arguments | given))
+    return dc.compose_digest(**(arguments | given))
 
 
 def test_open_cases_are_tallied_in_severity_order_with_every_severity_shown():
@@ -93,7 +96,7 @@ def test_open_cases_are_tallied_in_severity_order_with_every_severity_shown():
 
 
 def test_a_severity_no_flow_knows_is_still_counted_last():
-    digest = compose(open_counts=[d.SeverityCount("legacy", 4, 4)])
+    digest = compose(open_counts=[di.SeverityCount("legacy", 4, 4)])
     assert [t.severity_id for t in digest.open_by_severity] == ["sev1", "sev2", "sev3", "legacy"]
     assert digest.open_total == 4
 
@@ -115,7 +118,7 @@ def test_most_urgent_are_most_severe_then_oldest_with_age_and_owner():
 
 def test_long_lists_fold_into_a_count_of_the_rest():
     cases = [open_case(n, age=n * H) for n in range(1, 41)]
-    dues = [d.SlaDue(n, d.Measure.ACKNOWLEDGE, NOW - n * timedelta(minutes=1)) for n in range(1, 41)]
+    dues = [di.SlaDue(n, di.Measure.ACKNOWLEDGE, NOW - n * timedelta(minutes=1)) for n in range(1, 41)]
     digest = compose(open_cases=cases, sla_dues=dues, limits=d.Limits(urgent=10, sla=15))
     assert (len(digest.urgent.items), digest.urgent.more, digest.urgent.total) == (10, 30, 40)
     assert (len(digest.breached.items), digest.breached.more) == (15, 25)
@@ -131,14 +134,14 @@ def test_fold_keeps_the_first_items():
 def test_sla_lines_split_into_breached_and_about_to_breach():
     cases = [open_case(n) for n in (1, 2, 3, 4)]
     dues = [
-        d.SlaDue(1, d.Measure.ACKNOWLEDGE, NOW),  # due exactly now: breached
-        d.SlaDue(2, d.Measure.RESOLVE, NOW + 4 * H),  # the last instant of "about to breach"
-        d.SlaDue(3, d.Measure.RESOLVE, NOW + 4 * H + timedelta(seconds=1)),  # later: not shown
-        d.SlaDue(4, d.Measure.ACKNOWLEDGE, NOW + H),
-        d.SlaDue(99, d.Measure.ACKNOWLEDGE, NOW - H),  # not among the open cases: ignored
+        di.SlaDue(1, di.Measure.ACKNOWLEDGE, NOW),  # due exactly now: breached
+        di.SlaDue(2, di.Measure.RESOLVE, NOW + 4 * H),  # the last instant of "about to breach"
+        di.SlaDue(3, di.Measure.RESOLVE, NOW + 4 * H + timedelta(seconds=1)),  # later: not shown
+        di.SlaDue(4, di.Measure.ACKNOWLEDGE, NOW + H),
+        di.SlaDue(99, di.Measure.ACKNOWLEDGE, NOW - H),  # not among the open cases: ignored
     ]
     digest = compose(open_cases=cases, sla_dues=dues)
-    assert [(s.case.human_id, s.measure) for s in digest.breached.items] == [("ADS-1001", d.Measure.ACKNOWLEDGE)]
+    assert [(s.case.human_id, s.measure) for s in digest.breached.items] == [("ADS-1001", di.Measure.ACKNOWLEDGE)]
     assert [(s.case.human_id, s.due_at) for s in digest.due_soon.items] == [
         ("ADS-1004", NOW + H),
         ("ADS-1002", NOW + 4 * H),
@@ -160,7 +163,7 @@ def test_deadlines_are_those_of_the_next_24_hours_soonest_first():
 
 
 def test_resolved_cases_carry_outcome_labels_newest_first_and_keep_the_total():
-    resolved = d.Resolved(
+    resolved = di.Resolved(
         total=20,
         by_outcome=(("approved", 12), ("rejected", 5), (None, 1), ("something_new", 2)),
         latest=tuple(resolved_case(n, hours_ago=n) for n in (3, 1, 2)),
@@ -183,9 +186,9 @@ def test_sensitive_cases_keep_only_id_severity_and_status():
     secret = {"sensitive": True, "advertiser": "Hush Co", "campaign": "Quiet", "owner_id": "U0SPEC9"}
     digest = compose(
         open_cases=[open_case(1, **secret, deadline_at=NOW + H)],
-        sla_dues=[d.SlaDue(1, d.Measure.ACKNOWLEDGE, NOW - H)],
+        sla_dues=[di.SlaDue(1, di.Measure.ACKNOWLEDGE, NOW - H)],
         deadlines=[open_case(1, **secret, deadline_at=NOW + H)],
-        resolved=d.Resolved(
+        resolved=di.Resolved(
             total=1,
             by_outcome=(("rejected", 1),),
             latest=(resolved_case(2, hours_ago=1, sensitive=True, advertiser="Hush Co", outcome="rejected"),),
@@ -205,45 +208,45 @@ def test_sensitive_cases_keep_only_id_severity_and_status():
 
 
 def test_nothing_to_report_is_one_line_not_silence():
-    digest = compose(breach_events=d.BreachCounts(), opened_since=0)
+    digest = compose(breach_events=di.BreachCounts(), opened_since=0)
     assert digest.quiet
     assert (
-        d.summary_line(digest, tz=SGT)
+        dt.summary_line(digest, tz=SGT)
         == "Nothing to report: no open cases, nothing resolved since Tue 24 Nov 09:00 +08."
     )
 
 
 def test_a_resolved_case_alone_makes_the_day_worth_reporting():
     digest = compose(
-        resolved=d.Resolved(total=1, by_outcome=(("approved", 1),), latest=(resolved_case(1, hours_ago=2),))
+        resolved=di.Resolved(total=1, by_outcome=(("approved", 1),), latest=(resolved_case(1, hours_ago=2),))
     )
     assert not digest.quiet
-    assert d.summary_line(digest, tz=SGT) == "No open cases, 0 past SLA, 1 resolved since Tue 24 Nov 09:00 +08."
+    assert dt.summary_line(digest, tz=SGT) == "No open cases, 0 past SLA, 1 resolved since Tue 24 Nov 09:00 +08."
 
 
 def test_a_late_digest_is_marked_late():
     planned = NOW - 3 * H
     quiet = compose(late=True, scheduled_at=planned)
-    busy = compose(late=True, open_cases=[open_case(1, "sev1")], sla_dues=[d.SlaDue(1, d.Measure.ACKNOWLEDGE, NOW)])
+    busy = compose(late=True, open_cases=[open_case(1, "sev1")], sla_dues=[di.SlaDue(1, di.Measure.ACKNOWLEDGE, NOW)])
     assert quiet.late and quiet.scheduled_at == planned
-    assert d.summary_line(quiet, tz=SGT).startswith("Late digest — Nothing to report")
+    assert dt.summary_line(quiet, tz=SGT).startswith("Late digest — Nothing to report")
     assert (
-        d.summary_line(busy, tz=SGT)
+        dt.summary_line(busy, tz=SGT)
         == "Late digest — 1 open (1 SEV1), 1 past SLA, 0 resolved since Tue 24 Nov 09:00 +08."
     )
-    assert not d.summary_line(compose(), tz=SGT).startswith("Late")
+    assert not dt.summary_line(compose(), tz=SGT).startswith("Late")
 
 
 def test_response_times_are_ordered_by_severity_measure_and_day():
     def row(severity, measure, day):
-        return d.ResponseTime(severity, day, measure, 1, H, H)
+        return di.ResponseTime(severity, day, measure, 1, H, H)
 
     digest = compose(
         response_times=[
-            row("sev3", d.Measure.ACKNOWLEDGE, d.DayKind.WEEKDAY),
-            row("sev1", d.Measure.RESOLVE, d.DayKind.HOLIDAY),
-            row("sev1", d.Measure.ACKNOWLEDGE, d.DayKind.WEEKEND),
-            row("sev1", d.Measure.ACKNOWLEDGE, d.DayKind.WEEKDAY),
+            row("sev3", di.Measure.ACKNOWLEDGE, di.DayKind.WEEKDAY),
+            row("sev1", di.Measure.RESOLVE, di.DayKind.HOLIDAY),
+            row("sev1", di.Measure.ACKNOWLEDGE, di.DayKind.WEEKEND),
+            row("sev1", di.Measure.ACKNOWLEDGE, di.DayKind.WEEKDAY),
         ]
     )
     assert [(r.severity_id, r.measure.value, r.day.value) for r in digest.response_times] == [
@@ -276,16 +279,16 @@ def test_on_call_now_and_next_for_each_layer():
 
 def test_day_kind_puts_holidays_before_weekends():
     holidays = frozenset({date(2026, 11, 21), date(2026, 11, 19)})
-    assert d.day_kind(date(2026, 11, 19), holidays) is d.DayKind.HOLIDAY
-    assert d.day_kind(date(2026, 11, 21), holidays) is d.DayKind.HOLIDAY  # a Saturday holiday
-    assert d.day_kind(date(2026, 11, 22), holidays) is d.DayKind.WEEKEND
-    assert d.day_kind(date(2026, 11, 20), holidays) is d.DayKind.WEEKDAY
+    assert di.day_kind(date(2026, 11, 19), holidays) is di.DayKind.HOLIDAY
+    assert di.day_kind(date(2026, 11, 21), holidays) is di.DayKind.HOLIDAY  # a Saturday holiday
+    assert di.day_kind(date(2026, 11, 22), holidays) is di.DayKind.WEEKEND
+    assert di.day_kind(date(2026, 11, 20), holidays) is di.DayKind.WEEKDAY
 
 
 def test_day_spans_follow_local_midnights_across_dst():
     london = ZoneInfo("Europe/London")
     start = datetime(2026, 3, 28, 12, 0, tzinfo=london)  # Saturday; clocks go forward early Sunday
-    spans = d.day_spans(start, datetime(2026, 3, 30, 0, 30, tzinfo=london), london, frozenset())
+    spans = di.day_spans(start, datetime(2026, 3, 30, 0, 30, tzinfo=london), london, frozenset())
     assert [(s.astimezone(london).isoformat(), kind.value) for s, _, kind in spans] == [
         ("2026-03-28T00:00:00+00:00", "weekend"),
         ("2026-03-29T00:00:00+00:00", "weekend"),
@@ -296,6 +299,6 @@ def test_day_spans_follow_local_midnights_across_dst():
 
 
 def test_outcome_labels():
-    assert d.outcome_label("no_violation") == "No violation found"
-    assert d.outcome_label("later_invented") == "later_invented"
-    assert d.outcome_label(None) == "No outcome recorded"
+    assert dc.outcome_label("no_violation") == "No violation found"
+    assert dc.outcome_label("later_invented") == "later_invented"
+    assert dc.outcome_label(None) == "No outcome recorded"

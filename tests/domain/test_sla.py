@@ -394,7 +394,8 @@ def test_counted_time_matches_the_rota_restriction_windows(calendar, start_at, l
 
 
 def test_days_on_a_business_hours_clock_are_business_days_and_the_words_say_so():
-    from bot.domain.sla import SlaCalendar, SlaClock, budget, describe
+    from bot.domain.sla import SlaCalendar, SlaClock, budget
+    from bot.domain.sla_terms import describe
 
     sg = ZoneInfo("Asia/Singapore")
     business = SlaCalendar(SlaClock.BUSINESS_HOURS, sg, BusinessHours())

@@ -106,7 +106,7 @@ def test_severity_upgrade_restarts_the_policy_and_old_steps_never_fire(store, sh
     clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=SGT))  # the old, held step's due time passes
     runner.run_due()
     with store.read() as tx:
-        escalated = [d for kind, _, d in tx.cases.events(case.id) if kind == "escalated"]
+        escalated = [e.data for e in tx.cases.events(case.id) if e.kind == "escalated"]
     assert all(d["round"] >= 1 for d in escalated)
     assert len([p for p in sender.pages if p[1:] == (1, 1)]) == 1  # the old generation's level 1 never ran
 

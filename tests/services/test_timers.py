@@ -94,7 +94,7 @@ def runner(store, shipped_config):
 
 def fired(store, case_id):
     with store.read() as tx:
-        return [(kind, data) for kind, _, data in tx.cases.events(case_id) if kind.startswith(("sla_", "deadline_"))]
+        return [(e.kind, e.data) for e in tx.cases.events(case_id) if e.kind.startswith(("sla_", "deadline_"))]
 
 
 def test_timers_fire_once_in_order_when_time_jumps_over_the_weekend(store, shipped_config, runner):

@@ -62,7 +62,7 @@ def case(bot, case_id: int = 1):
 
 def notes(bot) -> list[tuple[str, str | None]]:
     with bot.store.read() as tx:
-        return [(kind, actor) for kind, actor, _ in tx.cases.events(1)]
+        return [(e.kind, e.actor_id) for e in tx.cases.events(1)]
 
 
 def root(standin: SlackStandIn, bot, case_id: int = 1) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from bot.config.loader import load_config
 from bot.config.model import Config
 from bot.domain.case import Case, CaseStatus, MessageRef
 from bot.services.ports import DeliveryFailure, LeadsAlert, ThreadNote
-from bot.slack.blocks import budget
+from bot.slack.blocks import budget, ops_alert
 from bot.slack.blocks import case_actions as actions
 from bot.slack.blocks import case_message as msg
 from bot.slack.blocks import page_message as pages
@@ -94,7 +94,7 @@ def test_every_case_message_builder_fits_slack_with_the_longest_typed_text(confi
     assert_slack_takes(msg.build_case_details(case, flow, tz=SGT))
     assert_slack_takes(msg.build_reporter_confirmation(case, flow, permalink=case.permalink or "", tz=SGT))
     assert_slack_takes(msg.build_follow_confirmation(case, permalink=case.permalink))
-    assert_slack_takes(msg.build_failure_report(DeliveryFailure(what=text, error=text, attempts=5, case=case)))
+    assert_slack_takes(ops_alert.build_failure_report(DeliveryFailure(what=text, error=text, attempts=5, case=case)))
     assert_slack_takes(actions.build_rep_question(case, flow, question=text, asked_by="U0SPEC1"))
     assert_slack_takes(actions.build_outcome(case, flow))
     assert_slack_takes(pages.build_page(case, flow, round=2, level=3, tz=SGT, again=True))

@@ -124,15 +124,44 @@ def paged_dm(standin: SlackStandIn, user: str) -> Any:
     return wait_until(lambda: [m for m in standin.dm_messages(user) if m["text"].startswith("Paged:")])
 
 
+@dataclasses.dataclass(frozen=True)
+class Paged:
+    """A SEV1 case filed on Sunday at 3 a.m. and its page in the primary's DMs (Slack first)."""
+
+    bot: Bot
+    clock: FakeClock
+    primary: str
+    page: dict[str, Any]
+
+    @property
+    def phone(self) -> str:
+        return number(self.bot, self.primary)
+
+
+@pytest.fixture
+def sev1_paged(standin: SlackStandIn, make_contact_bot: Callable[..., Bot]) -> Callable[..., Paged]:
+    def page(config: Config | None = None) -> Paged:
+        clock = FakeClock(SUNDAY_3AM)
+        bot = make_contact_bot(clock, config=config)
+        file_sev1(standin, clock)
+        primary = primary_at(bot, clock.now())
+        return Paged(bot, clock, primary, paged_dm(standin, primary)[0])
+
+    return page
+
+
+def incident_key(bot: Bot, phones: ContactStandIns) -> str:
+    """The case's PagerDuty dedup key, once its incident is raised."""
+    key = dedup_key(case(bot).human_id)
+    wait_until(lambda: key in phones.pagerduty.incidents)
+    return key
+
+
 def test_sev1_sunday_3am_sms_at_2_min_call_at_5_then_sms_reply_acknowledges(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
+    standin: SlackStandIn, sev1_paged, phones: ContactStandIns
 ):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock)
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    phone = number(bot, primary)
-    paged_dm(standin, primary)
+    paged = sev1_paged()
+    bot, clock, primary, phone = paged.bot, paged.clock, paged.primary, paged.phone
     ticks_pass(bot)
     assert phones.twilio.messages_to(phone) == []  # Slack first; nothing rings before 2 minutes
 
@@ -165,29 +194,20 @@ def test_sev1_sunday_3am_sms_at_2_min_call_at_5_then_sms_reply_acknowledges(
     assert status == 200 and "Nothing is paging you" in reply
 
 
-def test_pressing_1_on_the_call_acknowledges(standin: SlackStandIn, make_contact_bot, phones: ContactStandIns):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock)
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    paged_dm(standin, primary)
+def test_pressing_1_on_the_call_acknowledges(standin: SlackStandIn, sev1_paged, phones: ContactStandIns):
+    paged = sev1_paged()
+    bot, clock = paged.bot, paged.clock
     advance(bot, clock, 5)
-    call = wait_until(lambda: [c for c in phones.twilio.calls_to(number(bot, primary)) if c.twiml])[0]
+    call = wait_until(lambda: [c for c in phones.twilio.calls_to(paged.phone) if c.twiml])[0]
     status, said = phones.twilio.press(call, "1")
     assert status == 200 and "Acknowledged" in said
-    assert case(bot).acknowledged_by == primary
+    assert case(bot).acknowledged_by == paged.primary
     settle(bot, clock, lambda: any("by phone call" in t for t in thread(standin, bot)))
 
 
-def test_unsigned_or_forged_twilio_requests_are_refused(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
-):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock)
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    paged_dm(standin, primary)
-    phone = number(bot, primary)
+def test_unsigned_or_forged_twilio_requests_are_refused(sev1_paged, phones: ContactStandIns):
+    paged = sev1_paged()
+    bot, phone = paged.bot, paged.phone
     assert phones.twilio.reply_sms(phone, "1", signature="")[0] == 403
     forged = sign("not-the-auth-token", phones.twilio.sms_url, {"From": phone, "Body": "1"})
     assert phones.twilio.reply_sms(phone, "1", signature=forged)[0] == 403
@@ -199,15 +219,11 @@ def test_unsigned_or_forged_twilio_requests_are_refused(
 
 
 def test_undeliverable_sms_is_reported_and_the_call_still_goes_out(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
+    standin: SlackStandIn, sev1_paged, phones: ContactStandIns
 ):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock)
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    phone = number(bot, primary)
+    paged = sev1_paged()  # the SMS goes out 2 minutes after the page: the number is dead by then
+    bot, clock, phone = paged.bot, paged.clock, paged.phone
     phones.twilio.unreachable.add(phone)
-    paged_dm(standin, primary)
     advance(bot, clock, 2)
     report = settle(bot, clock, lambda: leads_posts(standin, "SMS"))[0]
     assert "30003" in json.dumps(report.args)
@@ -216,26 +232,21 @@ def test_undeliverable_sms_is_reported_and_the_call_still_goes_out(
     wait_until(lambda: phones.twilio.calls_to(phone))  # the next method is not held up
 
 
-def test_twilio_429_is_retried_and_the_sms_is_sent_once(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
-):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock)
+def test_twilio_429_is_retried_and_the_sms_is_sent_once(sev1_paged, phones: ContactStandIns):
+    paged = sev1_paged()  # the SMS goes out 2 minutes after the page, into two 429s
+    bot, clock = paged.bot, paged.clock
     phones.twilio.server.fail(
         "/Messages.json",
         Answer(429, {"code": 20429, "message": "Too Many Requests", "status": 429}, {"Retry-After": "1"}),
         times=2,
     )
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    paged_dm(standin, primary)
     advance(bot, clock, 2)
     for _ in range(30):
-        if phones.twilio.messages_to(number(bot, primary)):
+        if phones.twilio.messages_to(paged.phone):
             break
         advance(bot, clock, 0.05)
         ticks_pass(bot)
-    assert len(phones.twilio.messages_to(number(bot, primary))) == 1
+    assert len(phones.twilio.messages_to(paged.phone)) == 1
     answered = phones.twilio.server.wait_for(lambda r: "Messages" in r.path, count=3)
     assert [r.status for r in answered] == [429, 429, 201]
 
@@ -265,15 +276,11 @@ def pager_config(config: Config, method: MethodKind, address: str = "ads-policy"
 
 
 def test_pagerduty_handover_acknowledged_in_pagerduty_then_resolved_in_slack(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config: Config
+    standin: SlackStandIn, sev1_paged, phones: ContactStandIns, shipped_config: Config
 ):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock, config=pager_config(shipped_config, MethodKind.PAGERDUTY))
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    paged_dm(standin, primary)
-    key = dedup_key(case(bot).human_id)
-    wait_until(lambda: key in phones.pagerduty.incidents)
+    paged = sev1_paged(pager_config(shipped_config, MethodKind.PAGERDUTY))
+    bot, clock, primary = paged.bot, paged.clock, paged.primary
+    key = incident_key(bot, phones)
     trigger = phones.pagerduty.server.wait_for(lambda r: r.path == "/v2/enqueue")[0].json()
     assert trigger["event_action"] == "trigger" and trigger["payload"]["severity"] == "critical"
     assert "Acme" not in json.dumps(trigger)
@@ -296,14 +303,9 @@ def test_pagerduty_handover_acknowledged_in_pagerduty_then_resolved_in_slack(
     wait_until(lambda: phones.pagerduty.incidents[key].status == "resolved")
 
 
-def test_opsgenie_handover_acknowledged_in_opsgenie(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config: Config
-):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock, config=pager_config(shipped_config, MethodKind.OPSGENIE, "ads-policy-team"))
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    paged_dm(standin, primary)
+def test_opsgenie_handover_acknowledged_in_opsgenie(sev1_paged, phones: ContactStandIns, shipped_config: Config):
+    paged = sev1_paged(pager_config(shipped_config, MethodKind.OPSGENIE, "ads-policy-team"))
+    bot, primary = paged.bot, paged.primary
     alias = dedup_key(case(bot).human_id)
     wait_until(lambda: alias in phones.opsgenie.alerts)
     assert phones.opsgenie.alerts[alias].priority == "P1"
@@ -314,16 +316,11 @@ def test_opsgenie_handover_acknowledged_in_opsgenie(
 
 
 def test_slack_acknowledgement_is_relayed_to_pagerduty(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config: Config
+    standin: SlackStandIn, sev1_paged, phones: ContactStandIns, shipped_config: Config
 ):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock, config=pager_config(shipped_config, MethodKind.PAGERDUTY))
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    page = paged_dm(standin, primary)[0]
-    key = dedup_key(case(bot).human_id)
-    wait_until(lambda: key in phones.pagerduty.incidents)
-    standin.user(primary).click(page, "case_ack", value="1")
+    paged = sev1_paged(pager_config(shipped_config, MethodKind.PAGERDUTY))
+    key = incident_key(paged.bot, phones)
+    standin.user(paged.primary).click(paged.page, "case_ack", value="1")
     wait_until(lambda: phones.pagerduty.incidents[key].status == "acknowledged")
 
 
@@ -399,20 +396,16 @@ def test_two_replicas_on_one_store_send_each_notification_once(
     ticks_pass(second)
     assert len(phones.twilio.messages_to(phone)) == 1 and len(phones.twilio.calls_to(phone)) == 1
     with first.store.read() as tx:
-        contacted = [d["method"] for k, _a, d in tx.cases.events(1) if k == "contacted"]
+        contacted = [e.data["method"] for e in tx.cases.events(1) if e.kind == "contacted"]
     assert sorted(contacted) == ["sms", "voice"]
 
 
 def test_resolving_in_slack_resolves_the_pagerduty_incident(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns, shipped_config: Config
+    standin: SlackStandIn, sev1_paged, phones: ContactStandIns, shipped_config: Config
 ):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock, config=pager_config(shipped_config, MethodKind.PAGERDUTY))
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    paged_dm(standin, primary)
-    key = dedup_key(case(bot).human_id)
-    wait_until(lambda: key in phones.pagerduty.incidents)
+    paged = sev1_paged(pager_config(shipped_config, MethodKind.PAGERDUTY))
+    bot, clock = paged.bot, paged.clock
+    key = incident_key(bot, phones)
     root = next(m for m in standin.messages("C0ESCALATE") if m["ts"] == case(bot).root.ts)
     elements = [e for b in root["blocks"] for e in b.get("elements", [])]
     own = any(e.get("action_id") == "case_do" and e.get("value") == "resolve:1" for e in elements)
@@ -441,15 +434,12 @@ def test_pagerduty_429_and_500_are_retried_then_the_incident_is_raised_once(
 
 
 def test_a_final_twilio_error_is_reported_at_once_without_retrying(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
+    standin: SlackStandIn, sev1_paged, phones: ContactStandIns
 ):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock)
+    paged = sev1_paged()  # the SMS goes out 2 minutes after the page, into Twilio's refusal
+    bot, clock = paged.bot, paged.clock
     stop = {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400}
     phones.twilio.server.fail("/Messages.json", Answer(400, stop), times=5)
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    paged_dm(standin, primary)
     advance(bot, clock, 2)
     report = settle(bot, clock, lambda: leads_posts(standin, "21610"))[0]
     assert "SMS" in json.dumps(report.args)
@@ -457,13 +447,10 @@ def test_a_final_twilio_error_is_reported_at_once_without_retrying(
 
 
 def test_a_second_reply_is_told_who_acknowledged_first_and_others_cannot_ack_a_case_not_paging_them(
-    standin: SlackStandIn, make_contact_bot, phones: ContactStandIns
+    standin: SlackStandIn, sev1_paged, phones: ContactStandIns
 ):
-    clock = FakeClock(SUNDAY_3AM)
-    bot = make_contact_bot(clock)
-    file_sev1(standin, clock)
-    primary = primary_at(bot, clock.now())
-    page = paged_dm(standin, primary)[0]
+    paged = sev1_paged()
+    bot, primary, page = paged.bot, paged.primary, paged.page
     human_id = case(bot).human_id
     other = next(u for u in ("U0SPEC1", "U0SPEC2", "U0SPEC3") if u != primary)
     assert "is not paging you" in phones.twilio.reply_sms(number(bot, other), f"ack {human_id}")[1]

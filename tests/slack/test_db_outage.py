@@ -77,7 +77,7 @@ def assert_recovers(standin: SlackStandIn, bot, clock: FakeClock) -> None:
     assert len(pages(standin, "Paged again")) == 1
     with bot.store.read() as tx:
         case = tx.cases.get(1)
-        kinds = [kind for kind, _, _ in tx.cases.events(1)]
+        kinds = [e.kind for e in tx.cases.events(1)]
     assert case.advertiser == "Acme Foods" and kinds.count("repaged") == 1
     assert case_count(bot) == 1  # the refused submission left nothing behind
     # The rep tries again, as told, and the case is filed.

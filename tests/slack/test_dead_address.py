@@ -40,14 +40,14 @@ def test_a_page_to_a_deactivated_primary_pages_the_secondary_at_once_on_saturday
     assert f"<@{primary}>" in said[0] and error in said[0] and "next level is paged now" in said[0]
     with bot.store.read() as tx:
         events = tx.cases.events(1)
-    failed = [d for k, _, d in events if k == "page_failed"]
+    failed = [e.data for e in events if e.kind == "page_failed"]
     assert failed == [
         {"user": primary, "round": 1, "level": 1, "reason": f"chat.postMessage: {error}", "moved_on": True}
     ]
     # The primary's re-page is cancelled, not tried again at 5 min.
     clock.advance(timedelta(minutes=6))
     bot.ticker.kick()
-    wait_until(lambda: any(k == "repaged" for k, _, _ in bot_events(bot)))  # the secondary's re-page
+    wait_until(lambda: any(e.kind == "repaged" for e in bot_events(bot)))  # the secondary's re-page
     tries = [c for c in standin.calls("chat.postMessage") if c.args.get("channel") == primary]
     assert len(tries) == 1
 

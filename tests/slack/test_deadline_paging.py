@@ -48,7 +48,7 @@ def test_a_sev3_filed_friday_evening_for_a_monday_8am_deadline_is_raised_and_pag
     wait_until(lambda: any("Severity raised to *SEV2" in t for t in thread_texts(standin, bot)))
     reminder = wait_until(lambda: [t for t in thread_texts(standin, bot) if "Campaign deadline in 24h" in t])
     assert f"<@{primary[0]}>" in reminder[0]  # nobody owns it: the on-call is named
-    raised = [d for k, _, d in events(bot) if k == "severity_raised"]
+    raised = [e.data for e in events(bot) if e.kind == "severity_raised"]
     assert raised and raised[0]["after"] == {"severity_id": "sev2"}
     page = next(m for m in standin.dm_messages(primary[0]) if m["text"].startswith("Paged:"))
     assert "SEV2" in json.dumps(page["blocks"])
@@ -68,7 +68,7 @@ def test_a_held_sev4_is_paged_in_time_to_acknowledge_before_its_deadline(standin
     move_to(bot, clock, datetime(2026, 12, 5, 1, 0, 1, tzinfo=SGT))
     primary = on_call(bot, "primary", clock.now())
     wait_until(lambda: [u for u, _ in dms(standin)] == list(primary))
-    started = [d for k, _, d in events(bot) if k == "paging_started"]
+    started = [e.data for e in events(bot) if e.kind == "paging_started"]
     assert started[0]["held_for_deadline"] is True
 
 

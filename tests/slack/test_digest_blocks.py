@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import digest as d
+from bot.domain import digest_compose as dc
+from bot.domain import digest_input as di
 from bot.domain import rota
 from bot.domain.case import CaseStatus
 from bot.domain.severity import Severity
@@ -30,7 +32,7 @@ def permalink(n: int) -> str:
     return f"https://team.slack.test/archives/C0ESCALATE/p{n}"
 
 
-def open_case(n: int, **extra: Any) -> d.OpenCase:
+def open_case(n: int, **extra: Any) -> di.OpenCase:
     values: dict[str, Any] = {
         "id": n,
         "human_id": f"ADS-{1000 + n}",
@@ -45,13 +47,13 @@ def open_case(n: int, **extra: Any) -> d.OpenCase:
         "deadline_at": NOW + n * timedelta(minutes=2),
         "permalink": permalink(n),
     }
-    return d.OpenCase(**(values | extra))
+    return di.OpenCase(**(values | extra))
 
 
 def busy_digest(count: int = 500, **given: Any) -> d.Digest:
     cases = [open_case(n) for n in range(1, count + 1)]
     resolved = tuple(
-        d.ResolvedCase(
+        di.ResolvedCase(
             id=n,
             human_id=f"ADS-{1000 + n}",
             severity_id="sev2",
@@ -81,25 +83,25 @@ def busy_digest(count: int = 500, **given: Any) -> d.Digest:
         "since": SINCE,
         "late": False,
         "severities": SEVERITIES,
-        "open_counts": [d.SeverityCount(f"sev{n}", count // 4, count // 8) for n in (1, 2, 3, 4)],
+        "open_counts": [di.SeverityCount(f"sev{n}", count // 4, count // 8) for n in (1, 2, 3, 4)],
         "open_cases": cases,
         "sla_dues": [
-            d.SlaDue(c.id, d.Measure.ACKNOWLEDGE, NOW + (c.id - count // 2) * timedelta(minutes=1)) for c in cases
+            di.SlaDue(c.id, di.Measure.ACKNOWLEDGE, NOW + (c.id - count // 2) * timedelta(minutes=1)) for c in cases
         ],
-        "breach_events": d.BreachCounts(acknowledge=3, resolve=2, deadlines_passed=1),
+        "breach_events": di.BreachCounts(acknowledge=3, resolve=2, deadlines_passed=1),
         "deadlines": cases,
-        "resolved": d.Resolved(total=count, by_outcome=(("approved", count),), latest=resolved),
+        "resolved": di.Resolved(total=count, by_outcome=(("approved", count),), latest=resolved),
         "opened_since": count,
         "response_times": [
-            d.ResponseTime(s.id, day, measure, 10, H, 3 * H)
+            di.ResponseTime(s.id, day, measure, 10, H, 3 * H)
             for s in SEVERITIES
-            for day in d.DayKind
-            for measure in d.Measure
+            for day in di.DayKind
+            for measure in di.Measure
         ],
         "schedules": [schedule],
         "overrides": {},
     }
-    return d.compose_digest(**(arguments | given))
+    return dc.compose_digest(**(arguments | given))
 
 
 def texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -180,7 +182,7 @@ def test_owner_or_unowned_and_age_are_shown_for_urgent_cases():
 
 
 def test_nothing_to_report_is_one_line():
-    quiet = busy_digest(0, open_counts=[], open_cases=[], sla_dues=[], deadlines=[], resolved=d.Resolved())
+    quiet = busy_digest(0, open_counts=[], open_cases=[], sla_dues=[], deadlines=[], resolved=di.Resolved())
     text, blocks = build_digest(quiet, tz=SGT)
     assert len(blocks) == 1 and blocks[0]["type"] == "section"
     line = blocks[0]["text"]["text"]
@@ -194,7 +196,7 @@ def test_a_late_digest_says_so():
     _, blocks = build_digest(busy_digest(5, late=True, scheduled_at=planned), tz=SGT)
     late = json.dumps(blocks[:2], ensure_ascii=False)
     assert "Late digest" in late and f"<!date^{int(planned.timestamp())}^" in late
-    quiet = busy_digest(0, late=True, open_counts=[], open_cases=[], sla_dues=[], deadlines=[], resolved=d.Resolved())
+    quiet = busy_digest(0, late=True, open_counts=[], open_cases=[], sla_dues=[], deadlines=[], resolved=di.Resolved())
     text, blocks = build_digest(quiet, tz=SGT)
     assert len(blocks) == 1 and "Late digest" in blocks[0]["text"]["text"] and text.startswith("Late digest")
 

@@ -110,7 +110,7 @@ def test_following_keeps_the_second_reps_question_market_and_links(standin: Slac
     said = wait_until(lambda: [t for t in thread(standin, bot) if "reported this too" in t])
     assert "halal notice" in said[0] and "Market: MY" in said[0] and "spring-my.mp4" in said[0]
     with bot.store.read() as tx:
-        followed = [d for k, _, d in tx.cases.events(1) if k == "followed"]
+        followed = [e.data for e in tx.cases.events(1) if e.kind == "followed"]
     assert followed[0]["question"] == "Does the MY version need a halal notice?" and followed[0]["market"] == "MY"
     assert "https://cdn.adsco.test/acme/spring-my.mp4" in followed[0]["links"]
 

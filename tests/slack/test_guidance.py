@@ -186,7 +186,7 @@ def test_withdraw_before_paging_closes_the_case_as_answered_and_nobody_is_ever_p
     [event] = events(bot, GuideEventKind.WITHDRAWN)
     assert event.case_id == 1 and event.top_guide_id == "alcohol-sg-hours"
     with bot.store.read() as tx:
-        kinds = [k for k, _, _ in tx.cases.events(1)]
+        kinds = [e.kind for e in tx.cases.events(1)]
         assert "withdraw" in kinds and "paging_stopped" in kinds
         assert set(tx.jobs.states(case_id=1, kind="page.escalate").values()) == {"cancelled"}
 

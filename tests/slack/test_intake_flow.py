@@ -72,7 +72,7 @@ def test_submission_files_a_case_posts_it_and_tells_the_rep(standin: SlackStandI
 
     def confirmed():
         with bot.store.transaction() as tx:
-            events = [kind for kind, _, _ in tx.cases.events(1)]
+            events = [e.kind for e in tx.cases.events(1)]
             return (tx.cases.get(1), events) if "reporter_confirmed" in events else None
 
     case, events = wait_until(confirmed)

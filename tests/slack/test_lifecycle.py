@@ -65,9 +65,9 @@ def test_take_makes_the_specialist_owner_stops_paging_and_updates_the_root(stand
     assert current.status.value == "investigating" and current.acknowledged_by == "U0SPEC2"
     wait_until(lambda: "*Owner*\\n<@U0SPEC2>" in json.dumps(root_message(standin, bot)["blocks"]))
     wait_until(lambda: any("took this case" in t for t in thread_texts(standin, bot)))
-    kinds = [k for k, _, _ in events(bot)]
+    kinds = [e.kind for e in events(bot)]
     assert "take" in kinds and "paging_stopped" in kinds
-    take = next(d for k, _, d in events(bot) if k == "take")
+    take = next(e.data for e in events(bot) if e.kind == "take")
     assert take["before"]["status"] == "new" and take["after"]["status"] == "investigating"
 
 
@@ -258,6 +258,6 @@ def test_reassign_note_partner_wait_resume_and_close(standin: SlackStandIn, bot,
         except TimeoutError:
             raise AssertionError(f"{expected!r} not in thread:\n" + "\n".join(thread_texts(standin, bot))) from None
     assert texts  # the thread tells the story
-    kinds = [k for k, _, _ in events(bot)]
+    kinds = [e.kind for e in events(bot)]
     for kind in ("reassign", "add_note", "wait_on_partner", "resume", "resolve", "close"):
         assert kind in kinds

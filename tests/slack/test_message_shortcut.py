@@ -93,13 +93,13 @@ def test_a_message_where_the_bot_is_not_a_member_is_escalated_without_a_reply_or
         standin, "U0REP1", "C0RANDOM", text="client: Lazada, campaign: Mega Sale - is a gambling ad ok in Malaysia?"
     )
     file_from_form(standin, "U0REP1")
-    wait_until(lambda: any(e[1] == "source_replied" for e in stored_events(bot)))
-    replied = next(e for e in stored_events(bot) if e[1] == "source_replied")
-    assert replied[3] == {"channel": "C0RANDOM", "ephemeral": True, "shown": False}
+    wait_until(lambda: any(e.kind == "source_replied" for e in stored_events(bot)))
+    replied = next(e for e in stored_events(bot) if e.kind == "source_replied")
+    assert replied.data == {"channel": "C0RANDOM", "ephemeral": True, "shown": False}
     ticks_pass(bot)
     assert not [c for c in standin.calls("chat.postMessage") if c.args.get("channel") == "C0LEADS"]
 
 
 def stored_events(bot):
     with bot.store.read() as tx:
-        return tx.cases.history(1)
+        return tx.cases.events(1)

@@ -112,7 +112,7 @@ def test_sev1_on_saturday_night_pages_primary_then_secondary_then_lead_until_ack
     # Three pages and two re-pages (primary and secondary at 5 min) are all updated.
     wait_until(lambda: len([c for c in standin.calls("chat.update") if c.args["channel"].startswith("D")]) == 5)
     with bot.store.read() as tx:
-        events = [kind for kind, _, _ in tx.cases.events(1)]
+        events = [e.kind for e in tx.cases.events(1)]
     assert events.count("paged") == 3 and events.count("repaged") == 2 and events.count("acknowledged") == 1
 
 
@@ -185,7 +185,7 @@ def test_ten_simultaneous_clicks_make_one_acknowledgement(standin: SlackStandIn,
         lambda: len([e for u in set(users) for e in standin.ephemerals(u) if "acknowledged" in e["text"]]) == len(users)
     )
     with bot.store.read() as tx:
-        events = [kind for kind, _, _ in tx.cases.events(1)]
+        events = [e.kind for e in tx.cases.events(1)]
     assert events.count("acknowledged") == 1
     assert bot_case(bot).acknowledged_by in users
     refusals = [e for u in set(users) for e in standin.ephemerals(u) if "already acknowledged" in e["text"]]
@@ -248,14 +248,14 @@ def test_a_backlog_pages_the_current_level_once_not_every_missed_level(standin: 
     ticks_pass(bot)
     with bot.store.read() as tx:
         events = tx.cases.events(1)
-    escalated = [(d["round"], d["level"]) for kind, _, d in events if kind == "escalated"]
+    escalated = [(e.data["round"], e.data["level"]) for e in events if e.kind == "escalated"]
     assert escalated == [(1, 1), (2, 1)]
-    (coalesced,) = [d for kind, _, d in events if kind == "escalation_coalesced"]
+    (coalesced,) = [e.data for e in events if e.kind == "escalation_coalesced"]
     assert coalesced["skipped"] == [[1, 2], [1, 3]]
     assert coalesced["paging"] == [2, 1]
     assert coalesced["late_seconds"] >= 60 * 60 - 15 * 60 - 30 * 60 - 1
     # The level-1 re-page that was due during the backlog is stale, and not sent.
-    assert [d["level"] for kind, _, d in events if kind == "page_skipped"] == [1]
+    assert [e.data["level"] for e in events if e.kind == "page_skipped"] == [1]
     pages = dms(standin)
     assert len(pages) == 2
     assert pages[1][0] in on_call(bot, "primary", clock.now()) or pages[1][0] == primary_then

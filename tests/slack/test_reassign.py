@@ -114,4 +114,4 @@ def test_an_unacknowledged_reassignment_returns_to_the_policy_after_the_levels_w
     wait_until(lambda: [u for u, _ in dms(standin, after=mark)] == [primary])
     wait_until(lambda: case(bot).owner_id is None)
     wait_until(lambda: any("did not acknowledge the reassignment" in t for t in thread_texts(standin, bot)))
-    assert "reassign_unacknowledged" in [k for k, _, _ in events(bot)]
+    assert "reassign_unacknowledged" in [e.kind for e in events(bot)]

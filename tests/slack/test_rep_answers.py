@@ -48,7 +48,7 @@ def test_the_rep_answers_after_a_specialist_pressed_resume(standin: SlackStandIn
     assert response.status == 200 and not response.errors
     wait_until(lambda: any("SG and MY only" in t for t in thread_texts(standin, bot)))
     assert case(bot).status.value == "investigating"
-    assert [k for k, _, _ in events(bot)].count("rep_replied") == 1
+    assert [e.kind for e in events(bot)].count("rep_replied") == 1
 
 
 def test_the_rep_answers_a_resolved_case_and_it_stays_resolved(standin: SlackStandIn, make_bot):

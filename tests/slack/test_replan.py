@@ -99,4 +99,4 @@ def test_a_reopen_two_weeks_later_at_night_plans_the_rest_of_the_sla_and_tells_t
     words = json.dumps(dm[0]["blocks"])
     assert "asks about TH" in words and f"its owner <@{owner}> is off shift" in words
     assert not told(standin, owner, "reopened")
-    wait_until(lambda: "owner_told" in [k for k, _, _ in events(bot)])  # recorded after Slack's answer
+    wait_until(lambda: "owner_told" in [e.kind for e in events(bot)])  # recorded after Slack's answer

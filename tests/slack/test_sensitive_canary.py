@@ -91,7 +91,7 @@ def test_a_sensitive_case_text_stays_in_the_restricted_channel_and_the_dms_of_it
     # Paged, and acknowledged by the person paged.
     def paged() -> list[str]:
         with bot.store.read() as tx:
-            return [user for user, _, _, _ in tx.cases.pages(1)]
+            return [page.user_id for page in tx.cases.pages(1)]
 
     specialist = wait_until(paged)[0]
     page = wait_until(lambda: [m for m in standin.dm_messages(specialist) if "paged" in m["text"].lower()])[0]

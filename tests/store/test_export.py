@@ -5,17 +5,27 @@ from __future__ import annotations
 import csv
 import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
 from bot.domain.case import CaseStatus
 from bot.domain.intake import Intake
+from bot.domain.salesforce import SalesforceRecord
 from bot.export import export
 from tests.store.test_cases import SEV2
 
 SGT = ZoneInfo("Asia/Singapore")
 DAY = datetime(2026, 11, 24, 10, 0, tzinfo=SGT)
+SALESFORCE = SalesforceRecord("Opportunity", "0065g00000AbCdEAAV")
+
+
+def export_day(
+    store, out_dir: Path, *, fmt: str = "csv", until: date = date(2026, 11, 25)
+) -> tuple[list[Path], int, int]:
+    """Export from DAY's date up to `until` (SGT days): the files, and how many cases and events they hold."""
+    return export(store, since=DAY.date(), until=until, tz=SGT, fmt=fmt, out_dir=out_dir)
 
 
 def seed(store) -> None:
@@ -56,9 +66,7 @@ def seed(store) -> None:
 
 def test_csv_export_holds_the_cases_of_the_range_and_hides_sensitive_names(store, tmp_path):
     seed(store)
-    files, cases, events = export(
-        store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path
-    )
+    files, cases, events = export_day(store, tmp_path)
     assert (cases, events) == (6, 8)  # 6 opened events + a breach + a missed deadline
     rows = list(csv.DictReader(files[0].open()))
     assert [r["case"] for r in rows] == [f"ADS-{1001 + n}" for n in range(6)]
@@ -70,16 +78,14 @@ def test_csv_export_holds_the_cases_of_the_range_and_hides_sensitive_names(store
 
 def test_jsonl_export_is_one_object_a_line(store, tmp_path):
     seed(store)
-    [path], cases, _ = export(
-        store, since=date(2026, 11, 24), until=date(2026, 11, 27), tz=SGT, fmt="jsonl", out_dir=tmp_path
-    )
+    [path], cases, _ = export_day(store, tmp_path, fmt="jsonl", until=date(2026, 11, 27))
     lines = [json.loads(line) for line in path.read_text().splitlines()]
     assert cases == 7 and sum(1 for line in lines if line["type"] == "case") == 7
 
 
 def test_the_views_return_the_same_numbers_as_the_export(store, tmp_path):
     seed(store)
-    _, cases, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+    _, cases, _ = export_day(store, tmp_path)
     start, end = DAY.replace(hour=0).astimezone(UTC), (DAY.replace(hour=0) + timedelta(days=1)).astimezone(UTC)
     with store.read() as tx:
 
@@ -113,19 +119,20 @@ def test_the_views_and_the_digest_agree(store, shipped_config):
     assert digest.resolved.total == resolved_in_view == 3
 
 
-def test_the_salesforce_record_is_in_the_export_and_the_view(store, tmp_path):
-    from bot.domain.salesforce import SalesforceRecord
-
+def export_salesforce_case(store, out_dir: Path, *, flow_id: str, sensitive: bool) -> dict[str, str]:
+    """File one case linked to a Salesforce opportunity on DAY and export the day: the case's CSV row."""
     with store.transaction() as tx:
         tx.cases.add(
-            Intake(
-                "prelaunch_review", "U0REP1", SEV2, (), "Acme", "Camp", "SG", None, "q", False,
-                salesforce=SalesforceRecord("Opportunity", "0065g00000AbCdEAAV"),
-            ),
+            Intake(flow_id, "U0REP1", SEV2, (), "Acme", "Camp", "SG", None, "q", sensitive, salesforce=SALESFORCE),
             now=DAY,
-        )  # fmt: skip
-    files, _, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+        )
+    files, _, _ = export_day(store, out_dir)
     [row] = list(csv.DictReader(files[0].open()))
+    return row
+
+
+def test_the_salesforce_record_is_in_the_export_and_the_view(store, tmp_path):
+    row = export_salesforce_case(store, tmp_path, flow_id="prelaunch_review", sensitive=False)
     assert (row["salesforce_object"], row["salesforce_id"]) == ("Opportunity", "0065g00000AbCdEAAV")
     with store.read() as tx:
         got = tx.session.execute(text("SELECT salesforce_object, salesforce_id FROM bi_cases")).one()
@@ -135,18 +142,7 @@ def test_the_salesforce_record_is_in_the_export_and_the_view(store, tmp_path):
 
 
 def test_a_sensitive_cases_salesforce_id_stays_out_of_the_export_and_the_view(store, tmp_path):
-    from bot.domain.salesforce import SalesforceRecord
-
-    with store.transaction() as tx:
-        tx.cases.add(
-            Intake(
-                "live_violation", "U0REP1", SEV2, (), "Acme", "Camp", "SG", None, "q", True,
-                salesforce=SalesforceRecord("Opportunity", "0065g00000AbCdEAAV"),
-            ),
-            now=DAY,
-        )  # fmt: skip
-    files, _, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
-    [row] = list(csv.DictReader(files[0].open()))
+    row = export_salesforce_case(store, tmp_path, flow_id="live_violation", sensitive=True)
     assert (row["salesforce_object"], row["salesforce_id"]) == ("Opportunity", "")
     with store.read() as tx:
         got = tx.session.execute(text("SELECT salesforce_object, salesforce_id FROM bi_cases")).one()
@@ -174,7 +170,7 @@ def _hostile(store) -> None:
 
 def test_csv_cells_that_start_a_formula_are_neutralised(store, tmp_path):
     _hostile(store)
-    files, _, _ = export(store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt="csv", out_dir=tmp_path)
+    files, _, _ = export_day(store, tmp_path)
     rows = list(csv.DictReader(files[0].open(newline="")))
     assert rows[0]["advertiser"] == '\'=HYPERLINK("http://x.test","a")'
     assert rows[1]["advertiser"].startswith("'+cmd") and rows[0]["campaign"] == "'@SUM(1)"
@@ -186,9 +182,7 @@ def test_csv_cells_that_start_a_formula_are_neutralised(store, tmp_path):
 def test_export_omits_sensitive_case_details_and_files_are_private(store, tmp_path):
     _hostile(store)
     for fmt in ("csv", "jsonl"):
-        files, _, _ = export(
-            store, since=date(2026, 11, 24), until=date(2026, 11, 25), tz=SGT, fmt=fmt, out_dir=tmp_path / fmt
-        )
+        files, _, _ = export_day(store, tmp_path / fmt, fmt=fmt)
         for path in files:
             assert "CANARY-EXP" not in path.read_text(encoding="utf-8")
             assert path.stat().st_mode & 0o777 == 0o600

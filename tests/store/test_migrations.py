@@ -141,7 +141,7 @@ def test_a_database_filled_by_the_first_release_upgrades_and_loses_nothing(store
             assert case.deadline_at == datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
             assert case.values == {"ad_formats": ["video"]}
             assert case.followers == ("U0REP1",)
-            assert [e[0] for e in tx.cases.events(1)] == ["opened"]
+            assert [e.kind for e in tx.cases.events(1)] == ["opened"]
             assert len(tx.cases.pages(1)) == 1
             assert tx.cases.by_intake_key("view:V1:h1").id == 1
             assert not tx.first_time("view:V1:h1", now=T0)

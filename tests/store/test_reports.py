@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.case import CaseStatus
-from bot.domain.digest import BreachCounts, DayKind, Measure, ResponseTime, SeverityCount
+from bot.domain.digest_input import BreachCounts, DayKind, Measure, ResponseTime, SeverityCount
 from bot.domain.intake import Intake
 from bot.domain.rota import Override
 from bot.domain.severity import Severity

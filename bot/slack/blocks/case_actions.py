@@ -12,14 +12,11 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -30,7 +27,8 @@ from bot.domain.lifecycle import RESOLVE_OUTCOMES, Action, Outcome
 from bot.services.ports import ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_message import case_headline
-from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections, truncate
+from bot.slack.blocks.parts import md, option, select_input, user_input
+from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections
 
 TITLES = {
     Action.REASSIGN: "Reassign",
@@ -42,10 +40,6 @@ TITLES = {
     Action.REOPEN: "Reopen",
     Action.REP_REPLIED: "Answer",
 }
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _text_input(label: str, *, required: bool = True, placeholder: str = "", initial: str = "") -> InputBlock:
@@ -65,26 +59,14 @@ def _text_input(label: str, *, required: bool = True, placeholder: str = "", ini
 
 def build_action_modal(case: Case, flow: Flow, action: Action) -> dict[str, Any]:
     """The modal that asks what an action needs; private_metadata carries the case and the action."""
-    blocks: list[Block] = [SectionBlock(text=_md(f"*{case_headline(case, flow)}*"))]
+    blocks: list[Block] = [SectionBlock(text=md(f"*{case_headline(case, flow)}*"))]
     if action is Action.REASSIGN:
-        blocks.append(
-            InputBlock(
-                block_id=ids.CASE_USER_BLOCK, label="New owner", element=UserSelectElement(action_id=ids.FIELD_ACTION)
-            )
-        )
+        blocks.append(user_input(ids.CASE_USER_BLOCK, "New owner"))
     elif action is Action.CHANGE_SEVERITY:
         options = [
-            Option(value=s.id, text=PlainTextObject(text=truncate(f"{s.emoji} {s.label}", 75), emoji=True))
-            for s in flow.severities
-            if s.id != case.severity_id
+            option(s.id, f"{s.emoji} {s.label}", emoji=True) for s in flow.severities if s.id != case.severity_id
         ]
-        blocks.append(
-            InputBlock(
-                block_id=ids.CASE_SEVERITY_BLOCK,
-                label="New severity",
-                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=options),
-            )
-        )
+        blocks.append(select_input(ids.CASE_SEVERITY_BLOCK, "New severity", options))
         blocks.append(_text_input("Why?", placeholder="The reason is kept in the case history"))
     elif action is Action.ADD_NOTE:
         blocks.append(_text_input("Note for the thread"))
@@ -150,7 +132,7 @@ def build_refusal_view(reason: str) -> dict[str, Any]:
         type="modal",
         title=PlainTextObject(text="Not allowed"),
         close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=_md(f":no_entry: {fit(reason, 2900)}"))],
+        blocks=[SectionBlock(text=md(f":no_entry: {fit(reason, 2900)}"))],
     ).to_dict()
 
 
@@ -165,7 +147,7 @@ def build_rep_question(
     )
     text = f"{asks}\n>{fit(question, 2500)}"
     answer = ButtonElement(text=t("Answer"), action_id=ids.REP_REPLY_ACTION, value=str(case.id), style="primary")
-    blocks: list[Block] = [SectionBlock(text=_md(text)), ActionsBlock(elements=[answer])]
+    blocks: list[Block] = [SectionBlock(text=md(text)), ActionsBlock(elements=[answer])]
     return t("{case}: the policy team needs more information").format(case=case.human_id), [b.to_dict() for b in blocks]
 
 
@@ -184,12 +166,12 @@ def build_outcome(
         else f"{fit(case.advertiser, 100)} / {fit(case.campaign, 100)}"
     )
     resolved = t(":white_check_mark: *{case}* is resolved: *{outcome}*").format(case=case.human_id, outcome=outcome)
-    blocks: list[Block] = [SectionBlock(text=_md(f"{resolved}\n{about}"))]
+    blocks: list[Block] = [SectionBlock(text=md(f"{resolved}\n{about}"))]
     shown = full or not case.sensitive
     for chunk in split_for_sections(escape_mrkdwn(case.guidance or "")) if case.guidance and shown else []:
-        blocks.append(SectionBlock(text=_md(chunk)))
+        blocks.append(SectionBlock(text=md(chunk)))
     if case.policy_ref and shown:
-        blocks.append(SectionBlock(text=_md(t("Policy: {ref}").format(ref=fit(case.policy_ref, 400)))))
+        blocks.append(SectionBlock(text=md(t("Policy: {ref}").format(ref=fit(case.policy_ref, 400)))))
     if may_reopen:
         follow_up = ButtonElement(text=t("I have a follow-up"), action_id=ids.REP_FOLLOW_UP_ACTION, value=str(case.id))
         blocks.append(ActionsBlock(elements=[follow_up]))

@@ -1,4 +1,4 @@
-"""The case's root message, its thread details, and the DMs about it."""
+"""The case's root message, its thread details, and the DMs to the rep about it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    MarkdownTextObject,
     Option,
     OverflowMenuElement,
     SectionBlock,
@@ -22,24 +21,11 @@ from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import FieldKind, FieldRole, Flow
 from bot.domain.form_text import ENGLISH, Catalog
 from bot.domain.lifecycle import RULES, Action, Outcome
-from bot.domain.sla import SlaTerms
-from bot.services.ports import DeliveryFailure, OpsKind, OpsNotice, WithdrawOffer
+from bot.domain.sla_terms import SlaTerms
+from bot.services.ports import WithdrawOffer
 from bot.slack import ids
+from bot.slack.blocks.parts import as_dicts, md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, split_for_sections, truncate
-
-
-def slack_date(at: datetime, tz: ZoneInfo) -> str:
-    """A date Slack shows in each reader's own time zone, with a team-zone fallback."""
-    fallback = at.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
-def _blocks(blocks: list[Block]) -> list[dict[str, Any]]:
-    return [b.to_dict() for b in blocks]
 
 
 def case_headline(case: Case, flow: Flow) -> str:
@@ -62,19 +48,19 @@ def build_case_root(
     market_field = flow.field_for(FieldRole.MARKET)
     market = market_field.option_label(case.market) if market_field and case.market else "—"
     fields = [
-        _md(f"*Advertiser*\n{fit(case.advertiser, 300)}"),
-        _md(f"*Campaign*\n{fit(case.campaign, 300)}"),
-        _md(f"*Market*\n{escape_mrkdwn(market)}"),
-        _md(f"*Deadline*\n{slack_date(case.deadline_at, tz) if case.deadline_at else 'none given'}"),
-        _md(f"*Reporter*\n<@{case.reporter_id}>"),
-        _md(f"*Status*\n{_status(case, tz)}"),
+        md(f"*Advertiser*\n{fit(case.advertiser, 300)}"),
+        md(f"*Campaign*\n{fit(case.campaign, 300)}"),
+        md(f"*Market*\n{escape_mrkdwn(market)}"),
+        md(f"*Deadline*\n{slack_date(case.deadline_at, tz) if case.deadline_at else 'none given'}"),
+        md(f"*Reporter*\n<@{case.reporter_id}>"),
+        md(f"*Status*\n{_status(case, tz)}"),
     ]
     if case.owner_id:
-        fields.append(_md(f"*Owner*\n<@{case.owner_id}>"))
+        fields.append(md(f"*Owner*\n<@{case.owner_id}>"))
     if case.outcome:
-        fields.append(_md(f"*Outcome*\n{Outcome(case.outcome).label}"))
+        fields.append(md(f"*Outcome*\n{Outcome(case.outcome).label}"))
     if case.answered_by_guide:
-        fields.append(_md(f"*Answered by guide*\n`{escape_mrkdwn(case.answered_by_guide)}` (withdrawn by the rep)"))
+        fields.append(md(f"*Answered by guide*\n`{escape_mrkdwn(case.answered_by_guide)}` (withdrawn by the rep)"))
     if terms is not None:
         sla = f"Acknowledge within {terms.acknowledge} · resolve within {terms.resolve} · {escape_mrkdwn(flow.title)}"
     else:
@@ -90,23 +76,23 @@ def build_case_root(
             ":lock: *Sensitive case* — may contain disturbing or confidential content. "
             "Details are in the restricted channel only."
         )
-        fields = [_md(f"*Status*\n{_status(case, tz)}")] + (
-            [_md(f"*Owner*\n<@{case.owner_id}>")] if case.owner_id else []
+        fields = [md(f"*Status*\n{_status(case, tz)}")] + (
+            [md(f"*Owner*\n<@{case.owner_id}>")] if case.owner_id else []
         )
         blocks_sensitive: list[Block] = [
-            SectionBlock(block_id="case_headline", text=_md(f"*{headline}*")),
-            SectionBlock(block_id="case_warning", text=_md(warning)),
+            SectionBlock(block_id="case_headline", text=md(f"*{headline}*")),
+            SectionBlock(block_id="case_warning", text=md(warning)),
             SectionBlock(block_id="case_fields", fields=fields),
             ActionsBlock(block_id=ids.CASE_ACTIONS_BLOCK, elements=_root_buttons(case)),
         ]
-        return headline, _blocks(blocks_sensitive)
+        return headline, as_dicts(blocks_sensitive)
     blocks: list[Block] = [
-        SectionBlock(block_id="case_headline", text=_md(f"*{case_headline(case, flow)}*")),
+        SectionBlock(block_id="case_headline", text=md(f"*{case_headline(case, flow)}*")),
         SectionBlock(block_id="case_fields", fields=fields),
-        ContextBlock(block_id="case_sla", elements=[_md(sla)]),
+        ContextBlock(block_id="case_sla", elements=[md(sla)]),
         ActionsBlock(block_id=ids.CASE_ACTIONS_BLOCK, elements=_root_buttons(case)),
     ]
-    return case_headline(case, flow), _blocks(blocks)
+    return case_headline(case, flow), as_dicts(blocks)
 
 
 def _status(case: Case, tz: ZoneInfo) -> str:
@@ -189,7 +175,7 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
     if case.sensitive:
         blocks.append(
             SectionBlock(
-                text=_md(
+                text=md(
                     ":lock: *Sensitive case* — may contain disturbing or confidential "
                     "content. Do not copy it outside this thread."
                 )
@@ -199,7 +185,7 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
     label = summary_field.label if summary_field else "Question"
     for index, chunk in enumerate(split_for_sections(escape_mrkdwn(case.summary) or "—")):
         heading = f"*{escape_mrkdwn(label)}*\n" if index == 0 else ""
-        blocks.append(SectionBlock(text=_md(heading + chunk)))
+        blocks.append(SectionBlock(text=md(heading + chunk)))
     shown_roles = {FieldRole.ADVERTISER, FieldRole.CAMPAIGN, FieldRole.MARKET, FieldRole.SUMMARY, FieldRole.DEADLINE}
     lines = []
     for field in flow.fields:
@@ -212,15 +198,15 @@ def build_case_details(case: Case, flow: Flow, *, tz: ZoneInfo) -> tuple[str, li
         if text:
             lines.append(f"*{escape_mrkdwn(field.label)}:* {text}")
     if lines:
-        blocks.append(SectionBlock(text=_md(truncate("\n".join(lines), 3000))))
+        blocks.append(SectionBlock(text=md(truncate("\n".join(lines), 3000))))
     if flow.guidance:
         guidance = " · ".join(link(g.url, g.title) for g in flow.guidance)
-        blocks.append(ContextBlock(elements=[_md(truncate(f":books: Guidance: {guidance}", 3000))]))
+        blocks.append(ContextBlock(elements=[md(truncate(f":books: Guidance: {guidance}", 3000))]))
     if case.source_message:
         lines_from = link(case.source_message, "this Slack message")
-        blocks.append(ContextBlock(elements=[_md(f":speech_balloon: Escalated from {lines_from}")]))
-    blocks.append(ContextBlock(elements=[_md(f"Filed by <@{case.reporter_id}> with /ad-escalate · {case.human_id}")]))
-    return f"Details of {case.human_id}", _blocks(blocks[:50])
+        blocks.append(ContextBlock(elements=[md(f":speech_balloon: Escalated from {lines_from}")]))
+    blocks.append(ContextBlock(elements=[md(f"Filed by <@{case.reporter_id}> with /ad-escalate · {case.human_id}")]))
+    return f"Details of {case.human_id}", as_dicts(blocks[:50])
 
 
 def build_reporter_confirmation(
@@ -247,13 +233,13 @@ def build_reporter_confirmation(
         "outcome in this conversation."
     ).format(link=link(permalink, t("{case} thread").format(case=case.human_id)), channel=f"<#{flow.channel_id}>")
     text = f"{filed}\n{follow}"
-    blocks: list[Block] = [SectionBlock(text=_md(text))]
+    blocks: list[Block] = [SectionBlock(text=md(text))]
     if offer is not None:
         when = slack_date(offer.held_until, tz or ZoneInfo("UTC"))
         blocks.append(
             SectionBlock(
                 block_id="guide_offer",
-                text=_md(
+                text=md(
                     t(
                         ":books: Nobody is paged before {when}. The article {article} may already answer your "
                         "question: if it does, withdraw {case} and nobody will be."
@@ -273,7 +259,7 @@ def build_reporter_confirmation(
                 ],
             )
         )
-    return t("{case} is filed").format(case=case.human_id), _blocks(blocks)
+    return t("{case} is filed").format(case=case.human_id), as_dicts(blocks)
 
 
 def build_follow_confirmation(
@@ -288,80 +274,7 @@ def build_follow_confirmation(
     text = t(":eyes: You follow *{case}* ({about}). Its thread: {where}. You will get the outcome here.").format(
         case=case.human_id, about=about, where=where
     )
-    return t("You follow {case}").format(case=case.human_id), _blocks([SectionBlock(text=_md(text))])
-
-
-def build_failure_report(failure: DeliveryFailure) -> tuple[str, list[dict[str, Any]]]:
-    """Tell people that a Slack delivery failed for good, and that the case is safe."""
-    about = f" for *{failure.case.human_id}*" if failure.case else ""
-    text = (
-        f":warning: Could not {fit(failure.what, 300)}{about} after {failure.attempts} attempts: "
-        f"`{fit(failure.error, 300)}`. The case is saved; a person needs to look "
-        "(check the channel id in the flow and that the bot is a member)."
-    )
-    return truncate(f"Delivery failed{about}: {failure.error}", 300), _blocks([SectionBlock(text=_md(text))])
-
-
-def build_ops_alert(notice: OpsNotice) -> tuple[str, list[dict[str, Any]]]:
-    """The auditor's or the reloader's finding, for the leads' channel."""
-    text = truncate(_ops_text(notice), 2900)
-    return text, _blocks([SectionBlock(text=_md(text))])
-
-
-def _ops_text(notice: OpsNotice) -> str:
-    span, worker = format_duration(notice.duration), escape_mrkdwn(notice.worker)
-    match notice.kind:
-        case OpsKind.TIMERS_LATE:
-            case = f", case {notice.case_id}" if notice.case_id else ""
-            return (
-                f":rotating_light: *Escalation timers are running late.* {notice.overdue} job(s) are overdue; the "
-                f"oldest ({notice.job_kind}{case}) was due {span} ago. Pages may not be going out: check that a "
-                "replica is running and ready (`/readyz`), and its logs."
-            )
-        case OpsKind.TICK_STALLED:
-            return (
-                f":rotating_light: *The job loop of replica `{worker}` has stalled:* no tick has finished for "
-                f"{span}. Other replicas keep running jobs; if this is the only one, pages are not going out. "
-                "Restart it (it is not ready on `/readyz`)."
-            )
-        case OpsKind.STORE_DOWN:
-            return (
-                f":rotating_light: *The database has been unreachable for {span}* from replica `{worker}`. New "
-                "escalations are refused with a request to try again, and timers wait: nothing accepted is lost, "
-                "and pages go out when it is back."
-            )
-        case OpsKind.STORE_LOCKED:
-            return (
-                f":rotating_light: *The database is refusing writes from replica `{worker}`* (locked or slow) "
-                f"for {span}. New escalations are refused with a request to try again and timers wait; "
-                "`/readyz` shows it. Look for a process holding the database (a backup, a migration, a long query)."
-            )
-        case OpsKind.CLOCK_SKEW:
-            return (
-                f":warning: *The clock of replica `{worker}` is off by {span}* from the database's. The bot takes "
-                "its time from the database, so pages stay on time; fix the machine's time sync (NTP)."
-            )
-        case OpsKind.SLACK_BACK:
-            return (
-                f":white_check_mark: *Slack answers replica `{worker}` again* after {span} "
-                f"({escape_mrkdwn(notice.summary)}). Sends held meanwhile are going out now, oldest first; "
-                "nothing was dropped."
-            )
-        case OpsKind.STORE_BACK:
-            return f":white_check_mark: The database is reachable again after {span}; timers are catching up."
-        case OpsKind.CONFIG_REJECTED:
-            shown = "\n".join(f"• `{escape_mrkdwn(line)}`" for line in notice.problems[:5])
-            more = f"\n…and {len(notice.problems) - 5} more" if len(notice.problems) > 5 else ""
-            loaded = notice.loaded_at.isoformat(timespec="seconds") if notice.loaded_at else "start"
-            return (
-                ":warning: *Configuration reload failed; the bot keeps running the last good configuration* "
-                f"(loaded {loaded}). Fix and push again:\n{shown}{more}"
-            )
-        case OpsKind.CONFIG_NEEDS_RESTART:
-            return (
-                f":information_source: Configuration reloaded ({notice.summary}). These settings change only on "
-                f"restart and are unchanged until then: {', '.join(notice.settings)}."
-            )
+    return t("You follow {case}").format(case=case.human_id), as_dicts([SectionBlock(text=md(text))])
 
 
 def follower_note(case: Case, *, user_id: str, question: str, market: str, links: tuple[str, ...]) -> str:

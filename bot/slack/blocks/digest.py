@@ -11,23 +11,21 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, SectionBlock
 
 from bot.config.durations import format_duration
 from bot.domain import digest as d
-from bot.slack.blocks.case_message import slack_date
+from bot.domain.digest_input import Measure
+from bot.domain.digest_text import summary_line
+from bot.slack.blocks.parts import md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 
 
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=_md(truncate(text, SECTION_LIMIT)))
+    return SectionBlock(text=md(truncate(text, SECTION_LIMIT)))
 
 
 def _person(user: str) -> str:
@@ -116,7 +114,7 @@ def _sla(digest: d.Digest, tz: ZoneInfo) -> list[Block]:
             lines(digest.due_soon.items),
             digest.due_soon.more,
         ),
-        ContextBlock(elements=[_md(since)]),
+        ContextBlock(elements=[md(since)]),
     ]
 
 
@@ -145,7 +143,7 @@ def _response_times(digest: d.Digest) -> Block:
     lines = []
     for severity_id in dict.fromkeys(r.severity_id for r in digest.response_times):
         parts = []
-        for measure in d.Measure:
+        for measure in Measure:
             cells = [
                 f"{r.day.value} {format_duration(r.median)} / {format_duration(r.p90)} (n={r.count})"
                 for r in digest.response_times
@@ -169,7 +167,7 @@ def _on_call(digest: d.Digest, tz: ZoneInfo) -> Block:
 
 def build_digest(digest: d.Digest, *, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
     """Fallback text and blocks of the digest message (at most a dozen blocks)."""
-    text = truncate(d.summary_line(digest, tz=tz), 300)
+    text = truncate(summary_line(digest, tz=tz), 300)
     late = ""
     if digest.late:
         planned = f" (planned for {slack_date(digest.scheduled_at, tz)})" if digest.scheduled_at else ""
@@ -180,7 +178,7 @@ def build_digest(digest: d.Digest, *, tz: ZoneInfo) -> tuple[str, list[dict[str,
     day = digest.now.astimezone(tz).strftime("%a %d %b %Y")
     blocks: list[Block] = [HeaderBlock(text=truncate(f"Escalations digest · {day}", HEADER_LIMIT))]
     if late:
-        blocks.append(ContextBlock(elements=[_md(late.strip())]))
+        blocks.append(ContextBlock(elements=[md(late.strip())]))
     blocks += _open(digest, tz)
     blocks += _sla(digest, tz)
     blocks += [_deadlines(digest, tz), _resolved(digest, tz), _response_times(digest), _on_call(digest, tz)]

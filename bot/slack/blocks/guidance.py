@@ -15,10 +15,8 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     ContextBlock,
     DividerBlock,
-    MarkdownTextObject,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 from bot.domain.case import Case
 from bot.domain.form_text import ENGLISH, Catalog
@@ -26,17 +24,13 @@ from bot.domain.guide import ORIGINAL_LOCALE, Guide, language_of
 from bot.services.guidance import Answer
 from bot.services.guide_search import Hit
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import md, notice_modal, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 
 EXCERPT = 700
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _BULLET = re.compile(r"^\s*[-*]\s+", re.MULTILINE)
 _HEADING = re.compile(r"^#+\s*(.+)$", re.MULTILINE)
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def guide_mrkdwn(body: str, *, limit: int = EXCERPT) -> str:
@@ -75,10 +69,10 @@ def _article(
         english += f" · {t(REVIEWED_DRAFT)}"
     reviewed = t("reviewed {date}").format(date=guide.last_reviewed.isoformat())
     return [
-        SectionBlock(block_id=block_id, text=_md(truncate(f"*{title}*\n{body}", 3000)), accessory=accessory),
+        SectionBlock(block_id=block_id, text=md(truncate(f"*{title}*\n{body}", 3000)), accessory=accessory),
         ContextBlock(
             elements=[
-                _md(
+                md(
                     truncate(
                         f"{escape_mrkdwn(guide.policy_area)} · {escape_mrkdwn(markets)} · {reviewed}{english}",
                         3000,
@@ -127,7 +121,7 @@ def build_policy_answer(
     question = fit(" ".join(answer.question.split()), 300)
     good = answer.good
     blocks: list[Block] = [
-        SectionBlock(text=_md(t(":mag: *Policy guidance for* “{question}”").format(question=question)))
+        SectionBlock(text=md(t(":mag: *Policy guidance for* “{question}”").format(question=question)))
     ]
     note = _language_note(good or answer.hits, locale, catalog)
     if good:
@@ -138,7 +132,7 @@ def build_policy_answer(
     else:
         blocks.append(
             SectionBlock(
-                text=_md(
+                text=md(
                     t(
                         "No article answers this well yet. A specialist can: open an escalation below "
                         "(your question is filled in), and the team will hear it is a gap worth writing up."
@@ -150,10 +144,10 @@ def build_policy_answer(
         if closest:
             names = " · ".join(link(g.policy_url, h.text.title) for g, h in zip(closest, answer.hits, strict=False))
             closest_line = t("Closest, but probably not it: {names}").format(names=names)
-            blocks.append(ContextBlock(elements=[_md(truncate(closest_line, 3000))]))
+            blocks.append(ContextBlock(elements=[md(truncate(closest_line, 3000))]))
         text = t("No article answers this well yet")
     if note:
-        blocks.append(ContextBlock(elements=[_md(note)]))
+        blocks.append(ContextBlock(elements=[md(note)]))
     blocks.append(
         ActionsBlock(
             block_id="guide_next",
@@ -186,9 +180,7 @@ def intake_form_articles(hits: Sequence[Hit], *, catalog: Catalog = ENGLISH) -> 
     blocks: list[Block] = [
         SectionBlock(
             block_id="guide_intro",
-            text=_md(
-                t(":books: *These articles may already answer your question.* If one does, nothing needs filing.")
-            ),
+            text=md(t(":books: *These articles may already answer your question.* If one does, nothing needs filing.")),
         )
     ]
     for index, hit in enumerate(hits[:3]):
@@ -205,9 +197,7 @@ def build_form_answered_view(guide: Guide | None, *, title: str, catalog: Catalo
     text = t(":white_check_mark: Glad the article{title} answered it. *Nothing was filed* and nobody is paged.").format(
         title=name
     )
-    return View(
-        type="modal", title=truncate(t(title), 24), close=t("Done"), blocks=[SectionBlock(text=_md(text))]
-    ).to_dict()
+    return notice_modal(truncate(t(title), 24), text, close=t("Done"))
 
 
 def filed_articles(
@@ -232,7 +222,7 @@ def filed_articles(
             "withdrawn if no page has gone out yet, otherwise the specialist is told in the thread."
         )
     intro = t(":books: *These articles may answer it.* {when}").format(when=when)
-    blocks: list[Block] = [DividerBlock(), SectionBlock(text=_md(intro))]
+    blocks: list[Block] = [DividerBlock(), SectionBlock(text=md(intro))]
     for index, hit in enumerate(hits[:3]):
         button = ButtonElement(
             text=t("This answered it"),
@@ -253,4 +243,4 @@ def filed_articles(
 
 def build_withdraw_result(text: str, *, title: str) -> dict[str, Any]:
     """The filed view after "This answered it": withdrawn, or why not."""
-    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=_md(text))]).to_dict()
+    return notice_modal(title, text)

@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
@@ -29,13 +28,10 @@ from bot.domain.guidance import GuideDraft, missing_for_export
 from bot.domain.guide import ALL_MARKETS, MARKET_NAMES
 from bot.slack import ids
 from bot.slack.blocks.guidance import guide_mrkdwn
+from bot.slack.blocks.parts import md
 from bot.slack.escape import escape_mrkdwn, fit, split_for_sections, truncate
 
 SHOWN = 8  # drafts shown in App Home (3 blocks each), so the Home tab stays under 100 blocks
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _market_options() -> list[Option]:
@@ -52,14 +48,14 @@ def review_queue(drafts: Sequence[GuideDraft], *, total: int, prefix: str) -> li
         DividerBlock(),
         SectionBlock(
             block_id="guide_review_head",
-            text=_md(
+            text=md(
                 f"*Guide drafts to review* ({total})\nDrafted from resolved cases the specialists marked "
                 "“worth a guide”. Approve writes the article as a Markdown file ready to commit."
             ),
         ),
     ]
     if not drafts:
-        blocks.append(ContextBlock(elements=[_md("_Nothing to review._")]))
+        blocks.append(ContextBlock(elements=[md("_Nothing to review._")]))
         return blocks
     for draft in drafts[:SHOWN]:
         text = draft.text
@@ -74,8 +70,8 @@ def review_queue(drafts: Sequence[GuideDraft], *, total: int, prefix: str) -> li
         if missing:
             about += f" · :warning: needs {escape_mrkdwn(', '.join(missing))} (Edit)"
         blocks += [
-            SectionBlock(block_id=f"draft_{draft.id}", text=_md(truncate(head, 3000))),
-            ContextBlock(elements=[_md(truncate(about, 3000))]),
+            SectionBlock(block_id=f"draft_{draft.id}", text=md(truncate(head, 3000))),
+            ContextBlock(elements=[md(truncate(about, 3000))]),
             ActionsBlock(
                 block_id=f"draft_actions_{draft.id}",
                 elements=[
@@ -99,7 +95,7 @@ def review_queue(drafts: Sequence[GuideDraft], *, total: int, prefix: str) -> li
             ),
         ]
     if total > SHOWN:
-        blocks.append(ContextBlock(elements=[_md(f"…and {total - SHOWN} more after these.")]))
+        blocks.append(ContextBlock(elements=[md(f"…and {total - SHOWN} more after these.")]))
     return blocks
 
 
@@ -163,8 +159,8 @@ def build_export_dm(*, guide_id: str, path: str, markdown: str) -> tuple[str, li
         f":white_check_mark: Approved guide *{escape_mrkdwn(guide_id)}*. The file is at `{escape_mrkdwn(path)}` "
         f"on the bot's host: copy it to `policy_guides/{escape_mrkdwn(guide_id)}.md` and commit. Its text:"
     )
-    blocks: list[Block] = [SectionBlock(text=_md(intro))]
+    blocks: list[Block] = [SectionBlock(text=md(intro))]
     code = escape_mrkdwn(markdown.replace("```", "'''"))
     for chunk in split_for_sections(code, limit=2800)[:45]:
-        blocks.append(SectionBlock(text=_md(f"```{chunk}```")))
+        blocks.append(SectionBlock(text=md(f"```{chunk}```")))
     return f"Approved guide {guide_id}: its Markdown file is ready to commit", [b.to_dict() for b in blocks]

@@ -7,15 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    ImageBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, ImageBlock, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.domain import digest as d
@@ -23,19 +15,15 @@ from bot.domain import rota
 from bot.domain.case import Case
 from bot.domain.charts import ChartFile
 from bot.slack.blocks import digest as digest_blocks
-from bot.slack.blocks.case_message import slack_date
 from bot.slack.blocks.lookup import case_line
+from bot.slack.blocks.parts import md, slack_date
 from bot.slack.escape import escape_mrkdwn, truncate
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _cases(title: str, cases: Sequence[Case], empty: str) -> list[Block]:
     lines = "\n".join(case_line(c) for c in cases[:25]) or empty
     more = f"\n…and {len(cases) - 25} more" if len(cases) > 25 else ""
-    return [SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(title)}*\n{lines}{more}", 3000)))]
+    return [SectionBlock(text=md(truncate(f"*{escape_mrkdwn(title)}*\n{lines}{more}", 3000)))]
 
 
 SHIFT_LINES_PER_SECTION = 15  # ~150 characters a line, within a section's 3000
@@ -49,12 +37,12 @@ def _shift_sections(shifts: Sequence[rota.Shift], *, now: datetime, tz: ZoneInfo
         for s in shifts
     ]
     if not lines:
-        return [SectionBlock(text=_md("*Your shifts*\n_No shifts in the next 14 days._"))]
+        return [SectionBlock(text=md("*Your shifts*\n_No shifts in the next 14 days._"))]
     sections: list[Block] = []
     for i in range(0, len(lines), SHIFT_LINES_PER_SECTION):
         title = f"*Your shifts — next 14 days ({len(lines)})*\n" if i == 0 else ""
         sections.append(
-            SectionBlock(text=_md(truncate(title + "\n".join(lines[i : i + SHIFT_LINES_PER_SECTION]), 3000)))
+            SectionBlock(text=md(truncate(title + "\n".join(lines[i : i + SHIFT_LINES_PER_SECTION]), 3000)))
         )
     return sections
 
@@ -65,12 +53,10 @@ def build_home_charts(charts: Sequence[ChartFile], *, tz: ZoneInfo) -> list[Bloc
     with its alt text; a chart whose upload failed as its text; none yet as one line saying when."""
     if not charts:
         return [
-            SectionBlock(
-                text=_md("*Charts*\n_The charts come with the first weekly report; they will show here then._")
-            )
+            SectionBlock(text=md("*Charts*\n_The charts come with the first weekly report; they will show here then._"))
         ]
     week = charts[0].end_at.astimezone(tz)
-    blocks: list[Block] = [SectionBlock(text=_md(f"*Charts — the week to {week:%a %d %b}*"))]
+    blocks: list[Block] = [SectionBlock(text=md(f"*Charts — the week to {week:%a %d %b}*"))]
     for chart in charts:
         if chart.file_id is not None:
             blocks.append(
@@ -82,7 +68,7 @@ def build_home_charts(charts: Sequence[ChartFile], *, tz: ZoneInfo) -> list[Bloc
                 )
             )
         else:
-            blocks.append(SectionBlock(block_id=f"chart_{chart.name}", text=_md(truncate(chart.fallback, 3000))))
+            blocks.append(SectionBlock(block_id=f"chart_{chart.name}", text=md(truncate(chart.fallback, 3000))))
     return blocks
 
 
@@ -102,7 +88,7 @@ def build_home(
     the guide drafts to review. `notice` is the answer to the person's last click in the Home tab."""
     blocks: list[Block] = [HeaderBlock(text="Ads escalations")]
     if notice:
-        blocks.append(SectionBlock(block_id="home_notice", text=_md(truncate(notice, 3000))))
+        blocks.append(SectionBlock(block_id="home_notice", text=md(truncate(notice, 3000))))
     blocks += _cases("Your open cases", mine, "_You have no open cases._")
     if queue is not None:
         blocks.append(DividerBlock())
@@ -112,13 +98,13 @@ def build_home(
     if team is not None:
         blocks.append(DividerBlock())
         _, team_blocks = digest_blocks.build_digest(team, tz=tz)
-        blocks.append(SectionBlock(text=_md("*The team this week*")))
+        blocks.append(SectionBlock(text=md("*The team this week*")))
         view_blocks = [b.to_dict() for b in blocks]
         view_blocks += team_blocks[:40]
         if extra:  # the lead's burden (and charts) after the team's digest
             view_blocks.append(DividerBlock().to_dict())
             view_blocks += [b.to_dict() for b in extra][: max(0, 97 - len(view_blocks))]
-        view_blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]).to_dict())
+        view_blocks.append(ContextBlock(elements=[md(f"Updated {slack_date(now, tz)}")]).to_dict())
         return View(type="home", blocks=view_blocks[:100]).to_dict()
-    blocks.append(ContextBlock(elements=[_md(f"Updated {slack_date(now, tz)}")]))
+    blocks.append(ContextBlock(elements=[md(f"Updated {slack_date(now, tz)}")]))
     return View(type="home", blocks=blocks).to_dict()

@@ -37,6 +37,7 @@ from bot.domain.intake import FieldValue
 from bot.services.guide_search import Hit
 from bot.slack import ids
 from bot.slack.blocks.guidance import filed_articles, intake_form_articles
+from bot.slack.blocks.parts import notice_modal, option
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 from bot.slack.state import IntakeMeta
 
@@ -56,7 +57,7 @@ def message_text(text: str) -> str:
 
 
 def _option(value: str, label: str) -> Option:
-    return Option(value=value, text=PlainTextObject(text=truncate(label, 75), emoji=True))
+    return option(value, label, emoji=True)
 
 
 def _element(field: IntakeField, flow: Flow, initial: FieldValue, catalog: Catalog = ENGLISH) -> Any:
@@ -296,12 +297,7 @@ def build_following_view(case: Case, *, user_id: str | None = None, catalog: Cat
             ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link now in "
             "a direct message and its outcome when it is resolved."
         ).format(case=case.human_id, about=about)
-    return View(
-        type="modal",
-        title=truncate(t(TITLE), 24),
-        close=t("Done"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
-    ).to_dict()
+    return notice_modal(truncate(t(TITLE), 24), text, close=t("Done"))
 
 
 def _about(case: Case, catalog: Catalog = ENGLISH) -> str:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.domain.case import Case
+from bot.domain.events import CaseEvent
 from bot.domain.form_text import ENGLISH, Catalog
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, truncate
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def case_line(case: Case, catalog: Catalog = ENGLISH) -> str:
@@ -31,25 +27,23 @@ def case_line(case: Case, catalog: Catalog = ENGLISH) -> str:
 def build_case_list(title: str, cases: Sequence[Case], *, catalog: Catalog = ENGLISH) -> list[dict[str, Any]]:
     """A titled list of cases, or a line saying there are none (`title` comes translated)."""
     text = "\n".join(case_line(c, catalog) for c in cases[:40]) or catalog.text("_none_")
-    return [SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(title)}*\n{text}", 3000))).to_dict()]
+    return [SectionBlock(text=md(truncate(f"*{escape_mrkdwn(title)}*\n{text}", 3000))).to_dict()]
 
 
-def build_history(
-    case: Case, history: Sequence[tuple[datetime, str, str | None, dict[str, Any]]], *, tz: ZoneInfo
-) -> list[dict[str, Any]]:
+def build_history(case: Case, history: Sequence[CaseEvent], *, tz: ZoneInfo) -> list[dict[str, Any]]:
     """The case's status and its audit trail, newest last, folded to fit Slack's limits."""
     lines = []
-    for at, kind, actor, data in history:
-        who = f" by <@{actor}>" if actor else ""
+    for event in history:
+        who = f" by <@{event.actor_id}>" if event.actor_id else ""
         change = ""
-        if data.get("after"):
-            change = " → " + ", ".join(f"{k}: {escape_mrkdwn(str(v))}" for k, v in data["after"].items())
-        lines.append(f"{slack_date(at, tz)} · {kind.replace('_', ' ')}{who}{truncate(change, 200)}")
+        if event.data.get("after"):
+            change = " → " + ", ".join(f"{k}: {escape_mrkdwn(str(v))}" for k, v in event.data["after"].items())
+        lines.append(f"{slack_date(event.at, tz)} · {event.kind.replace('_', ' ')}{who}{truncate(change, 200)}")
     shown = lines[-40:]
     folded = f"…{len(lines) - len(shown)} earlier events\n" if len(lines) > len(shown) else ""
     blocks: list[Block] = [
-        SectionBlock(text=_md(case_line(case))),
-        SectionBlock(text=_md(truncate(folded + "\n".join(shown), 3000))),
-        ContextBlock(elements=[_md(f"{len(lines)} events · times in your time zone")]),
+        SectionBlock(text=md(case_line(case))),
+        SectionBlock(text=md(truncate(folded + "\n".join(shown), 3000))),
+        ContextBlock(elements=[md(f"{len(lines)} events · times in your time zone")]),
     ]
     return [b.to_dict() for b in blocks]

@@ -13,12 +13,7 @@ from slack_sdk.models.blocks import (
     DateTimePickerElement,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -26,12 +21,8 @@ from bot.domain import rota
 from bot.domain.case import Case
 from bot.services.ports import HandoffNotice
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import md, notice_modal, option, select_input, slack_date, user_input
 from bot.slack.escape import escape_mrkdwn, fit, truncate
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _person(member: str) -> str:
@@ -57,9 +48,9 @@ def build_who_is_on_call(
             following = rota.on_call(schedule, change, overrides=own).get(layer.name, ()) if change else ()
             until = f" until {slack_date(change, schedule.timezone)}, then {_who(following)}" if change else ""
             lines.append(f"*{escape_mrkdwn(layer.name)}*: {_who(current.get(layer.name, ()))}{until}")
-        blocks.append(SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(schedule.title)}*\n" + "\n".join(lines), 3000))))
+        blocks.append(SectionBlock(text=md(truncate(f"*{escape_mrkdwn(schedule.title)}*\n" + "\n".join(lines), 3000))))
     if not blocks:
-        blocks.append(SectionBlock(text=_md("No on-call schedules are configured.")))
+        blocks.append(SectionBlock(text=md("No on-call schedules are configured.")))
     return [b.to_dict() for b in blocks[:50]]
 
 
@@ -77,49 +68,27 @@ def build_schedule_days(
             tag = " (override)" if shift.override_id is not None else ""
             lines.append(f"{start:%a %d %b %H:%M} → {stop:%a %d %b %H:%M}  {_person(shift.user_id)}{tag}")
         text = "\n".join(lines) or "_nobody_"
-        blocks.append(SectionBlock(text=_md(truncate(f"*{escape_mrkdwn(layer.name)}*\n{text}", 3000))))
-    blocks.append(ContextBlock(elements=[_md(f"Times in {schedule.timezone.key}.")]))
+        blocks.append(SectionBlock(text=md(truncate(f"*{escape_mrkdwn(layer.name)}*\n{text}", 3000))))
+    blocks.append(ContextBlock(elements=[md(f"Times in {schedule.timezone.key}.")]))
     return [b.to_dict() for b in blocks[:50]]
-
-
-def _option(value: str, label: str) -> Option:
-    return Option(value=value, text=PlainTextObject(text=truncate(label, 75)))
 
 
 def build_override_modal(schedules: Sequence[rota.Schedule], *, user_id: str, now: datetime) -> dict[str, Any]:
     """Who covers whom, from when to when."""
-    schedule_options = [_option(s.id, s.title) for s in schedules]
+    schedule_options = [option(s.id, s.title) for s in schedules]
     layer_names = sorted({layer.name for s in schedules for layer in s.layers})
-    layer_options = [_option(ids.ALL_LAYERS, "Every layer"), *(_option(n, n) for n in layer_names)]
+    layer_options = [option(ids.ALL_LAYERS, "Every layer"), *(option(n, n) for n in layer_names)]
     start = int(now.timestamp())
     blocks = [
-        InputBlock(
-            block_id=ids.OVERRIDE_SCHEDULE_BLOCK,
-            label="Schedule",
-            element=StaticSelectElement(
-                action_id=ids.FIELD_ACTION,
-                options=schedule_options,
-                initial_option=schedule_options[0] if len(schedules) == 1 else None,
-            ),
+        select_input(
+            ids.OVERRIDE_SCHEDULE_BLOCK,
+            "Schedule",
+            schedule_options,
+            initial=schedule_options[0] if len(schedules) == 1 else None,
         ),
-        InputBlock(
-            block_id=ids.OVERRIDE_LAYER_BLOCK,
-            label="Layer",
-            element=StaticSelectElement(
-                action_id=ids.FIELD_ACTION, options=layer_options, initial_option=layer_options[0]
-            ),
-        ),
-        InputBlock(
-            block_id=ids.OVERRIDE_USER_BLOCK,
-            label="Who covers",
-            element=UserSelectElement(action_id=ids.FIELD_ACTION, initial_user=user_id),
-        ),
-        InputBlock(
-            block_id=ids.OVERRIDE_REPLACES_BLOCK,
-            label="Instead of (leave empty: whoever is on call)",
-            optional=True,
-            element=UserSelectElement(action_id=ids.FIELD_ACTION),
-        ),
+        select_input(ids.OVERRIDE_LAYER_BLOCK, "Layer", layer_options, initial=layer_options[0]),
+        user_input(ids.OVERRIDE_USER_BLOCK, "Who covers", initial_user=user_id),
+        user_input(ids.OVERRIDE_REPLACES_BLOCK, "Instead of (leave empty: whoever is on call)", optional=True),
         InputBlock(
             block_id=ids.OVERRIDE_START_BLOCK,
             label="From",
@@ -146,7 +115,7 @@ def build_override_list(
 ) -> list[dict[str, Any]]:
     """Current and coming overrides, each with a Cancel button."""
     if not overrides:
-        return [SectionBlock(text=_md("No overrides are running or planned.")).to_dict()]
+        return [SectionBlock(text=md("No overrides are running or planned.")).to_dict()]
     blocks: list[Block] = []
     for override in list(overrides)[:24]:
         schedule = schedules.get(override.schedule_id)
@@ -158,7 +127,7 @@ def build_override_list(
         text = f"<@{override.user_id}> covers *{layer}*{instead} · {escape_mrkdwn(title)}\n{when}"
         blocks.append(
             SectionBlock(
-                text=_md(text),
+                text=md(text),
                 accessory=ButtonElement(
                     text="Cancel", action_id=ids.OVERRIDE_CANCEL_ACTION, value=str(override.id), style="danger"
                 ),
@@ -182,13 +151,13 @@ def build_handoff_dm(notice: HandoffNotice, *, tz: Any) -> tuple[str, list[dict[
     until = f" until {slack_date(notice.end_at, tz)}" if notice.end_at else ""
     where = f"*{escape_mrkdwn(notice.layer)}* on call for *{escape_mrkdwn(notice.schedule_title)}*"
     head = f":wave: You are now {where}{until}."
-    blocks: list[Block] = [SectionBlock(text=_md(head))]
+    blocks: list[Block] = [SectionBlock(text=md(head))]
     cases = notice.open_cases[:15]
     if cases:
         more = f"\n…and {len(notice.open_cases) - len(cases)} more" if len(notice.open_cases) > len(cases) else ""
         blocks.append(
             SectionBlock(
-                text=_md(
+                text=md(
                     truncate(
                         f"*Open cases ({len(notice.open_cases)})*\n" + "\n".join(_case_line(c) for c in cases) + more,
                         3000,
@@ -197,10 +166,10 @@ def build_handoff_dm(notice: HandoffNotice, *, tz: Any) -> tuple[str, list[dict[
             )
         )
     else:
-        blocks.append(SectionBlock(text=_md("No open cases right now.")))
+        blocks.append(SectionBlock(text=md("No open cases right now.")))
     if notice.due:
         lines = [f"• {slack_date(item.at, tz)} {item.what} of {item.case.human_id}" for item in notice.due[:20]]
-        blocks.append(SectionBlock(text=_md(truncate("*Due during your shift*\n" + "\n".join(lines), 3000))))
+        blocks.append(SectionBlock(text=md(truncate("*Due during your shift*\n" + "\n".join(lines), 3000))))
     return f"You are now {notice.layer} on call for {notice.schedule_title}", [b.to_dict() for b in blocks]
 
 
@@ -221,4 +190,4 @@ def build_override_saved(override: rota.Override, schedule: rota.Schedule) -> di
         f"{escape_mrkdwn(schedule.title)}{instead} from {slack_date(override.start_at, schedule.timezone)} "
         f"to {slack_date(override.end_at, schedule.timezone)}. `/oncall overrides` lists and cancels overrides."
     )
-    return View(type="modal", title="On-call override", close="Done", blocks=[SectionBlock(text=_md(text))]).to_dict()
+    return notice_modal("On-call override", text)

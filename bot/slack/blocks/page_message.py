@@ -12,23 +12,19 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ConfirmObject,
     ContextBlock,
-    MarkdownTextObject,
     SectionBlock,
 )
 
 from bot.domain.case import Case, CaseStatus
 from bot.domain.flow import Flow
 from bot.domain.lifecycle import Action, Outcome
-from bot.domain.sla import SlaTerms
+from bot.domain.sla_terms import SlaTerms
 from bot.services.ports import LeadsAlert, ThreadNote
 from bot.slack import ids
 from bot.slack.blocks.case_actions import lifecycle_note
-from bot.slack.blocks.case_message import case_headline, slack_date
+from bot.slack.blocks.case_message import case_headline
+from bot.slack.blocks.parts import md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, split_for_sections, truncate
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _mentions(users: tuple[str, ...]) -> str:
@@ -59,7 +55,7 @@ def build_page(
         buttons.insert(1, ButtonElement(text="Open thread", action_id=ids.OPEN_THREAD_ACTION, url=case.permalink))
     blocks: list[Block] = [
         SectionBlock(
-            text=_md(
+            text=md(
                 (
                     ":rotating_light: *You are paged: this case was reassigned to you*"
                     if level == 0
@@ -69,8 +65,8 @@ def build_page(
                 f"*{case_headline(case, flow)}*"
             )
         ),
-        SectionBlock(text=_md(truncate(split_for_sections(summary or "—")[0], 2900))),
-        ContextBlock(elements=[_md(f"{deadline} · acknowledge within {within} · filed by <@{case.reporter_id}>")]),
+        SectionBlock(text=md(truncate(split_for_sections(summary or "—")[0], 2900))),
+        ContextBlock(elements=[md(f"{deadline} · acknowledge within {within} · filed by <@{case.reporter_id}>")]),
         ActionsBlock(block_id=ids.PAGE_ACTIONS_BLOCK, elements=buttons),
     ]
     prefix = "Paged again" if again else "Paged"
@@ -110,7 +106,7 @@ def build_page_update(
             line += f" Owner: {who(case.owner_id)}."
         short = f"{case.human_id} acknowledged"
     text = f"{line}\n{case_headline(case, flow)}"
-    return short, [SectionBlock(text=_md(text)).to_dict()]
+    return short, [SectionBlock(text=md(text)).to_dict()]
 
 
 def build_change_dm(
@@ -135,8 +131,8 @@ def build_change_dm(
     resolve = f" Resolve within {terms.resolve}." if terms else ""
     where = f" <{case.permalink}|Open the thread>." if case.permalink else ""
     blocks = [
-        SectionBlock(text=_md(f"{head}{said}\n*{case_headline(case, flow)}*")),
-        ContextBlock(elements=[_md(f"{why}{resolve}{where}")]),
+        SectionBlock(text=md(f"{head}{said}\n*{case_headline(case, flow)}*")),
+        ContextBlock(elements=[md(f"{why}{resolve}{where}")]),
     ]
     verb = "reopened" if what == "reopen" else "severity changed"
     return f"{case.human_id} {verb}: {case_headline(case, flow)}", [b.to_dict() for b in blocks]
@@ -256,4 +252,4 @@ def build_leads_alert(alert: LeadsAlert, flow: Flow) -> tuple[str, list[dict[str
     else:
         then = " The policy has no more rounds: a lead must take it."
     text = f":rotating_light: *{case.human_id}*: {what}.{then}\n{case_headline(case, flow)}{where}"
-    return f"{case.human_id}: {what}", [SectionBlock(text=_md(text)).to_dict()]
+    return f"{case.human_id}: {what}", [SectionBlock(text=md(text)).to_dict()]

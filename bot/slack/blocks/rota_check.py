@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.services.rota_check import RotaCheck
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import slack_date
 from bot.slack.escape import escape_mrkdwn, truncate
 
 SHOWN = 15

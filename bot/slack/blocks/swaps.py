@@ -7,23 +7,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextObject,
-    SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
-)
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, SectionBlock, StaticSelectElement
 from slack_sdk.models.views import View
 
 from bot.domain import rota
 from bot.services.swaps import Direction, NoticeKind, RotaNotice
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import md, notice_modal, option, slack_date, user_input
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
@@ -51,42 +41,31 @@ def build_swap_modal(
     names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Give one of your next shifts to a colleague you pick, or ask to take a colleague's upcoming shift
-    (`theirs`, labelled with the owner's name from `names`). Each part is optional; the submission says
-    when both or neither were picked."""
+    (`theirs`, labelled with the owner's name from `names`). With both parts shown each is optional; the
+    submission says when both or neither were picked."""
     names = names or {}
     blocks: list[Any] = []
     if shifts:
-        options = [
-            Option(value=shift_value(s), text=PlainTextObject(text=truncate(_label(s, titles, tz), 75))) for s in shifts
-        ]
+        mine = [option(shift_value(s), _label(s, titles, tz)) for s in shifts]
         blocks += [
             InputBlock(
                 block_id=ids.SWAP_SHIFT_BLOCK,
                 label="Give: your shift to give away",
-                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=options),
+                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=mine),
                 optional=bool(theirs),
             ),
-            InputBlock(
-                block_id=ids.SWAP_WITH_BLOCK,
-                label="Ask who to cover it",
-                element=UserSelectElement(action_id=ids.FIELD_ACTION),
-                optional=bool(theirs),
-            ),
+            user_input(ids.SWAP_WITH_BLOCK, "Ask who to cover it", optional=bool(theirs)),
         ]
     if theirs:
-        options = [
-            Option(
-                value=taken_value(s),
-                text=PlainTextObject(text=truncate(f"{names.get(s.user_id, s.user_id)} · {_label(s, titles, tz)}", 75)),
-            )
-            for s in theirs
+        others = [
+            option(taken_value(s), f"{names.get(s.user_id, s.user_id)} · {_label(s, titles, tz)}") for s in theirs
         ]
         blocks.append(
             InputBlock(
                 block_id=ids.SWAP_TAKE_BLOCK,
                 label="Or take: a colleague's shift you would cover",
                 hint="They are asked to accept; nothing changes until they do.",
-                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=options),
+                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=others),
                 optional=bool(shifts),
             )
         )
@@ -99,9 +78,7 @@ def build_swap_asked(who: str, *, tz: ZoneInfo, start_at: datetime, take: bool =
     """The modal after submitting: who was asked."""
     what = "if you may take their shift from" if take else "to cover your shift from"
     text = f"Asked <@{who}> {what} {slack_date(start_at, tz)}. You will hear their answer in a DM."
-    return View(
-        type="modal", title="Swap a shift", close="Done", blocks=[SectionBlock(text=MarkdownTextObject(text=text))]
-    ).to_dict()
+    return notice_modal("Swap a shift", text)
 
 
 def _span(notice: RotaNotice, tz: ZoneInfo) -> str:
@@ -137,7 +114,7 @@ def build_rota_notice(notice: RotaNotice, *, tz: ZoneInfo) -> tuple[str, list[di
             NoticeKind.SWAP_NOTE: f":arrows_counterclockwise: Swap: {other} covers {user} for {span}.",
         }
     text = texts[notice.kind]
-    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=truncate(text, 3000)))]
+    blocks: list[Any] = [SectionBlock(text=md(truncate(text, 3000)))]
     if notice.kind is NoticeKind.SWAP_ASKED and notice.proposal is not None:
         value = notice.proposal.encode()
         blocks.append(

@@ -6,15 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, HeaderBlock, SectionBlock
 
 from bot.domain.weekly import GuidanceFigures, WeeklyReport
 from bot.slack.blocks.burden import short_burden
+from bot.slack.blocks.parts import md
 from bot.slack.escape import escape_mrkdwn, fit, truncate
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _counts(pairs: Sequence[tuple[str, int]], limit: int = 12) -> str:
@@ -38,7 +35,7 @@ def build_weekly(report: WeeklyReport, *, tz: ZoneInfo) -> tuple[str, list[dict[
     blocks: list[Block] = [
         HeaderBlock(text=truncate(f"Weekly report · {start} to {end}", 150)),
         SectionBlock(
-            text=_md(
+            text=md(
                 truncate(
                     f"*Volume:* {report.opened} case(s)\n*By flow:* {_counts(report.by_flow)}\n"
                     f"*By market:* {_counts(report.by_market)}\n*By severity:* {_counts(report.by_severity)}",
@@ -47,18 +44,18 @@ def build_weekly(report: WeeklyReport, *, tz: ZoneInfo) -> tuple[str, list[dict[
             )
         ),
         SectionBlock(
-            text=_md(
+            text=md(
                 f"*SLA compliance:* acknowledge {_share(report.acknowledge_compliance)} · "
                 f"resolve {_share(report.resolve_compliance)}\n*Campaign deadlines missed:* {report.deadlines_missed}"
             )
         ),
-        SectionBlock(text=_md(truncate(f"*On-call load (fairness)*\n{load}", 3000))),
-        SectionBlock(text=_md(truncate(f"*Most escalated advertisers:* {_counts(report.top_advertisers, 5)}", 3000))),
+        SectionBlock(text=md(truncate(f"*On-call load (fairness)*\n{load}", 3000))),
+        SectionBlock(text=md(truncate(f"*Most escalated advertisers:* {_counts(report.top_advertisers, 5)}", 3000))),
     ]
     if report.burden is not None:
         blocks += short_burden(report.burden, report.burden_quarter)
     if report.guidance is not None:
-        blocks.append(SectionBlock(block_id="weekly_guidance", text=_md(_guidance(report.guidance))))
+        blocks.append(SectionBlock(block_id="weekly_guidance", text=md(_guidance(report.guidance))))
     return text, [b.to_dict() for b in blocks]
 
 

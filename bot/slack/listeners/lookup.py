@@ -92,7 +92,7 @@ class LookupCommands:
         number = parse_human_id(prefix, word)
         with self.store.read() as tx:
             case = tx.cases.find(number) if number else None
-            history = tx.cases.history(case.id) if case else []
+            history = tx.cases.events(case.id) if case else []
         if case is None:
             say(
                 t("No case {word}; case ids look like {example}.").format(

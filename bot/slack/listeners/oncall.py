@@ -37,7 +37,6 @@ from bot.services.swaps import (
     upcoming_shifts,
 )
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
 from bot.slack.blocks.oncall import (
     build_override_list,
     build_override_modal,
@@ -45,6 +44,7 @@ from bot.slack.blocks.oncall import (
     build_schedule_days,
     build_who_is_on_call,
 )
+from bot.slack.blocks.parts import slack_date
 from bot.slack.blocks.swaps import build_swap_asked, build_swap_modal
 from bot.slack.forms import open_form
 from bot.slack.state import selected_value

@@ -16,7 +16,7 @@ from bot.domain.permissions import NotAllowed
 from bot.services.paging import PassedOn, acknowledge, pass_on
 from bot.services.staff import Staff
 from bot.slack import ids
-from bot.slack.blocks.case_message import slack_date
+from bot.slack.blocks.parts import slack_date
 from bot.store.store import Store
 
 # Said only about what the pass-on queued in its own transaction ("being alerted", not "told").
