@@ -104,7 +104,7 @@ class Bot:
     http: HttpServer | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    watchdog: Watchdog[Auditor] | None = None
+    watchdog: Watchdog | None = None
     reloader: ConfigReloader | None = None
     heartbeat: Heartbeat | None = None
     calendar_feeds: CalendarFeeds | None = None  # serves GET /calendar/<token>.ics

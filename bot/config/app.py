@@ -21,6 +21,7 @@ def _store_url(url: str, base: Path) -> str:
 
 
 def build_app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -> AppConfig:
+    """The deployment's settings; `base` is app.yaml's folder, DATABASE_URL in `env` wins over store_url."""
     return AppConfig(
         team=spec.team,
         timezone=ZoneInfo(spec.timezone),

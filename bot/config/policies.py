@@ -17,6 +17,7 @@ POLICIES_FILE = "_policies.yaml"
 
 
 def load_policies(folder: Path, problems: list[ConfigProblem]) -> dict[str, Policy]:
+    """The policies of `folder`/_policies.yaml by name; its problems go to `problems`."""
     path = folder / POLICIES_FILE
     if not path.exists():
         problems.append(ConfigProblem(path, None, "", "missing", "every flow names a policy from this file"))

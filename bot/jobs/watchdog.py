@@ -6,34 +6,34 @@ import logging
 import threading
 import time
 from datetime import timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol
 
 from bot.jobs.progress import Progress
 
 log = logging.getLogger(__name__)
 
 
-class _Every(Protocol):
+class _Limits(Protocol):
     @property
     def every(self) -> timedelta: ...
 
+    @property
+    def stalled_after(self) -> timedelta: ...
 
-class Audit(Protocol):
-    """What the watchdog runs (the services' Auditor, handed in by the wiring)."""
+
+class Auditor(Protocol):
+    """What the watchdog runs (bot.services.auditor.Auditor, given by the wiring)."""
 
     @property
-    def limits(self) -> _Every: ...
+    def limits(self) -> _Limits: ...
 
     def check(self) -> object: ...
 
 
-A = TypeVar("A", bound=Audit)
-
-
-class Watchdog(Generic[A]):
+class Watchdog:
     """Runs `auditor.check()` every `auditor.limits.every` on a daemon thread until stopped."""
 
-    def __init__(self, auditor: A) -> None:
+    def __init__(self, auditor: Auditor) -> None:
         self.auditor = auditor
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

@@ -10,6 +10,8 @@ from slack_standin.blockkit.state_values import entered
 from slack_standin.people import payloads
 from slack_standin.state import SandboxState
 from slack_standin.web_api.response_urls import ResponseContext
+from slack_standin.workspace.messages import Message
+from slack_standin.workspace.model import Channel
 
 Target = dict[str, Any] | str
 
@@ -76,6 +78,24 @@ def view_action(
     return payloads.view_actions(actor, shown, action, state.triggers.mint(actor.user_id))
 
 
+def _lookup(
+    state: SandboxState, target: Target, channel_ref: str | None
+) -> tuple[str, tuple[str, Message | None] | None]:
+    """The ts of `target` and (channel id, message) for it: in `channel_ref` when given, else anywhere."""
+    ws = state.workspace
+    ts = target if isinstance(target, str) else str(target["ts"])
+    channel = ws.resolve(channel_ref) if channel_ref else None
+    return ts, ws.messages.find(ts) if channel is None else (channel.id, ws.messages.get(channel.id, ts))
+
+
+def _visible(state: SandboxState, actor: payloads.Actor, channel_id: str) -> Channel:
+    """The conversation, if the person is in it (Slack shows them no message of another)."""
+    conversation = state.workspace.channels[channel_id]
+    if actor.user_id not in conversation.members:
+        raise PermissionError(f"{actor.user_id} cannot see {conversation.id}")
+    return conversation
+
+
 def shortcut_on_message(
     state: SandboxState,
     actor: payloads.Actor,
@@ -86,15 +106,10 @@ def shortcut_on_message(
     response_url: Callable[[ResponseContext], str],
 ) -> dict[str, Any]:
     """The payload of a message shortcut on a message the person can see (looked up by ts)."""
-    ws = state.workspace
-    ts = target if isinstance(target, str) else str(target["ts"])
-    channel = ws.resolve(channel_ref) if channel_ref else None
-    found = ws.messages.find(ts) if channel is None else (channel.id, ws.messages.get(channel.id, ts))
+    ts, found = _lookup(state, target, channel_ref)
     if found is None or found[1] is None:
         raise LookupError(f"no message with ts {ts} (channel {channel_ref})")
-    conversation = ws.channels[found[0]]
-    if actor.user_id not in conversation.members:
-        raise PermissionError(f"{actor.user_id} cannot see {conversation.id}")
+    conversation = _visible(state, actor, found[0])
     return payloads.message_shortcut(
         actor,
         callback_id=callback_id,
@@ -120,9 +135,7 @@ def message_action(
 ) -> dict[str, Any]:
     """The payload for a button or select in a message (looked up by ts, in its current version)."""
     ws = state.workspace
-    ts = target if isinstance(target, str) else str(target["ts"])
-    channel = ws.resolve(channel_ref) if channel_ref else None
-    found = ws.messages.find(ts) if channel is None else (channel.id, ws.messages.get(channel.id, ts))
+    ts, found = _lookup(state, target, channel_ref)
     message = found[1] if found else None
     ephemeral = False
     if found is None or message is None:
@@ -131,9 +144,7 @@ def message_action(
         if whisper is None:
             raise LookupError(f"no message with ts {ts} (channel {channel_ref})")
         found, message, ephemeral = (str(whisper["channel"]), whisper), whisper, True
-    conversation = ws.channels[found[0]]
-    if actor.user_id not in conversation.members:
-        raise PermissionError(f"{actor.user_id} cannot see {conversation.id}")
+    conversation = _visible(state, actor, found[0])
     found_block_id, _, element = find_element(message.get("blocks") or [], action_id, block_id)
     return payloads.message_actions(
         actor,
