@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -493,6 +494,15 @@ def summarise(name: str, runs: list[tuple[dict[str, Any], dict[str, Any] | None]
 
 
 def main() -> int:
+    """Parse the arguments and run; the SQLite file is removed however the run ends (it is ~280 MB)."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-digest-"))
+    try:
+        return run(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(workdir: Path) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--events-per-case", type=int, default=10)
@@ -514,7 +524,6 @@ def main() -> int:
         print(json.dumps(measure_weekly(args.measure_weekly, args.repeat)))
         return 0
     config = load_config(ROOT / "app.yaml", env={})
-    workdir = Path(tempfile.mkdtemp(prefix="bench-digest-"))
     targets: list[tuple[str, str, str | None]] = [("SQLite", f"sqlite:///{workdir / 'digest.db'}", None)]
     pg_url = args.postgres or DEFAULT_POSTGRES
     if not args.no_postgres and not database_answers(pg_url):
@@ -555,9 +564,6 @@ def main() -> int:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
                 admin.dispose()
-    for leftover in workdir.iterdir():
-        leftover.unlink()
-    workdir.rmdir()
     return 0
 
 
