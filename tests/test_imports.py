@@ -196,8 +196,8 @@ def test_sql_libraries_stay_in_the_store():
 
 def test_the_stand_in_imports_nothing_of_the_bot():
     for path in STANDIN.rglob("*.py"):
-        for name in _runtime_imports(path):
-            assert name != "bot" and not name.startswith("bot."), f"{path.relative_to(ROOT)} imports {name}"
+        for name, line in _imports(path):
+            assert name != "bot" and not name.startswith("bot."), f"{path.relative_to(ROOT)}:{line} imports {name}"
 
 
 def test_the_job_runner_imports_no_use_case():
@@ -205,3 +205,20 @@ def test_the_job_runner_imports_no_use_case():
     for path in (BOT / "jobs").rglob("*.py"):
         for name in _runtime_imports(path):
             assert not name.startswith("bot.services"), f"{path.relative_to(BOT)} imports {name}"
+
+
+def test_listeners_reach_the_store_only_through_services():
+    """Thin listeners (issue 18): they parse a payload, call a service, render. None imports the store
+    (not even for type hints), names `Store`, or reaches for a `.store` of anything."""
+    for path in sorted((BOT / "slack" / "listeners").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        where = path.relative_to(BOT)
+        for name in imported:
+            assert not name.startswith(("bot.store", "sqlalchemy", "sqlmodel")), f"{where} imports {name}"
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        assert "Store" not in names, f"{where} holds a Store"
+        attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        assert "store" not in attributes, f"{where} reads something's .store"

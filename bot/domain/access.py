@@ -86,22 +86,31 @@ def is_team(roles: Iterable[Role]) -> bool:
     return any(r in TEAM_ROLES for r in roles)
 
 
+_TEAM_NAMES = "the ads policy specialists and leads"
+# The sentence a refused person reads, per right; it names what they may do instead where there is
+# something. `{case}` is the case id. Also catalogue keys (bot/domain/form_text.py REFUSAL_WORDS).
+REFUSALS: dict[Right, str] = {
+    Right.SEE: "Only the people on {case} and the ads policy team can see its history.",
+    Right.ACKNOWLEDGE: f"Only {_TEAM_NAMES} can do that on {{case}}. You can add information in its thread.",
+    Right.WORK: f"Only {_TEAM_NAMES} can do that on {{case}}. You can add information in its thread.",
+    Right.ADD_INFO: "Only the people on {case} and the ads policy team can add information to it.",
+    Right.REOPEN: f"Only the reporter and {_TEAM_NAMES} can reopen {{case}}.",
+    Right.WITHDRAW: "Only the reporter can withdraw {case}.",
+    Right.FOLLOW: "You cannot follow {case}.",
+}
+# A withdrawal refused from the rep's own view names the reporter (a colleague pressed their button).
+REPORTER_WITHDRAWS = "Only <@{user}>, who filed {case}, can withdraw it."
+SENSITIVE_FOLLOW = f"{{case}} is a sensitive case: only {_TEAM_NAMES} can follow it."
+
+
+def refusal_message(right: Right, *, sensitive: bool = False) -> str:
+    """The refusal's template for `right` (`{case}` to fill in)."""
+    return SENSITIVE_FOLLOW if right is Right.FOLLOW and sensitive else REFUSALS[right]
+
+
 def refusal(right: Right, human_id: str, *, sensitive: bool = False) -> str:
-    """The sentence a refused person reads; it names what they may do instead where there is something."""
-    team = "the ads policy specialists and leads"
-    return {
-        Right.SEE: f"Only the people on {human_id} and the ads policy team can see its history.",
-        Right.ACKNOWLEDGE: f"Only {team} can do that on {human_id}. You can add information in its thread.",
-        Right.WORK: f"Only {team} can do that on {human_id}. You can add information in its thread.",
-        Right.ADD_INFO: f"Only the people on {human_id} and the ads policy team can add information to it.",
-        Right.REOPEN: f"Only the reporter and {team} can reopen {human_id}.",
-        Right.WITHDRAW: f"Only the reporter can withdraw {human_id}.",
-        Right.FOLLOW: (
-            f"{human_id} is a sensitive case: only {team} can follow it."
-            if sensitive
-            else f"You cannot follow {human_id}."
-        ),
-    }[right]
+    """The sentence a refused person reads, in English."""
+    return refusal_message(right, sensitive=sensitive).format(case=human_id)
 
 
 # --- swaps: who may press what on a shift swap ------------------------------------------------------

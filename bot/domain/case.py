@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+from bot.domain.refusal import Param, Refusal
+
+# A first page due sooner than this after filing is not "held": nobody is told to wait for it.
+HELD_AT_LEAST = timedelta(minutes=10)
 
 
 class CaseStatus(StrEnum):
@@ -79,6 +84,14 @@ class Case:
     salesforce_object: str | None = None  # the linked Salesforce record's type (Opportunity, Account…)
     salesforce_id: str | None = None  # and its 18-character id
     source_message: str | None = None  # permalink of the Slack message it was escalated from
+    first_page_at: datetime | None = None  # when its current paging plan pages the first level
+
+    def page_held_until(self) -> datetime | None:
+        """When the first page goes out, if the policy holds it (a low severity out of business hours):
+        at least HELD_AT_LEAST after filing, or None when it goes out at once or paging never started."""
+        if self.first_page_at is None or self.first_page_at - self.created_at < HELD_AT_LEAST:
+            return None
+        return self.first_page_at
 
     @property
     def needs_paging(self) -> bool:
@@ -86,29 +99,44 @@ class Case:
         return self.status is CaseStatus.NEW and self.acknowledged_by is None
 
 
-class AlreadyAcknowledged(Exception):
+ACKNOWLEDGED_AT = "{case} was already acknowledged by <@{user}> at {at}."
+ACKNOWLEDGED_BY = "{case} was already acknowledged by <@{user}>."
+NOTHING_TO_ACKNOWLEDGE = "{case} is {status}; there is nothing to acknowledge."
+
+
+class AlreadyAcknowledged(Refusal):
     """Someone acknowledged the case first."""
 
+    emoji = ""
+
     def __init__(self, case: Case) -> None:
-        super().__init__(f"{case.human_id} was acknowledged by {case.acknowledged_by}")
+        params: dict[str, Param] = {"case": case.human_id, "user": case.acknowledged_by or ""}
+        if case.acknowledged_at is not None:
+            params["at"] = case.acknowledged_at
+        super().__init__(ACKNOWLEDGED_AT if case.acknowledged_at is not None else ACKNOWLEDGED_BY, params)
         self.case = case
 
 
-class AlreadyPaged(Exception):
+class AlreadyPaged(Refusal):
     """Someone was paged (or a page is being sent): the case can no longer be withdrawn."""
 
     def __init__(self, case: Case, users: tuple[str, ...]) -> None:
         who = ", ".join(users) if users else "the on-call specialist"
-        super().__init__(f"{case.human_id} was already paged to {who}; it can no longer be withdrawn")
+        super().__init__(
+            "{case} was already paged to {who}; it can no longer be withdrawn", {"case": case.human_id, "who": who}
+        )
         self.case = case
         self.users = users
 
 
-class CaseNotOpen(Exception):
+class CaseNotOpen(Refusal):
     """The case is resolved or closed; it cannot be acknowledged."""
 
+    emoji = ""
+
     def __init__(self, case: Case) -> None:
-        super().__init__(f"{case.human_id} is {case.status.value}")
+        status = case.status.value.replace("_", " ")
+        super().__init__(NOTHING_TO_ACKNOWLEDGE, {"case": case.human_id, "status": status}, words=frozenset({"status"}))
         self.case = case
 
 

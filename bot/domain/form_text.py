@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from bot.domain.access import REFUSALS, REPORTER_WITHDRAWS, SENSITIVE_FOLLOW
 from bot.domain.flow import Flow, IntakeField, Option
+from bot.domain.lifecycle import TRANSITION_WORDS
+from bot.domain.refusal import BUTTON_OUT_OF_DATE, CASE_GONE, GUIDE_GONE, GUIDE_GONE_CASE_OPEN, MENU_OUT_OF_DATE
 
 # The form's own words; `{name}` parts are filled in after translation.
 ERRORS = {
@@ -81,8 +84,6 @@ REP_WORDS = (
     ":information_source: *{case}* cannot be withdrawn: {owner} has it already.",
     ":information_source: *{case}* cannot be withdrawn: a specialist has it already.",
     "*{case}* is no longer open; nothing to withdraw.",
-    "That case no longer exists.",
-    "That article is no longer in the policy guides; the case stays open.",
     # Following an existing case: the modal and the DM.
     ":eyes: You follow *{case}* ({about}). Its thread: {where}. You will get the outcome here.",
     "You follow {case}",
@@ -146,6 +147,21 @@ REP_WORDS = (
 )
 
 
+# The refusals a rep can meet, answered in their language (bot/slack/refusals.py); the team's own
+# refusals (rotas, guide review, paging) stay in the team's language.
+REFUSAL_WORDS = (
+    BUTTON_OUT_OF_DATE,
+    MENU_OUT_OF_DATE,
+    CASE_GONE,
+    GUIDE_GONE,
+    GUIDE_GONE_CASE_OPEN,
+    *REFUSALS.values(),
+    SENSITIVE_FOLLOW,
+    REPORTER_WITHDRAWS,
+    *TRANSITION_WORDS,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """One locale's translations; `text` gives the English back where none exists."""
@@ -198,7 +214,7 @@ def localize_flow(flow: Flow, catalog: Catalog) -> Flow:
 
 def flow_strings(flows: Iterable[Flow]) -> set[str]:
     """Every English string the flows show in the form (what a catalogue should translate)."""
-    found: set[str] = set(ERRORS.values()) | set(FORM_WORDS) | set(REP_WORDS)
+    found: set[str] = set(ERRORS.values()) | set(FORM_WORDS) | set(REP_WORDS) | set(REFUSAL_WORDS)
     for flow in flows:
         found |= {flow.title, flow.description} | {s.label for s in flow.severities}
         for field in flow.fields:

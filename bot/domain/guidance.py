@@ -11,6 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from bot.domain.guide import Guide
+from bot.domain.refusal import Refusal
 
 
 class GuideEventKind(StrEnum):
@@ -87,7 +88,10 @@ class GuideDraft:
     reviewed_at: datetime | None = None
 
 
-class DraftChanged(Exception):
+NOT_A_REVIEWER = "Only the ads policy leads can review guide drafts."
+
+
+class DraftChanged(Refusal):
     """Another lead approved, edited or discarded the draft first; nothing changed."""
 
     def __init__(self, draft: GuideDraft | None) -> None:
@@ -96,7 +100,7 @@ class DraftChanged(Exception):
         self.draft = draft
 
 
-class DraftIncomplete(Exception):
+class DraftIncomplete(Refusal):
     """The draft cannot become an article yet; the message says what is missing."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain.case import CaseStatus
+from bot.domain.refusal import Refusal
 
 S = CaseStatus
 
@@ -76,14 +77,25 @@ RULES: dict[Action, tuple[frozenset[CaseStatus], CaseStatus | None]] = {
 RESOLVE_OUTCOMES = tuple(o for o in Outcome if o is not Outcome.ANSWERED_BY_GUIDANCE)
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Refusal):
     """This action cannot happen in the case's current status; the message says why."""
 
     def __init__(self, action: Action, status: CaseStatus) -> None:
-        words = status.value.replace("_", " ")
-        super().__init__(f"A case that is {words} cannot be {_PAST.get(action, action.value)}.")
+        super().__init__(
+            INVALID_TRANSITION,
+            {"status": status_words(status), "action": _PAST.get(action, action.value)},
+            words=frozenset({"status", "action"}),
+        )
         self.action = action
         self.status = status
+
+
+INVALID_TRANSITION = "A case that is {status} cannot be {action}."
+
+
+def status_words(status: CaseStatus) -> str:
+    """A status as people read it ("waiting on rep")."""
+    return status.value.replace("_", " ")
 
 
 _PAST = {
@@ -122,3 +134,7 @@ def next_status(status: CaseStatus, action: Action) -> CaseStatus:
 def resolve_clock_runs(status: CaseStatus) -> bool:
     """The time-to-resolve clock stops while the case waits on the rep."""
     return status in OPEN and status is not S.WAITING_ON_REP
+
+
+# The words a refused transition is told in (catalogue keys, bot/domain/form_text.py REFUSAL_WORDS).
+TRANSITION_WORDS = (INVALID_TRANSITION, *(status_words(s) for s in CaseStatus), *_PAST.values())

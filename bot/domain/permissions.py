@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.access import ACTION_RIGHTS, Right, Role, allowed, refusal
+from bot.domain.access import ACTION_RIGHTS, Right, Role, allowed, refusal_message
 from bot.domain.case import Case
 from bot.domain.lifecycle import Action
+from bot.domain.refusal import Refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,7 @@ class Actor:
     roles: frozenset[Role] = frozenset()
 
 
-class NotAllowed(Exception):
+class NotAllowed(Refusal):
     """The person may not do this; nothing changed."""
 
 
@@ -48,7 +49,7 @@ def may(actor: Actor, action: Action, case: Case) -> bool:
 def check_right(actor: Actor, right: Right, case: Case) -> None:
     """Raise NotAllowed with a sentence the person understands."""
     if not may_right(actor, right, case):
-        raise NotAllowed(refusal(right, case.human_id, sensitive=case.sensitive))
+        raise NotAllowed(refusal_message(right, sensitive=case.sensitive), {"case": case.human_id})
 
 
 def check(actor: Actor, action: Action, case: Case) -> None:

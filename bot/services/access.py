@@ -19,9 +19,24 @@ from bot.domain.case import Case
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import Actor, check, check_right, may_right, roles_on
 from bot.domain.policy import TargetKind
+from bot.domain.refusal import Refusal
 from bot.services.overrides import schedule_members
 from bot.services.ports import Directory
 from bot.store.store import Store
+
+LEAD_LAYER = "lead"
+
+
+def is_duty_lead(config: Config, user_id: str) -> bool:
+    """A rota's duty lead (a member of a layer named `lead`): the person the policies page last sees the
+    team's picture in the Home tab, as the leads do. Only the view: every right stays with `Access`."""
+    return any(
+        user_id in rotation.members
+        for schedule in config.schedules.values()
+        for layer in schedule.layers
+        if layer.name == LEAD_LAYER
+        for rotation in layer.rotations
+    )
 
 
 @dataclass
@@ -146,13 +161,20 @@ def swap_roles(
     return frozenset(roles)
 
 
-class SwapNotAllowed(Exception):
-    """The person may not press this on a swap; the message says who may."""
+class SwapNotAllowed(Refusal):
+    """The person may not press this on a swap; the message says who may (answered like every refusal)."""
 
 
 def check_swap(
-    config: Config, user_id: str, right: SwapRight, *, schedule: rota.Schedule, asked_id: str | None = None
+    config: Config,
+    user_id: str,
+    right: SwapRight,
+    *,
+    schedule: rota.Schedule,
+    asked_id: str | None = None,
+    field: str | None = None,
 ) -> None:
-    """Raise SwapNotAllowed unless the one access decision lets `user_id` do `right` on this swap."""
+    """Raise SwapNotAllowed (on the form's `field`) unless the one access decision lets `user_id` do `right`
+    on this swap."""
     if not swap_allowed(swap_roles(config, user_id, schedule=schedule, asked_id=asked_id), right):
-        raise SwapNotAllowed(swap_refusal(right, schedule.title))
+        raise SwapNotAllowed(swap_refusal(right, schedule.title), field=field)

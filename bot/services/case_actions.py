@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.config.model import Config
 from bot.domain.access import Right
 from bot.domain.case import AlreadyPaged, Case, CaseStatus
+from bot.domain.case_change import ActionRequest as ActionRequest
+from bot.domain.case_change import CaseChange, change_for
 from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource
 from bot.domain.job import Job
-from bot.domain.lifecycle import Action, Outcome, next_status
+from bot.domain.lifecycle import Action, next_status
 from bot.domain.permissions import Actor, NotAllowed, check, may, may_right
 from bot.observability import metrics
 from bot.observability.logs import log_context
@@ -37,6 +38,7 @@ from bot.services.paging import (
     stop_paging,
 )
 from bot.services.ports import RepSender, ThreadNote
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 ASK_REP = "case.ask_rep"
@@ -54,24 +56,12 @@ class CannotOwn(NotAllowed):
 
     def __init__(self, case: Case, user_id: str) -> None:
         super().__init__(
-            f"<@{user_id}> cannot act on {case.human_id}: only the ads policy specialists, the leads and "
-            "whoever is on call can own a case. Pick one of them."
+            "<@{user}> cannot act on {case}: only the ads policy specialists, the leads and whoever is on call "
+            "can own a case. Pick one of them.",
+            {"user": user_id, "case": case.human_id},
+            field="user",
         )
         self.user_id = user_id
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRequest:
-    """What a person asked for; only the fields their action needs are set."""
-
-    action: Action
-    text: str = ""
-    user_id: str | None = None
-    severity_id: str | None = None
-    outcome: Outcome | None = None
-    policy_ref: str = ""
-    guide_id: str = ""  # WITHDRAW: the guide article that answered the question
-    worth_a_guide: bool = False  # RESOLVE: draft a guide article from the case for the leads' review
 
 
 @dataclass
@@ -102,9 +92,13 @@ class CaseActions:
                 if not request.guide_id:
                     raise ValueError("a withdrawal names the guide article that answered the question")
                 _refuse_if_paged(tx, case)
-            changes, data = self._changes(case, request, status, actor=actor, now=now)
-            if changes:
-                tx.cases.change(case.id, now=now, **changes)
+            change = self._change(case, request, status, actor=actor, now=now)
+            columns = change.columns()
+            if columns:
+                tx.cases.change(case.id, now=now, **columns)
+            data: dict[str, object] = dict(change.history(case))
+            if request.text:
+                data["text"] = request.text
             tx.cases.add_event(
                 case.id, kind=EventKind(request.action.value), actor_id=actor.user_id, now=now, data=data
             )
@@ -120,58 +114,14 @@ class CaseActions:
             metrics.observe_ack_latency((updated.acknowledged_at - updated.created_at).total_seconds())
         return updated
 
-    def _changes(
+    def _change(
         self, case: Case, request: ActionRequest, status: CaseStatus, *, actor: Actor, now: datetime
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        action = request.action
-        changes: dict[str, Any] = {}
-        if status is not case.status:
-            changes["status"] = status
-        if action is Action.TAKE:
-            changes["owner_id"] = actor.user_id
-        if action is Action.REASSIGN:
-            changes["owner_id"] = request.user_id
-            if request.user_id == actor.user_id:  # reassigned to oneself: taken, acknowledged now
-                if case.acknowledged_by != actor.user_id:
-                    changes.update(acknowledged_by=actor.user_id, acknowledged_at=now)
-            elif case.acknowledged_by is not None:
-                changes.update(acknowledged_by=None, acknowledged_at=None)
-        if action in (Action.TAKE, Action.REQUEST_INFO) and case.acknowledged_by is None:
-            changes.update(acknowledged_by=actor.user_id, acknowledged_at=now)
-        if action is Action.CHANGE_SEVERITY:
+    ) -> CaseChange:
+        if request.action is Action.CHANGE_SEVERITY:
             flow = self.config.flow(case.flow_id)
             if request.severity_id not in {s.id for s in flow.severities}:
                 raise ValueError(f"unknown severity {request.severity_id!r}")
-            changes["severity_id"] = request.severity_id
-        if action is Action.RESOLVE:
-            changes.update(
-                outcome=request.outcome.value if request.outcome else None,
-                guidance=request.text,
-                policy_ref=request.policy_ref or None,
-                resolved_by=actor.user_id,
-                resolved_at=now,
-            )
-        if action is Action.REOPEN:
-            changes.update(outcome=None, resolved_by=None, resolved_at=None)
-        if action is Action.WITHDRAW:
-            # Not "resolved": nobody worked it, so it stays out of the time-to-resolve figures.
-            changes.update(outcome=Outcome.ANSWERED_BY_GUIDANCE.value, answered_by_guide=request.guide_id)
-        pauses = list(case.pauses)
-        if status is CaseStatus.WAITING_ON_REP and case.status is not CaseStatus.WAITING_ON_REP:
-            pauses.append((now, None))
-        if case.status is CaseStatus.WAITING_ON_REP and status is not CaseStatus.WAITING_ON_REP and pauses:
-            pauses[-1] = (pauses[-1][0], now)
-        if action is Action.REOPEN and case.resolved_at is not None and case.resolved_at <= now:
-            # The time it spent resolved (or closed) does not count against the resolve SLA.
-            pauses.append((case.resolved_at, now))
-        if pauses != list(case.pauses):
-            changes["pauses"] = tuple(pauses)
-        before = {k: _plain(getattr(case, k if k != "status" else "status")) for k in changes if k != "pauses"}
-        after = {k: _plain(v) for k, v in changes.items() if k != "pauses"}
-        data: dict[str, Any] = {"before": before, "after": after}
-        if request.text:
-            data["text"] = request.text
-        return changes, data
+        return change_for(case, request, status, actor_id=actor.user_id, now=now)
 
     def _follow_up(
         self, tx: Tx, before: Case, case: Case, request: ActionRequest, *, actor: Actor, now: datetime
@@ -274,14 +224,6 @@ def _refuse_if_paged(tx: Tx, case: Case) -> None:
         raise AlreadyPaged(case, users)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, CaseStatus):
-        return value.value
-    return value
-
-
 @dataclass
 class RepMessages:
     """Job handlers for the rep's DMs: the specialist's question and the outcome."""
@@ -291,7 +233,7 @@ class RepMessages:
     sender: RepSender
     access: Access | None = None
 
-    def handlers(self) -> dict[str, Callable[[Job], Callable[[Tx, datetime], None] | None]]:
+    def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {ASK_REP: self.ask, TELL_OUTCOME: self.tell}
 
     def _case(self, job: Job) -> Case:
@@ -299,7 +241,7 @@ class RepMessages:
         with self.store.read() as tx:
             return tx.cases.get(job.case_id)
 
-    def ask(self, job: Job) -> Callable[[Tx, datetime], None] | None:
+    def ask(self, job: Job) -> Effect | None:
         case = self._case(job)
         self.sender.ask_rep(
             case,
@@ -309,7 +251,7 @@ class RepMessages:
         )
         return None
 
-    def tell(self, job: Job) -> Callable[[Tx, datetime], None] | None:
+    def tell(self, job: Job) -> Effect | None:
         case = self._case(job)
         if case.outcome is None:
             return None  # reopened before the DM went out: the outcome no longer stands

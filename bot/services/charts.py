@@ -16,13 +16,12 @@ from bot.domain.job import Job
 from bot.services.burden import build_burden
 from bot.services.digest_data import day_calendar
 from bot.services.ports import DeliveryError
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 from bot.store.weekly import chart_rows
 
 CHART = "chart.upload"
 NAMES = ("cases_per_day", "response_times", "sla_compliance", "burden")
-
-Effect = Callable[[Tx, datetime], None]
 
 
 class ChartSender(Protocol):

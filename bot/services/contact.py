@@ -18,6 +18,7 @@ from bot.services.deliveries import REPORT_FAILURE, give_up
 from bot.services.handover import CONTACTED, NOTIFY, RELAY, handed_over, relay_state
 from bot.services.paging import acknowledge, note_in_thread
 from bot.services.ports import DeliveryError, ThreadNote
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ LABELS = {
     MethodKind.OPSGENIE: "Opsgenie",
     MethodKind.SLACK: "Slack",
 }
-
-Effect = Callable[[Tx, datetime], None]
 
 
 def schedule_contacts(

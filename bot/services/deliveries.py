@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.config.model import Config
 from bot.domain.case import Case, MessageRef
@@ -20,6 +19,7 @@ from bot.services.open_case import (
     REPLY_TO_SOURCE,
 )
 from bot.services.ports import DeliveryError, DeliveryFailure, Notifier, WithdrawOffer
+from bot.store.effects import Effect, Handler
 from bot.store.store import Store, Tx
 
 LINK_RESTRICTED = "case.link_restricted"
@@ -27,10 +27,7 @@ REPORT_FAILURE = "ops.report_failure"
 
 # The rep's DM offers to withdraw only when the first page waits at least this long (the policy holds
 # it for business hours): a page due at once goes out before the DM, and an offer would only disappoint.
-HELD_AT_LEAST = timedelta(minutes=10)
 
-Effect = Callable[[Tx, datetime], None]
-Handler = Callable[[Job], Effect | None]
 
 DESCRIPTIONS = {
     POST_ROOT: "post the case to its channel",
@@ -176,14 +173,11 @@ class Deliveries:
         with self.store.read() as tx:
             searched = [e for e in tx.guides.events(kind=GuideEventKind.SEARCHED, case_id=case.id) if e.good_match]
             paged = tx.cases.pages(case.id)
-            started = [
-                e.data for e in tx.cases.events(case.id) if e.kind == "paging_started" and e.data.get("first_page_at")
-            ]
-        if not searched or paged or not started:
+        held_until = case.page_held_until()
+        if not searched or paged or held_until is None:
             return None
-        held_until = datetime.fromisoformat(str(started[-1]["first_page_at"]))
         guide = next((g for g in self.config.guides if g.id == searched[0].top_guide_id), None)
-        if guide is None or held_until - case.created_at < HELD_AT_LEAST:
+        if guide is None:
             return None
         return WithdrawOffer(guide_id=guide.id, title=guide.title, url=guide.policy_url, held_until=held_until)
 

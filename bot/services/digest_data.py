@@ -1,7 +1,8 @@
 """Everything one digest needs, read in one snapshot: SQL aggregates, SLA due times, the rota.
 
 A job handler calls `read_digest(store, config, now=now, since=since, late=late)`; the SLA due
-times use the same calendars as the timers (`timers.calendar_for`), computed per open case.
+times use the same calendars and running clocks as the timers (bot/domain/business.py,
+bot/domain/sla_clocks.py), computed per flow and severity.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from bot.config.holidays import public_holidays
 from bot.config.model import Config
 from bot.domain import digest as d
 from bot.domain import sla
-from bot.domain.case import Case
 from bot.domain.digest_compose import compose_digest
-from bot.domain.digest_input import Measure, OpenCase, SlaDue
-from bot.domain.lifecycle import resolve_clock_runs
+from bot.domain.digest_input import OpenCase, SlaDue
 from bot.domain.rota import Override
-from bot.services.timers import calendar_for, schedule_for_flow
+from bot.domain.sla_clocks import running_clocks
+from bot.services.timers import flow_calendar, schedule_for_flow
 from bot.store.reports import ReportRepo
 from bot.store.store import Store, Tx
 
@@ -56,29 +56,8 @@ def day_calendar(config: Config, flow_ids: frozenset[str] | None = None) -> tupl
     return config.app.timezone, team_holidays(config)
 
 
-def _as_case(case: OpenCase) -> Case:
-    # calendar_for reads only the case's flow and severity; the digest reads no more of a case than it shows.
-    return Case(
-        id=case.id,
-        human_id=case.human_id,
-        flow_id=case.flow_id,
-        status=case.status,
-        severity_id=case.severity_id,
-        reporter_id="",
-        advertiser=case.advertiser,
-        campaign=case.campaign,
-        market="",
-        summary="",
-        deadline_at=case.deadline_at,
-        sensitive=case.sensitive,
-        created_at=case.created_at,
-        acknowledged_by=case.acknowledged_by,
-        pauses=case.pauses,
-    )
-
-
 def sla_dues(config: Config, cases: Sequence[OpenCase]) -> list[SlaDue]:
-    """When each running SLA clock of each open case falls due (the rules of `timers.planned`)."""
+    """When each running SLA clock of each open case falls due (the rule of bot/domain/sla_clocks.py)."""
     calendars: dict[tuple[str, str], sla.SlaCalendar] = {}
     found = []
     for case in cases:
@@ -88,18 +67,19 @@ def sla_dues(config: Config, cases: Sequence[OpenCase]) -> list[SlaDue]:
             continue  # a flow or severity no longer configured: counted, but it has no SLA to show
         calendar = calendars.get((case.flow_id, case.severity_id))
         if calendar is None:  # the clock depends on the flow and the severity
-            calendar = calendars[case.flow_id, case.severity_id] = calendar_for(config, _as_case(case))
-        acknowledge_within = sla.budget(calendar, severity.acknowledge_within)
-        resolve_within = sla.budget(calendar, severity.resolve_within)
-        clocks = []
-        if case.acknowledged_by is None:
-            clocks.append((Measure.ACKNOWLEDGE, sla.SlaTimer(case.created_at, acknowledge_within)))
-        if resolve_clock_runs(case.status):
-            clocks.append((Measure.RESOLVE, sla.SlaTimer(case.created_at, resolve_within, case.pauses)))
-        for measure, timer in clocks:
-            due_at = sla.timer_due_at(calendar, timer)
+            calendar = calendars[case.flow_id, case.severity_id] = flow_calendar(config, case.flow_id, case.severity_id)
+        clocks = running_clocks(
+            calendar,
+            severity,
+            created_at=case.created_at,
+            status=case.status,
+            acknowledged=case.acknowledged_by is not None,
+            pauses=case.pauses,
+        )
+        for clock in clocks:
+            due_at = sla.timer_due_at(calendar, clock.timer)
             if due_at is not None:
-                found.append(SlaDue(case.id, measure, due_at))
+                found.append(SlaDue(case.id, clock.measure, due_at))
     return found
 
 

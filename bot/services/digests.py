@@ -18,15 +18,14 @@ from bot.domain.digest import Digest
 from bot.domain.digest_schedule import DigestSchedule, previous_on_channel, scheduled
 from bot.domain.job import Job
 from bot.services.digest_data import read_digest
-from bot.store.store import Store, Tx
+from bot.store.effects import Effect
+from bot.store.store import Store
 
 DIGEST = "digest.send"
 PLAN_AHEAD = timedelta(hours=36)
 # A digest missed while every replica was down is still sent (marked late) if it is this recent.
 CATCH_UP = timedelta(hours=20)
 LATE_AFTER = timedelta(minutes=10)
-
-Effect = Callable[[Tx, datetime], None]
 
 
 class DigestSender(Protocol):

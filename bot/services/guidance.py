@@ -29,7 +29,6 @@ from bot.store.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
-PAGING_STARTED = "paging_started"
 # A second or third article is offered only if it scores at least half the best one: a question that
 # shares only a market or a common word with an article still reaches GOOD_MATCH (e.g. an alcohol
 # question in Singapore scores the Singapore election-blackout article at 2.5), and three articles
@@ -238,10 +237,3 @@ class Guidance:
             case_id=case_id,
         )
         return self._record_once(event, now=now, once_key=once_key)
-
-    def first_page_at(self, case_id: int) -> datetime | None:
-        """When the case's current paging policy pages its first level (None if paging never started)."""
-        with self.store.read() as tx:
-            events = tx.cases.events(case_id)
-        started = [e.data for e in events if e.kind == PAGING_STARTED and e.data.get("first_page_at")]
-        return datetime.fromisoformat(str(started[-1]["first_page_at"])) if started else None

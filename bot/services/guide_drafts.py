@@ -25,6 +25,7 @@ from bot.config.model import Config
 from bot.domain.case import Case
 from bot.domain.flow import Flow
 from bot.domain.guidance import (
+    NOT_A_REVIEWER,
     SLUG,
     URL,
     DraftChanged,
@@ -41,7 +42,8 @@ from bot.domain.job import Job
 from bot.domain.lifecycle import Outcome
 from bot.domain.permissions import NotAllowed
 from bot.services.guide_search import tokenize
-from bot.store.store import Store, Tx
+from bot.store.effects import Effect
+from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,6 @@ GENERAL_AREA = "general"
 MAX_KEYWORDS = 8
 _SENTENCE = re.compile(r"(?<=[.?!\u3002\uff1f\uff01])\s|\n")  # ASCII and CJK sentence ends
 _MARKET_WORDS = frozenset(word for names in MARKET_NAMES.values() for name in names for word in name.split())
-
-Effect = Callable[[Tx, datetime], None]
 
 
 def _title(summary: str, fallback: str) -> str:
@@ -140,7 +140,7 @@ class GuideReview:
 
     def _check(self, user_id: str) -> None:
         if not self.may_review(user_id):
-            raise NotAllowed("Only the ads policy leads can review guide drafts.")
+            raise NotAllowed(NOT_A_REVIEWER)
 
     def queue(self, *, limit: int = 10) -> tuple[list[GuideDraft], int]:
         """The oldest pending drafts and how many are pending in all."""

@@ -13,15 +13,14 @@ from bot.domain.job import Job
 from bot.domain.policy import TargetKind
 from bot.services.ports import DueItem, HandoffNotice, HandoffSender
 from bot.services.timers import SLA, planned
-from bot.store.store import Store, Tx
+from bot.store.effects import Effect
+from bot.store.store import Store
 
 HANDOFF_DM = "oncall.handoff_dm"
 HANDOFF_NOTE = "oncall.handoff_note"
 PLAN_AHEAD = timedelta(hours=24)
 # A handoff missed while every replica was down is still announced if it is this recent.
 GRACE = timedelta(minutes=30)
-
-Effect = Callable[[Tx, datetime], None]
 
 
 def plan_handoffs(*, config: Config, store: Store, now: datetime) -> int:

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.config.model import Config
 from bot.domain import rota
+from bot.domain.business import policy_schedule
 from bot.domain.policy import Policy, Target, TargetKind
 from bot.services.ports import DeliveryError, Directory
 from bot.store.store import Store
@@ -51,14 +52,7 @@ class OnCall:
                     found.append(user)
         return found
 
-    def business_schedule(self, policy: Policy) -> rota.Schedule | None:
-        """The schedule whose business hours hold a low-severity page: the policy's first schedule."""
-        for level in policy.levels:
-            for target in level.targets:
-                if target.kind is TargetKind.SCHEDULE:
-                    return self.config.schedules[target.ref]
-        return None
-
     def next_business_start(self, policy: Policy, at: datetime) -> datetime:
-        schedule = self.business_schedule(policy)
+        """When a page held for business hours goes out: `at`, or the next start of the policy's hours."""
+        schedule = policy_schedule(policy, self.config.schedules)
         return at if schedule is None else rota.next_business_start(schedule, at)

@@ -206,7 +206,7 @@ def follow_case(
 def _link(tx: Tx, case: Case, sensitive: Case, *, now: datetime) -> None:
     """Record that `case` may be about the same thing as the sensitive `sensitive`, for the team: an
     event on each and a line in the sensitive case's (restricted) thread; the reporter is told nothing."""
-    tx.cases.add_event(case.id, kind="linked", now=now, data={"case": sensitive.human_id})
-    tx.cases.add_event(sensitive.id, kind="linked", now=now, data={"case": case.human_id})
+    tx.cases.add_event(case.id, kind=EventKind.LINKED, now=now, data={"case": sensitive.human_id})
+    tx.cases.add_event(sensitive.id, kind=EventKind.LINKED, now=now, data={"case": case.human_id})
     note = ThreadNote(kind="linked", detail=case.human_id, at=now)
     note_in_thread(tx, sensitive, note, key=f"linked:{case.id}", now=now)

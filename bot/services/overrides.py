@@ -7,20 +7,20 @@ from datetime import datetime, timedelta
 
 from bot.config.model import Config
 from bot.domain import rota
+from bot.domain.refusal import OVERRIDE_GONE, Refusal
 from bot.store.store import Store
 
 MAX_OVERRIDE = timedelta(days=31)
 
 
-class OverrideRefused(Exception):
+class OverrideRefused(Refusal):
     """The person may not do this, or the override makes no sense; the message says why.
 
     `field` names the part of the request at fault (schedule, layer, user, replaces, start, end).
     """
 
     def __init__(self, message: str, *, field: str = "user") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,7 @@ def cancel_override(override_id: int, *, actor_id: str, config: Config, store: S
     with store.transaction() as tx:
         existing = next((o for s in config.schedules for o in tx.overrides.active(s) if o.id == override_id), None)
         if existing is None:
-            raise OverrideRefused("That override no longer exists.")
+            raise OverrideRefused(OVERRIDE_GONE)
         schedule = config.schedules[existing.schedule_id]
         if actor_id not in (existing.user_id, existing.replaces) and not may_manage(config, schedule, actor_id):
             raise OverrideRefused("Only the people in it, members of the schedule and the leads can cancel it.")

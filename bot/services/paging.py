@@ -40,6 +40,7 @@ from bot.services.paging_jobs import (
     update_key,
 )
 from bot.services.ports import DeliveryError, LeadsAlert, PageSender, ThreadNote
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,6 @@ __all__ = [
     "stop_paging",
 ]
 
-Effect = Callable[[Tx, datetime], None]
 # Called where a page is queued, in its transaction: (tx, case, user, generation, round, level, paged_at, now).
 PagedHook = Callable[[Tx, Case, str, int, int, int, datetime, datetime], None]
 
@@ -107,6 +107,7 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
             "held_for_deadline": capped,
         },
     )
+    tx.cases.set_first_page_at(case.id, due_at)
     if due_at > now:
         note = ThreadNote(kind="held", at=due_at, detail="deadline" if capped else "")
         note_in_thread(tx, case, note, key=f"held:{generation}", now=now)
@@ -178,6 +179,7 @@ def page_new_owner(tx: Tx, case: Case, *, user_id: str, config: Config, oncall: 
             "returns_at": returns_at.isoformat(),
         },
     )
+    tx.cases.set_first_page_at(case.id, now)
     return returns_at
 
 
@@ -577,7 +579,7 @@ class Paging:
     def thread_note(self, job: Job) -> Effect | None:
         case = self._case(job)
         with self.store.read() as tx:
-            posted = [e.data for e in tx.cases.events(case.id) if e.kind == "details_posted"]
+            posted = [e.data for e in tx.cases.events(case.id) if e.kind == EventKind.DETAILS_POSTED]
         if case.root is None or not posted:
             # Notes follow the details in the thread, so the thread reads top to bottom.
             raise DeliveryError("the case details are not in its thread yet", retryable=True)

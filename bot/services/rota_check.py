@@ -13,12 +13,11 @@ from bot.domain import rota
 from bot.domain.digest_schedule import scheduled
 from bot.domain.job import Job
 from bot.services.digests import plan_occurrences
-from bot.store.store import Store, Tx
+from bot.store.effects import Effect
+from bot.store.store import Store
 
 ROTA_CHECK = "rota.check"
 PLAN_AHEAD = timedelta(days=8)
-
-Effect = Callable[[Tx, datetime], None]
 
 
 @dataclass(frozen=True, slots=True)

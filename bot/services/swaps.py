@@ -23,15 +23,15 @@ from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.access import SwapRight
 from bot.domain.job import Job
+from bot.domain.refusal import SCHEDULE_GONE, SHIFT_NOT_THEIRS, SHIFT_NOT_YOURS, Stale
 from bot.services.access import check_swap
 from bot.services.overrides import OverrideRefused, OverrideRequest, check_request, create_override, schedule_members
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 NOTICE = "oncall.notice"
 SHOWN_SHIFTS = 25
 LOOK_AHEAD = timedelta(days=31)
-
-Effect = Callable[[Tx, datetime], None]
 
 
 class NoticeKind(StrEnum):
@@ -207,20 +207,19 @@ def propose_swap(config: Config, store: Store, proposal: Proposal, *, now: datet
     call) and queue the DM with Accept / Decline to the colleague."""
     schedule = config.schedules.get(proposal.schedule_id)
     if schedule is None:
-        raise OverrideRefused("That schedule no longer exists.", field="schedule")
-    check_swap(config, proposal.from_user, SwapRight.PROPOSE, schedule=schedule)
+        raise OverrideRefused(SCHEDULE_GONE, field="schedule")
+    take = proposal.direction is Direction.TAKE
+    where = "take" if take else None  # the form's field a refusal shows on (bot/slack/refusals.py)
+    check_swap(config, proposal.from_user, SwapRight.PROPOSE, schedule=schedule, field=where)
     held = upcoming_shifts(config, store, proposal.owner, now=now)
     if not any(
         (s.schedule_id, s.layer, s.start_at) == (proposal.schedule_id, proposal.layer, proposal.start_at) for s in held
     ):
-        mine = proposal.direction is Direction.GIVE
-        raise OverrideRefused(
-            "That shift is no longer yours." if mine else "That shift is no longer theirs.", field="shift"
-        )
+        raise Stale(SHIFT_NOT_THEIRS if take else SHIFT_NOT_YOURS, field=where or "shift")
     if proposal.to_user == proposal.from_user:
         raise OverrideRefused("Pick a colleague, not yourself.", field="user")
     if proposal.cover not in schedule_members(schedule) and proposal.cover not in config.app.leads:
-        raise OverrideRefused(f"<@{proposal.cover}> is not in {schedule.title}.", field="user")
+        raise OverrideRefused(f"<@{proposal.cover}> is not in {schedule.title}.", field=where or "user")
     if proposal.end_at <= now:
         raise OverrideRefused("That shift is over.", field="schedule")
     with store.transaction() as tx:
@@ -247,7 +246,7 @@ def answer_swap(
     the override: the cover on call instead of the shift's owner."""
     schedule = config.schedules.get(proposal.schedule_id)
     if schedule is None:
-        raise OverrideRefused("That schedule no longer exists.")
+        raise OverrideRefused(SCHEDULE_GONE)
     check_swap(config, actor_id, SwapRight.ANSWER, schedule=schedule, asked_id=proposal.to_user)
     request = OverrideRequest(
         schedule.id, proposal.layer, proposal.cover, proposal.owner, max(proposal.start_at, now), proposal.end_at

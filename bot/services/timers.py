@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.config.model import Config
 from bot.domain import sla
+from bot.domain.business import flow_schedule, sla_calendar
 from bot.domain.case import Case, CaseStatus
 from bot.domain.events import EventKind
 from bot.domain.job import Job
-from bot.domain.lifecycle import resolve_clock_runs
-from bot.domain.policy import TargetKind
-from bot.domain.rota_model import BusinessHours, Schedule
+from bot.domain.rota_model import Schedule
 from bot.domain.severity import deadline_raises
+from bot.domain.sla_clocks import running_clocks
 from bot.domain.sla_terms import SlaTerms, describe
 from bot.services.oncall import OnCall
 from bot.services.paging import TELL_OWNER, UPDATE_PAGES, UPDATE_ROOT, note_in_thread, restart_paging
 from bot.services.ports import LeadsAlert, PageSender, ThreadNote
+from bot.store.effects import Effect
 from bot.store.store import Store, Tx
 
 SLA = "case.sla"
@@ -28,34 +28,22 @@ SLA_ALERT = "ops.sla_alert"
 TIMER_KINDS = (SLA, DEADLINE)
 WARN_AT = 0.8
 
-Effect = Callable[[Tx, datetime], None]
-
 
 def schedule_for_flow(config: Config, flow_id: str) -> Schedule | None:
     """The schedule whose calendar (business hours, holidays with extra/exclude) a flow's clock uses."""
-    flow = config.flow(flow_id)
-    schedule_id = flow.sla_schedule
-    if schedule_id is None:
-        policy = config.policies.get(flow.policy)
-        levels = policy.levels if policy else ()
-        schedule_id = next((t.ref for lv in levels for t in lv.targets if t.kind is TargetKind.SCHEDULE), None)
-    return config.schedules.get(schedule_id) if schedule_id else None
+    return flow_schedule(config.flow(flow_id), config.policies, config.schedules)
 
 
 def calendar_for(config: Config, case: Case) -> sla.SlaCalendar:
     """The flow's SLA clock over the business hours and holidays of its schedule."""
-    flow = config.flow(case.flow_id)
-    schedule = schedule_for_flow(config, flow.id)
-    timezone: ZoneInfo = schedule.timezone if schedule else config.app.timezone
-    hours: BusinessHours | None = schedule.business_hours if schedule else None
-    mode = sla.SlaClock(flow.sla_clock_for(case.severity_id)) if hours is not None else sla.SlaClock.WALL
-    return sla.SlaCalendar(
-        mode=mode,
-        timezone=timezone,
-        business_hours=hours,
-        holidays=schedule.holidays if schedule else frozenset(),
-        skip_holidays=flow.sla_skip_holidays,
-    )
+    return flow_calendar(config, case.flow_id, case.severity_id)
+
+
+def flow_calendar(config: Config, flow_id: str, severity_id: str) -> sla.SlaCalendar:
+    """The SLA clock of a flow's cases at a severity (bot/domain/business.py)."""
+    flow = config.flow(flow_id)
+    schedule = flow_schedule(flow, config.policies, config.schedules)
+    return sla_calendar(flow, severity_id, schedule, default_zone=config.app.timezone)
 
 
 def sla_terms(config: Config, case: Case) -> SlaTerms:
@@ -84,14 +72,15 @@ def planned(
     severity = flow.severity(case.severity_id)
     calendar = calendar_for(config, case)
     found: list[tuple[str, str, datetime, dict[str, str]]] = []
-    clocks = []
-    if case.acknowledged_by is None:
-        clocks.append(("acknowledge", sla.SlaTimer(case.created_at, sla.budget(calendar, severity.acknowledge_within))))
-    if resolve_clock_runs(case.status):
-        clocks.append(
-            ("resolve", sla.SlaTimer(case.created_at, sla.budget(calendar, severity.resolve_within), case.pauses))
-        )
-    for which, timer in clocks:
+    clocks = running_clocks(
+        calendar,
+        severity,
+        created_at=case.created_at,
+        status=case.status,
+        acknowledged=case.acknowledged_by is not None,
+        pauses=case.pauses,
+    )
+    for which, timer in ((clock.measure.value, clock.timer) for clock in clocks):
         for stage, at in (
             ("warning", sla.warning_at(calendar, timer, WARN_AT)),
             ("breach", sla.timer_due_at(calendar, timer)),

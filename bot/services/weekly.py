@@ -9,17 +9,18 @@ from typing import Protocol
 
 from bot.config.model import Config
 from bot.domain import rota
+from bot.domain.business import team_schedule
 from bot.domain.case import MessageRef
 from bot.domain.digest_input import Measure
 from bot.domain.digest_schedule import scheduled
 from bot.domain.job import Job
-from bot.domain.policy import TargetKind
 from bot.domain.weekly import GuidanceFigures, WeeklyReport, compliance, gap_topics, on_call_load
 from bot.services.burden import build_burden
 from bot.services.charts import enqueue_charts
 from bot.services.digest_data import sla_dues
 from bot.services.digests import plan_occurrences
 from bot.services.guide_search import tokenize
+from bot.store.effects import Effect
 from bot.store.guides import GuideWeek
 from bot.store.store import Store, Tx
 from bot.store.weekly import weekly_figures
@@ -28,22 +29,11 @@ WEEKLY = "weekly.send"
 PLAN_AHEAD = timedelta(days=8)
 CATCH_UP = timedelta(days=2)
 
-Effect = Callable[[Tx, datetime], None]
-
 
 class WeeklySender(Protocol):
     """Posts the weekly report to its channel."""
 
     def post_weekly(self, report: WeeklyReport, *, channel_id: str) -> MessageRef | None: ...
-
-
-def _business_schedule(config: Config) -> rota.Schedule | None:
-    for policy in config.policies.values():
-        for level in policy.levels:
-            for target in level.targets:
-                if target.kind is TargetKind.SCHEDULE and target.ref in config.schedules:
-                    return config.schedules[target.ref]
-    return None
 
 
 def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyReport:
@@ -52,7 +42,7 @@ def build_weekly(config: Config, store: Store, *, end_at: datetime) -> WeeklyRep
     with store.read(patient=True) as tx:
         figures = weekly_figures(tx.session, start_at=start_at, end_at=end_at)
         guides = tx.guides.week(start_at=start_at, end_at=end_at) if config.guides else None
-    schedule = _business_schedule(config)
+    schedule = team_schedule(config.policies.values(), config.schedules)
     # Open cases with no breach recorded whose SLA fell due before the end (the breach job is late).
     overdue = {
         measure: sum(

@@ -14,13 +14,21 @@ from slack_sdk import WebClient
 from bot.clock import Clock
 from bot.config.model import Config
 from bot.domain.identity import is_channel_id, is_team_id, is_user_id
+from bot.domain.refusal import Refusal
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions
+from bot.services.case_reads import CaseReads
+from bot.services.digests import digest_on_demand
+from bot.services.filing import Filing
 from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideReview
 from bot.services.guide_search import GuideIndex
+from bot.services.home import HomeData
 from bot.services.open_case import OnOpened
+from bot.services.page_answers import PageAnswers
+from bot.services.rota_desk import RotaDesk
 from bot.services.staff import Staff
+from bot.services.withdrawal import Withdrawals
 from bot.slack.http import frames
 from bot.slack.listeners.case import CaseListeners
 from bot.slack.listeners.guidance import GuidanceListeners
@@ -31,6 +39,7 @@ from bot.slack.listeners.lookup import LookupCommands
 from bot.slack.listeners.oncall import OnCallListeners
 from bot.slack.listeners.paging import PagingListeners
 from bot.slack.locales import Locales
+from bot.slack.refusals import RefusalAnswers
 from bot.store.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -101,29 +110,37 @@ def build_app(
         listener_executor=ContextExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
         logger=_bolt_logger(),
     )
+    # The listeners get services, never the store (tests/test_imports.py): built here from it.
+    cases = CaseReads(store)
     lookup = (
-        LookupCommands(config=config, store=store, clock=clock, staff=staff, actions=case_actions, kick=kick)
+        LookupCommands(
+            config=config,
+            cases=cases,
+            clock=clock,
+            staff=staff,
+            actions=case_actions,
+            kick=kick,
+            team_digest=lambda now: digest_on_demand(config, store, now=now),
+        )
         if case_actions is not None and staff is not None
         else None
     )
     if guidance is None and guides is not None:
         guidance = Guidance(index=guides, store=store)
-    locales = locales or Locales(client)  # the rep's language: the form, and the articles at intake
+    locales = locales or Locales(client)  # the rep's language: the form, the articles, refusals
     IntakeListeners(
         config=config,
-        store=store,
+        filing=Filing(config=config, store=store, access=staff, on_opened=on_opened),
         clock=clock,
         kick=kick,
-        on_opened=on_opened,
         lookup=lookup,
         guidance=guidance,
         locales=locales,
-        access=staff,
     ).register(app)
-    PagingListeners(store=store, clock=clock, tz=config.app.timezone, kick=kick, staff=staff).register(app)
+    PagingListeners(answers=PageAnswers(store=store, access=staff), clock=clock, kick=kick).register(app)
     OnCallListeners(
         config=config,
-        store=store,
+        desk=RotaDesk(config=config, store=store),
         clock=clock,
         kick=kick,
         command=config.app.oncall_command,
@@ -137,24 +154,29 @@ def build_app(
             may_review=staff.may_review_guides if staff is not None else (lambda user_id: user_id in config.app.leads),
             on_approved=guidance.rebuild,
         )
-    home = HomeListeners(config=config, store=store, clock=clock, review=review, access=staff)
+    home = HomeListeners(
+        config=config, home=HomeData(config=config, store=store, access=staff), clock=clock, review=review
+    )
     home.register(app)
     if guidance is not None and locales is not None and review is not None:
         GuidanceListeners(
             config=config,
-            store=store,
             clock=clock,
             guidance=guidance,
+            withdrawals=Withdrawals(cases=cases, guidance=guidance, actions=case_actions, access=staff),
             locales=locales,
             kick=kick,
-            actions=case_actions,
-            staff=staff,
         ).register(app)
         GuideReviewListeners(review=review, home=home, clock=clock, kick=kick).register(app)
     if case_actions is not None and staff is not None:
-        CaseListeners(config=config, store=store, clock=clock, actions=case_actions, staff=staff, kick=kick).register(
+        CaseListeners(config=config, cases=cases, clock=clock, actions=case_actions, staff=staff, kick=kick).register(
             app
         )
+    refusals = RefusalAnswers(
+        config=config,
+        locales=locales,
+        home_notice=lambda client, user_id, notice: home.publish(client, user_id, notice=notice),
+    )
 
     @app.middleware
     def check_ids(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
@@ -170,6 +192,17 @@ def build_app(
     def handle_errors(
         error: Exception, body: dict[str, Any], logger: logging.Logger, context: BoltContext
     ) -> BoltResponse | None:
+        if isinstance(error, Refusal):
+            # Every refusal a service raises is answered here, once, in the person's language.
+            logger.info("refused: %s", type(error).__name__)
+            # Bolt accepts a response from here only while the request is not yet acknowledged.
+            acked = context.ack is not None and context.ack.response is not None
+            try:
+                answer = refusals.answer(error, body=body, client=context.client, respond=context.respond)
+            except Exception as exc:  # response_url expired or Slack unreachable: the log has it
+                logger.warning("could not tell the person: %s", type(exc).__name__)
+                answer = None
+            return None if acked else answer or BoltResponse(status=200, body="")
         if isinstance(error, StoreUnavailable):
             # A click or a command while the database is away: say so, instead of a silent failure.
             logger.warning("store unavailable in a listener: %s", error)

@@ -76,6 +76,7 @@ class CaseRepo:
             salesforce_object=row.salesforce_object,
             salesforce_id=row.salesforce_id,
             source_message=row.source_message,
+            first_page_at=row.first_page_at,
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
@@ -109,7 +110,7 @@ class CaseRepo:
         self._session.add(CaseFollowerRow(case_id=row.id, user_id=intake.reporter_id, added_at=now))
         self.add_event(
             row.id,
-            kind="opened",
+            kind=EventKind.OPENED,
             actor_id=intake.reporter_id,
             now=now,
             data={"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
@@ -168,7 +169,13 @@ class CaseRepo:
         return True
 
     def add_event(
-        self, case_id: int, *, kind: str, now: datetime, actor_id: str | None = None, data: dict[str, Any] | None = None
+        self,
+        case_id: int,
+        *,
+        kind: EventKind,
+        now: datetime,
+        actor_id: str | None = None,
+        data: dict[str, Any] | None = None,
     ) -> None:
         """Record an event; its kind must be one of EventKind (ValueError otherwise: one vocabulary)."""
         self._session.add(
@@ -221,6 +228,11 @@ class CaseRepo:
             .where(CaseRow.id == case_id)
             .values(severity_id=severity_id, updated_at=now, version=CaseRow.version + 1)
         )
+
+    def set_first_page_at(self, case_id: int, at: datetime) -> None:
+        """Record when the paging plan just started pages its first level (not a change of the case:
+        the version stays, as it does for a new paging generation)."""
+        self._session.execute(update(CaseRow).where(CaseRow.id == case_id).values(first_page_at=at))
 
     def next_paging_generation(self, case_id: int, *, now: datetime) -> int:
         """Start a new paging generation (older steps become stale) and return its number."""

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 from sqlmodel import Session
 
+from bot.domain.events import EventKind
 from bot.store.tables import CaseEventRow, CaseRow
 
 CASE_COLUMNS = (
@@ -90,13 +91,13 @@ VIEWS = {
         FROM cases""",
     "bi_events": "SELECT id, case_id, at, kind, actor_id FROM case_events",
     "bi_pages": "SELECT id, case_id, generation, round, level, nth, user_id, sent_at FROM pages",
-    "bi_sla_outcomes": """
+    "bi_sla_outcomes": f"""
         SELECT c.id AS case_id, c.severity_id, c.created_at, c.acknowledged_at, c.resolved_at,
-               EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'sla_breach'
+               EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = '{EventKind.SLA_BREACH}'
                        AND e.data LIKE '%acknowledge%') AS acknowledge_breached,
-               EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'sla_breach'
+               EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = '{EventKind.SLA_BREACH}'
                        AND e.data LIKE '%resolve%') AS resolve_breached,
-               EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = 'deadline_passed')
+               EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.kind = '{EventKind.DEADLINE_PASSED}')
                    AS deadline_missed
         FROM cases c""",
 }

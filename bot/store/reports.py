@@ -32,6 +32,7 @@ from bot.domain.digest_input import (
     SeverityCount,
     day_spans,
 )
+from bot.domain.events import EventKind
 from bot.store.tables import CaseEventRow, CaseRow
 
 PERCENTILES = (50, 90)
@@ -188,7 +189,7 @@ class ReportRepo:
         query = (
             select(CaseEventRow.kind, which, func.count(distinct(CaseEventRow.case_id)))
             .where(
-                CaseEventRow.kind.in_(("sla_breach", "deadline_passed")),
+                CaseEventRow.kind.in_((EventKind.SLA_BREACH.value, EventKind.DEADLINE_PASSED.value)),
                 CaseEventRow.at >= since,
                 CaseEventRow.at < now,
             )
@@ -198,7 +199,7 @@ class ReportRepo:
             query = query.join(CaseRow, CaseRow.id == CaseEventRow.case_id).where(CaseRow.flow_id.in_(self._flow_ids))
         counts: dict[str, int] = defaultdict(int)
         for kind, clock, n in self._session.execute(query):
-            counts["deadline" if kind == "deadline_passed" else str(clock)] += int(n)
+            counts["deadline" if kind == EventKind.DEADLINE_PASSED else str(clock)] += int(n)
         return BreachCounts(
             acknowledge=counts[Measure.ACKNOWLEDGE.value],
             resolve=counts[Measure.RESOLVE.value],

@@ -81,6 +81,8 @@ class CaseRow(SQLModel, table=True):
     salesforce_object: str | None = Field(default=None, max_length=40)
     salesforce_id: str | None = Field(default=None, max_length=18, index=True)
     source_message: str | None = Field(default=None, max_length=500)
+    # When the current paging plan pages its first level (held for business hours or a deadline, or now).
+    first_page_at: datetime | None = _utc(nullable=True)
 
 
 class CaseEventRow(SQLModel, table=True):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.domain.digest_input import OpenCase
+from bot.domain.events import EventKind
 from bot.store.reports import OPEN_COLUMNS, ReportRepo
 from bot.store.tables import CaseEventRow, CaseRow, PageRow
 
@@ -49,7 +50,9 @@ def weekly_figures(session: Session, *, start_at: datetime, end_at: datetime, to
 
     breaches = session.execute(
         select(CaseEventRow.case_id, CaseEventRow.data).where(
-            CaseEventRow.kind == "sla_breach", CaseEventRow.case_id.in_(week_cases), CaseEventRow.at < end_at
+            CaseEventRow.kind == EventKind.SLA_BREACH.value,
+            CaseEventRow.case_id.in_(week_cases),
+            CaseEventRow.at < end_at,
         )
     ).all()
     breached_ids = {
@@ -80,7 +83,7 @@ def weekly_figures(session: Session, *, start_at: datetime, end_at: datetime, to
     missed = int(
         session.execute(
             select(func.count(func.distinct(CaseEventRow.case_id))).where(
-                CaseEventRow.kind == "deadline_passed", CaseEventRow.case_id.in_(week_cases)
+                CaseEventRow.kind == EventKind.DEADLINE_PASSED.value, CaseEventRow.case_id.in_(week_cases)
             )
         ).scalar_one()
     )
@@ -146,7 +149,7 @@ def chart_rows(session: Session, *, start_at: datetime, end_at: datetime) -> Cha
     breached: dict[str, set[int]] = {"acknowledge": set(), "resolve": set()}
     for case_id, data in session.execute(
         select(CaseEventRow.case_id, CaseEventRow.data).where(
-            CaseEventRow.kind == "sla_breach", CaseEventRow.case_id.in_(window), CaseEventRow.at < end_at
+            CaseEventRow.kind == EventKind.SLA_BREACH.value, CaseEventRow.case_id.in_(window), CaseEventRow.at < end_at
         )
     ):
         which = dict(data or {}).get("which")

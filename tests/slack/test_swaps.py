@@ -13,8 +13,8 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.domain import rota
+from bot.domain.refusal import Stale
 from bot.services.access import SwapNotAllowed
-from bot.services.overrides import OverrideRefused
 from bot.services.swaps import Direction, Proposal, answer_swap, propose_swap
 from slack_standin import SlackStandIn
 from tests.slack.conftest import ticks_pass, wait_until
@@ -192,7 +192,7 @@ def test_the_swap_modal_wants_exactly_one_of_give_or_take(standin: SlackStandIn,
     # The shift must still be its owner's when the swap is proposed (a stale form, a forged value).
     _, _, shift = colleague_and_shift(bot, clock, person)
     stale = Proposal(shift.schedule_id, shift.layer, person, "U0LEAD1", shift.start_at, shift.end_at, Direction.TAKE)
-    with pytest.raises(OverrideRefused, match="no longer theirs"):
+    with pytest.raises(Stale, match="no longer theirs"):
         propose_swap(bot.config, bot.store, stale, now=clock.now())
 
 

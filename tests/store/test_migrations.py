@@ -254,3 +254,32 @@ _TABLES = {
     "sqlite": "SELECT name FROM sqlite_master WHERE type = 'table'",
     "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()",
 }
+
+
+def test_first_page_revision_fills_the_hold_from_the_last_paging_started_event(store_url):
+    """0007 moves "when is the first page" out of event JSON into cases.first_page_at: the last
+    paging plan counts (a severity change starts a new one), a case never paged stays empty."""
+    first_release_database(store_url)
+    engine = build_engine(store_url)
+    upgrade_to(engine, "0006")
+    held, later = datetime(2026, 11, 23, 1, 0, tzinfo=UTC), datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    insert = text(
+        "INSERT INTO case_events (case_id, at, kind, actor_id, data) VALUES (1, :at, 'paging_started', NULL, :data)"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert, {"at": T0, "data": json.dumps({"generation": 1, "first_page_at": held.isoformat()})})
+        conn.execute(insert, {"at": T0, "data": json.dumps({"generation": 2, "first_page_at": later.isoformat()})})
+    before, after = upgrade(engine)
+    engine.dispose()
+    assert (before.current, after.status) == ("0006", "current")
+    store = Store.open(store_url)
+    try:
+        with store.transaction() as tx:
+            from tests.store.test_cases import intake
+
+            new = tx.cases.add(intake(campaign="Autumn"), now=T0)
+        with store.read() as tx:
+            assert tx.cases.get(1).first_page_at == later
+            assert tx.cases.get(new.id).first_page_at is None
+    finally:
+        store.close()

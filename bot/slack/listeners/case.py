@@ -14,18 +14,18 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock
 from bot.config.model import Config
-from bot.domain.case import Case
 from bot.domain.identity import is_user_id
 from bot.domain.lifecycle import RULES, Action, InvalidTransition, Outcome
 from bot.domain.permissions import NotAllowed
-from bot.services.case_actions import ActionRequest, CannotOwn, CaseActions
+from bot.domain.refusal import MENU_OUT_OF_DATE, Stale
+from bot.services.case_actions import ActionRequest, CaseActions
+from bot.services.case_reads import CaseReads
 from bot.services.staff import Staff
 from bot.slack import ids
 from bot.slack.blocks.case_actions import build_action_modal, build_refusal_view
 from bot.slack.forms import open_form
 from bot.slack.rate_gate import GateClosed
 from bot.slack.state import selected_value
-from bot.store.store import Store
 
 NEEDS_INPUT = frozenset(
     {
@@ -58,7 +58,7 @@ class CaseListeners:
     """Every lifecycle control goes through CaseActions; this class only parses and renders."""
 
     config: Config
-    store: Store
+    cases: CaseReads
     clock: Clock
     actions: CaseActions
     staff: Staff
@@ -72,24 +72,13 @@ class CaseListeners:
         app.action(ids.REP_FOLLOW_UP_ACTION)(self.handle_follow_up)
         app.view_submission(ids.CASE_ACTION_CALLBACK)(self.handle_submission)
 
-    def _case(self, case_id: int) -> Case | None:
-        with self.store.read() as tx:
-            return tx.cases.find(case_id)
-
     def _say(self, respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
     def _run(self, respond: Respond, case_id: int, request: ActionRequest, user_id: str) -> None:
-        case = self._case(case_id)
-        if case is None:
-            self._say(respond, "That case no longer exists.")
-            return
-        try:
-            now = self.clock.now()
-            updated = self.actions.perform(case_id, request, actor=self.staff.actor(user_id, case, now=now), now=now)
-        except (NotAllowed, InvalidTransition) as refused:
-            self._say(respond, f":no_entry: {refused}")
-            return
+        case = self.cases.get(case_id)
+        now = self.clock.now()
+        updated = self.actions.perform(case_id, request, actor=self.staff.actor(user_id, case, now=now), now=now)
         self._say(respond, CONFIRMATIONS.get(request.action, "Done: {id}.").format(id=updated.human_id))
         self.kick()
 
@@ -99,36 +88,28 @@ class CaseListeners:
         """The form opens first: the trigger dies 3 s after the click, and the access check may ask
         Slack for user groups; a refusal then replaces the form. A sensitive case is checked first
         instead, so its form never shows to someone who may not see it."""
-        case = self._case(case_id)
-        if case is None:
-            self._say(respond, "That case no longer exists.")
-            return
+        case = self.cases.get(case_id)
         if case.status not in RULES[action][0]:
-            self._say(respond, f":no_entry: {InvalidTransition(action, case.status)}")
-            return
+            raise InvalidTransition(action, case.status)
         user_id = body["user"]["id"]
-        if case.sensitive and not self._allowed(respond, user_id, action, case):
-            return
+        if case.sensitive:
+            self.staff.check(user_id, action, case, now=self.clock.now())
         view_id = open_form(
             client,
             trigger_id=body["trigger_id"],
             view=build_action_modal(case, self.config.flow(case.flow_id), action),
             tell=lambda text: self._say(respond, text),
         )
-        if view_id is None or case.sensitive or self._allowed(respond, user_id, action, case):
+        if view_id is None or case.sensitive:
             return
         try:
-            client.views_update(view_id=view_id, view=build_refusal_view("You may not do this on this case."))
-        except (SlackApiError, SlackClientError, OSError, GateClosed) as exc:  # the ephemeral said it already
-            log.warning("refusal view not shown: %s", type(exc).__name__)
-
-    def _allowed(self, respond: Respond, user_id: str, action: Action, case: Case) -> bool:
-        try:
             self.staff.check(user_id, action, case, now=self.clock.now())
-        except NotAllowed as refused:
-            self._say(respond, f":no_entry: {refused}")
-            return False
-        return True
+        except NotAllowed:
+            try:  # the form is closed here; the refusal itself is answered with the others (refusals.py)
+                client.views_update(view_id=view_id, view=build_refusal_view("You may not do this on this case."))
+            except (SlackApiError, SlackClientError, OSError, GateClosed) as exc:
+                log.warning("refusal view not shown: %s", type(exc).__name__)
+            raise
 
     def handle_take(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -143,11 +124,9 @@ class CaseListeners:
         try:
             chosen, number = Action(name), int(case_id)
         except ValueError:
-            self._say(respond, "That menu is out of date.")
-            return
+            raise Stale(MENU_OUT_OF_DATE) from None
         if chosen is Action.WITHDRAW:  # only from the articles shown at intake, which name the guide
-            self._say(respond, "That menu is out of date.")
-            return
+            raise Stale(MENU_OUT_OF_DATE)
         if chosen in NEEDS_INPUT:
             self._open_modal(client, respond, body, number, chosen)
         else:
@@ -187,21 +166,8 @@ class CaseListeners:
         if action is Action.RESOLVE and request.outcome is None:
             ack(response_action="errors", errors={ids.CASE_OUTCOME_BLOCK: "Pick an outcome"})
             return
-        case = self._case(int(meta["case_id"]))
-        if case is None:
-            ack(
-                response_action="errors",
-                errors={next(iter(values), ids.CASE_TEXT_BLOCK): "That case no longer exists."},
-            )
-            return
+        case = self.cases.get(int(meta["case_id"]))  # refusals show on the form (bot/slack/refusals.py)
         now = self.clock.now()
-        try:
-            self.actions.perform(case.id, request, actor=self.staff.actor(body["user"]["id"], case, now=now), now=now)
-        except CannotOwn as refused:
-            ack(response_action="errors", errors={ids.CASE_USER_BLOCK: str(refused)})
-            return
-        except (NotAllowed, InvalidTransition) as refused:
-            ack(response_action="errors", errors={next(iter(values), ids.CASE_TEXT_BLOCK): str(refused)})
-            return
+        self.actions.perform(case.id, request, actor=self.staff.actor(body["user"]["id"], case, now=now), now=now)
         ack()
         self.kick()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,15 +13,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.config.model import Config
-from bot.domain.case import AlreadyPaged, Case
 from bot.domain.flow import FieldRole
 from bot.domain.form_text import Catalog, pick_catalog
 from bot.domain.guidance import GuideSource
-from bot.domain.lifecycle import Action, InvalidTransition
-from bot.domain.permissions import Actor, NotAllowed
-from bot.services.case_actions import ActionRequest, CaseActions
+from bot.domain.refusal import BUTTON_OUT_OF_DATE, GUIDE_GONE, Stale
 from bot.services.guidance import Guidance
-from bot.services.staff import Staff
+from bot.services.withdrawal import Withdrawal, Withdrawals
 from bot.slack import ids
 from bot.slack.blocks.guidance import (
     build_answered_reply,
@@ -35,7 +31,6 @@ from bot.slack.blocks.intake_modal import TITLE, build_intake_modal
 from bot.slack.escape import escape_mrkdwn
 from bot.slack.locales import Locales
 from bot.slack.state import IntakeMeta, field_value
-from bot.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +45,11 @@ class GuidanceListeners:
     """Listeners for policy guidance; they parse, call Guidance or CaseActions, and render."""
 
     config: Config
-    store: Store
     clock: Clock
     guidance: Guidance
+    withdrawals: Withdrawals
     locales: Locales
     kick: Callable[[], None]
-    actions: CaseActions | None = None
-    staff: Staff | None = None
 
     def register(self, app: App) -> None:
         app.command(self.config.app.policy_command)(self.handle_command)
@@ -89,13 +82,11 @@ class GuidanceListeners:
         ack()
         parsed = _pair(str(action.get("value") or ""))
         if parsed is None:
-            respond(text="That button is out of date.", response_type="ephemeral", replace_original=False)
-            return
+            raise Stale(BUTTON_OUT_OF_DATE)
         event_id, guide_id = parsed
         user_id = body["user"]["id"]
         if self.guidance.guide(guide_id) is None:
-            respond(text="That article is no longer in the policy guides.", response_type="ephemeral")
-            return
+            raise Stale(GUIDE_GONE)
         searched = self.guidance.searched(event_id) if event_id else None
         self.guidance.answered(
             user_id=user_id,
@@ -196,8 +187,9 @@ class GuidanceListeners:
         ack()
         parsed = _pair(str(action.get("value") or ""))
         user_id = body["user"]["id"]
-        t = self._catalog(user_id).text
-        text = self._withdraw(parsed, user_id=user_id, t=t) if parsed else t("That button is out of date.")
+        if parsed is None:
+            raise Stale(BUTTON_OUT_OF_DATE)
+        text = self._withdraw(parsed, user_id=user_id, t=self._catalog(user_id).text)
         view = body.get("view")
         if not isinstance(view, dict):
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -208,91 +200,35 @@ class GuidanceListeners:
                 log.info("views.update skipped: %s", exc.response.get("error") if exc.response is not None else exc)
         self.kick()
 
-    def _actor(self, user_id: str, case: Case) -> Actor:
-        return self.staff.actor(user_id, case, now=self.clock.now()) if self.staff is not None else Actor(user_id)
-
     def _catalog(self, user_id: str) -> Catalog:
         """The rep's language (their Slack locale's catalogue; English without one). Called after the ack."""
         return pick_catalog(self.config.form_catalogs, self.locales.locale(user_id))
 
     def _withdraw(self, parsed: tuple[int, str], *, user_id: str, t: Callable[[str], str]) -> str:
-        """What the rep reads after "This answered it — withdraw", in their language (`t`)."""
-        case_id, guide_id = parsed
-        with self.store.read() as tx:
-            case = tx.cases.find(case_id)
-        guide = self.guidance.guide(guide_id)
-        if case is None or self.actions is None:
-            return t("That case no longer exists.")
-        if guide is None:
-            return t("That article is no longer in the policy guides; the case stays open.")
-        title = f"“{escape_mrkdwn(guide.title)}”"
-        now = self.clock.now()
-        try:
-            self.actions.perform(
-                case.id, ActionRequest(Action.WITHDRAW, guide_id=guide_id), actor=self._actor(user_id, case), now=now
+        """The rep's answer to their press of Withdraw (decided in bot/services/withdrawal.py), in their
+        language (`t`)."""
+        done = self.withdrawals.withdraw(*parsed, user_id=user_id, now=self.clock.now())
+        case, title = done.case, f"“{escape_mrkdwn(done.guide_title)}”"
+        told = t("They are told in its thread that {title} answered your question.").format(title=title)
+        told = told if done.told else ""
+        if done.outcome is Withdrawal.PAGED:
+            who = ", ".join(f"<@{u}>" for u in done.who) or t("the on-call specialist")
+            late = t(":information_source: Too late to withdraw *{case}*: {who} was paged already.")
+            return _joined(late.format(case=case.human_id, who=who), told)
+        if done.outcome is Withdrawal.TAKEN:
+            taken = (
+                t(":information_source: *{case}* cannot be withdrawn: {owner} has it already.")
+                if done.who
+                else t(":information_source: *{case}* cannot be withdrawn: a specialist has it already.")
             )
-        except NotAllowed:
-            return f":no_entry: Only <@{case.reporter_id}>, who filed {case.human_id}, can withdraw it."
-        except AlreadyPaged as paged:
-            who = ", ".join(f"<@{u}>" for u in paged.users) or t("the on-call specialist")
-            told = self._tell_thread(case, user_id=user_id, guide_id=guide_id, now=now)
-            too_late = t(":information_source: Too late to withdraw *{case}*: {who} was paged already.")
-            return _joined(
-                too_late.format(case=case.human_id, who=who),
-                t("They are told in its thread that {title} answered your question.").format(title=title)
-                if told
-                else "",
-            )
-        except InvalidTransition:
-            current = self._case(case.id)
-            if current.status.is_open:
-                told = self._tell_thread(current, user_id=user_id, guide_id=guide_id, now=now)
-                owner = current.acknowledged_by or current.owner_id
-                taken = (
-                    t(":information_source: *{case}* cannot be withdrawn: {owner} has it already.")
-                    if owner
-                    else t(":information_source: *{case}* cannot be withdrawn: a specialist has it already.")
-                )
-                return _joined(
-                    taken.format(case=current.human_id, owner=f"<@{owner}>"),
-                    t("They are told in its thread that {title} answered your question.").format(title=title)
-                    if told
-                    else "",
-                )
-            return t("*{case}* is no longer open; nothing to withdraw.").format(case=current.human_id)
+            owner = f"<@{done.who[0]}>" if done.who else ""
+            return _joined(taken.format(case=case.human_id, owner=owner), told)
+        if done.outcome is Withdrawal.SETTLED:
+            return t("*{case}* is no longer open; nothing to withdraw.").format(case=case.human_id)
         return t(
             ":white_check_mark: *{case}* is withdrawn: {title} answered your question. Nobody was paged, and its "
             "thread says so. Thanks for checking the guidance!"
         ).format(case=case.human_id, title=title)
-
-    def _case(self, case_id: int) -> Case:
-        with self.store.read() as tx:
-            return tx.cases.get(case_id)
-
-    def _tell_thread(self, case: Case, *, user_id: str, guide_id: str, now: datetime) -> bool:
-        """Too late to withdraw: the rep's word goes into the thread, and counts as answered (not withdrawn)."""
-        assert self.actions is not None
-        guide = self.guidance.guide(guide_id)
-        name = f"“{guide.title}” ({guide_id})" if guide else guide_id
-        first = self.guidance.answered(
-            user_id=user_id,
-            guide_id=guide_id,
-            source=GuideSource.INTAKE,
-            now=now,
-            query=case.summary,
-            case_id=case.id,
-            once_key=f"guide.too_late:{case.id}:{user_id}",
-        )
-        if not first:
-            return True  # a second click: the thread was told the first time
-        note = f"The policy guide {name} answered my question; nothing more is needed unless you see a reason."
-        try:
-            self.actions.perform(
-                case.id, ActionRequest(Action.ADD_NOTE, text=note), actor=self._actor(user_id, case), now=now
-            )
-        except (NotAllowed, InvalidTransition):
-            return False
-        return True
 
 
 def _joined(*parts: str) -> str:

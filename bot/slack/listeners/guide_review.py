@@ -13,9 +13,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.clock import Clock
-from bot.domain.guidance import SLUG, URL, DraftChanged, DraftIncomplete, DraftState
+from bot.domain.guidance import NOT_A_REVIEWER, SLUG, URL, DraftChanged, DraftState
 from bot.domain.guide import ALL_MARKETS, MARKETS
 from bot.domain.permissions import NotAllowed
+from bot.domain.refusal import BUTTON_OUT_OF_DATE, DRAFT_GONE, Stale
 from bot.services.guide_drafts import GuideReview
 from bot.slack import ids
 from bot.slack.blocks.case_actions import build_refusal_view
@@ -58,13 +59,9 @@ class GuideReviewListeners:
         user_id = body["user"]["id"]
         parsed = _pair(str(action.get("value") or ""))
         if parsed is None:
-            self.home.publish(client, user_id, notice="That button is out of date.")
-            return
-        try:
+            raise Stale(BUTTON_OUT_OF_DATE)
+        try:  # a refusal (not a lead, changed, incomplete) is a notice in App Home (bot/slack/refusals.py)
             exported = self.review.approve(*parsed, user_id=user_id, now=self.clock.now())
-        except (NotAllowed, DraftChanged, DraftIncomplete) as refused:
-            self.home.publish(client, user_id, notice=f":no_entry: {escape_mrkdwn(str(refused))}")
-            return
         except OSError as exc:
             log.exception("guide draft %s could not be written", parsed[0])
             self.home.publish(client, user_id, notice=f":warning: Could not write the file ({exc.strerror}).")
@@ -82,13 +79,8 @@ class GuideReviewListeners:
         user_id = body["user"]["id"]
         parsed = _pair(str(action.get("value") or ""))
         if parsed is None:
-            self.home.publish(client, user_id, notice="That button is out of date.")
-            return
-        try:
-            draft = self.review.discard(*parsed, user_id=user_id, now=self.clock.now())
-        except (NotAllowed, DraftChanged) as refused:
-            self.home.publish(client, user_id, notice=f":no_entry: {escape_mrkdwn(str(refused))}")
-            return
+            raise Stale(BUTTON_OUT_OF_DATE)
+        draft = self.review.discard(*parsed, user_id=user_id, now=self.clock.now())
         self.home.publish(client, user_id, notice=f":wastebasket: Discarded *{escape_mrkdwn(draft.text.title)}*.")
 
     def handle_edit(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
@@ -97,8 +89,7 @@ class GuideReviewListeners:
         parsed = _pair(str(action.get("value") or ""))
         draft = self.review.draft(parsed[0]) if parsed else None
         if parsed is None or draft is None or draft.state is not DraftState.PENDING or draft.version != parsed[1]:
-            self.home.publish(client, user_id, notice=f":no_entry: {escape_mrkdwn(str(DraftChanged(draft)))}")
-            return
+            raise DraftChanged(draft)
         # The form first: the trigger dies 3 s after the click, and the lead check may ask Slack.
         view_id = open_form(
             client,
@@ -107,9 +98,8 @@ class GuideReviewListeners:
             tell=lambda text: self.home.publish(client, user_id, notice=text),
         )
         if view_id is not None and not self.review.may_review(user_id):
-            refusal = "Only the ads policy leads can review guide drafts."
-            client.views_update(view_id=view_id, view=build_refusal_view(refusal))
-            self.home.publish(client, user_id, notice=f":no_entry: {refusal}")
+            client.views_update(view_id=view_id, view=build_refusal_view(NOT_A_REVIEWER))
+            raise NotAllowed(NOT_A_REVIEWER)
 
     def handle_edit_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = view.get("state", {}).get("values", {})
@@ -117,8 +107,7 @@ class GuideReviewListeners:
         user_id = body["user"]["id"]
         draft = self.review.draft(int(meta.get("draft", 0)))
         if draft is None:
-            ack(response_action="errors", errors={ids.GUIDE_TITLE_BLOCK: "That draft no longer exists."})
-            return
+            raise Stale(DRAFT_GONE)
         picked = values.get(ids.GUIDE_MARKETS_BLOCK, {}).get(ids.FIELD_ACTION, {}).get("selected_options") or []
         markets = tuple(str(o.get("value")) for o in picked if isinstance(o, dict))
         keywords = tuple(
@@ -147,11 +136,7 @@ class GuideReviewListeners:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        try:
-            self.review.edit(draft.id, int(meta.get("version", 0)), text, user_id=user_id)
-        except (NotAllowed, DraftChanged) as refused:
-            ack(response_action="errors", errors={ids.GUIDE_TITLE_BLOCK: str(refused)[:150]})
-            return
+        self.review.edit(draft.id, int(meta.get("version", 0)), text, user_id=user_id)
         ack()
         self.home.publish(
             client, user_id, notice=f":pencil2: Saved *{escape_mrkdwn(text.title)}*; approve it when ready."

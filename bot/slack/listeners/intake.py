@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock
 from bot.config.model import Config
-from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.duplicates import family as duplicate_family
 from bot.domain.flow import FieldRole, Flow
@@ -21,17 +20,16 @@ from bot.domain.form_text import ERRORS, Catalog, localize_flow, pick_catalog
 from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.domain.message_intake import guess_flow, prefill_from_message
-from bot.domain.permissions import NotAllowed
-from bot.services.access import Access
+from bot.domain.refusal import BUTTON_OUT_OF_DATE, Stale
+from bot.services.filing import Filing, StoreUnavailable
 from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
-from bot.services.open_case import DuplicateCaseOpen, FollowNote, OnOpened, follow_case, open_case
+from bot.services.open_case import DuplicateCaseOpen, FollowNote
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
 from bot.slack.listeners.lookup import VERBS, LookupCommands
 from bot.slack.locales import Locales
 from bot.slack.state import IntakeMeta, intake_values, selected_value
-from bot.store.store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +47,12 @@ class IntakeListeners:
     """Listeners for intake; every dependency is passed in, nothing is global."""
 
     config: Config
-    store: Store
+    filing: Filing
     clock: Clock
     kick: Callable[[], None]
-    on_opened: OnOpened | None = None
     lookup: LookupCommands | None = None
     guidance: Guidance | None = None
     locales: Locales | None = None
-    access: Access | None = None
 
     def register(self, app: App) -> None:
         app.command(self.config.app.slash_command)(self.handle_command)
@@ -229,33 +225,20 @@ class IntakeListeners:
             ack(response_action="errors", errors={ids.field_block(k): v for k, v in invalid.errors.items()})
             return
         choice = selected_value(values, ids.DUPLICATE_BLOCK, ids.DUPLICATE_ACTION) if meta.duplicate_of else None
-        refused = self._follow_refused(meta.duplicate_of, user_id) if choice == ids.DUPLICATE_FOLLOW else None
-        if refused is not None:
-            ack(response_action="errors", errors={ids.DUPLICATE_BLOCK: refused})
-            return
         try:
             if choice == ids.DUPLICATE_FOLLOW and meta.duplicate_of is not None:
-                case = follow_case(
-                    meta.duplicate_of,
-                    user_id=user_id,
-                    store=self.store,
-                    now=now,
-                    max_attempts=self.config.app.max_attempts,
-                    note=FollowNote.of(intake, flow),
-                )
+                # A refusal (a sensitive case: only the team follows it) shows on the choice (refusals.py).
+                case = self.filing.follow(meta.duplicate_of, user_id=user_id, now=now, note=FollowNote.of(intake, flow))
                 view = build_following_view(case, user_id=user_id, catalog=self._catalog(user_id))
                 ack(response_action="update", view=view)
                 self.kick()
                 return
-            opened = open_case(
+            opened = self.filing.open(
                 intake,
-                store=self.store,
+                user_id=user_id,
                 now=now,
                 intake_key=f"view:{view['id']}:{view.get('hash', '')}",
                 allow_duplicate=choice == ids.DUPLICATE_FILE_NEW,
-                reveal_sensitive=self.access is not None and self.access.is_staff_anywhere(user_id),
-                max_attempts=self.config.app.max_attempts,
-                on_opened=self.on_opened,
                 family=duplicate_family(flow, self.config.flows),
             )
         except DuplicateCaseOpen as dup:
@@ -291,11 +274,10 @@ class IntakeListeners:
             # among the searches (the weekly report lists unanswered questions to the leads' channel).
             if opened.created and answer is not None and not opened.case.sensitive:
                 self._record_filed_search(opened.case, flow, meta, user_id, answer)
-            first_page_at = self.guidance.first_page_at(opened.case.id) if self.guidance and articles else None
         except StoreUnavailable:  # the case is filed; the articles are a courtesy
             log.warning("guide suggestions skipped for %s: store busy", opened.case.human_id)
-            articles, first_page_at = [], None
-        held_until = first_page_at if first_page_at is not None and first_page_at > opened.case.created_at else None
+            articles = []
+        held_until = opened.case.page_held_until() if articles else None
         ack(
             response_action="update",
             view=build_filed_view(
@@ -372,16 +354,8 @@ class IntakeListeners:
         try:
             case_id = int(action.get("value", ""))
         except ValueError:
-            stale = self._catalog(user_id).text("That button is out of date.")
-            respond(text=stale, response_type="ephemeral", replace_original=False)
-            return
-        refused = self._follow_refused(case_id, user_id)
-        if refused is not None:
-            respond(text=f":no_entry: {refused}", response_type="ephemeral", replace_original=False)
-            return
-        case = follow_case(
-            case_id, user_id=user_id, store=self.store, now=self.clock.now(), max_attempts=self.config.app.max_attempts
-        )
+            raise Stale(BUTTON_OUT_OF_DATE) from None
+        case = self.filing.follow(case_id, user_id=user_id, now=self.clock.now())
         said = self._catalog(user_id, ask=True).text(
             ":eyes: You follow {case}; you will get its outcome in a direct message."
         )
@@ -391,19 +365,3 @@ class IntakeListeners:
             replace_original=False,
         )
         self.kick()
-
-    def _follow_refused(self, case_id: int | None, user_id: str) -> str | None:
-        """Why `user_id` may not follow the case (a sensitive one: only the team), or None."""
-        if case_id is None:
-            return None
-        with self.store.read() as tx:
-            case = tx.cases.find(case_id)
-        if case is None:
-            return "That case no longer exists."
-        if self.access is None:
-            return None
-        try:
-            self.access.check_right(user_id, Right.FOLLOW, case, now=self.clock.now())
-        except NotAllowed as refused:
-            return str(refused)
-        return None

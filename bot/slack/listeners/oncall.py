@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,28 +13,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock
 from bot.config.model import Config
-from bot.domain import rota
 from bot.domain.identity import is_user_id
-from bot.services.access import SwapNotAllowed
 from bot.services.calendar_feed import CalendarFeeds
-from bot.services.overrides import (
-    OverrideRefused,
-    OverrideRequest,
-    cancel_override,
-    check_request,
-    create_override,
-    list_overrides,
-    may_manage,
-)
-from bot.services.swaps import (
-    Direction,
-    Proposal,
-    answer_swap,
-    colleague_shifts,
-    propose_swap,
-    tell_override,
-    upcoming_shifts,
-)
+from bot.services.overrides import OverrideRequest
+from bot.services.rota_desk import RotaDesk
+from bot.services.swaps import Direction, Proposal
 from bot.slack import ids
 from bot.slack.blocks.oncall import (
     build_override_list,
@@ -48,16 +30,7 @@ from bot.slack.blocks.parts import slack_date
 from bot.slack.blocks.swaps import build_swap_asked, build_swap_modal
 from bot.slack.forms import open_form
 from bot.slack.state import selected_value
-from bot.store.store import Store
 
-FIELD_BLOCKS = {
-    "schedule": ids.OVERRIDE_SCHEDULE_BLOCK,
-    "layer": ids.OVERRIDE_LAYER_BLOCK,
-    "user": ids.OVERRIDE_USER_BLOCK,
-    "replaces": ids.OVERRIDE_REPLACES_BLOCK,
-    "start": ids.OVERRIDE_START_BLOCK,
-    "end": ids.OVERRIDE_END_BLOCK,
-}
 USAGE = (
     "`/oncall` who is on call now and next · `/oncall schedule [name]` the next 14 days · "
     "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides · "
@@ -81,7 +54,7 @@ class OnCallListeners:
     """Listeners for `/oncall` and its override modal."""
 
     config: Config
-    store: Store
+    desk: RotaDesk
     clock: Clock
     kick: Callable[[], None]
     command: str = "/oncall"
@@ -95,10 +68,6 @@ class OnCallListeners:
         app.action(ids.SWAP_ACCEPT_ACTION)(self.handle_swap_answer)
         app.action(ids.SWAP_DECLINE_ACTION)(self.handle_swap_answer)
 
-    def _overrides(self) -> dict[str, tuple[rota.Override, ...]]:
-        with self.store.read() as tx:
-            return {s: tuple(tx.overrides.active(s)) for s in self.config.schedules}
-
     def _say(self, respond: Respond, *, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
@@ -109,7 +78,7 @@ class OnCallListeners:
         now = self.clock.now()
         schedules = list(self.config.schedules.values())
         if verb in ("", "now", "who"):
-            blocks = build_who_is_on_call(schedules, now=now, overrides=self._overrides())
+            blocks = build_who_is_on_call(schedules, now=now, overrides=self.desk.overrides())
             self._say(respond, text="Who is on call", blocks=blocks)
         elif verb == "schedule":
             name = rest[0] if rest else (schedules[0].id if len(schedules) == 1 else "")
@@ -118,11 +87,11 @@ class OnCallListeners:
                 names = ", ".join(f"`{s}`" for s in self.config.schedules) or "none"
                 self._say(respond, text=f"Which schedule? Try `/oncall schedule <name>` with one of: {names}.")
                 return
-            blocks = build_schedule_days(schedule, now=now, overrides=self._overrides().get(schedule.id, ()))
+            blocks = build_schedule_days(schedule, now=now, overrides=self.desk.overrides().get(schedule.id, ()))
             self._say(respond, text=f"{schedule.title}: next 14 days", blocks=blocks)
         elif verb == "override":
             user_id = str(command.get("user_id"))
-            allowed = [s for s in schedules if may_manage(self.config, s, user_id)]
+            allowed = self.desk.manageable(user_id)
             if not allowed:
                 self._say(
                     respond, text=":no_entry: Only members of an on-call schedule and the leads can make overrides."
@@ -136,8 +105,8 @@ class OnCallListeners:
             )
         elif verb == "swap":
             user_id = str(command.get("user_id"))
-            shifts = upcoming_shifts(self.config, self.store, user_id, now=now)
-            theirs = colleague_shifts(self.config, self.store, user_id, now=now)
+            shifts = self.desk.upcoming_shifts(user_id, now=now)
+            theirs = self.desk.colleague_shifts(user_id, now=now)
             if not shifts and not theirs:
                 self._say(respond, text="You have no shifts in the next 31 days to swap, and none to take.")
                 return
@@ -152,7 +121,7 @@ class OnCallListeners:
         elif verb == "calendar" and self.calendar_feeds is not None:
             self._calendar(respond, str(command.get("user_id")), rest[0].lower() if rest else "", now=now)
         elif verb == "overrides":
-            found = list_overrides(self.config, store=self.store, now=now)
+            found = self.desk.list_overrides(now=now)
             self._say(
                 respond,
                 text=f"{len(found)} override(s)",
@@ -225,16 +194,10 @@ class OnCallListeners:
             end_at=end_at,
         )
         now = self.clock.now()
-        try:
-            check_request(self.config, request, actor_id=actor, now=now)
-        except OverrideRefused as refused:
-            # Modal errors are plain text: a mention would show as <@U…>, so people are named.
-            ack(response_action="errors", errors={FIELD_BLOCKS[refused.field]: _named(client, str(refused))})
-            return
-        override = create_override(request, actor_id=actor, config=self.config, store=self.store, now=now)
+        override = self.desk.make_override(request, actor_id=actor, now=now)  # refusals: bot/slack/refusals.py
         schedule = self.config.schedules[override.schedule_id]
         ack(response_action="update", view=build_override_saved(override, schedule))
-        tell_override(self.config, self.store, override, actor_id=actor, now=now)
+        self.desk.tell_override(override, actor_id=actor, now=now)
         self.kick()
 
     def handle_swap_submission(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -251,21 +214,15 @@ class OnCallListeners:
             return
         if taken is None and (picked is None or other is None):
             block = ids.SWAP_WITH_BLOCK if picked else ids.SWAP_SHIFT_BLOCK
-            if block not in values:  # only the "take" part is shown: nobody's shift of yours to give
+            if block not in values:  # only the "take" part is shown: no shift of yours to give
                 block = ids.SWAP_TAKE_BLOCK
             ack(response_action="errors", errors={block: "Required"})
             return
         if taken is not None:
-            proposal, shift_block = _proposal(taken, actor, Direction.TAKE), ids.SWAP_TAKE_BLOCK
+            proposal = _proposal(taken, actor, Direction.TAKE)
         else:
-            proposal, shift_block = _proposal(f"{picked}|{other}", actor, Direction.GIVE), ids.SWAP_SHIFT_BLOCK
-        try:
-            propose_swap(self.config, self.store, proposal, now=self.clock.now())
-        except (OverrideRefused, SwapNotAllowed) as refused:
-            field = getattr(refused, "field", "schedule")
-            block = ids.SWAP_WITH_BLOCK if field == "user" and taken is None else shift_block
-            ack(response_action="errors", errors={block: str(refused)})
-            return
+            proposal = _proposal(f"{picked}|{other}", actor, Direction.GIVE)
+        self.desk.propose_swap(proposal, now=self.clock.now())  # a refusal is answered on the form's field
         tz = self.config.app.timezone
         asked = build_swap_asked(proposal.to_user, tz=tz, start_at=proposal.start_at, take=taken is not None)
         ack(response_action="update", view=asked)
@@ -274,33 +231,17 @@ class OnCallListeners:
     def handle_swap_answer(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         accept = action.get("action_id") == ids.SWAP_ACCEPT_ACTION
-        try:
-            proposal = Proposal.decode(str(action.get("value", "")))
-            answer_swap(
-                self.config, self.store, proposal, actor_id=body["user"]["id"], accept=accept, now=self.clock.now()
-            )
-        except (OverrideRefused, SwapNotAllowed, ValueError, KeyError) as refused:
-            respond(text=f":no_entry: {refused}", response_type="ephemeral", replace_original=False)
-            return
-        took = proposal.direction is Direction.TAKE
-        covered = "they cover your shift" if took else "you cover that shift"
+        value = str(action.get("value", ""))
+        proposal = self.desk.answer_swap(value, actor_id=body["user"]["id"], accept=accept, now=self.clock.now())
+        covered = "they cover your shift" if proposal.direction is Direction.TAKE else "you cover that shift"
         verdict = f"You accepted: {covered}." if accept else "You declined."
         respond(text=verdict, replace_original=True)
         self.kick()
 
     def handle_cancel(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        try:
-            cancelled = cancel_override(
-                int(action.get("value", "0")),
-                actor_id=body["user"]["id"],
-                config=self.config,
-                store=self.store,
-                now=self.clock.now(),
-            )
-        except (OverrideRefused, ValueError) as refused:
-            respond(text=f":no_entry: {refused}", response_type="ephemeral", replace_original=False)
-            return
+        value = str(action.get("value", ""))
+        cancelled = self.desk.cancel_override(value, actor_id=body["user"]["id"], now=self.clock.now())
         schedule = self.config.schedules.get(cancelled.schedule_id)
         when = slack_date(cancelled.start_at, schedule.timezone) if schedule else cancelled.start_at.isoformat()
         respond(
@@ -334,9 +275,3 @@ def _name(client: WebClient, user_id: str) -> str:
         return user_id
     profile = user.get("profile") or {}
     return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
-
-
-def _named(client: WebClient, text: str) -> str:
-    """`text` with each <@U…> replaced by the person's name (their id if Slack cannot say)."""
-
-    return re.sub(r"<@([UW][A-Z0-9]+)>", lambda match: _name(client, match.group(1)), text)

@@ -1,8 +1,8 @@
 """Chart files: what each weekly chart job uploaded (the Slack file id) or, after a failed upload, only its
 text; App Home shows the newest week's charts from here instead of uploading them again.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04 16:30:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
