@@ -1,6 +1,8 @@
 """Time and memory to build the leads' digest over 100,000 cases and 1,000,000 events — and the weekly
 report with its four charts (matplotlib Agg PNGs) over the same tables, pages seeded too (one page row
-per `paged` event), each measured in its own fresh interpreter so the peak RSS is its own.
+per `paged` event) and guide_events (the report's guidance figures: a search before each case, an
+escalation after a good match, answers with no case), each measured in its own fresh interpreter so the
+peak RSS is its own; `--runs N` measures N times and prints min / median / max.
 
 Seeds SQLite (and Postgres, when `--postgres URL` is given or the default URL answers) with bulk
 inserts, then measures in a fresh interpreter, so the figures are the digest's own: wall time of
@@ -8,7 +10,7 @@ inserts, then measures in a fresh interpreter, so the figures are the digest's o
 (tracemalloc) and peak RSS. The baseline, measured in the same process on the same tables, is a
 plain `SELECT count(*)` over cases and over case_events. Goal (issue "Leads' view"): < 0.5 s, < 200 MB.
 
-Usage: python bench/bench_digest.py [--cases N] [--events-per-case 10] [--postgres URL | --no-postgres]
+Usage: python bench/bench_digest.py [--cases N] [--events-per-case 10] [--runs 3] [--postgres URL | --no-postgres]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,7 +45,7 @@ from bot.slack.blocks.weekly import build_weekly as render_weekly
 from bot.store.engine import database_answers, normalise_url
 from bot.store.reports import ReportRepo
 from bot.store.store import Store
-from bot.store.tables import CaseEventRow, CaseRow, PageRow
+from bot.store.tables import CaseEventRow, CaseRow, GuideEventRow, PageRow
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -89,6 +92,16 @@ COPY_EVENTS = "COPY case_events ({}) FROM STDIN".format(", ".join(EVENT_COLUMNS)
 PAGE_COLUMNS = ["case_id", "generation", "round", "level", "nth", "user_id", "channel_id", "ts", "sent_at"]
 COPY_PAGES = "COPY pages ({}) FROM STDIN".format(", ".join(f'"{c}"' for c in PAGE_COLUMNS))
 SPECIALISTS = ("U0SPEC1", "U0SPEC2", "U0SPEC3")
+GUIDE_COLUMNS = ["at", "kind", "user_id", "source", "query", "locale", "market", "flow_id", "guide_ids"]
+GUIDE_COLUMNS += ["top_guide_id", "top_score", "good_match", "case_id"]
+COPY_GUIDES = "COPY guide_events ({}) FROM STDIN".format(", ".join(GUIDE_COLUMNS))
+GUIDE_IDS = tuple(f"guide-{n:02d}" for n in range(30))
+QUERIES = (
+    "can we run vape ads in malaysia",
+    "alcohol ads after 10pm",
+    "crypto exchange in thailand",
+    "weight loss claims",
+)
 
 
 def pages_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -108,6 +121,34 @@ def pages_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for n, e in enumerate(events)
         if e["kind"] == "paged"
     ]
+
+
+def guide_events_of(cases: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+    """What reps did with the guides around these cases: a search a minute before each case (a good match
+    for about half), an escalation after a good match, and about one answer with no case per three cases."""
+    found: list[dict[str, Any]] = []
+    for case in cases:
+        at: datetime = case["created_at"] - timedelta(minutes=1)
+        top = GUIDE_IDS[case["id"] % len(GUIDE_IDS)]
+        good = rng.random() < 0.5
+        common = {
+            "user_id": case["reporter_id"],
+            "source": "intake_form",
+            "query": rng.choice(QUERIES),
+            "locale": "en-US",
+            "market": case["market"],
+            "flow_id": case["flow_id"],
+            "guide_ids": [top, GUIDE_IDS[(case["id"] + 7) % len(GUIDE_IDS)]],
+            "top_guide_id": top,
+            "top_score": rng.uniform(1.0, 6.0),
+            "good_match": good,
+        }
+        found.append(common | {"at": at, "kind": "searched", "case_id": case["id"]})
+        if good:
+            found.append(common | {"at": case["created_at"], "kind": "escalated", "case_id": case["id"]})
+        if rng.random() < 1 / 3:
+            found.append(common | {"at": at, "kind": "answered", "case_id": None, "good_match": True})
+    return found
 
 
 # --- seeding -------------------------------------------------------------------------------------
@@ -191,16 +232,20 @@ def make_events(case: dict[str, Any], per_case: int, rng: random.Random) -> list
     return events
 
 
-def batches(cases: int, per_case: int, flows: list[str]) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+Rows = list[dict[str, Any]]
+
+
+def batches(cases: int, per_case: int, flows: list[str]) -> Iterator[tuple[Rows, Rows, Rows]]:
+    """(cases, their events, their guide events) in chunks of about BATCH events."""
     rng = random.Random(20261125)
     chunk: list[dict[str, Any]] = []
     for case in make_cases(cases, flows, rng):
         chunk.append(case)
         if len(chunk) * per_case >= BATCH:
-            yield chunk, [e for c in chunk for e in make_events(c, per_case, rng)]
+            yield chunk, [e for c in chunk for e in make_events(c, per_case, rng)], guide_events_of(chunk, rng)
             chunk = []
     if chunk:
-        yield chunk, [e for c in chunk for e in make_events(c, per_case, rng)]
+        yield chunk, [e for c in chunk for e in make_events(c, per_case, rng)], guide_events_of(chunk, rng)
 
 
 def _copy_value(value: Any) -> Any:
@@ -214,14 +259,15 @@ PROPOSED_INDEXES = (
 )
 
 
-def seed(url: str, *, cases: int, per_case: int, config: Config, indexes: bool = False) -> tuple[float, int]:
-    """Bulk-insert cases and events; returns (seconds, open cases). SQLite: executemany; Postgres: COPY."""
+def seed(url: str, *, cases: int, per_case: int, config: Config, indexes: bool = False) -> tuple[float, int, int]:
+    """Bulk-insert cases, events, pages and guide events; returns (seconds, open cases, guide events).
+    SQLite: executemany; Postgres: COPY."""
     store = Store.open(url)
     flows = [f.id for f in config.flows]
     started = time.perf_counter()
     postgres = store.engine.dialect.name == "postgresql"
     with store.engine.begin() as conn:
-        for case_rows, event_rows in batches(cases, per_case, flows):
+        for case_rows, event_rows, guide_rows in batches(cases, per_case, flows):
             if postgres:
                 cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 with cursor.copy(COPY_CASES) as copy:
@@ -233,10 +279,14 @@ def seed(url: str, *, cases: int, per_case: int, config: Config, indexes: bool =
                 with cursor.copy(COPY_PAGES) as copy:
                     for row in pages_of(event_rows):
                         copy.write_row([row[c] for c in PAGE_COLUMNS])
+                with cursor.copy(COPY_GUIDES) as copy:
+                    for row in guide_rows:
+                        copy.write_row([_copy_value(row[c]) for c in GUIDE_COLUMNS])
             else:
                 conn.execute(insert(CaseRow.__table__), case_rows)  # type: ignore[attr-defined]
                 conn.execute(insert(CaseEventRow.__table__), event_rows)  # type: ignore[attr-defined]
                 conn.execute(insert(PageRow.__table__), pages_of(event_rows))  # type: ignore[attr-defined]
+                conn.execute(insert(GuideEventRow.__table__), guide_rows)  # type: ignore[attr-defined]
         for statement in PROPOSED_INDEXES if indexes else ():
             conn.execute(text(statement))
         if postgres:
@@ -245,8 +295,9 @@ def seed(url: str, *, cases: int, per_case: int, config: Config, indexes: bool =
         conn.execute(text("ANALYZE"))
         conn.commit()
         open_cases = conn.execute(text("SELECT count(*) FROM cases WHERE is_open")).scalar_one()
+        guide_events = conn.execute(text("SELECT count(*) FROM guide_events")).scalar_one()
     store.close()
-    return time.perf_counter() - started, int(open_cases)
+    return time.perf_counter() - started, int(open_cases), int(guide_events)
 
 
 # --- measuring (in a fresh interpreter) ----------------------------------------------------------
@@ -417,11 +468,48 @@ def report_weekly(name: str, weekly: dict[str, Any], digest: dict[str, Any]) -> 
     print(f"{'':9} weekly parts (ms, median): {parts}")
 
 
+def spread(values: list[float], unit: str) -> str:
+    """min / median / max of `values`."""
+    return f"{min(values):.1f} / {statistics.median(values):.1f} / {max(values):.1f} {unit}"
+
+
+def summarise(name: str, runs: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
+    """min / median / max over the runs: the digest, its ratio to the baseline, and the weekly report against
+    the digest of the same run."""
+    digests = [d for d, _ in runs]
+    print(f"{name:9} over {len(runs)} runs (min / median / max):")
+    print(
+        f"{'':9} digest median {spread([d['median_ms'] for d in digests], 'ms')} | ratio digest/baseline "
+        f"{spread([d['median_ms'] / d['baseline_ms'] for d in digests], '')} | peak RSS "
+        f"{spread([d['rss_peak_mb'] for d in digests], 'MB')}"
+    )
+    pairs = [(d, w) for d, w in runs if w is not None]
+    if pairs:
+        print(
+            f"{'':9} weekly + 4 charts median {spread([w['median_ms'] for _, w in pairs], 'ms')} | ratio weekly/digest "
+            f"{spread([w['median_ms'] / d['median_ms'] for d, w in pairs], '')} | peak RSS "
+            f"{spread([w['rss_peak_mb'] for _, w in pairs], 'MB')} | ratio RSS weekly/digest "
+            f"{spread([w['rss_peak_mb'] / d['rss_peak_mb'] for d, w in pairs], '')}"
+        )
+
+
 def main() -> int:
+    """Parse the arguments and run; the SQLite file is removed however the run ends (it is ~280 MB)."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-digest-"))
+    try:
+        return run(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(workdir: Path) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--events-per-case", type=int, default=10)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=7, help="timed builds per measurement (their median is kept)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="measurements, each in a fresh interpreter (min/median/max)"
+    )
     parser.add_argument("--postgres", help="also run on this Postgres URL (default: the test URL, if it answers)")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--proposed-indexes", action="store_true", help="add indexes on events (kind, at), resolved_at")
@@ -436,7 +524,6 @@ def main() -> int:
         print(json.dumps(measure_weekly(args.measure_weekly, args.repeat)))
         return 0
     config = load_config(ROOT / "app.yaml", env={})
-    workdir = Path(tempfile.mkdtemp(prefix="bench-digest-"))
     targets: list[tuple[str, str, str | None]] = [("SQLite", f"sqlite:///{workdir / 'digest.db'}", None)]
     pg_url = args.postgres or DEFAULT_POSTGRES
     if not args.no_postgres and not database_answers(pg_url):
@@ -447,7 +534,7 @@ def main() -> int:
     events = args.cases * args.events_per_case
     print(
         f"Digest over {args.cases:,} cases and {events:,} events; now {NOW:%Y-%m-%d %H:%M} UTC, since 24 h earlier; "
-        f"median of {args.repeat} runs after one first run; {os.cpu_count()} CPUs"
+        f"{args.runs} runs, each the median of {args.repeat} builds after one first build; {os.cpu_count()} CPUs"
         + ("; with the proposed indexes" if args.proposed_indexes else "")
     )
     for name, url, schema in targets:
@@ -456,23 +543,27 @@ def main() -> int:
             if admin is not None:
                 with admin.begin() as conn:
                     conn.execute(text(f"CREATE SCHEMA {schema}"))
-            seed_s, open_cases = seed(
+            seed_s, open_cases, guide_events = seed(
                 url, cases=args.cases, per_case=args.events_per_case, config=config, indexes=args.proposed_indexes
             )
-            figures = run_measure(url, args.repeat)
-            print(f"{name:9} {open_cases:,} open cases; digest says: {figures['text']}")
-            report(name, seed_s, figures)
-            if not args.no_weekly:
-                weekly = run_measure(url, args.repeat, "--measure-weekly")
-                report_weekly(name, weekly, figures)
+            print(f"{name:9} seeded in {seed_s:.1f} s: {open_cases:,} open cases, {guide_events:,} guide events")
+            runs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+            for run in range(1, args.runs + 1):
+                figures = run_measure(url, args.repeat)
+                if run == 1:
+                    print(f"{name:9} digest says: {figures['text']}")
+                print(f"{name:9} run {run} of {args.runs}")
+                report(name, seed_s, figures)
+                weekly = None if args.no_weekly else run_measure(url, args.repeat, "--measure-weekly")
+                if weekly is not None:
+                    report_weekly(name, weekly, figures)
+                runs.append((figures, weekly))
+            summarise(name, runs)
         finally:
             if admin is not None:
                 with admin.begin() as conn:
                     conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
                 admin.dispose()
-    for leftover in workdir.iterdir():
-        leftover.unlink()
-    workdir.rmdir()
     return 0
 
 

@@ -344,6 +344,10 @@ def build_bot(
     def reindex(new: Config) -> None:
         guidance.rebuild(new.guides)
 
+    # A draft approved on another replica: /ad-policy checks the store before each search; the intake
+    # form's articles (searched in memory, behind an ack) pick it up from this check within 2 s.
+    ticker.every("guide_drafts", 2, guidance.refresh, at_start=False)
+
     reloader.on_reload.append(reindex)
     app = build_app(
         config=config,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -50,7 +51,7 @@ def test_check_config_reports_missing_and_extra_form_translations(config_dir: Pa
     flow.write_text(flow.read_text().replace("label: Who is asking or watching", "label: Who is asking"))
     assert main(["check-config", "--config", str(config_dir / "app.yaml")]) in (0, 1)
     captured = capsys.readouterr()
-    assert "form translation ja-JP: 155 string(s), 1 missing, 1 extra" in captured.out
+    assert re.search(r"form translation ja-JP: \d+ string\(s\), 1 missing, 1 extra", captured.out)
     assert "TRANSLATION ja-JP missing: 'Who is asking'" in captured.err
     assert "TRANSLATION th-TH extra (no flow uses it): 'Who is asking or watching'" in captured.err
 

@@ -111,3 +111,43 @@ def refusal_message(right: Right, *, sensitive: bool = False) -> str:
 def refusal(right: Right, human_id: str, *, sensitive: bool = False) -> str:
     """The sentence a refused person reads, in English."""
     return refusal_message(right, sensitive=sensitive).format(case=human_id)
+
+
+# --- swaps: who may press what on a shift swap ------------------------------------------------------
+
+
+class SwapRole(StrEnum):
+    """What a person is to a proposed swap of one shift (several may hold at once)."""
+
+    ASKED = "asked"  # the person the proposal is addressed to (covers the shift, or gives it up)
+    ASKER = "asker"  # the person who proposed it
+    MEMBER = "member"  # a member of the schedule the shift belongs to
+    LEAD = "lead"  # app.yaml `leads`
+    ANYONE = "anyone"
+
+
+class SwapRight(StrEnum):
+    PROPOSE = "propose"  # offer to give one's own shift, or ask to take a colleague's (as its cover)
+    ANSWER = "answer"  # Accept / Decline on the proposal's DM
+
+
+SWAP_RIGHTS: dict[SwapRole, frozenset[SwapRight]] = {
+    SwapRole.ASKED: frozenset({SwapRight.ANSWER}),
+    SwapRole.ASKER: frozenset(),  # proposing does not let you accept for the other person
+    SwapRole.MEMBER: frozenset({SwapRight.PROPOSE}),
+    SwapRole.LEAD: frozenset({SwapRight.PROPOSE}),
+    SwapRole.ANYONE: frozenset(),
+}
+
+
+def swap_allowed(roles: Iterable[SwapRole], right: SwapRight) -> bool:
+    """Whether any of `roles` grants `right` on a swap."""
+    return any(right in SWAP_RIGHTS[role] for role in roles)
+
+
+def swap_refusal(right: SwapRight, schedule_title: str) -> str:
+    """The sentence a refused person reads."""
+    return {
+        SwapRight.PROPOSE: f"Only members of {schedule_title} and the leads can swap its shifts.",
+        SwapRight.ANSWER: "Only the person asked can answer this swap.",
+    }[right]

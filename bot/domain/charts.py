@@ -179,3 +179,15 @@ def burden_chart(result: Burden, *, top: int = 12) -> Chart:
     return Chart(
         "burden", "Hours on call per person, by kind of time", "stacked_bar", labels, series, "hours", alt, text
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ChartFile:
+    """A chart as its job left it: the Slack file uploaded (None when the upload failed for good) and its words."""
+
+    name: str
+    end_at: datetime
+    title: str
+    alt_text: str
+    fallback: str
+    file_id: str | None

@@ -46,7 +46,8 @@ FORM_WORDS = (
     "It is being posted to {channel}; you will get a direct message with the link to its thread, and the "
     "outcome there.",
 )
-# The rep's direct messages (filed, a question from the team, the outcome) and refusals shown to the rep.
+# The rep's direct messages (filed, a question from the team, the outcome, following a case), the withdraw
+# offer, the help texts, and refusals shown to the rep.
 REP_WORDS = (
     "{case} is filed",
     ":white_check_mark: *{case}* is filed — {emoji} *{severity}* ({flow}).",
@@ -71,6 +72,78 @@ REP_WORDS = (
     "We could not save this just now. Nothing was filed: press the button again in a minute.",
     ":warning: Slack did not open the form ({error}). Please run {command} again.",
     "That button is out of date.",
+    # The withdraw offer in the filed DM, and what the rep reads after pressing it.
+    ":books: Nobody is paged before {when}. The article {article} may already answer your question: if it does, "
+    "withdraw {case} and nobody will be.",
+    "This answered it — withdraw",
+    ":white_check_mark: *{case}* is withdrawn: {title} answered your question. Nobody was paged, and its thread "
+    "says so. Thanks for checking the guidance!",
+    ":information_source: Too late to withdraw *{case}*: {who} was paged already.",
+    "the on-call specialist",
+    "They are told in its thread that {title} answered your question.",
+    ":information_source: *{case}* cannot be withdrawn: {owner} has it already.",
+    ":information_source: *{case}* cannot be withdrawn: a specialist has it already.",
+    "*{case}* is no longer open; nothing to withdraw.",
+    # Following an existing case: the modal and the DM.
+    ":eyes: You follow *{case}* ({about}). Its thread: {where}. You will get the outcome here.",
+    "You follow {case}",
+    ":eyes: You follow {case}; you will get its outcome in a direct message.",
+    "the escalation channel",
+    "sensitive case",
+    "Open its thread",
+    "Its link comes in a direct message",
+    ":information_source: This is your own case, *{case}* ({about}). What you wrote is added to its thread. {where}.",
+    ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link in a direct "
+    "message and its outcome when it is resolved. {where}",
+    ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link now in a direct "
+    "message and its outcome when it is resolved.",
+    # `/ad-escalate help` and `/ad-policy` with no question.
+    "*{command}* opens the escalation form. Add words to prefill it: `{command} appeal Acme disapproved video` "
+    "picks the appeal type and puts the rest in the question.",
+    "Types: {types}",
+    "`{command} mine` your open cases · `{command} find <advertiser or campaign>` · `{command} status {case}` "
+    "its history · `{command} update {case} [message]` ask for an update",
+    "*{command} <your question>* finds the policy guidance that answers it, e.g. "
+    "`{command} can an alcohol brand run video ads in Singapore before 10 pm?`",
+    "Still need a specialist? `{escalate}` opens an escalation.",
+    # Policy guidance as the rep sees it: /ad-policy's answer, the articles in the form and after filing.
+    "This answered it",
+    ":memo: reviewed draft, not yet in the policy repo",
+    "shown in English (no translation yet)",
+    "reviewed {date}",
+    ":globe_with_meridians: No {locale} translation of these articles yet: they are shown in English.",
+    ":globe_with_meridians: Shown in {locale} where translated; the others are in English.",
+    ":mag: *Policy guidance for* “{question}”",
+    "{count} article(s) for your question",
+    "No article answers this well yet. A specialist can: open an escalation below (your question is filled in), "
+    "and the team will hear it is a gap worth writing up.",
+    "Closest, but probably not it: {names}",
+    "No article answers this well yet",
+    "Still need help → open an escalation",
+    ":white_check_mark: Glad the article{title} answered it. Nothing was escalated; thanks for saying so.",
+    ":books: *These articles may already answer your question.* If one does, nothing needs filing.",
+    ":white_check_mark: Glad the article{title} answered it. *Nothing was filed* and nobody is paged.",
+    "Nobody is paged before {when}. If an article answers your question, say so and *{case}* is withdrawn: "
+    "nobody will be paged.",
+    "A specialist is being paged now. If an article answers your question, say so: the case is withdrawn if no "
+    "page has gone out yet, otherwise the specialist is told in the thread.",
+    ":books: *These articles may answer it.* {when}",
+    "Withdraw the case?",
+    "If nobody has been paged yet, {case} is closed as answered by this article.",
+    "Withdraw",
+    "Keep it open",
+    ":books: Read first: {links}",
+    # Lookups a rep runs: /ad-escalate mine, find, update.
+    "{count} open case(s)",
+    "The digest is for the ads policy team. Your open cases",
+    "Your open cases",
+    "_none_",
+    "Give a part of an advertiser or campaign name: `{command} find acme`",
+    "Cases matching “{text}” (last {days} days)",
+    "{count} case(s)",
+    "No case {word}; case ids look like {example}.",
+    "(none given)",
+    "Posted in the {case} thread; the team will answer there.",
 )
 
 

@@ -68,6 +68,7 @@ GUIDE_GONE = "That article is no longer in the policy guides."
 GUIDE_GONE_CASE_OPEN = "That article is no longer in the policy guides; the case stays open."
 DRAFT_GONE = "That draft no longer exists."
 SHIFT_NOT_YOURS = "That shift is no longer yours."
+SHIFT_NOT_THEIRS = "That shift is no longer theirs."  # a colleague's shift someone offered to take
 SCHEDULE_GONE = "That schedule no longer exists."
 OVERRIDE_GONE = "That override no longer exists."
 
@@ -79,6 +80,7 @@ STALE_MESSAGES = (
     GUIDE_GONE_CASE_OPEN,
     DRAFT_GONE,
     SHIFT_NOT_YOURS,
+    SHIFT_NOT_THEIRS,
     SCHEDULE_GONE,
     OVERRIDE_GONE,
 )

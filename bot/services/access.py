@@ -14,11 +14,12 @@ from datetime import datetime
 
 from bot.config.model import Config
 from bot.domain import rota
-from bot.domain.access import Right, Role, is_team
+from bot.domain.access import Right, Role, SwapRight, SwapRole, is_team, swap_allowed, swap_refusal
 from bot.domain.case import Case
 from bot.domain.lifecycle import Action
 from bot.domain.permissions import Actor, check, check_right, may_right, roles_on
 from bot.domain.policy import TargetKind
+from bot.domain.refusal import Refusal
 from bot.services.overrides import schedule_members
 from bot.services.ports import Directory
 from bot.store.store import Store
@@ -144,3 +145,36 @@ class Access:
         if not case.sensitive:
             return True
         return self.may(user_id, Right.SEE, case, now=now)
+
+
+def swap_roles(
+    config: Config, user_id: str, *, schedule: rota.Schedule, asked_id: str | None = None
+) -> frozenset[SwapRole]:
+    """The roles `user_id` holds on a swap of a shift of `schedule` addressed to `asked_id` (if proposed)."""
+    roles = {SwapRole.ANYONE}
+    if user_id in schedule_members(schedule):
+        roles.add(SwapRole.MEMBER)
+    if user_id in config.app.leads:
+        roles.add(SwapRole.LEAD)
+    if asked_id is not None and user_id == asked_id:
+        roles.add(SwapRole.ASKED)
+    return frozenset(roles)
+
+
+class SwapNotAllowed(Refusal):
+    """The person may not press this on a swap; the message says who may (answered like every refusal)."""
+
+
+def check_swap(
+    config: Config,
+    user_id: str,
+    right: SwapRight,
+    *,
+    schedule: rota.Schedule,
+    asked_id: str | None = None,
+    field: str | None = None,
+) -> None:
+    """Raise SwapNotAllowed (on the form's `field`) unless the one access decision lets `user_id` do `right`
+    on this swap."""
+    if not swap_allowed(swap_roles(config, user_id, schedule=schedule, asked_id=asked_id), right):
+        raise SwapNotAllowed(swap_refusal(right, schedule.title), field=field)

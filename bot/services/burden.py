@@ -19,7 +19,9 @@ def calendar_of(schedule: rota.Schedule) -> Calendar:
 
 def build_burden(config: Config, store: Store, *, start_at: datetime, end_at: datetime) -> Burden:
     """Everyone's shifts, hours and pages in [start_at, end_at), split by kind of time, and who covered whom."""
-    with store.read() as tx:
+    # Never behind an ack (weekly report, chart jobs, App Home, the CLI): a quarter of pages on a busy store
+    # can take longer than the ack budget (bench/bench_digest.py on Postgres under load), so wait patiently.
+    with store.read(patient=True) as tx:
         overrides = {s: tuple(tx.overrides.active(s)) for s in config.schedules}
         pages = pages_between(tx.session, start_at=start_at, end_at=end_at)
     shifts = []

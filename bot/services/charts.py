@@ -1,6 +1,7 @@
 """The weekly report's charts as durable jobs: one job per chart per report (its key), rendered from the
 store when it runs, uploaded with Slack's file API into the report's thread; when the upload fails for
-good, the chart's text goes there instead."""
+good, the chart's text goes there instead. Either way the job records what it left (chart_files), and
+the leads' App Home shows those files again by id: nothing is uploaded when a Home tab opens."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ NAMES = ("cases_per_day", "response_times", "sla_compliance", "burden")
 class ChartSender(Protocol):
     def upload_chart(
         self, png: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None
-    ) -> None: ...
+    ) -> str:
+        """Upload the PNG into the thread; the Slack file's id."""
+        ...
 
     def post_chart_text(self, text: str, *, channel_id: str, thread_ts: str | None) -> None: ...
 
@@ -37,7 +40,7 @@ def build_charts(config: Config, store: Store, *, end_at: datetime, names: tuple
     severities = list(dict.fromkeys(s.id for f in config.flows for s in f.severities))
     found = []
     if set(names) - {"burden"}:
-        with store.read() as tx:
+        with store.read(patient=True) as tx:  # a chart job: nobody waits on it
             rows = chart_rows(tx.session, start_at=end_at - timedelta(weeks=c.WEEKS), end_at=end_at)
         for name in names:
             if name == "cases_per_day":
@@ -83,8 +86,9 @@ class Charts:
         thread_ts = str(job.payload["thread_ts"]) if job.payload.get("thread_ts") else None
         end_at = datetime.fromisoformat(str(job.payload["end_at"]))
         [chart] = build_charts(self.config, self.store, end_at=end_at, names=(name,))
+        file_id: str | None = None
         try:
-            self.sender.upload_chart(
+            file_id = self.sender.upload_chart(
                 render_png(chart),
                 filename=f"{name}-{end_at:%Y%m%d}.png",
                 title=chart.title,
@@ -96,4 +100,10 @@ class Charts:
             if failed.retryable and not job.is_last_attempt:
                 raise
             self.sender.post_chart_text(chart.fallback, channel_id=channel, thread_ts=thread_ts)
-        return None
+        done = c.ChartFile(chart.name, end_at, chart.title, chart.alt_text, chart.fallback, file_id)
+
+        def record(tx: Tx, now: datetime) -> None:
+            """Durable output of the job: App Home reuses the uploaded file (or the text) of this week."""
+            tx.chart_files.record(done, channel_id=channel, now=now)
+
+        return record

@@ -17,14 +17,17 @@ the thread once a page went out or is being sent.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.domain.guidance import GuideEvent, GuideEventKind, GuideSource, with_reviewed_drafts
 from bot.domain.guide import Guide
 from bot.services.guide_search import GuideIndex, Hit, has_good_match
-from bot.store.store import Store
+from bot.store.store import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
 
 # A second or third article is offered only if it scores at least half the best one: a question that
 # shares only a market or a common word with an article still reaches GOOD_MATCH (e.g. an alcohol
@@ -58,6 +61,9 @@ class Guidance:
 
     index: GuideIndex
     store: Store
+    # The store's generation of approved drafts this index holds (None: not read yet). Every replica
+    # compares it before searching, so a draft approved on any of them answers at once everywhere.
+    drafts_seen: tuple[int, int] | None = field(default=None)
 
     def rebuild(self, guides: Sequence[Guide] | None = None) -> None:
         """Index the repository's `guides` (the last ones given, else those indexed now that are not drafts)
@@ -65,18 +71,48 @@ class Guidance:
         if guides is None:
             guides = [g for g in self.index.guides if not g.reviewed_draft]
         with self.store.read() as tx:
+            seen = tx.guides.approved_generation()
             drafts = tx.guides.approved_drafts()
         self.index = GuideIndex(with_reviewed_drafts(guides, drafts))
+        self.drafts_seen = seen
+
+    def current(self) -> GuideIndex:
+        """The index, rebuilt first if a draft was approved since it was built (here or on another replica):
+        one indexed count per search. With the store unreachable, the index as it is answers."""
+        try:
+            with self.store.read() as tx:
+                seen = tx.guides.approved_generation()
+            if seen != self.drafts_seen:
+                self.rebuild()
+        except StoreUnavailable as exc:
+            log.info("approved drafts not checked (store unavailable): %s", exc)
+        return self.index
+
+    def refresh(self) -> None:
+        """The ticker's check (every replica, every few seconds): keeps the in-memory searches on the ack
+        paths (the intake form's articles) current without a database read behind Slack's 3 s."""
+        self.current()
 
     def guide(self, guide_id: str) -> Guide | None:
-        return next((g for g in self.index.guides if g.id == guide_id), None)
+        found = next((g for g in self.index.guides if g.id == guide_id), None)
+        if found is None:  # perhaps a draft approved on another replica since this index was built
+            found = next((g for g in self.current().guides if g.id == guide_id), None)
+        return found
 
     def suggest(
-        self, question: str, *, locale: str | None = None, market: str | None = None, flow: str | None = None
+        self,
+        question: str,
+        *,
+        locale: str | None = None,
+        market: str | None = None,
+        flow: str | None = None,
+        fresh: bool = False,
     ) -> Answer:
-        """The articles for a question, not recorded (the intake form shows them again on each change)."""
+        """The articles for a question, not recorded (the intake form shows them again on each change). In
+        memory unless `fresh` (after the ack: first check the store for drafts approved on any replica)."""
         question = question.strip()
-        hits = self.index.search(question, locale=locale, market=market, flow=flow) if question else []
+        index = self.current() if fresh else self.index
+        hits = index.search(question, locale=locale, market=market, flow=flow) if question else []
         if market and hits:
             # The best article always stands; after it, only articles that apply to the rep's market
             # (a Singapore question gets no Indonesian or Thai alcohol rules as runners-up).
@@ -96,7 +132,7 @@ class Guidance:
         case_id: int | None = None,
     ) -> Answer:
         """Search, and record the search (its `good_match` tells a gap from an answer)."""
-        answer = self.suggest(question, locale=locale, market=market, flow=flow)
+        answer = self.suggest(question, locale=locale, market=market, flow=flow, fresh=True)
         return self.record_search(
             answer, user_id=user_id, source=source, now=now, locale=locale, market=market, flow=flow, case_id=case_id
         )

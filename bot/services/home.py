@@ -13,6 +13,7 @@ from bot.config.model import Config
 from bot.domain import rota
 from bot.domain.burden import Burden
 from bot.domain.case import Case
+from bot.domain.charts import ChartFile
 from bot.domain.digest import Digest
 from bot.services.access import Access, is_duty_lead
 from bot.services.burden import burden_periods
@@ -33,6 +34,7 @@ class HomePicture:
     shifts: list[rota.Shift]
     team: Digest | None  # the team's last week, for leads and duty leads
     burden: dict[str, Burden]
+    charts: list[ChartFile] | None = None  # the newest weekly report's charts (leads and duty leads)
 
 
 @dataclass
@@ -65,10 +67,17 @@ class HomeData:
             for shift in rota.shifts(schedule, now, now + SHIFTS_AHEAD, overrides=overrides[schedule.id])
             if shift.user_id == user_id
         ]
-        team, burden = None, {}
+        team, burden, charts = None, {}, None
         if self.sees_team(user_id):
             team = read_digest(self.store, self.config, now=now, since=now - TEAM_PICTURE, late=False)
             burden = burden_periods(self.config, self.store, end_at=now)
+            with self.store.read() as tx:
+                charts = tx.chart_files.latest(before=now)  # the week's uploads, shown again by file id
         return HomePicture(
-            mine=mine, queue=queue, shifts=sorted(shifts, key=lambda s: s.start_at), team=team, burden=burden
+            mine=mine,
+            queue=queue,
+            shifts=sorted(shifts, key=lambda s: s.start_at),
+            team=team,
+            burden=burden,
+            charts=charts,
         )

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.config.model import Config
 from bot.domain import rota
-from bot.domain.refusal import BUTTON_OUT_OF_DATE, SHIFT_NOT_YOURS, Stale
+from bot.domain.refusal import BUTTON_OUT_OF_DATE, Stale
 from bot.services.overrides import (
     OverrideRequest,
     cancel_override,
@@ -19,7 +19,7 @@ from bot.services.overrides import (
     list_overrides,
     may_manage,
 )
-from bot.services.swaps import Proposal, answer_swap, propose_swap, tell_override, upcoming_shifts
+from bot.services.swaps import Proposal, answer_swap, colleague_shifts, propose_swap, tell_override, upcoming_shifts
 from bot.store.store import Store
 
 
@@ -42,6 +42,10 @@ class RotaDesk:
     def upcoming_shifts(self, user_id: str, *, now: datetime) -> list[rota.Shift]:
         return upcoming_shifts(self.config, self.store, user_id, now=now)
 
+    def colleague_shifts(self, user_id: str, *, now: datetime) -> list[rota.Shift]:
+        """Colleagues' upcoming shifts the person may ask to take."""
+        return colleague_shifts(self.config, self.store, user_id, now=now)
+
     def list_overrides(self, *, now: datetime) -> list[rota.Override]:
         return list_overrides(self.config, store=self.store, now=now)
 
@@ -61,19 +65,14 @@ class RotaDesk:
         return cancel_override(int(value), actor_id=actor_id, config=self.config, store=self.store, now=now)
 
     def propose_swap(self, proposal: Proposal, *, now: datetime) -> None:
-        """Ask the colleague, if the shift is still the proposer's (Stale otherwise)."""
-        mine = self.upcoming_shifts(proposal.from_user, now=now)
-        if not any(
-            s.schedule_id == proposal.schedule_id and s.layer == proposal.layer and s.start_at == proposal.start_at
-            for s in mine
-        ):
-            raise Stale(SHIFT_NOT_YOURS, field="shift")
+        """Ask the colleague (propose_swap checks the shift is still its owner's: Stale otherwise)."""
         propose_swap(self.config, self.store, proposal, now=now)
 
-    def answer_swap(self, value: str, *, actor_id: str, accept: bool, now: datetime) -> None:
+    def answer_swap(self, value: str, *, actor_id: str, accept: bool, now: datetime) -> Proposal:
         """Accept or decline the swap a button names (the proposal encoded as its value)."""
         try:
             proposal = Proposal.decode(value)
         except (ValueError, KeyError, TypeError):
             raise Stale(BUTTON_OUT_OF_DATE) from None
         answer_swap(self.config, self.store, proposal, actor_id=actor_id, accept=accept, now=now)
+        return proposal

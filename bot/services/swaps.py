@@ -1,10 +1,12 @@
 """Swaps with consent, and telling people when an override changes their on-call time.
 
-A swap: the person picks one of their next shifts and a colleague; the colleague gets a DM with
-Accept / Decline; accepting makes an override (the colleague covers the shift) and tells both people
-and the schedule's channel. Every message is a durable job (`oncall.notice`) keyed per occurrence.
-The button carries the proposal; pressing it grants nothing by itself: only the asked person may
-answer, once (a request key), and the override is checked like any other.
+A swap goes either way: the person *gives* one of their next shifts to a colleague they pick, or asks
+to *take* a colleague's upcoming shift. The other person gets a DM with Accept / Decline; accepting
+makes an override (the cover is on call instead of the shift's owner) and tells both people and the
+schedule's channel. Every message is a durable job (`oncall.notice`) keyed per occurrence. The button
+carries the proposal; pressing it grants nothing by itself: the one access decision
+(bot/domain/access.py, SwapRight) says who may propose and who may answer, an answer counts once (a
+request key), and the override is checked like any other.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any, Protocol
 
 from bot.config.model import Config
 from bot.domain import rota
+from bot.domain.access import SwapRight
 from bot.domain.job import Job
-from bot.domain.refusal import SCHEDULE_GONE
+from bot.domain.refusal import SCHEDULE_GONE, SHIFT_NOT_THEIRS, SHIFT_NOT_YOURS, Stale
+from bot.services.access import check_swap
 from bot.services.overrides import OverrideRefused, OverrideRequest, check_request, create_override, schedule_members
 from bot.store.effects import Effect
 from bot.store.store import Store, Tx
@@ -33,16 +37,22 @@ LOOK_AHEAD = timedelta(days=31)
 class NoticeKind(StrEnum):
     PUT_ON_CALL = "put_on_call"  # an override puts you on call
     RELIEVED = "relieved"  # an override takes your time
-    SWAP_ASKED = "swap_asked"  # someone asks you to cover their shift (with buttons)
+    SWAP_ASKED = "swap_asked"  # someone asks you to cover their shift, or to let them take yours (buttons)
     SWAP_ACCEPTED = "swap_accepted"  # to the asker
     SWAP_DECLINED = "swap_declined"  # to the asker
     SWAP_CONFIRMED = "swap_confirmed"  # to the person now covering
     SWAP_NOTE = "swap_note"  # to the schedule's channel
 
 
+class Direction(StrEnum):
+    GIVE = "give"  # the proposer's shift, covered by the person asked
+    TAKE = "take"  # the asked person's shift, covered by the proposer
+
+
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    """`from_user` asks `to_user` to cover their shift of `layer` in `schedule_id` over [start_at, end_at)."""
+    """`from_user` proposes to `to_user` a swap of one shift of `layer` in `schedule_id` over
+    [start_at, end_at): giving their own (GIVE) or taking the other's (TAKE)."""
 
     schedule_id: str
     layer: str
@@ -50,10 +60,23 @@ class Proposal:
     to_user: str
     start_at: datetime
     end_at: datetime
+    direction: Direction = Direction.GIVE
+
+    @property
+    def owner(self) -> str:
+        """Whose shift it is (relieved when the swap is accepted)."""
+        return self.from_user if self.direction is Direction.GIVE else self.to_user
+
+    @property
+    def cover(self) -> str:
+        """Who is on call instead once the swap is accepted."""
+        return self.to_user if self.direction is Direction.GIVE else self.from_user
 
     @property
     def key(self) -> str:
         raw = f"{self.schedule_id}|{self.layer}|{self.from_user}|{self.to_user}|{self.start_at}|{self.end_at}"
+        if self.direction is Direction.TAKE:
+            raw += "|take"
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     def encode(self) -> str:
@@ -70,6 +93,7 @@ class Proposal:
             to_user=str(data["to_user"]),
             start_at=datetime.fromisoformat(data["start_at"]),
             end_at=datetime.fromisoformat(data["end_at"]),
+            direction=Direction(data.get("direction", Direction.GIVE.value)),
         )
 
 
@@ -89,6 +113,21 @@ class RotaNotice:
 
 class NoticeSender(Protocol):
     def send_rota_notice(self, notice: RotaNotice, *, channel_id: str) -> None: ...
+
+
+def colleague_shifts(config: Config, store: Store, user_id: str, *, now: datetime) -> list[rota.Shift]:
+    """Colleagues' upcoming shifts `user_id` may ask to take: in the schedules they may swap in (members;
+    leads: every schedule), not their own, not started yet, soonest first."""
+    with store.read() as tx:
+        overrides = {s: tuple(tx.overrides.active(s, ending_after=now)) for s in config.schedules}
+    found = [
+        shift
+        for schedule in config.schedules.values()
+        if user_id in schedule_members(schedule) or user_id in config.app.leads
+        for shift in rota.shifts(schedule, now, now + LOOK_AHEAD, overrides=overrides[schedule.id])
+        if shift.user_id != user_id and shift.start_at > now
+    ]
+    return sorted(found, key=lambda s: (s.start_at, s.user_id))[:SHOWN_SHIFTS]
 
 
 def _swap_notice(kind: NoticeKind, title: str, proposal: Proposal) -> RotaNotice:
@@ -164,14 +203,23 @@ def tell_override(config: Config, store: Store, override: rota.Override, *, acto
 
 
 def propose_swap(config: Config, store: Store, proposal: Proposal, *, now: datetime) -> None:
-    """Check the proposal and queue the DM with Accept / Decline to the colleague."""
+    """Check the proposal (who may propose, that the shift is still its owner's, that the cover may be on
+    call) and queue the DM with Accept / Decline to the colleague."""
     schedule = config.schedules.get(proposal.schedule_id)
     if schedule is None:
         raise OverrideRefused(SCHEDULE_GONE, field="schedule")
+    take = proposal.direction is Direction.TAKE
+    where = "take" if take else None  # the form's field a refusal shows on (bot/slack/refusals.py)
+    check_swap(config, proposal.from_user, SwapRight.PROPOSE, schedule=schedule, field=where)
+    held = upcoming_shifts(config, store, proposal.owner, now=now)
+    if not any(
+        (s.schedule_id, s.layer, s.start_at) == (proposal.schedule_id, proposal.layer, proposal.start_at) for s in held
+    ):
+        raise Stale(SHIFT_NOT_THEIRS if take else SHIFT_NOT_YOURS, field=where or "shift")
     if proposal.to_user == proposal.from_user:
         raise OverrideRefused("Pick a colleague, not yourself.", field="user")
-    if proposal.to_user not in schedule_members(schedule) and proposal.to_user not in config.app.leads:
-        raise OverrideRefused(f"<@{proposal.to_user}> is not in {schedule.title}.", field="user")
+    if proposal.cover not in schedule_members(schedule) and proposal.cover not in config.app.leads:
+        raise OverrideRefused(f"<@{proposal.cover}> is not in {schedule.title}.", field=where or "user")
     if proposal.end_at <= now:
         raise OverrideRefused("That shift is over.", field="schedule")
     with store.transaction() as tx:
@@ -185,14 +233,14 @@ def propose_swap(config: Config, store: Store, proposal: Proposal, *, now: datet
 def answer_swap(
     config: Config, store: Store, proposal: Proposal, *, actor_id: str, accept: bool, now: datetime
 ) -> rota.Override | None:
-    """The colleague's answer: only they may give it, and only once. Accepting makes the override."""
-    if actor_id != proposal.to_user:
-        raise OverrideRefused("Only the person asked can answer this swap.")
+    """The colleague's answer: only they may give it (the access decision), and only once. Accepting makes
+    the override: the cover on call instead of the shift's owner."""
     schedule = config.schedules.get(proposal.schedule_id)
     if schedule is None:
         raise OverrideRefused(SCHEDULE_GONE)
+    check_swap(config, actor_id, SwapRight.ANSWER, schedule=schedule, asked_id=proposal.to_user)
     request = OverrideRequest(
-        schedule.id, proposal.layer, proposal.to_user, proposal.from_user, max(proposal.start_at, now), proposal.end_at
+        schedule.id, proposal.layer, proposal.cover, proposal.owner, max(proposal.start_at, now), proposal.end_at
     )
     if accept:
         check_request(config, request, actor_id=actor_id, now=now)

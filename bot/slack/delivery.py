@@ -201,8 +201,9 @@ class SlackDelivery:
 
     def upload(
         self, data: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None
-    ) -> None:
-        """Slack's file upload in its three documented steps: an upload URL, the bytes, completion."""
+    ) -> str:
+        """Slack's file upload in its three documented steps: an upload URL, the bytes, completion; the file's
+        id."""
         import urllib.error
         import urllib.request
 
@@ -232,3 +233,4 @@ class SlackDelivery:
             channel_id=channel_id,
             thread_ts=thread_ts,
         )
+        return str(got["file_id"])

@@ -129,7 +129,7 @@ class SlackNotifier:
         self.delivery.post(channel=case.reporter_id, text=text, blocks=blocks)
 
     def confirm_follow(self, case: Case, *, user_id: str, permalink: str | None) -> None:
-        text, blocks = msg.build_follow_confirmation(case, permalink=permalink)
+        text, blocks = msg.build_follow_confirmation(case, permalink=permalink, catalog=self.catalog_for(user_id))
         self.delivery.post(channel=user_id, text=text, blocks=blocks)
 
     def note_follower_in_thread(
@@ -242,8 +242,9 @@ class SlackNotifier:
 
     def upload_chart(
         self, png: bytes, *, filename: str, title: str, alt_text: str, channel_id: str, thread_ts: str | None
-    ) -> None:
-        self.delivery.upload(
+    ) -> str:
+        """The file's id: App Home shows it again by id, without a second upload."""
+        return self.delivery.upload(
             png, filename=filename, title=title, alt_text=alt_text, channel_id=channel_id, thread_ts=thread_ts
         )
 

@@ -43,7 +43,7 @@ FIELD_BLOCKS: Mapping[str, Mapping[str | None, str]] = {
         "start": ids.OVERRIDE_START_BLOCK,
         "end": ids.OVERRIDE_END_BLOCK,
     },
-    ids.SWAP_CALLBACK: {"user": ids.SWAP_WITH_BLOCK, None: ids.SWAP_SHIFT_BLOCK},
+    ids.SWAP_CALLBACK: {"user": ids.SWAP_WITH_BLOCK, "take": ids.SWAP_TAKE_BLOCK, None: ids.SWAP_SHIFT_BLOCK},
     ids.CASE_ACTION_CALLBACK: {"user": ids.CASE_USER_BLOCK},
     ids.GUIDE_DRAFT_EDIT_CALLBACK: {None: ids.GUIDE_TITLE_BLOCK},
     ids.INTAKE_CALLBACK: {"follow": ids.DUPLICATE_BLOCK, None: ids.FLOW_BLOCK},

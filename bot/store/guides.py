@@ -278,6 +278,14 @@ class GuideRepo:
         )
         return [_to_draft(r) for r in rows]
 
+    def approved_generation(self) -> tuple[int, int]:
+        """A cheap version of the set of approved drafts (their count and newest id), read from the index on
+        (state, id): an approval on any replica changes it, and a draft never leaves APPROVED."""
+        count, newest = self._session.execute(
+            select(func.count(), func.max(GuideDraftRow.id)).where(GuideDraftRow.state == DraftState.APPROVED.value)
+        ).one()
+        return int(count), int(newest or 0)
+
     def approved_ids(self) -> set[str]:
         """Guide ids already approved (so a new export never takes one)."""
         rows = self._session.execute(

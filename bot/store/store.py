@@ -20,6 +20,7 @@ from bot.domain.job import Job
 from bot.store.audit import AuditRepo
 from bot.store.calendar_feeds import CalendarFeedRepo
 from bot.store.cases import CaseRepo
+from bot.store.chart_files import ChartFileRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import build_engine, connections_in_use
@@ -63,6 +64,7 @@ class Tx:
         self.jobs = JobRepo(session)
         self.overrides = OverrideRepo(session)
         self.calendar_feeds = CalendarFeedRepo(session)
+        self.chart_files = ChartFileRepo(session)
         self.audit = AuditRepo(session)
         self.guides = GuideRepo(session)
         self.workers = WorkerRepo(session)

@@ -9,6 +9,7 @@ from slack_standin.blockkit.checks import check_message_blocks
 from slack_standin.state import SandboxState
 from slack_standin.web_api.args import Args
 from slack_standin.web_api.errors import ApiError
+from slack_standin.web_api.files import slack_file_problems
 from slack_standin.web_api.response_urls import ResponseContext
 
 MAX_TEXT = 40_000
@@ -21,8 +22,9 @@ MAX_ATTACHMENTS = 100
 _CONTENT = ("text", "blocks", "attachments", "markdown_text")
 
 
-def content(args: Args, *, need: bool = True) -> dict[str, Any]:
-    """The text/blocks/attachments of a message, checked as Slack checks them."""
+def content(args: Args, *, need: bool = True, state: SandboxState | None = None) -> dict[str, Any]:
+    """The text/blocks/attachments of a message, checked as Slack checks them (with `state`, images that
+    show uploaded files too)."""
     text = args.text("text", error="invalid_arguments")
     markdown = args.text("markdown_text", error="invalid_arguments")
     blocks = args.structure("blocks", error="invalid_blocks_format")
@@ -31,6 +33,8 @@ def content(args: Args, *, need: bool = True) -> dict[str, Any]:
         if not isinstance(blocks, list):
             raise ApiError("invalid_blocks_format")
         problems = check_message_blocks(blocks)
+        if not problems and state is not None:
+            problems = slack_file_problems(state, blocks, "/blocks")
         if problems:
             raise ApiError("invalid_blocks", messages=problems)
         if blocks_text_size(blocks) > MAX_BLOCKS_TEXT:
@@ -85,7 +89,7 @@ def _new_message(state: SandboxState, body: dict[str, Any], author: str | None =
 def post_message(state: SandboxState, args: Args) -> dict[str, Any]:
     """chat.postMessage: a channel id, `#name` or user id (the bot's DM); threads and broadcasts."""
     channel = state.postable(args.need_text("channel", error="channel_not_found"))
-    body = content(args)
+    body = content(args, state=state)
     if "metadata" in args:
         body["metadata"] = metadata(args)
     for key in ("username", "icon_emoji", "icon_url"):
@@ -138,7 +142,7 @@ def update(state: SandboxState, args: Args) -> dict[str, Any]:
     channel_id, message = _own_message(state, args, "ts", "cant_update_message")
     if len(args.text("text", error="invalid_arguments") or "") > MAX_UPDATE_TEXT:
         raise ApiError("msg_too_long")
-    body = content(args)
+    body = content(args, state=state)
     if "metadata" in args:
         body["metadata"] = metadata(args)
     message.update(body)
@@ -162,7 +166,7 @@ def post_ephemeral(state: SandboxState, args: Args) -> dict[str, Any]:
     if user not in channel.members:
         raise ApiError("user_not_in_channel")
     ts = state.ts.next()
-    body = {"channel": channel.id, "user": user, "ts": ts, **content(args)}
+    body = {"channel": channel.id, "user": user, "ts": ts, **content(args, state=state)}
     if args.text("thread_ts"):
         body["thread_ts"] = args.text("thread_ts")
     state.workspace.messages.ephemeral.append(body)
@@ -211,13 +215,18 @@ def respond(state: SandboxState, context: ResponseContext, payload: dict[str, An
         return
     original = messages.get(context.channel_id, context.message_ts or "")
     if args.flag("replace_original") and original is not None:
-        original.update(content(args))
+        original.update(content(args, state=state))
         return
     if payload.get("response_type") == "in_channel":
-        body = content(args)
+        body = content(args, state=state)
         if args.text("thread_ts"):
             body["thread_ts"] = args.text("thread_ts")
         messages.add(context.channel_id, _new_message(state, body))
         return
-    whisper = {"channel": context.channel_id, "user": context.user_id, "ts": state.ts.next(), **content(args)}
+    whisper = {
+        "channel": context.channel_id,
+        "user": context.user_id,
+        "ts": state.ts.next(),
+        **content(args, state=state),
+    }
     messages.ephemeral.append(whisper)

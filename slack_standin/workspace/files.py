@@ -32,6 +32,12 @@ class FileStore:
             self.files[file.id] = file
             return file
 
+    def url_private(self, file: PendingFile) -> str:
+        return f"{self.base_url.rstrip('/')}/files-pri/T0STANDIN-{file.id}/{file.filename}"
+
+    def permalink(self, file: PendingFile) -> str:
+        return f"{self.base_url.rstrip('/')}/files/U0BOT/{file.id}/{file.filename}"
+
     def receive(self, file_id: str, body: bytes, content_type: str) -> tuple[int, str]:
         """The upload URL's answer: (HTTP status, text)."""
         content = _multipart_file(body, content_type) if content_type.startswith("multipart/form-data") else body

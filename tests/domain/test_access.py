@@ -31,3 +31,14 @@ def test_on_a_sensitive_case_people_outside_the_team_see_nothing_and_cannot_foll
     assert allowed({Role.REPORTER}, Right.SEE, sensitive=True)
     for role in (Role.LEAD, Role.STAFF, Role.ON_CALL, Role.PAGED):
         assert all(allowed({role}, right, sensitive=True) for right in Right if right is not Right.WITHDRAW)
+
+
+def test_only_the_person_asked_may_answer_a_swap_and_only_members_and_leads_may_propose_one():
+    from bot.domain.access import SwapRight, SwapRole, swap_allowed
+
+    assert swap_allowed({SwapRole.ASKED, SwapRole.ANYONE}, SwapRight.ANSWER)
+    for roles in ({SwapRole.ASKER, SwapRole.MEMBER}, {SwapRole.LEAD}, {SwapRole.ANYONE}):
+        assert not swap_allowed(roles, SwapRight.ANSWER), roles
+    assert swap_allowed({SwapRole.MEMBER}, SwapRight.PROPOSE)
+    assert swap_allowed({SwapRole.LEAD}, SwapRight.PROPOSE)
+    assert not swap_allowed({SwapRole.ANYONE, SwapRole.ASKED}, SwapRight.PROPOSE)

@@ -131,3 +131,30 @@ def test_the_same_rep_filing_twice_is_told_it_is_their_own_case_and_gets_the_lin
     assert cases(bot) == 1
     dms = [c for c in standin.calls("chat.postMessage") if c.seq > mark and c.args["channel"] == "U0REP1"]
     assert not [c for c in dms if "You now follow" in c.args.get("text", "")]
+
+
+def test_following_is_confirmed_in_the_reps_language(standin: SlackStandIn, bot, clock):
+    file_first(standin, bot, clock)
+    standin.workspace.users["U0REP2"].locale = "zh-CN"
+    person = standin.user("U0REP2")
+    mark = last_seq(standin)
+    person.slash_command("/ad-escalate", channel_id="C0SALES")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)  # redrawn in Chinese
+    mark = last_seq(standin)
+    person.select(person.open_view(), block_id="flow_pick", action_id="flow_pick", value="prelaunch_review")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)
+    person.submit_view(
+        prelaunch_values(advertiser="acme foods", deadline=(clock.now() + timedelta(days=5)).replace(microsecond=0))
+    )
+    response = person.submit_view({"duplicate_choice": "follow"})
+    assert "你现在关注 *ADS-1001*" in json.dumps(response.json()["view"], ensure_ascii=False)
+    dm = wait_until(lambda: [m for m in standin.dm_messages("U0REP2") if "ADS-1001" in m["text"]])
+    assert dm[0]["text"] == "你已关注 ADS-1001" and "结果会在这里通知你" in json.dumps(
+        dm[0]["blocks"], ensure_ascii=False
+    )
+    # The Follow button on the case's root message answers in the rep's language too.
+    standin.workspace.users["U0REP3"].locale = "th-TH"
+    root = next(m for m in standin.messages("C0ESCALATE") if "case_follow" in json.dumps(m.get("blocks")))
+    standin.user("U0REP3").click(root, "case_follow", value="1", channel="C0ESCALATE")
+    said = wait_until(lambda: [e for e in standin.ephemerals("U0REP3") if "ADS-1001" in e["text"]])
+    assert said[0]["text"].startswith(":eyes: คุณติดตาม ADS-1001")

@@ -105,3 +105,24 @@ def test_the_reps_messages_are_in_their_language_and_the_thread_stays_english(st
     outcome = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "解決しました" in m["text"]])
     assert "承認" in outcome[0]["text"] and "Fine to run." in dump(outcome[0]["blocks"])
     assert not any("登録" in t or "解決" in t for t in thread_texts(standin, bot))
+
+
+def test_a_reps_lookups_answer_in_their_language_and_the_thread_note_stays_english(standin: SlackStandIn, bot):
+    rep, _ = open_in(standin, "U0REP1", "th-TH")
+    assert rep.submit_view(prelaunch_values()).status == 200
+    wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "ADS-1001" in m["text"]])
+
+    def said(text: str) -> str:
+        before = len(standin.ephemerals("U0REP1"))
+        rep.slash_command("/ad-escalate", text=text, channel_id="C0SALES")
+        return str(wait_until(lambda: standin.ephemerals("U0REP1")[before:])[-1]["text"])
+
+    assert said("mine") == "เคสที่เปิดอยู่ 1 เคส"
+    assert said("find a") == "ใส่ชื่อผู้ลงโฆษณาหรือแคมเปญบางส่วน: `/ad-escalate find acme`"
+    assert said("status ADS-9999").startswith("ไม่พบเคส ADS-9999")
+    assert said("update ADS-1001") == "โพสต์ในเธรดของ ADS-1001 แล้ว ทีมจะตอบที่นั่น"
+    root = next(m for m in standin.messages("C0ESCALATE") if "ADS-1001" in dump(m))
+    note = wait_until(
+        lambda: [m for m in standin.messages("C0ESCALATE", root["ts"]) if "Is there an update" in m["text"]]
+    )
+    assert note  # the team's side stays in the team's language

@@ -71,10 +71,12 @@ def test_ad_policy_finds_the_alcohol_article_and_records_the_search(standin: Sla
 def test_ad_policy_answers_in_japanese_where_translated_and_says_when_it_falls_back(standin: SlackStandIn, bot):
     crypto = dump(ask(standin, "U0SPEC2", "Can we advertise a crypto exchange in Japan?")["blocks"])
     assert "暗号資産" in crypto  # the ja-JP translation's title and body
-    assert "shown in English" not in crypto
+    assert "英語で表示" not in crypto and "shown in English" not in crypto
+    assert "ポリシーガイダンス" in crypto and "まだ助けが必要" in crypto  # the answer's own words in Japanese too
     alcohol = dump(ask(standin, "U0SPEC2", ALCOHOL)["blocks"])
-    assert "Alcohol ads in Singapore" in alcohol
-    assert "No ja-JP translation of these articles yet: they are shown in English." in alcohol
+    assert "Alcohol ads in Singapore" in alcohol  # the article has no Japanese translation: English, and said so
+    assert "これらの記事の ja-JP 訳はまだありません。英語で表示しています。" in alcohol
+    assert "翻訳はまだありません" in alcohol and "Policy guidance for" not in alcohol
     assert len(standin.calls("users.info")) == 1  # the locale is cached per user
     assert [e.locale for e in events(bot, GuideEventKind.SEARCHED)] == ["ja-JP", "ja-JP"]
 
@@ -238,3 +240,60 @@ def test_the_confirmation_dm_offers_the_withdrawal_only_while_the_page_is_held(s
     urgent = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "ADS-1002 is filed" in m["text"]])
     assert "guide_withdraw" not in dump(urgent[0]["blocks"])  # SEV1: paged at once, nothing to offer
     wait_until(lambda: page_dms(standin))
+
+
+def test_the_withdraw_offer_and_what_pressing_it_says_are_in_the_reps_language(standin: SlackStandIn, make_bot, sunday):
+    standin.workspace.users["U0REP1"].locale = "ja-JP"
+    bot = make_bot(clock=sunday)
+    rep = standin.user("U0REP1")
+    mark = last_seq(standin)
+    rep.slash_command("/ad-escalate", channel_id="C0SALES")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)  # redrawn in Japanese first
+    mark = last_seq(standin)
+    rep.select(rep.open_view(), block_id="flow_pick", action_id="flow_pick", value="prelaunch_review")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)
+    deadline = (sunday.now() + timedelta(days=3)).replace(microsecond=0)
+    assert rep.submit_view(prelaunch_values(deadline=deadline, question=ALCOHOL)).status == 200
+    dm = wait_until(lambda: [m for m in standin.dm_messages("U0REP1") if "guide_offer" in dump(m.get("blocks"))])[0]
+    shown = dump(dm["blocks"])
+    assert "までは誰も呼び出されません" in shown and "これで解決した — 取り下げる" in shown
+    assert "Nobody is paged" not in shown and "This answered it" not in shown
+    standin.user("U0REP1").click(dm, "guide_withdraw")
+    told = wait_until(lambda: [e for e in standin.ephemerals("U0REP1") if "ADS-1001" in e["text"]])
+    assert "*ADS-1001* を取り下げました" in told[0]["text"] and "withdrawn" not in told[0]["text"]
+    assert case(bot).status.value == "closed"
+
+
+@pytest.mark.parametrize(
+    ("locale", "escalate_help", "policy_help"),
+    [
+        ("ja-JP", "エスカレーションフォームが開きます", "ポリシーガイダンスを探します"),
+        ("id-ID", "membuka formulir eskalasi", "mencari panduan kebijakan"),
+        ("th-TH", "เปิดแบบฟอร์มเอสคาเลชัน", "ค้นหาคำแนะนำด้านนโยบาย"),
+        ("zh-CN", "打开升级表单", "查找回答该问题的政策指南"),
+    ],
+)
+def test_help_is_in_the_reps_language(standin: SlackStandIn, bot, locale, escalate_help, policy_help):
+    standin.workspace.users["U0REP1"].locale = locale
+    assert policy_help in ask(standin, "U0REP1", "")["text"]
+    standin.user("U0REP1").slash_command("/ad-escalate", text="help", channel_id="C0SALES")
+    said = wait_until(lambda: [e for e in standin.ephemerals("U0REP1") if escalate_help in e["text"]])[0]["text"]
+    assert "/ad-escalate" in said and "ADS-1042" in said and "opens the escalation form" not in said
+
+
+def test_the_forms_articles_and_nothing_filed_are_in_the_reps_language(standin: SlackStandIn, bot):
+    standin.workspace.users["U0REP1"].locale = "id-ID"
+    rep = standin.user("U0REP1")
+    mark = last_seq(standin)
+    rep.slash_command("/ad-escalate", text=ALCOHOL, channel_id="C0SALES")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)  # redrawn once the locale is known
+    mark = last_seq(standin)
+    rep.select(rep.open_view(), block_id="flow_pick", action_id="flow_pick", value="prelaunch_review")
+    standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok)
+    form = dump(rep.open_view()["blocks"])
+    assert "Artikel-artikel ini mungkin sudah menjawab pertanyaan Anda" in form and "Ini menjawabnya" in form
+    assert "These articles may" not in form
+    mark = last_seq(standin)
+    rep.click(rep.open_view(), "guide_form_answered", block_id="guide_0")
+    done = dump(standin.wait_for_call("views.update", where=lambda c: c.seq > mark and c.ok).args["view"])
+    assert "*Tidak ada yang diajukan*" in done and "Nothing was filed" not in done

@@ -83,3 +83,35 @@ def test_guides_export_drafts_reads_the_bots_database_and_writes_nothing_when_no
     root = Path(__file__).resolve().parents[2]
     assert main(["guides", "export-drafts", "--out", str(tmp_path / "out"), "--config", str(root / "app.yaml")]) == 0
     assert "0 approved draft(s) written" in capsys.readouterr().err
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_store_url(request, tmp_path: Path):
+    """One store for two replicas: a SQLite file, or a fresh Postgres schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+    else:
+        from tests.conftest import postgres_schema_url
+
+        yield from postgres_schema_url()
+
+
+def test_a_draft_approved_on_one_replica_answers_at_once_on_the_other(
+    standin: SlackStandIn, make_bot, clock, tmp_path: Path, shared_store_url: str
+):
+    approver = make_bot(store_url=shared_store_url, clock=clock, guide_drafts_dir=tmp_path / "a")
+    other = make_bot(store_url=shared_store_url, clock=clock, guide_drafts_dir=tmp_path / "b")
+    assert approver.http is not None and other.http is not None
+    other.ticker.stop()  # no background refresh on the other replica: its search alone must see the approval
+    standin.bot_url = approver.http.url
+    resolve_worth_a_guide(standin, approver, clock)
+    standin.bot_url = other.http.url
+    assert "Can the gin brand run a video ad" not in json.dumps(ask(standin, "U0REP1", ASKED)["blocks"])
+    standin.bot_url = approver.http.url
+    approve(standin, approver)
+    # The other replica was started before the approval and was not reloaded: its next search checks the
+    # store's generation of approved drafts first.
+    standin.bot_url = other.http.url
+    after = json.dumps(ask(standin, "U0REP1", ASKED)["blocks"], ensure_ascii=False)
+    assert "Can the gin brand run a video ad in Singapore at 8 pm?" in after
+    assert "reviewed draft, not yet in the policy repo" in after

@@ -58,3 +58,52 @@ def test_what_slack_refuses(standin: SlackStandIn, client: WebClient):
     assert post(got["upload_url"], PNG) == 400  # one upload per URL
     with pytest.raises(SlackApiError, match="channel_not_found"):
         client.files_completeUploadExternal(files=[{"id": got["file_id"]}], channel_id="C0NOPE")
+
+
+def upload(client: WebClient, filename: str, *, complete: bool = True) -> str:
+    got = client.files_getUploadURLExternal(filename=filename, length=len(PNG))
+    assert post(got["upload_url"], PNG) == 200
+    if complete:
+        client.files_completeUploadExternal(files=[{"id": got["file_id"], "title": filename}], channel_id="C0LEADS")
+    return str(got["file_id"])
+
+
+def home_with(image: dict[str, object]) -> dict[str, object]:
+    return {"type": "home", "blocks": [{"type": "image", "alt_text": "a chart", **image}]}
+
+
+def test_a_home_tab_shows_an_uploaded_image_by_its_slack_file_id_or_url(standin: SlackStandIn, client: WebClient):
+    file_id = upload(client, "chart.png")
+    client.views_publish(user_id="U0LEAD1", view=home_with({"slack_file": {"id": file_id}}))
+    shared = next(m for m in standin.messages("C0LEADS") if m.get("files"))["files"][0]
+    client.views_publish(user_id="U0LEAD1", view=home_with({"slack_file": {"url": shared["url_private"]}}))
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "x"}}
+    accessory = section | {"accessory": {"type": "image", "alt_text": "x", "slack_file": {"id": file_id}}}
+    client.views_publish(user_id="U0LEAD1", view={"type": "home", "blocks": [accessory]})
+    client.chat_postMessage(
+        channel="C0LEADS", text="chart", blocks=home_with({"slack_file": {"id": file_id}})["blocks"]
+    )
+
+
+def test_what_slack_refuses_about_a_slack_file_in_a_view_or_a_message(standin: SlackStandIn, client: WebClient):
+    png, pdf, unfinished = (
+        upload(client, "chart.png"),
+        upload(client, "notes.pdf"),
+        upload(client, "b.png", complete=False),
+    )
+    refused = {
+        "unknown file": {"slack_file": {"id": "F99999999"}},
+        "uploaded, never completed": {"slack_file": {"id": unfinished}},
+        "not an image": {"slack_file": {"id": pdf}},
+        "both id and url": {"slack_file": {"id": png, "url": "https://files.example/x.png"}},
+        "neither": {"slack_file": {}},
+        "image_url and slack_file": {"slack_file": {"id": png}, "image_url": "https://example.com/x.png"},
+    }
+    for why, image in refused.items():
+        with pytest.raises(SlackApiError) as home:
+            client.views_publish(user_id="U0LEAD1", view=home_with(image))
+        assert home.value.response["error"] == "invalid_arguments", why
+        assert any("slack_file" in m for m in home.value.response["response_metadata"]["messages"]), why
+    with pytest.raises(SlackApiError, match="invalid_blocks"):  # a message is checked the same way
+        client.chat_postMessage(channel="C0LEADS", text="x", blocks=home_with(refused["unknown file"])["blocks"])
+    assert standin.workspace.views.home("U0LEAD1") is None  # nothing refused was published

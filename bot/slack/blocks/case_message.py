@@ -240,8 +240,10 @@ def build_reporter_confirmation(
             SectionBlock(
                 block_id="guide_offer",
                 text=md(
-                    f":books: Nobody is paged before {when}. The article {link(offer.url, offer.title)} may "
-                    f"already answer your question: if it does, withdraw {case.human_id} and nobody will be."
+                    t(
+                        ":books: Nobody is paged before {when}. The article {article} may already answer your "
+                        "question: if it does, withdraw {case} and nobody will be."
+                    ).format(when=when, article=link(offer.url, offer.title), case=case.human_id)
                 ),
             )
         )
@@ -250,7 +252,7 @@ def build_reporter_confirmation(
                 block_id="guide_offer_actions",
                 elements=[
                     ButtonElement(
-                        text="This answered it — withdraw",
+                        text=t("This answered it — withdraw"),
                         action_id=ids.GUIDE_WITHDRAW_ACTION,
                         value=f"{case.id}:{offer.guide_id}",
                     )
@@ -260,12 +262,19 @@ def build_reporter_confirmation(
     return t("{case} is filed").format(case=case.human_id), as_dicts(blocks)
 
 
-def build_follow_confirmation(case: Case, *, permalink: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """The DM to a rep who chose to follow an existing case."""
-    where = link(permalink, case.human_id + " thread") if permalink else "the escalation channel"
-    about = "sensitive case" if case.sensitive else f"{escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}"
-    text = f":eyes: You follow *{case.human_id}* ({about}). Its thread: {where}. You will get the outcome here."
-    return f"You follow {case.human_id}", as_dicts([SectionBlock(text=md(text))])
+def build_follow_confirmation(
+    case: Case, *, permalink: str | None, catalog: Catalog = ENGLISH
+) -> tuple[str, list[dict[str, Any]]]:
+    """The DM to a rep who chose to follow an existing case, in the rep's language."""
+    t = catalog.text
+    where = link(permalink, t("{case} thread").format(case=case.human_id)) if permalink else t("the escalation channel")
+    about = (
+        t("sensitive case") if case.sensitive else f"{escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}"
+    )
+    text = t(":eyes: You follow *{case}* ({about}). Its thread: {where}. You will get the outcome here.").format(
+        case=case.human_id, about=about, where=where
+    )
+    return t("You follow {case}").format(case=case.human_id), as_dicts([SectionBlock(text=md(text))])
 
 
 def follower_note(case: Case, *, user_id: str, question: str, market: str, links: tuple[str, ...]) -> str:

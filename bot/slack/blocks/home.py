@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, SectionBlock
+from slack_sdk.models.blocks import Block, ContextBlock, DividerBlock, HeaderBlock, ImageBlock, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.domain import digest as d
 from bot.domain import rota
 from bot.domain.case import Case
+from bot.domain.charts import ChartFile
 from bot.slack.blocks import digest as digest_blocks
 from bot.slack.blocks.lookup import case_line
 from bot.slack.blocks.parts import as_dicts, md, slack_date
@@ -44,6 +45,31 @@ def _shift_sections(shifts: Sequence[rota.Shift], *, now: datetime, tz: ZoneInfo
             SectionBlock(text=md(truncate(title + "\n".join(lines[i : i + SHIFT_LINES_PER_SECTION]), 3000)))
         )
     return sections
+
+
+def build_home_charts(charts: Sequence[ChartFile], *, tz: ZoneInfo) -> list[Block]:
+    """The newest weekly report's charts for a lead's Home tab: each uploaded chart as an image block that
+    names its Slack file by id (a Home tab takes an `image_url` or a `slack_file`, never a bare upload),
+    with its alt text; a chart whose upload failed as its text; none yet as one line saying when."""
+    if not charts:
+        return [
+            SectionBlock(text=md("*Charts*\n_The charts come with the first weekly report; they will show here then._"))
+        ]
+    week = charts[0].end_at.astimezone(tz)
+    blocks: list[Block] = [SectionBlock(text=md(f"*Charts — the week to {week:%a %d %b}*"))]
+    for chart in charts:
+        if chart.file_id is not None:
+            blocks.append(
+                ImageBlock(
+                    block_id=f"chart_{chart.name}",
+                    slack_file={"id": chart.file_id},
+                    alt_text=truncate(chart.alt_text, 2000),
+                    title=truncate(chart.title, 2000),
+                )
+            )
+        else:
+            blocks.append(SectionBlock(block_id=f"chart_{chart.name}", text=md(truncate(chart.fallback, 3000))))
+    return blocks
 
 
 def build_home(

@@ -213,9 +213,15 @@ def build_intake_modal(
         if chosen.guidance:
             links = " · ".join(link(g.url, g.title) for g in chosen.guidance)
             blocks.append(
-                ContextBlock(elements=[MarkdownTextObject(text=truncate(f":books: Read first: {links}", 3000))])
+                ContextBlock(
+                    elements=[
+                        MarkdownTextObject(
+                            text=truncate(catalog.text(":books: Read first: {links}").format(links=links), 3000)
+                        )
+                    ]
+                )
             )
-        blocks += intake_form_articles(articles)
+        blocks += intake_form_articles(articles, catalog=catalog)
         for field in chosen.fields:
             value = initial.get(field.id)
             if value is None and field.prefill_from_text and meta.text:
@@ -264,31 +270,37 @@ def build_filed_view(
     ).format(channel=f"<#{flow.channel_id}>")
     text = f"{filed}\n\n{posted}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
-    blocks += filed_articles(case, articles, held_until=held_until, tz=tz or ZoneInfo("UTC"))
+    blocks += filed_articles(case, articles, held_until=held_until, tz=tz or ZoneInfo("UTC"), catalog=catalog)
     return View(
         type="modal", title=truncate(catalog.text(TITLE), 24), close=catalog.text("Done"), blocks=blocks
     ).to_dict()
 
 
-def build_following_view(case: Case, *, user_id: str | None = None) -> dict[str, Any]:
-    """What the modal turns into when the rep follows an existing case (or adds to their own)."""
-    where = link(case.permalink, "Open its thread") if case.permalink else "Its link comes in a direct message"
+def build_following_view(case: Case, *, user_id: str | None = None, catalog: Catalog = ENGLISH) -> dict[str, Any]:
+    """What the modal turns into when the rep follows an existing case (or adds to their own), in the rep's
+    language."""
+    t = catalog.text
+    where = link(case.permalink, t("Open its thread")) if case.permalink else t("Its link comes in a direct message")
+    about = _about(case, catalog)
     if user_id is not None and user_id == case.reporter_id:
-        text = (
-            f":information_source: This is your own case, *{case.human_id}* ({_about(case)}). "
-            f"What you wrote is added to its thread. {where}."
-        )
+        text = t(
+            ":information_source: This is your own case, *{case}* ({about}). What you wrote is added to its "
+            "thread. {where}."
+        ).format(case=case.human_id, about=about, where=where)
+    elif case.permalink:
+        text = t(
+            ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link in a "
+            "direct message and its outcome when it is resolved. {where}"
+        ).format(case=case.human_id, about=about, where=where)
     else:
-        later = "" if case.permalink else " now"
-        text = (
-            f":eyes: You now follow *{case.human_id}* ({_about(case)}). "
-            f"Your question goes to its thread; you get its link{later} in a "
-            f"direct message and its outcome when it is resolved. {where if case.permalink else ''}"
-        ).strip()
-    return notice_modal(TITLE, text)
+        text = t(
+            ":eyes: You now follow *{case}* ({about}). Your question goes to its thread; you get its link now in "
+            "a direct message and its outcome when it is resolved."
+        ).format(case=case.human_id, about=about)
+    return notice_modal(truncate(t(TITLE), 24), text, close=t("Done"))
 
 
-def _about(case: Case) -> str:
+def _about(case: Case, catalog: Catalog = ENGLISH) -> str:
     if case.sensitive:
-        return "sensitive case"
+        return catalog.text("sensitive case")
     return f"{escape_mrkdwn(case.advertiser)} / {escape_mrkdwn(case.campaign)}"

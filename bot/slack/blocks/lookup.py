@@ -10,20 +10,23 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.domain.case import Case
 from bot.domain.events import CaseEvent
+from bot.domain.form_text import ENGLISH, Catalog
 from bot.slack.blocks.parts import as_dicts, md, slack_date
 from bot.slack.escape import escape_mrkdwn, fit, truncate
 
 
-def case_line(case: Case) -> str:
+def case_line(case: Case, catalog: Catalog = ENGLISH) -> str:
     """One line: id (linked), severity, status, advertiser / campaign."""
     ident = f"<{case.permalink}|{case.human_id}>" if case.permalink else case.human_id
-    names = "sensitive case" if case.sensitive else (f"{fit(case.advertiser, 60)} / {fit(case.campaign, 60)}")
+    names = (
+        catalog.text("sensitive case") if case.sensitive else (f"{fit(case.advertiser, 60)} / {fit(case.campaign, 60)}")
+    )
     return f"• *{ident}* {case.severity_id.upper()} · {case.status.value.replace('_', ' ')} · {names}"
 
 
-def build_case_list(title: str, cases: Sequence[Case]) -> list[dict[str, Any]]:
-    """A titled list of cases, or a line saying there are none."""
-    text = "\n".join(case_line(c) for c in cases[:40]) or "_none_"
+def build_case_list(title: str, cases: Sequence[Case], *, catalog: Catalog = ENGLISH) -> list[dict[str, Any]]:
+    """A titled list of cases, or a line saying there are none (`title` comes translated)."""
+    text = "\n".join(case_line(c, catalog) for c in cases[:40]) or catalog.text("_none_")
     return [SectionBlock(text=md(truncate(f"*{escape_mrkdwn(title)}*\n{text}", 3000))).to_dict()]
 
 

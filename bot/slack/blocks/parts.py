@@ -60,6 +60,7 @@ def user_input(
     return InputBlock(block_id=block_id, label=label, element=element, optional=optional)
 
 
-def notice_modal(title: str, text: str) -> dict[str, Any]:
-    """A modal that only says something, with a Done button (what a form turns into once it is handled)."""
-    return View(type="modal", title=title, close="Done", blocks=[SectionBlock(text=md(text))]).to_dict()
+def notice_modal(title: str, text: str, *, close: str = "Done") -> dict[str, Any]:
+    """A modal that only says something, with a Done button (what a form turns into once it is handled;
+    `title` and `close` come translated for a rep)."""
+    return View(type="modal", title=title, close=close, blocks=[SectionBlock(text=md(text))]).to_dict()

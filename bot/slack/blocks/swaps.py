@@ -7,17 +7,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InputBlock, SectionBlock, StaticSelectElement
 from slack_sdk.models.views import View
 
 from bot.domain import rota
-from bot.services.swaps import NoticeKind, RotaNotice
+from bot.services.swaps import Direction, NoticeKind, RotaNotice
 from bot.slack import ids
-from bot.slack.blocks.parts import as_dicts, md, notice_modal, option, select_input, slack_date, user_input
+from bot.slack.blocks.parts import as_dicts, md, notice_modal, option, slack_date, user_input
 from bot.slack.escape import escape_mrkdwn, truncate
 
 
@@ -31,23 +27,57 @@ def _label(shift: rota.Shift, titles: Mapping[str, str], tz: ZoneInfo) -> str:
     return f"{shift.layer}: {start:%a %d %b %H:%M} → {end:%a %d %b %H:%M} ({titles.get(shift.schedule_id, '')})"
 
 
-def build_swap_modal(shifts: Sequence[rota.Shift], *, titles: Mapping[str, str], tz: ZoneInfo) -> dict[str, Any]:
-    """Pick one of your next shifts and the colleague you ask to cover it."""
-    options = [option(shift_value(s), _label(s, titles, tz)) for s in shifts]
-    blocks = [
-        select_input(ids.SWAP_SHIFT_BLOCK, "Your shift to give away", options),
-        user_input(ids.SWAP_WITH_BLOCK, "Ask who to cover it"),
-    ]
+def taken_value(shift: rota.Shift) -> str:
+    """A colleague's shift: the shift and its owner (under Slack's 150-character limit)."""
+    return f"{shift_value(shift)}|{shift.user_id}"
+
+
+def build_swap_modal(
+    shifts: Sequence[rota.Shift],
+    *,
+    titles: Mapping[str, str],
+    tz: ZoneInfo,
+    theirs: Sequence[rota.Shift] = (),
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Give one of your next shifts to a colleague you pick, or ask to take a colleague's upcoming shift
+    (`theirs`, labelled with the owner's name from `names`). With both parts shown each is optional; the
+    submission says when both or neither were picked."""
+    names = names or {}
+    blocks: list[Any] = []
+    if shifts:
+        mine = [option(shift_value(s), _label(s, titles, tz)) for s in shifts]
+        blocks += [
+            InputBlock(
+                block_id=ids.SWAP_SHIFT_BLOCK,
+                label="Give: your shift to give away",
+                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=mine),
+                optional=bool(theirs),
+            ),
+            user_input(ids.SWAP_WITH_BLOCK, "Ask who to cover it", optional=bool(theirs)),
+        ]
+    if theirs:
+        others = [
+            option(taken_value(s), f"{names.get(s.user_id, s.user_id)} · {_label(s, titles, tz)}") for s in theirs
+        ]
+        blocks.append(
+            InputBlock(
+                block_id=ids.SWAP_TAKE_BLOCK,
+                label="Or take: a colleague's shift you would cover",
+                hint="They are asked to accept; nothing changes until they do.",
+                element=StaticSelectElement(action_id=ids.FIELD_ACTION, options=others),
+                optional=bool(shifts),
+            )
+        )
     return View(
         type="modal", callback_id=ids.SWAP_CALLBACK, title="Swap a shift", submit="Ask", close="Cancel", blocks=blocks
     ).to_dict()
 
 
-def build_swap_asked(who: str, *, tz: ZoneInfo, start_at: datetime) -> dict[str, Any]:
+def build_swap_asked(who: str, *, tz: ZoneInfo, start_at: datetime, take: bool = False) -> dict[str, Any]:
     """The modal after submitting: who was asked."""
-    text = (
-        f"Asked <@{who}> to cover your shift from {slack_date(start_at, tz)}. You will hear their answer here in a DM."
-    )
+    what = "if you may take their shift from" if take else "to cover your shift from"
+    text = f"Asked <@{who}> {what} {slack_date(start_at, tz)}. You will hear their answer in a DM."
     return notice_modal("Swap a shift", text)
 
 
@@ -72,6 +102,17 @@ def build_rota_notice(notice: RotaNotice, *, tz: ZoneInfo) -> tuple[str, list[di
         NoticeKind.SWAP_CONFIRMED: f":bell: Swap agreed: you are on call for {span}, covering for {other}.",
         NoticeKind.SWAP_NOTE: f":arrows_counterclockwise: Swap: {user} covers {other} for {span}.",
     }
+    if notice.proposal is not None and notice.proposal.direction is Direction.TAKE:
+        # user_id is the person asked (the shift's owner), other_id the proposer (who would cover it)
+        texts |= {
+            NoticeKind.SWAP_ASKED: f":arrows_counterclockwise: {other} offers to take your shift: {span}.",
+            NoticeKind.SWAP_ACCEPTED: f":white_check_mark: {user} accepted: you are on call for {span}, "
+            f"covering for {user}.",
+            NoticeKind.SWAP_DECLINED: f":no_entry_sign: {user} declined your offer to take {span}.",
+            NoticeKind.SWAP_CONFIRMED: f":palm_tree: Swap agreed: {other} covers your shift: {span}. "
+            "You are off call then.",
+            NoticeKind.SWAP_NOTE: f":arrows_counterclockwise: Swap: {other} covers {user} for {span}.",
+        }
     text = texts[notice.kind]
     blocks: list[Any] = [SectionBlock(text=md(truncate(text, 3000)))]
     if notice.kind is NoticeKind.SWAP_ASKED and notice.proposal is not None:

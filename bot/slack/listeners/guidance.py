@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import Clock
 from bot.config.model import Config
 from bot.domain.flow import FieldRole
+from bot.domain.form_text import Catalog, pick_catalog
 from bot.domain.guidance import GuideSource
 from bot.domain.refusal import BUTTON_OUT_OF_DATE, GUIDE_GONE, Stale
 from bot.services.guidance import Guidance
@@ -61,7 +62,11 @@ class GuidanceListeners:
         ack()
         question = str(command.get("text") or "").strip()
         if not question or question.lower() in ("help", "?"):
-            help_text = build_policy_help(self.config.app.policy_command, self.config.app.slash_command)
+            help_text = build_policy_help(
+                self.config.app.policy_command,
+                self.config.app.slash_command,
+                catalog=self._catalog(str(command.get("user_id"))),
+            )
             respond(text=help_text, response_type="ephemeral")
             return
         user_id = str(command.get("user_id"))
@@ -69,7 +74,8 @@ class GuidanceListeners:
         answer = self.guidance.ask(
             question, user_id=user_id, source=GuideSource.COMMAND, now=self.clock.now(), locale=locale
         )
-        text, blocks = build_policy_answer(answer, locale=locale)
+        catalog = pick_catalog(self.config.form_catalogs, locale)
+        text, blocks = build_policy_answer(answer, locale=locale, catalog=catalog)
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
     def handle_answered(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
@@ -92,7 +98,7 @@ class GuidanceListeners:
             once_key=f"guide.answered:{event_id}:{guide_id}:{user_id}",
         )
         respond(
-            text=build_answered_reply(self.guidance.guide(guide_id)),
+            text=build_answered_reply(self.guidance.guide(guide_id), catalog=self._catalog(user_id)),
             response_type="ephemeral",
             replace_original=True,
         )
@@ -157,7 +163,9 @@ class GuidanceListeners:
             client.views_update(
                 view_id=view["id"],
                 hash=view.get("hash"),
-                view=build_form_answered_view(self.guidance.guide(guide_id), title=TITLE),
+                view=build_form_answered_view(
+                    self.guidance.guide(guide_id), title=TITLE, catalog=self._catalog(body["user"]["id"])
+                ),
             )
         except SlackApiError as exc:
             log.info("views.update skipped: %s", exc.response.get("error") if exc.response is not None else exc)
@@ -178,9 +186,10 @@ class GuidanceListeners:
         """From the filed view (the modal is updated) or the rep's confirmation DM (answered below it)."""
         ack()
         parsed = _pair(str(action.get("value") or ""))
+        user_id = body["user"]["id"]
         if parsed is None:
             raise Stale(BUTTON_OUT_OF_DATE)
-        text = self._withdraw(parsed, user_id=body["user"]["id"])
+        text = self._withdraw(parsed, user_id=user_id, t=self._catalog(user_id).text)
         view = body.get("view")
         if not isinstance(view, dict):
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -191,20 +200,36 @@ class GuidanceListeners:
                 log.info("views.update skipped: %s", exc.response.get("error") if exc.response is not None else exc)
         self.kick()
 
-    def _withdraw(self, parsed: tuple[int, str], *, user_id: str) -> str:
-        """The rep's answer to their press of Withdraw (decided in bot/services/withdrawal.py)."""
+    def _catalog(self, user_id: str) -> Catalog:
+        """The rep's language (their Slack locale's catalogue; English without one). Called after the ack."""
+        return pick_catalog(self.config.form_catalogs, self.locales.locale(user_id))
+
+    def _withdraw(self, parsed: tuple[int, str], *, user_id: str, t: Callable[[str], str]) -> str:
+        """The rep's answer to their press of Withdraw (decided in bot/services/withdrawal.py), in their
+        language (`t`)."""
         done = self.withdrawals.withdraw(*parsed, user_id=user_id, now=self.clock.now())
         case, title = done.case, f"“{escape_mrkdwn(done.guide_title)}”"
-        told = f"They are told in its thread that {title} answered your question." if done.told else ""
+        told = t("They are told in its thread that {title} answered your question.").format(title=title)
+        told = told if done.told else ""
         if done.outcome is Withdrawal.PAGED:
-            who = ", ".join(f"<@{u}>" for u in done.who) or "the on-call specialist"
-            return f":information_source: Too late to withdraw *{case.human_id}*: {who} was paged already. " + told
+            who = ", ".join(f"<@{u}>" for u in done.who) or t("the on-call specialist")
+            late = t(":information_source: Too late to withdraw *{case}*: {who} was paged already.")
+            return _joined(late.format(case=case.human_id, who=who), told)
         if done.outcome is Withdrawal.TAKEN:
-            who = f"<@{done.who[0]}> has it" if done.who else "a specialist has it"
-            return f":information_source: *{case.human_id}* cannot be withdrawn: {who} already. " + told
+            taken = (
+                t(":information_source: *{case}* cannot be withdrawn: {owner} has it already.")
+                if done.who
+                else t(":information_source: *{case}* cannot be withdrawn: a specialist has it already.")
+            )
+            owner = f"<@{done.who[0]}>" if done.who else ""
+            return _joined(taken.format(case=case.human_id, owner=owner), told)
         if done.outcome is Withdrawal.SETTLED:
-            return f"*{case.human_id}* is {case.status.value.replace('_', ' ')} already; nothing to withdraw."
-        return (
-            f":white_check_mark: *{case.human_id}* is withdrawn: {title} answered your question. "
-            "Nobody was paged, and its thread says so. Thanks for checking the guidance!"
-        )
+            return t("*{case}* is no longer open; nothing to withdraw.").format(case=case.human_id)
+        return t(
+            ":white_check_mark: *{case}* is withdrawn: {title} answered your question. Nobody was paged, and its "
+            "thread says so. Thanks for checking the guidance!"
+        ).format(case=case.human_id, title=title)
+
+
+def _joined(*parts: str) -> str:
+    return " ".join(p for p in parts if p)

@@ -9,14 +9,17 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 
 from bot.clock import Clock
 from bot.config.model import Config
+from bot.domain.burden import Burden
+from bot.domain.charts import ChartFile
 from bot.services.guide_drafts import GuideReview
 from bot.services.home import HomeData
 from bot.slack.blocks.burden import full_burden
 from bot.slack.blocks.guide_review import review_queue
-from bot.slack.blocks.home import build_home
+from bot.slack.blocks.home import build_home, build_home_charts
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,11 @@ class HomeListeners:
             return
         self.publish(client, str(event["user"]))
 
+    def _team_extra(self, charts: list[ChartFile] | None, burden: dict[str, Burden]) -> list[Block]:
+        """Under the team's digest: the week's charts (or their text), then the burden."""
+        shown = build_home_charts(charts, tz=self.config.app.timezone) if charts is not None else []
+        return shown + (full_burden(burden) if burden else [])
+
     def publish(self, client: WebClient, user_id: str, *, notice: str | None = None) -> None:
         """Build and publish `user_id`'s Home tab (also after a click in it, with `notice` on top)."""
         now = self.clock.now()
@@ -55,7 +63,7 @@ class HomeListeners:
             team=picture.team,
             review=review,
             notice=notice,
-            extra=full_burden(picture.burden) if picture.burden else [],
+            extra=self._team_extra(picture.charts, picture.burden),
         )
         try:
             client.views_publish(user_id=user_id, view=view)

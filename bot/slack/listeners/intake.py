@@ -35,12 +35,12 @@ from bot.slack.state import IntakeMeta, intake_values, selected_value
 
 log = logging.getLogger(__name__)
 
-HELP = (
-    "*/ad-escalate* opens the escalation form. Add words to prefill it: `/ad-escalate appeal Acme "
-    "disapproved video` picks the appeal type and puts the rest in the question.\n"
-    "Types: {types}\n"
-    "`/ad-escalate mine` your open cases · `/ad-escalate find <advertiser or campaign>` · "
-    "`/ad-escalate status ADS-1042` its history · `/ad-escalate update ADS-1042 [message]` ask for an update"
+HELP = (  # each line a catalogue string (bot/domain/form_text.py REP_WORDS): the rep's language
+    "*{command}* opens the escalation form. Add words to prefill it: `{command} appeal Acme disapproved video` "
+    "picks the appeal type and puts the rest in the question.",
+    "Types: {types}",
+    "`{command} mine` your open cases · `{command} find <advertiser or campaign>` · `{command} status {case}` "
+    "its history · `{command} update {case} [message]` ask for an update",
 )
 
 
@@ -92,12 +92,21 @@ class IntakeListeners:
         ack()
         text = str(command.get("text") or "").strip()
         if text.lower() in ("help", "?"):
-            types = ", ".join(f"`{f.aliases[0] if f.aliases else f.id}` ({f.title})" for f in self.config.flows)
-            respond(text=HELP.format(types=types), response_type="ephemeral")
+            user_id = str(command.get("user_id"))
+            t = self._catalog(user_id, ask=True).text
+            types = ", ".join(f"`{f.aliases[0] if f.aliases else f.id}` ({t(f.title)})" for f in self.config.flows)
+            words = {
+                "command": self.config.app.slash_command,
+                "types": types,
+                "case": f"{self.config.app.case_prefix}-1042",
+            }
+            respond(text="\n".join(t(line).format(**words) for line in HELP), response_type="ephemeral")
             return
         first, _, rest = text.partition(" ")
         if self.lookup is not None and first.lower() in VERBS:
-            self.lookup.handle(first.lower(), rest, user_id=str(command.get("user_id")), respond=respond)
+            user_id = str(command.get("user_id"))
+            catalog = self._catalog(user_id, ask=True)  # after the ack, and no form to open
+            self.lookup.handle(first.lower(), rest, user_id=user_id, respond=respond, catalog=catalog)
             return
         chosen = self.config.find_flow(first) if first else None
         meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)
@@ -111,9 +120,12 @@ class IntakeListeners:
                 response_type="ephemeral",
             )
 
-    def _catalog(self, user_id: str) -> Catalog:
-        """The form's language: the rep's Slack locale where a catalogue exists (cached; never calls Slack)."""
-        locale = self.locales.cached(user_id) if self.locales is not None else None
+    def _catalog(self, user_id: str, *, ask: bool = False) -> Catalog:
+        """The form's language: the rep's Slack locale where a catalogue exists (cached; never calls Slack
+        unless `ask`, for answers sent after the ack that open no form)."""
+        if self.locales is None:
+            return pick_catalog(self.config.form_catalogs, None)
+        locale = self.locales.locale(user_id) if ask else self.locales.cached(user_id)
         return pick_catalog(self.config.form_catalogs, locale)
 
     def _open_form(
@@ -219,7 +231,8 @@ class IntakeListeners:
             if choice == ids.DUPLICATE_FOLLOW and meta.duplicate_of is not None:
                 # A refusal (a sensitive case: only the team follows it) shows on the choice (refusals.py).
                 case = self.filing.follow(meta.duplicate_of, user_id=user_id, now=now, note=FollowNote.of(intake, flow))
-                ack(response_action="update", view=build_following_view(case, user_id=user_id))
+                view = build_following_view(case, user_id=user_id, catalog=self._catalog(user_id))
+                ack(response_action="update", view=view)
                 self.kick()
                 return
             locale = self.locales.cached(user_id) if self.locales else None
@@ -319,8 +332,11 @@ class IntakeListeners:
         except ValueError:
             raise Stale(BUTTON_OUT_OF_DATE) from None
         case = self.filing.follow(case_id, user_id=user_id, now=self.clock.now())
+        said = self._catalog(user_id, ask=True).text(
+            ":eyes: You follow {case}; you will get its outcome in a direct message."
+        )
         respond(
-            text=f":eyes: You follow {case.human_id}; you will get its outcome in a direct message.",
+            text=said.format(case=case.human_id),
             response_type="ephemeral",
             replace_original=False,
         )

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock
 from bot.config.model import Config
@@ -16,7 +17,7 @@ from bot.domain.identity import is_user_id
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.overrides import OverrideRequest
 from bot.services.rota_desk import RotaDesk
-from bot.services.swaps import Proposal
+from bot.services.swaps import Direction, Proposal
 from bot.slack import ids
 from bot.slack.blocks.oncall import (
     build_override_list,
@@ -33,7 +34,7 @@ from bot.slack.state import selected_value
 USAGE = (
     "`/oncall` who is on call now and next · `/oncall schedule [name]` the next 14 days · "
     "`/oncall override` cover for someone · `/oncall overrides` list and cancel overrides · "
-    "`/oncall swap` ask a colleague to take one of your shifts · "
+    "`/oncall swap` give one of your shifts to a colleague, or take one of theirs · "
     "`/oncall calendar` your shifts as a private calendar URL"
 )
 
@@ -105,14 +106,16 @@ class OnCallListeners:
         elif verb == "swap":
             user_id = str(command.get("user_id"))
             shifts = self.desk.upcoming_shifts(user_id, now=now)
-            if not shifts:
-                self._say(respond, text="You have no shifts in the next 31 days to swap.")
+            theirs = self.desk.colleague_shifts(user_id, now=now)
+            if not shifts and not theirs:
+                self._say(respond, text="You have no shifts in the next 31 days to swap, and none to take.")
                 return
             titles = {s.id: s.title for s in schedules}
+            people = {u: _name(client, u) for u in dict.fromkeys(s.user_id for s in theirs)}
             open_form(
                 client,
                 trigger_id=command["trigger_id"],
-                view=build_swap_modal(shifts, titles=titles, tz=self.config.app.timezone),
+                view=build_swap_modal(shifts, titles=titles, tz=self.config.app.timezone, theirs=theirs, names=people),
                 tell=lambda text: self._say(respond, text=text),
             )
         elif verb == "calendar" and self.calendar_feeds is not None:
@@ -202,29 +205,36 @@ class OnCallListeners:
         actor = body["user"]["id"]
         picked = selected_value(values, ids.SWAP_SHIFT_BLOCK, ids.FIELD_ACTION)
         other = _picked_user(values, ids.SWAP_WITH_BLOCK)
-        if picked is None or other is None:
-            ack(response_action="errors", errors={ids.SWAP_WITH_BLOCK if picked else ids.SWAP_SHIFT_BLOCK: "Required"})
+        taken = selected_value(values, ids.SWAP_TAKE_BLOCK, ids.FIELD_ACTION)
+        if taken is not None and (picked is not None or other is not None):
+            ack(
+                response_action="errors",
+                errors={ids.SWAP_TAKE_BLOCK: "Give one of your shifts or take a colleague's, not both at once."},
+            )
             return
-        schedule_id, layer, start, end = picked.split("|")
-        proposal = Proposal(
-            schedule_id=schedule_id,
-            layer=layer,
-            from_user=actor,
-            to_user=other,
-            start_at=datetime.fromtimestamp(int(start), UTC),
-            end_at=datetime.fromtimestamp(int(end), UTC),
-        )
-        self.desk.propose_swap(proposal, now=self.clock.now())
+        if taken is None and (picked is None or other is None):
+            block = ids.SWAP_WITH_BLOCK if picked else ids.SWAP_SHIFT_BLOCK
+            if block not in values:  # only the "take" part is shown: no shift of yours to give
+                block = ids.SWAP_TAKE_BLOCK
+            ack(response_action="errors", errors={block: "Required"})
+            return
+        if taken is not None:
+            proposal = _proposal(taken, actor, Direction.TAKE)
+        else:
+            proposal = _proposal(f"{picked}|{other}", actor, Direction.GIVE)
+        self.desk.propose_swap(proposal, now=self.clock.now())  # a refusal is answered on the form's field
         tz = self.config.app.timezone
-        ack(response_action="update", view=build_swap_asked(other, tz=tz, start_at=proposal.start_at))
+        asked = build_swap_asked(proposal.to_user, tz=tz, start_at=proposal.start_at, take=taken is not None)
+        ack(response_action="update", view=asked)
         self.kick()
 
     def handle_swap_answer(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         accept = action.get("action_id") == ids.SWAP_ACCEPT_ACTION
         value = str(action.get("value", ""))
-        self.desk.answer_swap(value, actor_id=body["user"]["id"], accept=accept, now=self.clock.now())
-        verdict = "You accepted: you cover that shift." if accept else "You declined."
+        proposal = self.desk.answer_swap(value, actor_id=body["user"]["id"], accept=accept, now=self.clock.now())
+        covered = "they cover your shift" if proposal.direction is Direction.TAKE else "you cover that shift"
+        verdict = f"You accepted: {covered}." if accept else "You declined."
         respond(text=verdict, replace_original=True)
         self.kick()
 
@@ -240,3 +250,28 @@ class OnCallListeners:
             replace_original=False,
         )
         self.kick()
+
+
+def _proposal(value: str, actor: str, direction: Direction) -> Proposal:
+    """A swap from the modal's choice: `schedule|layer|start|end|colleague` (the colleague picked to cover
+    a shift given, or the owner of a shift taken)."""
+    schedule_id, layer, start, end, colleague = value.split("|")
+    return Proposal(
+        schedule_id=schedule_id,
+        layer=layer,
+        from_user=actor,
+        to_user=colleague,
+        start_at=datetime.fromtimestamp(int(start), UTC),
+        end_at=datetime.fromtimestamp(int(end), UTC),
+        direction=direction,
+    )
+
+
+def _name(client: WebClient, user_id: str) -> str:
+    """The person's name for plain text (a select's option cannot mention), their id if Slack cannot say."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, SlackClientError, OSError, KeyError, TypeError):
+        return user_id
+    profile = user.get("profile") or {}
+    return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
