@@ -1,19 +1,35 @@
-"""Ack latency of /ad-escalate and of the intake submission under 20 concurrent signed requests.
+"""Intake at the edge: ack latency of /ad-escalate and of the form's submission, and intake throughput.
 
-The bot and a bare Bolt app that only acks (the floor) each run in their own process, served the same
-way (waitress behind the same WSGI wrapper), against the same Slack stand-in, in the same run. Figures
-are printed with the ratio to the floor. Usage: python bench/bench_intake.py [--requests N] [--postgres URL]
+Topology (the same for the floor and the bot): one process serving Slack's HTTP requests with waitress
+behind bot.slack.http's WSGI wrapper (HttpServer, 8 threads) — what `escalation-bot serve --http` runs
+by default (web and job runner in one process). The floor is bench/bare_bolt.py: a Bolt app that only
+acks, served the same way. The Slack stand-in runs in a process of its own (a multiprocessing manager);
+the driver is this process. Every figure is printed with its ratio to the floor measured in the same run.
+
+Modes (--mode, default all):
+  open        signed requests at a fixed rate (--rate, default 10/s) for --seconds; latency is measured
+              from each request's scheduled time, so a slow answer cannot hold back the next request
+  closed      --requests requests from --concurrency (20) threads, each sending when its last answer came
+  throughput  --cases submissions, closed loop: cases/s acked, cases in the store against successful
+              acks (0 lost), CPU ms per case of the serving process, and how long the runner took to
+              post every case afterwards
+  store       in this process, no HTTP: the ack's transaction (file_case: the case, its follower and
+              event, one case.opened job) against the least a durable ack could cost on the same
+              store (one row inserted and committed), CPU and wall ms per call
+Usage: python bench/bench_intake.py [--mode M] [--postgres URL] (URL of a server: a fresh database is
+created for each run and dropped after)
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
-import resource
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -21,20 +37,63 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from slack_sdk.signature import SignatureVerifier
-
-from slack_standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-sandbox"
-CONCURRENCY = 20
+FLOOR, BOT = "bare Bolt (floor)", "escalation bot"
+COMMAND, SUBMISSION = "/ad-escalate", "submission"
+_numbers = itertools.count(1)
+
+
+class StandInService:
+    """The Slack stand-in, living in the manager's process; the driver reaches it through a proxy."""
+
+    def __init__(self) -> None:
+        from slack_standin import SlackStandIn
+
+        self._standin = SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, rate_limits=False).start()
+
+    def api_url(self) -> str:
+        return self._standin.api_url
+
+    def mint_trigger(self, user_id: str) -> str:
+        return self._standin.mint_trigger(user_id)
+
+    def response_url(self, user_id: str, channel_id: str) -> str:
+        return self._standin.response_url(user_id, channel_id)
+
+    def roots_posted(self, channel: str) -> int:
+        """Cases posted to their flow's channel: top-level chat.postMessage calls Slack accepted there."""
+        return sum(
+            1
+            for call in self._standin.calls()
+            if call.method == "chat.postMessage"
+            and call.ok
+            and not call.args.get("thread_ts")
+            and call.args.get("channel") == channel
+        )
+
+    def stop(self) -> None:
+        self._standin.stop()
+
+
+class StandInManager(BaseManager):
+    pass
+
+
+StandInManager.register("StandIn", StandInService)
 
 
 def free_port() -> int:
@@ -45,7 +104,7 @@ def free_port() -> int:
 
 def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).close()
@@ -53,10 +112,17 @@ def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[by
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise SystemExit(f"{cmd[2]} did not start")
+    raise SystemExit(f"{cmd} did not start")
 
 
-def command_body(slack: SlackStandIn, n: int) -> str:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def command_body(slack: Any) -> str:
+    n = next(_numbers)
     return urlencode(
         {
             "token": "vtok",
@@ -74,7 +140,8 @@ def command_body(slack: SlackStandIn, n: int) -> str:
     )
 
 
-def submission_body(n: int) -> str:
+def submission_body(_slack: Any) -> str:
+    n = next(_numbers)
     deadline = int((datetime.now(UTC) + timedelta(days=3)).timestamp())
 
     def text(value: str) -> dict[str, Any]:
@@ -118,133 +185,362 @@ def submission_body(n: int) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-class Driver:
-    """Signed POSTs from 20 threads, one keep-alive connection each; wall time per request."""
+BODIES: dict[str, Callable[[Any], str]] = {COMMAND: command_body, SUBMISSION: submission_body}
 
-    def __init__(self, port: int) -> None:
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    filed: int = 0  # submissions answered with the filed view (a case the store must hold)
+    refused: int = 0  # answered with inline errors: fast, but not a filed case
+    failed: int = 0  # not answered 200
+    wall: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def p(self, q: int) -> float:
+        values = sorted(self.latencies)
+        if len(values) < 2:
+            return values[0] if values else float("nan")
+        return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+class Driver:
+    """Signed POSTs to one target, one keep-alive connection per sending thread."""
+
+    def __init__(self, port: int, slack: Any) -> None:
         self.port = port
+        self.slack = slack
         self.local = threading.local()
         self.verifier = SignatureVerifier(SECRET)
-        self.lock = threading.Lock()
-        self.refused = 0
+        self.filed_total = 0
 
-    def post(self, body: str) -> float:
+    def _connection(self) -> http.client.HTTPConnection:
         connection = getattr(self.local, "connection", None)
         if connection is None:
-            connection = self.local.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            connection = self.local.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        return connection
+
+    def post(self, body: str, tally: Tally, started: float | None = None) -> None:
+        """Send one request; its latency runs from `started` (the schedule, open loop) or from now."""
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "X-Slack-Request-Timestamp": timestamp,
             "X-Slack-Signature": self.verifier.generate_signature(timestamp=timestamp, body=body),
         }
-        started = time.perf_counter()
-        connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
-        reply = connection.getresponse()
-        answer = reply.read()
-        elapsed = time.perf_counter() - started
-        if reply.status != 200:
-            raise RuntimeError(f"HTTP {reply.status}")
-        if b'"response_action": "errors"' in answer or b'"response_action":"errors"' in answer:
-            with self.lock:
-                self.refused += 1  # e.g. "could not save, try again": fast, but not a filed case
-        return elapsed
+        connection = self._connection()
+        sent = time.perf_counter()
+        try:
+            connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
+            reply = connection.getresponse()
+            answer = reply.read()
+            status = reply.status
+        except OSError:
+            self.local.connection = None
+            status, answer = 0, b""
+        elapsed = time.perf_counter() - (started if started is not None else sent)
+        with tally.lock:
+            tally.latencies.append(elapsed)
+            if status != 200:
+                tally.failed += 1
+            elif b'"errors"' in answer:
+                tally.refused += 1
+            elif b'"response_action"' in answer:
+                tally.filed += 1
+                self.filed_total += 1
 
-    def run(self, bodies: list[str]) -> tuple[list[float], float]:
-        started = time.perf_counter()
-        with ThreadPoolExecutor(CONCURRENCY) as pool:
-            latencies = list(pool.map(self.post, bodies))
-        return latencies, time.perf_counter() - started
+    def closed(self, scenario: str, requests: int, concurrency: int) -> Tally:
+        tally = Tally()
+        make = BODIES[scenario]
+
+        def worker(count: int) -> None:
+            for _ in range(count):
+                self.post(make(self.slack), tally)  # the body (a fresh trigger) is made before the clock starts
+
+        shares = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
+        began = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            list(pool.map(worker, shares))
+        tally.wall = time.perf_counter() - began
+        return tally
+
+    def open(self, scenario: str, rate: float, seconds: float) -> Tally:
+        """Requests at fixed intervals, each timed from its scheduled moment (no coordinated omission)."""
+        tally = Tally()
+        make = BODIES[scenario]
+        count = max(1, int(rate * seconds))
+        bodies = [make(self.slack) for _ in range(min(count, int(rate * 2) + 1))]  # triggers live 3 s
+        began = time.perf_counter()
+        with ThreadPoolExecutor(64) as pool:
+            for i in range(count):
+                scheduled = began + i / rate
+                body = bodies[i] if i < len(bodies) else make(self.slack)
+                pause = scheduled - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                pool.submit(self.post, body, tally, scheduled)
+        tally.wall = time.perf_counter() - began
+        return tally
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+@contextmanager
+def fresh_store(postgres: str | None, workdir: Path) -> Iterator[tuple[str, Callable[[], int]]]:
+    """A store URL nobody used before, and a function that counts its cases."""
+    if postgres is None:
+        path = workdir / f"bench-{next(_numbers)}.db"
+
+        def count_sqlite() -> int:
+            with sqlite3.connect(path) as db:
+                return int(db.execute("SELECT count(*) FROM cases").fetchone()[0])
+
+        yield f"sqlite:///{path}", count_sqlite
+        return
+    import psycopg
+
+    name = f"bench_intake_{os.getpid()}_{next(_numbers)}"
+    parts = urlsplit(postgres)
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    admin = urlunsplit(parts._replace(scheme="postgresql"))
+    with psycopg.connect(admin, autocommit=True) as db:
+        db.execute(f'CREATE DATABASE "{name}"')
+
+    def count_postgres() -> int:
+        with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql", path=f"/{name}"))) as db:
+            row = db.execute("SELECT count(*) FROM cases").fetchone()
+            return int(row[0]) if row else 0
+
+    try:
+        yield url, count_postgres
+    finally:
+        with psycopg.connect(admin, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+@dataclass
+class Target:
+    name: str
+    process: subprocess.Popen[bytes]
+    driver: Driver
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+
+@contextmanager
+def serving(name: str, env: dict[str, str], workdir: Path, slack: Any) -> Iterator[Target]:
+    port = free_port()
+    if name == FLOOR:
+        cmd = [sys.executable, str(ROOT / "bench" / "bare_bolt.py")]
+    else:
+        cmd = [sys.executable, "-m", "bot.cli", "--config", str(workdir / "app.yaml"), "serve", "--http"]
+        cmd += ["--host", "127.0.0.1"]
+    process = start([*cmd, "--port", str(port)], env, port)
+    try:
+        target = Target(name, process, Driver(port, slack))
+        target.driver.closed(COMMAND, 40, 10)  # warm-up: imports, connections, caches
+        target.driver.closed(SUBMISSION, 40, 10)
+        yield target
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def ratio(bot: float, floor: float) -> str:
+    return f"{bot / floor:6.2f}x" if floor > 0 else "   n/a"
+
+
+def latency_table(title: str, results: dict[str, dict[str, Tally]]) -> None:
+    print(f"\n{title}")
+    print(f"{'scenario':14} {'target':18} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}  errors")
+    for scenario in (COMMAND, SUBMISSION):
+        for name in (FLOOR, BOT):
+            t = results[name][scenario]
+            rps = len(t.latencies) / t.wall if t.wall else float("nan")
+            print(
+                f"{scenario:14} {name:18} {len(t.latencies):5} {t.p(50) * 1000:8.2f} {t.p(99) * 1000:8.2f} "
+                f"{max(t.latencies) * 1000:8.2f} {rps:7.0f}  {t.failed} failed, {t.refused} refused"
+            )
+        floor, bot = results[FLOOR][scenario], results[BOT][scenario]
+        print(
+            f"{scenario:14} {'ratio bot/floor':18} {'':5} {ratio(bot.p(50), floor.p(50)):>8} "
+            f"{ratio(bot.p(99), floor.p(99)):>8}"
+        )
+
+
+def run_latency(args: argparse.Namespace, env: dict[str, str], workdir: Path, slack: Any) -> None:
+    results: dict[str, dict[str, dict[str, Tally]]] = {"open": {}, "closed": {}}
+    for name in (FLOOR, BOT):
+        with (
+            fresh_store(args.postgres, workdir) as (url, _count),
+            serving(name, env | {"DATABASE_URL": url}, workdir, slack) as target,
+        ):
+            for scenario in (COMMAND, SUBMISSION):
+                if args.mode in ("open", "all"):
+                    results["open"].setdefault(name, {})[scenario] = target.driver.open(
+                        scenario, args.rate, args.seconds
+                    )
+                    time.sleep(1)  # the follow-up work of the last requests is not the next scenario's
+                if args.mode in ("closed", "all"):
+                    results["closed"].setdefault(name, {})[scenario] = target.driver.closed(
+                        scenario, args.requests, args.concurrency
+                    )
+                    time.sleep(1)
+    if results["open"]:
+        latency_table(f"Ack latency, open loop at {args.rate:g}/s for {args.seconds:g} s", results["open"])
+    if results["closed"]:
+        latency_table(f"Ack latency, closed loop, {args.concurrency} concurrent", results["closed"])
+
+
+def run_throughput(args: argparse.Namespace, env: dict[str, str], workdir: Path, slack: Any) -> None:
+    from bot.config.loader import load_config
+
+    channel = load_config(workdir / "app.yaml", env={}).flow("prelaunch_review").channel_id
+    figures: dict[str, dict[str, float]] = {}
+    for name in (FLOOR, BOT):
+        posted_before = slack.roots_posted(channel)  # before the warm-up: every case this bot filed is counted
+        with (
+            fresh_store(args.postgres, workdir) as (url, count),
+            serving(name, env | {"DATABASE_URL": url}, workdir, slack) as target,
+        ):
+            cpu_before = target.cpu()
+            tally = target.driver.closed(SUBMISSION, args.cases, args.concurrency)
+            cpu = target.cpu() - cpu_before
+            row = {
+                "cases/s": tally.filed / tally.wall if tally.wall else 0.0,
+                "req/s": len(tally.latencies) / tally.wall if tally.wall else 0.0,
+                "cpu ms": cpu * 1000 / max(1, len(tally.latencies)),
+                "p99 ms": tally.p(99) * 1000,
+                "failed": tally.failed + tally.refused,
+            }
+            if name == BOT:
+                row["acked"] = target.driver.filed_total
+                row["stored"] = count()
+                # The runner's share: every case posted to its channel (one root post each), timed.
+                began, deadline = time.perf_counter(), time.perf_counter() + args.drain
+                cpu_before = target.cpu()
+                while time.perf_counter() < deadline:
+                    if slack.roots_posted(channel) - posted_before >= target.driver.filed_total:
+                        break
+                    time.sleep(0.5)
+                row["drain s"] = time.perf_counter() - began
+                row["posted"] = slack.roots_posted(channel) - posted_before
+                row["drain cpu ms"] = (target.cpu() - cpu_before) * 1000 / max(1, tally.filed)
+            figures[name] = row
+    floor, bot = figures[FLOOR], figures[BOT]
+    print(f"\nIntake throughput: {args.cases} submissions, closed loop, {args.concurrency} concurrent")
+    print(f"{'target':18} {'acks/s':>8} {'p99 ms':>8} {'CPU ms/ack':>11}")
+    for name, row in ((FLOOR, floor), (BOT, bot)):
+        print(f"{name:18} {row['req/s']:8.0f} {row['p99 ms']:8.1f} {row['cpu ms']:11.2f}")
+    print(
+        f"{'ratio bot/floor':18} {ratio(bot['req/s'], floor['req/s']):>8} {ratio(bot['p99 ms'], floor['p99 ms']):>8} "
+        f"{ratio(bot['cpu ms'], floor['cpu ms']):>11}"
+    )
+    lost = bot["acked"] - bot["stored"]
+    print(
+        f"bot: {bot['cases/s']:.0f} cases/s filed; {bot['acked']:.0f} filed acks, {bot['stored']:.0f} cases in "
+        f"the store ({'0 lost' if lost == 0 else f'{lost:.0f} LOST'}); {bot['failed']:.0f} not filed"
+    )
+    print(
+        f"runner after the burst: {bot['posted']:.0f} of {bot['acked']:.0f} cases posted to their channel in "
+        f"{bot['drain s']:.1f} s more ({bot['drain cpu ms']:.2f} ms CPU per case meanwhile; "
+        f"{bot['cpu ms'] + bot['drain cpu ms']:.2f} ms per case in all)"
+    )
+
+
+def run_store(args: argparse.Namespace, workdir: Path) -> None:
+    """The ack's transaction against one bare INSERT + COMMIT, both on a fresh store of the same kind."""
+    from sqlalchemy import text
+
+    from bot.config.loader import load_config
+    from bot.domain.duplicates import family
+    from bot.domain.intake import validate_intake
+    from bot.services.open_case import file_case
+    from bot.store.store import Store
+
+    config = load_config(workdir / "app.yaml", env={})
+    flow = config.flow("prelaunch_review")
+    flows = family(flow, config.flows)
+    now = datetime.now(UTC)
+    count = args.store_cases
+
+    def intake(n: int) -> Any:
+        values = {
+            "advertiser": f"Bench Advertiser {n}",
+            "campaign": f"Campaign {n}",
+            "market": "SG",
+            "deadline": now + timedelta(days=3),
+            "question": "Can this creative run in Singapore before 10 pm?",
+            "creative_url": "https://cdn.adsco.test/c.mp4",
+        }
+        return validate_intake(flow, values, reporter_id="U0REP1", now=now)
+
+    intakes = [intake(n) for n in range(count)]
+    figures: dict[str, tuple[float, float]] = {}
+    with fresh_store(args.postgres, workdir) as (url, _count):
+        store = Store.open(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with store.transaction() as tx:
+                tx.session.execute(text("CREATE TABLE bench_floor (id INTEGER PRIMARY KEY, body TEXT)"))
+            began_cpu, began = time.process_time(), time.perf_counter()
+            for n in range(count):
+                with store.transaction() as tx:
+                    tx.session.execute(text("INSERT INTO bench_floor (id, body) VALUES (:n, 'x')"), {"n": n})
+            figures["one row + commit (floor)"] = (time.process_time() - began_cpu, time.perf_counter() - began)
+            began_cpu, began = time.process_time(), time.perf_counter()
+            for n, one in enumerate(intakes):
+                file_case(one, store=store, now=now, intake_key=f"bench:{n}", family=flows)
+            figures["file_case (the ack)"] = (time.process_time() - began_cpu, time.perf_counter() - began)
+        finally:
+            store.close()
+    print(f"\nThe ack's transaction, {count} calls in one thread, no HTTP (duplicate check over up to 500 open cases)")
+    print(f"{'':26} {'CPU ms':>8} {'wall ms':>8}")
+    for name, (cpu, wall) in figures.items():
+        print(f"{name:26} {cpu * 1000 / count:8.2f} {wall * 1000 / count:8.2f}")
+    (floor_cpu, floor_wall), (ack_cpu, ack_wall) = figures.values()
+    print(f"{'ratio ack/floor':26} {ratio(ack_cpu, floor_cpu):>8} {ratio(ack_wall, floor_wall):>8}")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=600)
-    parser.add_argument("--postgres", help="run the bot on this Postgres URL instead of SQLite")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=("open", "closed", "throughput", "store", "all"), default="all")
+    parser.add_argument("--postgres", help="a Postgres server URL: each run gets a fresh database on it")
+    parser.add_argument("--rate", type=float, default=10.0, help="open loop: requests per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="open loop: how long")
+    parser.add_argument("--requests", type=int, default=600, help="closed loop: requests per scenario")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--cases", type=int, default=2000, help="throughput: submissions")
+    parser.add_argument("--drain", type=float, default=90.0, help="throughput: how long to wait for the runner")
+    parser.add_argument("--store-cases", type=int, default=1000, help="store: calls of each kind")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     shutil.copy(ROOT / "app.yaml", workdir / "app.yaml")
     shutil.copytree(ROOT / "escalation_flows", workdir / "escalation_flows")
     shutil.copytree(ROOT / "oncall_schedules", workdir / "oncall_schedules")
-    store = args.postgres or f"sqlite:///{workdir / 'bench.db'}"
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, rate_limits=False) as slack:
+    if (ROOT / "policy_guides").is_dir():
+        shutil.copytree(ROOT / "policy_guides", workdir / "policy_guides")
+    manager = StandInManager()
+    manager.start()
+    slack: Any = manager.StandIn()  # type: ignore[attr-defined]
+    store = "Postgres" if args.postgres else "SQLite (WAL)"
+    print(f"bench_intake: store {store}; {os.cpu_count()} CPUs; stand-in pid separate; serve topology: one")
+    print("process, waitress (8 threads) + Bolt, web and runner together (serve --http's default)")
+    try:
         env = os.environ | {
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": store,
+            "SLACK_API_URL": slack.api_url(),
             "PYTHONPATH": str(ROOT),
         }
-        targets = {
-            "bare Bolt (floor)": [sys.executable, str(ROOT / "bench" / "bare_bolt.py")],
-            "escalation bot": [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "--config",
-                str(workdir / "app.yaml"),
-                "serve",
-                "--http",
-                "--host",
-                "127.0.0.1",
-            ],
-        }
-        for name, cmd in targets.items():
-            port = free_port()
-            process = start([*cmd, "--port", str(port)], env, port)
-            try:
-                driver = Driver(port)
-                driver.run([command_body(slack, i) for i in range(40)])  # warm-up
-                results[name] = {}
-                for scenario, make in (
-                    ("slash command", lambda i: command_body(slack, i)),
-                    ("modal submission", submission_body),
-                ):
-                    offset = 1000 if scenario == "modal submission" else 0
-                    driver.refused = 0
-                    latencies, wall = driver.run([make(offset + i) for i in range(args.requests)])
-                    results[name][scenario] = {
-                        "p50": percentile(latencies, 50) * 1000,
-                        "p99": percentile(latencies, 99) * 1000,
-                        "rps": len(latencies) / wall,
-                        "refused": driver.refused,
-                    }
-                results[name]["memory"] = {"rss_mb": rss_mb(process.pid)}
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
-    floor, bot = results["bare Bolt (floor)"], results["escalation bot"]
-    print(
-        f"\nIntake ack latency, {args.requests} signed requests per scenario, {CONCURRENCY} concurrent, "
-        f"store: {'Postgres' if args.postgres else 'SQLite (WAL)'}; {os.cpu_count()} CPUs"
-    )
-    print(f"{'scenario':18} {'':16} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
-    for scenario in ("slash command", "modal submission"):
-        for name, figures in (("bare Bolt (floor)", floor[scenario]), ("escalation bot", bot[scenario])):
-            print(f"{scenario:18} {name:16} {figures['p50']:8.1f} {figures['p99']:8.1f} {figures['rps']:8.0f}")
-        ratio = {k: bot[scenario][k] / floor[scenario][k] for k in ("p50", "p99", "rps")}
-        print(f"{scenario:18} {'ratio bot/floor':16} {ratio['p50']:8.2f} {ratio['p99']:8.2f} {ratio['rps']:8.2f}")
-        if scenario == "modal submission":
-            print(f"{'':18} bot answered {bot[scenario]['refused']} of {args.requests} with inline errors (not filed)")
-    floor_mb, bot_mb = floor["memory"]["rss_mb"], bot["memory"]["rss_mb"]
-    driver_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"peak RSS: floor {floor_mb:.0f} MB, bot {bot_mb:.0f} MB (ratio {bot_mb / floor_mb:.2f}); "
-        f"driver {driver_mb:.0f} MB"
-    )
-    shutil.rmtree(workdir, ignore_errors=True)
+        if args.mode in ("open", "closed", "all"):
+            run_latency(args, env, workdir, slack)
+        if args.mode in ("throughput", "all"):
+            run_throughput(args, env, workdir, slack)
+        if args.mode in ("store", "all"):
+            run_store(args, workdir)
+    finally:
+        slack.stop()
+        manager.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 

@@ -12,7 +12,14 @@ wall clock, same host). Printed as p50 / p99 / max with ratios to the isolated-t
 interval, plus throughput and the bot's peak RSS. Runs on SQLite, and on Postgres when `--postgres URL`
 is given or the default URL answers.
 
-Usage: python bench/bench_paging.py [--timers N] [--window S] [--tick S] [--postgres URL] [--sqlite-only]
+Then, idle: the bot (`serve --http`, nothing due) beside the floor, bench/bare_bolt.py served the same way,
+each started fresh: start to ready (`/readyz` for the bot, `/healthz` for the floor), CPU over an idle
+window (share of one core, from /proc), and RSS.
+
+Each figure is printed per run and as min / median / max over `--runs` runs (default 3).
+
+Usage: python bench/bench_paging.py [--timers N] [--window S] [--tick S] [--runs N] [--idle S] [--postgres URL]
+       [--sqlite-only]
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,7 +58,7 @@ from bot.store.engine import database_answers, normalise_url  # noqa: E402
 from bot.store.store import Store  # noqa: E402
 from bot.store.tables import JobRow  # noqa: E402
 from slack_standin import SlackStandIn  # noqa: E402
-from tests.paging_procs import SECRET, TOKEN, BotProcess, as_utc, page_attempt, sql, write_config  # noqa: E402
+from tests.paging_procs import SECRET, TOKEN, BotProcess, as_utc, free_port, page_attempt, sql, write_config  # noqa: E402
 
 DEFAULT_POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BASELINE_TIMERS = 5
@@ -150,7 +159,8 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, tick: float) -> Run:
+def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, tick: float, workers: int = 0) -> Run:
+    """`workers` 0: one `serve --role all` process (the default deployment); N: N `--role worker` processes."""
     config_path = write_config(workdir / name, waits=("15m", "15m", "30m"), tick_seconds=tick, lease="60s")
     config = load_config(config_path, env={})
     with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, rate_limits=False) as slack:
@@ -159,10 +169,18 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
         started = time.perf_counter()
         job_ids = seed(config, url, BASELINE_TIMERS + timers, root)
         seed_s = time.perf_counter() - started
-        bot = BotProcess(config_path, url, slack.api_url, workdir / f"{name}.log")
+        roles = ["worker"] * workers if workers else ["all"]
+        bots = [
+            BotProcess(config_path, url, slack.api_url, workdir / f"{name}-{n}.log", role=r)
+            for n, r in enumerate(roles)
+        ]
+        bot = bots[0]
         try:
             started = time.perf_counter()
-            bot.start().wait_healthy()
+            for each in bots:
+                each.start()
+            for each in bots:
+                each.wait_healthy()
             startup_s = time.perf_counter() - started
             lead = 1.5
             start = datetime.now(UTC) + timedelta(seconds=lead)
@@ -174,14 +192,15 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
             if datetime.now(UTC) > start:
                 print("  warning: the timers were scheduled after the first one was due")
             total = BASELINE_TIMERS + timers
-            deadline = time.monotonic() + lead + BASELINE_TIMERS * spacing + window + 120
+            deadline = time.monotonic() + lead + BASELINE_TIMERS * spacing + window + 600  # a loaded box is slow
             while sum(1 for c in slack.calls("chat.postMessage") if c.ok and page_attempt(c)) < total:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{name}: not every page arrived; see {bot.log_path}")
                 time.sleep(0.2)
-            rss = bot.peak_rss_mb()
+            rss = sum(each.peak_rss_mb() for each in bots)
         finally:
-            bot.stop()
+            for each in bots:
+                each.stop()
         pages = {}
         for call in slack.calls("chat.postMessage"):
             key = page_attempt(call)
@@ -235,13 +254,116 @@ def report(run: Run, timers: int, window: float) -> None:
     )
 
 
+@dataclass
+class Idle:
+    ready_s: float
+    cpu_pct: float
+    rss_mb: float
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def idle_once(cmd: list[str], env: dict[str, str], probe: str, seconds: float) -> Idle:
+    """Start `cmd` (it takes --port), time it to `probe` answering 200, then measure it doing nothing."""
+    port = free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*cmd, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    try:
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{cmd} exited with {process.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{probe}", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.01)
+        ready_s = time.perf_counter() - started
+        time.sleep(3)  # past the first beats and planners
+        cpu, at = _cpu_seconds(process.pid), time.monotonic()
+        time.sleep(seconds)
+        cpu_pct = 100 * (_cpu_seconds(process.pid) - cpu) / (time.monotonic() - at)
+        return Idle(ready_s=ready_s, cpu_pct=cpu_pct, rss_mb=_rss_mb(process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def idle_runs(name: str, url: str, workdir: Path, *, runs: int, seconds: float) -> None:
+    config_path = write_config(workdir / f"idle-{name}", tick_seconds=shipped_tick())
+    floors, bots = [], []
+    with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN) as slack:
+        env = os.environ | {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": url,
+            "PYTHONPATH": str(ROOT),
+        }
+        bot_cmd = [sys.executable, "-m", "bot.cli", "--config", str(config_path), "serve", "--http"]
+        for _ in range(runs):
+            floors.append(idle_once([sys.executable, str(ROOT / "bench" / "bare_bolt.py")], env, "/healthz", seconds))
+            bots.append(idle_once([*bot_cmd, "--host", "127.0.0.1"], env, "/readyz", seconds))
+    print(f"\n{name}: idle, {runs} runs of {seconds:g} s each (bot: serve --http, role all, nothing due)")
+    print(f"  {'':28} {'bare Bolt (floor)':>26} {'escalation bot':>26} {'bot / floor':>24}")
+
+    def line(label: str, get: Any, unit: str) -> None:
+        f, b = [get(x) for x in floors], [get(x) for x in bots]
+        ratios = [bb / ff if ff else float("nan") for ff, bb in zip(f, b, strict=True)]
+        print(f"  {label:28} {spread(f, unit):>26} {spread(b, unit):>26} {spread(ratios, 'x'):>24}")
+
+    line("start to ready", lambda x: x.ready_s, " s")
+    line("idle CPU (% of one core)", lambda x: x.cpu_pct, " %")
+    line("idle RSS", lambda x: x.rss_mb, " MB")
+    worst = max(b.cpu_pct for b in bots)
+    print(
+        f"  goals: idle CPU ≤ 0.1 % of a core (worst run {worst:.2f} %); start to /readyz ≤ 1 s "
+        f"(worst run {max(b.ready_s for b in bots):.2f} s)"
+    )
+
+
+def spread(values: list[float], unit: str) -> str:
+    """min / median / max."""
+    if not values:
+        return "-"
+    digits = 3 if max(abs(v) for v in values) < 10 else 1
+    return f"{min(values):.{digits}f} / {statistics.median(values):.{digits}f} / {max(values):.{digits}f}{unit}"
+
+
+def summary(name: str, runs: list[Run]) -> None:
+    print(f"\n{name}: over {len(runs)} runs (min / median / max)")
+    for label, values in (
+        ("floor: isolated page DM p50 s", [statistics.median(r.baseline) for r in runs]),
+        ("under load: page DM p50 s", [percentile(r.load, 50) for r in runs]),
+        ("under load: page DM p99 s", [percentile(r.load, 99) for r in runs]),
+        ("under load: p99 / floor", [percentile(r.load, 99) / statistics.median(r.baseline) for r in runs]),
+        ("under load: step done p99 s", [percentile(r.escalated, 99) for r in runs]),
+        ("pages/s", [r.pages_per_s for r in runs]),
+    ):
+        print(f"  {label:32} {spread(values, '')}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--timers", type=int, default=1000)
-    parser.add_argument("--window", type=float, default=10.0, help="seconds over which the timers fall due")
+    parser.add_argument("--window", type=float, default=1.0, help="seconds over which the timers fall due")
     parser.add_argument("--tick", type=float, default=shipped_tick(), help="jobs.tick_seconds (default: app.yaml)")
     parser.add_argument("--postgres", help=f"Postgres URL (default: {DEFAULT_POSTGRES} if it answers)")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=0, help="run N `serve --role worker` processes instead of one")
+    parser.add_argument("--idle", type=float, default=15.0, help="seconds of idle CPU measured per run (0: skip)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-paging-"))
     runs: list[tuple[str, Any]] = [("SQLite (WAL)", None)]
@@ -256,15 +378,37 @@ def main() -> int:
         for name, url in runs:
             schema = PrivateSchema(url) if url else None
             try:
-                store_url = schema.url if schema else f"sqlite:///{workdir / 'bench.db'}"
-                run = one_run(
-                    name.split()[0].lower(), store_url, workdir, timers=args.timers, window=args.window, tick=args.tick
-                )
-                run.store = name
-                report(run, args.timers, args.window)
+                done = []
+                for n in range(args.runs):
+                    store_url = schema.url if schema else f"sqlite:///{workdir / f'bench{n}.db'}"
+                    if schema and n:
+                        schema.drop()
+                        schema = PrivateSchema(url)
+                        store_url = schema.url
+                    run = one_run(
+                        f"{name.split()[0].lower()}{n}",
+                        store_url,
+                        workdir,
+                        timers=args.timers,
+                        window=args.window,
+                        tick=args.tick,
+                        workers=args.workers,
+                    )
+                    run.store = name + (f", {args.workers} worker processes" if args.workers else "")
+                    report(run, args.timers, args.window)
+                    done.append(run)
+                summary(name, done)
             finally:
                 if schema:
                     schema.drop()
+            if args.idle > 0:
+                idle_schema = PrivateSchema(url) if url else None
+                try:
+                    idle_url = idle_schema.url if idle_schema else f"sqlite:///{workdir / 'idle.db'}"
+                    idle_runs(name, idle_url, workdir, runs=args.runs, seconds=args.idle)
+                finally:
+                    if idle_schema:
+                        idle_schema.drop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

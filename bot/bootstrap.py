@@ -27,6 +27,7 @@ from bot.services.access import Access
 from bot.services.auditor import Auditor
 from bot.services.calendar_feed import CalendarFeeds
 from bot.services.case_actions import CaseActions, RepMessages
+from bot.services.case_opened import OpenedFollowUp
 from bot.services.charts import Charts
 from bot.services.contact import give_up_contacts
 from bot.services.deliveries import Deliveries
@@ -35,8 +36,9 @@ from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideExports
 from bot.services.guide_search import GuideIndex
 from bot.services.handoffs import Handoffs, plan_handoffs
-from bot.services.handover import relay_state
+from bot.services.handover import NOTIFY, relay_state
 from bot.services.oncall import OnCall
+from bot.services.open_case import CASE_OPENED, POST_ROOT
 from bot.services.paging import ESCALATE, SEND, Paging, start_paging
 from bot.services.ports import DeliveryError, OpsKind, OpsNotice
 from bot.services.reload import ConfigReloader, LiveConfig
@@ -77,9 +79,14 @@ class Secrets:
     api_url: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, socket_mode: bool = False) -> Secrets:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, socket_mode: bool = False, serving: bool = True
+    ) -> Secrets:
+        """`serving` False: a worker process that takes no Slack requests needs the bot token only."""
         env = os.environ if env is None else env
-        needed = ["SLACK_BOT_TOKEN"] + (["SLACK_APP_TOKEN"] if socket_mode else ["SLACK_SIGNING_SECRET"])
+        needed = ["SLACK_BOT_TOKEN"]
+        if serving:
+            needed.append("SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
         missing = [name for name in needed if not env.get(name)]
         if missing:
             raise MissingSecret("set " + ", ".join(f"{n} (or {n}_FILE)" for n in missing) + " in the environment")
@@ -188,10 +195,15 @@ class Bot:
             if self.heartbeat is not None:
                 self.heartbeat.beat()  # at once: a dead predecessor's claims are taken over before the first tick
                 self.heartbeat.start()
+            listener = self.extra.get("listener")
+            if listener is not None:
+                listener.start()
             self.ticker.start()
             self.ticking = True
             if self.watchdog is not None:
                 self.watchdog.start()
+        else:
+            self.ticker.passive = True  # a web process: the worker processes run the jobs it files
         if self.http is not None:
             self.http.start()
             public_url = self.extra.get("public_url")
@@ -208,6 +220,9 @@ class Bot:
         if self.watchdog is not None:
             self.watchdog.stop()
         self.runner.stop()
+        listener = self.extra.get("listener")
+        if listener is not None and self.ticking:
+            listener.stop()
         self.ticker.stop()
         self.runner.close()
         if self.heartbeat is not None and self.ticking:
@@ -258,10 +273,20 @@ def build_bot(
     deliveries = Deliveries(config=config, store=store, notifier=notifier)
     contact = build_contacts(config, store, clock, ContactSecrets.from_env(env))
     paging = Paging(config=config, store=store, sender=notifier, oncall=oncall, clock=clock, on_paged=contact.on_paged)
+
+    def on_opened(tx: Tx, case: Case, now: datetime) -> None:
+        start_paging(tx, case, config=config, oncall=oncall, now=now)
+        schedule_timers(tx, tx.cases.get(case.id), now, config=config)
+
+    guidance = Guidance(index=GuideIndex(config.guides), store=store)
+    guidance.rebuild(config.guides)  # approved drafts answer before their file is committed
+
+    opened = OpenedFollowUp(config=config, store=store, on_opened=on_opened, guidance=guidance)
     runner = JobRunner(
         store=store,
         clock=clock,
-        handlers=deliveries.handlers()
+        handlers=opened.handlers()
+        | deliveries.handlers()
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier, access).handlers()
@@ -276,12 +301,26 @@ def build_bot(
         give_up=give_up_contacts,
         lease=config.app.lease,
         retry_base=config.app.retry_base,
-        sendless_kinds=frozenset({ESCALATE}),
+        sendless_kinds=frozenset({ESCALATE, CASE_OPENED}),
         page_kinds=frozenset({SEND}),
+        # Page DMs first (with the case's root post, which a page links to and which is due before it),
+        # then the escalation steps that make them (and the person's other contact methods), then
+        # everything else (thread notes, root updates, digests…): 1,000 steps due in one second page
+        # people as they are planned, not after all of them.
+        priority=(frozenset({CASE_OPENED, POST_ROOT, SEND}), frozenset({ESCALATE, NOTIFY})),
+        limit=50,
         wall_clock=clock.wall,
         slack=slack,
     )
-    ticker = Ticker(runner, interval=config.app.tick_seconds, timezone=config.app.timezone)
+    listener = store.job_listener(lambda: ticker.kick())  # Postgres: other processes' new jobs wake this runner
+    ticker = Ticker(
+        runner,
+        interval=config.app.tick_seconds,
+        timezone=config.app.timezone,
+        # SQLite: a commit by any other connection (a web process, a tool) ends the idle sleep;
+        # Postgres: NOTIFY does, so the fallback wakes only when the listener is not connected.
+        changed_elsewhere=store.changed_elsewhere if listener is None else lambda: not listener.connected.is_set(),
+    )
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
@@ -296,16 +335,9 @@ def build_bot(
     )
     ticker.every("reload_config", 10, reloader.check, at_start=False)  # the files were just read
 
-    def on_opened(tx: Tx, case: Case, now: datetime) -> None:
-        start_paging(tx, case, config=config, oncall=oncall, now=now)
-        schedule_timers(tx, tx.cases.get(case.id), now, config=config)
-
     def on_changed(tx: Tx, case: Case, now: datetime, *, overdue_now: bool = False) -> None:
         schedule_timers(tx, case, now, config=config, overdue_now=overdue_now)
         relay_state(tx, case, now)  # PagerDuty/Opsgenie follow an acknowledgement or resolution in Slack
-
-    guidance = Guidance(index=GuideIndex(config.guides), store=store)
-    guidance.rebuild(config.guides)  # approved drafts answer before their file is committed
 
     def reindex(new: Config) -> None:
         guidance.rebuild(new.guides)
@@ -318,7 +350,6 @@ def build_bot(
         client=reads,
         signing_secret=secrets.signing_secret,
         kick=ticker.kick,
-        on_opened=on_opened,
         case_actions=CaseActions(
             config=config,
             store=store,
@@ -369,7 +400,7 @@ def build_bot(
         reloader=reloader,
         heartbeat=heartbeat,
         calendar_feeds=CalendarFeeds(config=config, store=store),
-        extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url},
+        extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url, "listener": listener},
         slack=slack,
         signed=bool(secrets.signing_secret),
     )

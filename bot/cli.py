@@ -41,8 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.store.store import Store
 
     config = load(args)
+    serving = args.role != "worker"  # a worker takes no Slack requests: probes and /metrics only
     try:
-        secrets = Secrets.from_env(env_of(args), socket_mode=not args.http)
+        secrets = Secrets.from_env(env_of(args), socket_mode=not args.http, serving=serving)
     except MissingSecret as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 2
@@ -76,15 +77,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reload)
     # Both modes serve /healthz, /readyz and /metrics on --port; only HTTP mode takes Slack's requests there.
+    # --role web runs no jobs (the worker processes sharing its store do); --role worker serves no Slack.
     try:
-        bot.start(http_port=args.port, host=args.host, serve_slack=args.http)  # binds before the job loop
+        bot.start(
+            http_port=args.port, host=args.host, serve_slack=args.http and serving, tick=args.role != "web"
+        )  # binds before the job loop
     except OSError as exc:
         bot.store.close()
         print(f"cannot start: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     assert bot.http is not None
+    if not serving:
+        log.info("running jobs (role worker); probes and metrics on http://%s:%d", args.host, bot.http.port)
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
+        return 0
     if args.http:
-        log.info("serving Slack requests on http://%s:%d/slack/events", args.host, bot.http.port)
+        log.info("serving Slack requests on http://%s:%d/slack/events (role %s)", args.host, bot.http.port, args.role)
         _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
         return 0
     from bot.slack.socket_mode import connect_socket_mode
@@ -126,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=3000, help="HTTP port: Slack's requests (--http), probes and /metrics (both modes)"
     )
     serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument(
+        "--role",
+        choices=("all", "web", "worker"),
+        default="all",
+        help="all: one process serves Slack and runs the jobs (default); web: serve Slack and file jobs only; "
+        "worker: run the jobs only (several web and worker processes may share one store; docs/DEPLOYMENT.md)",
+    )
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check-config", help="validate app.yaml, flows and policies; non-zero on problems")
     check.add_argument(

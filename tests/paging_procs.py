@@ -131,6 +131,7 @@ class BotProcess:
     process: subprocess.Popen[bytes] | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     launcher: tuple[str, ...] = ("-m", "bot.cli")  # e.g. ("-m", "tests.skewed_serve", "90"): a wrong clock
+    role: str = "all"  # `serve --role`: all, web or worker
 
     @property
     def url(self) -> str:
@@ -153,7 +154,7 @@ class BotProcess:
         }
         env |= self.extra_env
         cmd = [sys.executable, *self.launcher, "--config", str(self.config), "serve", "--http"]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port)]
+        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--role", self.role]
         with self.log_path.open("ab") as log:
             log.write(f"\n=== start {time.strftime('%H:%M:%S')} port {self.port}\n".encode())
             log.flush()

@@ -3,9 +3,9 @@ mean the same ("Acme Foods Pte Ltd" and "ACME Foods")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from functools import lru_cache
 
-from bot.domain.case import Case
 from bot.domain.flow import Flow
 from bot.domain.intake import match_key
 
@@ -20,6 +20,8 @@ COMPANY_WORDS = frozenset(
 SIMILAR_AT = 0.75  # Jaccard similarity of the name words at which two names count as the same
 
 
+# Cached: every intake compares its names with the same few hundred open cases' names.
+@lru_cache(maxsize=8192)
 def name_words(text: str) -> frozenset[str]:
     """The words of a name that identify it (case, punctuation and company-form words dropped)."""
     words = frozenset(match_key(text).split())
@@ -29,7 +31,10 @@ def name_words(text: str) -> frozenset[str]:
 def same_name(a: str, b: str) -> bool:
     """Whether two typed names mean the same advertiser or campaign: equal once normalised, one's words
     all within the other's, or most words shared."""
-    left, right = name_words(a), name_words(b)
+    return _same_words(name_words(a), name_words(b))
+
+
+def _same_words(left: frozenset[str], right: frozenset[str]) -> bool:
     if not left or not right:
         return False
     if left <= right or right <= left:
@@ -45,9 +50,14 @@ def family(flow: Flow, flows: Iterable[Flow]) -> frozenset[str]:
     return frozenset(named)
 
 
-def find_duplicate(advertiser: str, campaign: str, open_cases: Sequence[Case]) -> Case | None:
-    """The oldest open case (of the family, as given) for the same advertiser and campaign."""
-    for case in sorted(open_cases, key=lambda c: c.id):
-        if same_name(advertiser, case.advertiser) and same_name(campaign, case.campaign):
-            return case
+def first_same_names(advertiser: str, campaign: str, candidates: Iterable[tuple[int, str, str]]) -> int | None:
+    """The id of the first (id, advertiser, campaign) candidate naming the same advertiser and campaign;
+    candidates come oldest first, as plain rows (the intake's ack checks a few hundred of them)."""
+    advertiser_words, campaign_words = name_words(advertiser), name_words(campaign)
+    for case_id, other_advertiser, other_campaign in candidates:
+        other = name_words(other_advertiser)
+        if other.isdisjoint(advertiser_words):
+            continue  # most open cases are another advertiser's: no word in common, not the same
+        if _same_words(advertiser_words, other) and _same_words(campaign_words, name_words(other_campaign)):
+            return case_id
     return None

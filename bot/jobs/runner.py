@@ -1,4 +1,7 @@
-"""Claims due job rows and runs their handlers; retries with backoff, then tells a person."""
+"""Claims due job rows and runs their handlers; retries with backoff, then tells a person.
+
+The runner knows jobs, not what they do: the wiring (bot/bootstrap.py) gives it the handlers, which
+kinds count as pages, which kinds send nothing, and the order of urgency of the kinds."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -74,11 +77,13 @@ class JobRunner:
         worker: str | None = None,
         sendless_kinds: frozenset[str] = frozenset(),
         page_kinds: frozenset[str] = frozenset(),
+        priority: Sequence[Collection[str]] = (),
         jitter: float = 0.5,
         parallel: int = 8,
         wall_clock: Clock | None = None,
         slack: SendGate | None = None,
         batch_wait: timedelta = timedelta(seconds=2),
+        limit: int = 20,
     ) -> None:
         self.slack: SendGate = slack or AlwaysOpen()
         # A tick waits this long for its batch, then goes on: a hanging Slack call keeps only its
@@ -86,8 +91,15 @@ class JobRunner:
         self.batch_wait = batch_wait
         self._in_flight: set[object] = set()
         self._flight_lock = threading.Lock()
+        # Kinds whose handler only reads and plans (no Slack call): their effects are committed
+        # together, one transaction per batch, each under its own savepoint and fence.
         self.sendless_kinds = sendless_kinds
         self.page_kinds = page_kinds  # counted as pages too, and timed against their due time
+        # Tiers of kinds, most urgent first: page DMs before escalation steps before bookkeeping, so
+        # a burst of steps due together does not hold the first pages behind the last steps.
+        self.priority = tuple(frozenset(kinds) for kinds in priority)
+        self.limit = limit
+        self.max_per_run = 10 * limit  # run_due's cap: `rounds` batches of `limit`
         self.jitter = jitter  # a retry comes back after 50-100 % of its backoff, at least retry_base
         self._random = random.Random()
         self.retry_base = retry_base
@@ -100,9 +112,8 @@ class JobRunner:
         self.worker = worker or worker_name()
         self._stopping = threading.Event()
         self.parallel = parallel
-        self._pool: ThreadPoolExecutor | None = None
-
-    max_per_run = 200  # run_due's cap: `rounds` batches of `limit`
+        self._pool: ThreadPoolExecutor | None = None  # sends, one case's jobs in order
+        self._planner: ThreadPoolExecutor | None = None  # sendless steps' handlers (reads only)
 
     def stop(self) -> None:
         """Graceful shutdown: finish the job in hand, hand the rest of the batch back, claim no more."""
@@ -113,8 +124,9 @@ class JobRunner:
             released = sum(1 for job in jobs if tx.jobs.release(job))
         log.info("shutdown: %d claimed job(s) handed back for another replica or the next start", released)
 
-    def run_due(self, *, limit: int = 20, rounds: int = 10) -> int:
+    def run_due(self, *, limit: int | None = None, rounds: int = 10) -> int:
         """Run what is due now, batch after batch; return how many jobs ran (or are running)."""
+        limit = limit or self.limit
         total = 0
         for _ in range(rounds):
             if self._stopping.is_set():
@@ -131,6 +143,7 @@ class JobRunner:
                     worker=self.worker,
                     lease=self.lease,
                     limit=limit,
+                    priority=self.priority,
                 )
             ran, finished = self._run_batch(jobs, claimed_at=claimed_at)
             total += ran
@@ -140,12 +153,25 @@ class JobRunner:
                 break  # a job's effect may enqueue work due now (a page after its step): run it too
         return total
 
+    def next_wake(self) -> datetime | None:
+        """When this runner must look at the table again, on the bot's clock (None: nothing waits).
+        A lease that runs out counts too: another worker's job is then taken over here."""
+        with self.store.read(patient=True) as tx:
+            due_at, lease_until = tx.jobs.next_wake()
+        if lease_until is not None:
+            # Leases are on the wall clock; move the instant onto the bot's clock, which tests may move.
+            lease_until = self.clock.now() + (lease_until - self.wall_clock.now())
+        found = [at for at in (due_at, lease_until) if at is not None]
+        return min(found) if found else None
+
     def _group_key(self, job: Job) -> object:
         return job.case_id if job.case_id is not None else ("job", job.id)
 
     def _run_batch(self, jobs: list[Job], *, claimed_at: datetime) -> tuple[int, bool]:
         """Run a claimed batch: one case's jobs in order, different cases side by side (up to
         `parallel` at once), so a burst of pages is not sent one Slack round trip after another.
+        A case whose only job is sendless (an escalation step) is planned on the planner threads while
+        the sends are in flight, and those plans are committed in one transaction from this thread.
         Waits `batch_wait` at most: a case whose send hangs goes on in its thread (its jobs stay
         claimed), and a case already running keeps its new jobs for the next tick, in order.
         Returns (jobs run or running, whether the whole batch finished)."""
@@ -160,14 +186,24 @@ class JobRunner:
         held = [job for key in busy for job in groups.pop(key)]
         if held:
             self._hand_back(held)
+        planned = {key: group for key, group in groups.items() if self._plans_only(group)}
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="jobs")
-        futures = {
+        futures: dict[Future[int], list[Job]] = {
             self._pool.submit(contextvars.copy_context().run, self._run_group, key, group, claimed_at=claimed_at): group
             for key, group in groups.items()
+            if key not in planned
         }
-        finished, running = wait(futures, timeout=self.batch_wait.total_seconds())
         done, errors = 0, []
+        if planned:
+            try:
+                done += self._run_planned([group[0] for group in planned.values()], claimed_at=claimed_at)
+            except Exception as exc:  # the store went away: the tick logs it and retries
+                errors.append(exc)
+            finally:
+                with self._flight_lock:
+                    self._in_flight.difference_update(planned)
+        finished, running = wait(futures, timeout=self.batch_wait.total_seconds())
         for future in finished:  # every finished group before reporting the first failure
             try:
                 done += future.result()
@@ -179,6 +215,10 @@ class JobRunner:
         if errors:
             raise errors[0]
         return done, not running and not held
+
+    def _plans_only(self, group: list[Job]) -> bool:
+        # One job alone: a second job of the same case must see the first one's effect committed.
+        return len(group) == 1 and group[0].kind in self.sendless_kinds
 
     def _run_group(self, key: object, jobs: list[Job], *, claimed_at: datetime) -> int:
         try:
@@ -193,14 +233,83 @@ class JobRunner:
                 self._hand_back(jobs[n:])
                 return n
             with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
-                self._run(job, claimed_at=claimed_at)
+                ran, effect = self._call(job, claimed_at=claimed_at)
+                if ran:
+                    self._finish(job, effect, self.clock.now())
         return len(jobs)
+
+    def _run_planned(self, jobs: list[Job], *, claimed_at: datetime) -> int:
+        """Sendless jobs of different cases: each handler on its own, then every effect in one
+        transaction, each under a savepoint (a failing effect rolls back alone and is retried). If
+        the batch cannot be committed, each job is recorded on its own, as any other job is."""
+        if self._stopping.is_set():
+            self._hand_back(jobs)
+            return 0
+        # The handlers only read (the case, the rota): side by side on their own threads, so a database
+        # a network hop away is waited on once per batch, not once per step; the sends keep theirs.
+        if self._planner is None:
+            self._planner = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="plan")
+        calls = [
+            (job, self._planner.submit(contextvars.copy_context().run, self._plan, job, claimed_at=claimed_at))
+            for job in jobs
+        ]
+        prepared: list[tuple[Job, Effect | None]] = []
+        for job, call in calls:
+            ran, effect = call.result()
+            if ran:
+                prepared.append((job, effect))
+        if not prepared:
+            return len(jobs)
+        now = self.clock.now()
+        lost: list[Job] = []
+        failed: list[tuple[Job, Exception]] = []
+        try:
+            with self.store.transaction(patient=True) as tx:
+                for job, effect in prepared:
+                    try:
+                        with tx.savepoint():
+                            if not tx.jobs.complete(job, now=now):
+                                raise _LeaseLost
+                            if effect is not None:
+                                effect(tx, now)
+                    except _LeaseLost:
+                        lost.append(job)
+                    except StoreUnavailable:
+                        raise
+                    except Exception as exc:  # this job's effect alone (a taken key: Conflict); the batch goes on
+                        failed.append((job, exc))
+        except StoreUnavailable:
+            log.warning("batch_record_failed: %d job(s) recorded one by one", len(prepared))
+            for job, effect in prepared:
+                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                    self._finish(job, effect, self.clock.now())
+            return len(jobs)
+        for job in lost:
+            with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
+        for job, error in failed:
+            with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                log.error("effect_failed job=%s key=%s: %s: retrying", job.id, job.key, type(error).__name__)
+                self._retry(job, f"{type(error).__name__}: {error}", None)
+        gone = {job.id for job in lost} | {job.id for job, _ in failed}
+        for job, effect in prepared:
+            if job.id not in gone:
+                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                    self._done(job, acted=effect is not None, now=now)
+        return len(jobs)
+
+    def _plan(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
+        with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+            return self._call(job, claimed_at=claimed_at)
 
     def close(self) -> None:
         """Release the worker threads (after stop() and the last tick)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        if self._planner is not None:
+            self._planner.shutdown(wait=True)
+            self._planner = None
 
     def _still_ours(self, job: Job, *, claimed_at: datetime) -> bool:
         """A batch shares one lease: before a job that waited a while in its batch, renew the lease
@@ -212,18 +321,20 @@ class JobRunner:
         with self.store.transaction(patient=True) as tx:
             return tx.jobs.renew(job, lease_until=now + self.lease)
 
-    def _run(self, job: Job, *, claimed_at: datetime) -> None:
+    def _call(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
+        """Run the job's handler: (True, its effect) to record, or (False, None) when the job was
+        already put back or failed here (lease lost, no handler, the send failed)."""
         if not self._still_ours(job, claimed_at=claimed_at):
             log.warning("lease_lost_before_run job=%s key=%s worker=%s", job.id, job.key, self.worker)
-            return
+            return False, None
         handler = self.handlers.get(job.kind)
         if handler is None:
             self._fail(job, f"no handler for job kind {job.kind!r}")
-            return
+            return False, None
         # The send names its job (message metadata); a later attempt reads history before posting.
         token = sending_for.set(SendingFor(key=job.key, may_have_sent=job.attempt > 1))
         try:
-            effect = handler(job)
+            return True, handler(job)
         except DeliveryError as exc:
             if exc.hold:
                 self._hold(job, exc)
@@ -231,17 +342,17 @@ class JobRunner:
                 self._retry(job, exc.reason, exc.retry_after)
             else:
                 self._fail(job, exc.reason)
-            return
         except Exception as exc:  # a bug or an outage must not kill the tick, nor lose the job
             log.exception("job %s (%s) raised", job.key, job.kind)
             if job.is_last_attempt:
                 self._fail(job, f"{type(exc).__name__}: {exc}")
             else:
                 self._retry(job, f"{type(exc).__name__}: {exc}", None)
-            return
         finally:
             sending_for.reset(token)
-        now = self.clock.now()
+        return False, None
+
+    def _finish(self, job: Job, effect: Effect | None, now: datetime) -> None:
         try:
             self._record(job, effect, now)
         except _LeaseLost:
@@ -299,7 +410,7 @@ class JobRunner:
     def _hold(self, job: Job, exc: DeliveryError) -> None:
         """Not sent, and nothing but time or a person helps: back to pending, the attempt not spent.
         A refused token keeps the job's due time, so held pages go out oldest first once it works
-        (SlackHealth paces the probes); a 429 brings it back after Retry-After."""
+        (the gate paces the probes); a 429 brings it back after Retry-After."""
         if exc.auth and not self.slack.probing:  # a runner whose client does not report to the gate
             self.slack.token_refused(exc.reason.rsplit(": ", 1)[-1])
         now = self.clock.now()

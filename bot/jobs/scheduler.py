@@ -1,4 +1,9 @@
-"""APScheduler as the clock only: a short interval tick over the durable job table."""
+"""When the job runner looks at the durable job table: at once when kicked (a commit in this process,
+a Postgres NOTIFY from another), else when the next job falls due, else after `interval` at most.
+
+An idle bot sleeps: no poll runs while nothing is due. `interval` bounds the sleep only for work this
+process cannot hear of (on SQLite, jobs another process wrote; on Postgres, a lost LISTEN connection).
+APScheduler keeps the periodic planners (handoffs, digests, reloads), in its memory store only."""
 
 from __future__ import annotations
 
@@ -17,17 +22,36 @@ from bot.observability import metrics
 
 log = logging.getLogger(__name__)
 
-TICK_JOB = "tick"
+# After a tick that left due jobs behind (a case still waiting on Slack, sends held by the gate), the
+# loop looks again after this pause instead of spinning on them.
+BUSY_PAUSE_S = 0.5
 
 
 class Ticker:
-    """Runs due jobs every `interval` seconds, and at once when kicked (after a commit)."""
+    """Runs due jobs when kicked, when the next one falls due, and at least every `interval` seconds."""
 
-    def __init__(self, runner: JobRunner, *, interval: float, timezone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        runner: JobRunner,
+        *,
+        interval: float,
+        timezone: ZoneInfo,
+        changed_elsewhere: Callable[[], bool] | None = None,
+    ) -> None:
         self.runner = runner
         self.interval = interval
+        # Asked when the fallback interval ends with nothing due and no kick: False means no other
+        # process can have written a job since the last look, so the runner sleeps on without a query.
+        self.changed_elsewhere = changed_elsewhere or (lambda: True)
+        self._wake_at: datetime | None = None
         self._lock = threading.Lock()
         self._again = threading.Event()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.wakeups = 0  # loop rounds, for the idle benchmark and tests
+        # A process that serves Slack but runs no jobs (`serve --role web`): a kick is not its to act on.
+        self.passive = False
         # Memory job store only: pages live in our own table, never in APScheduler's store.
         self.scheduler = BackgroundScheduler(timezone=timezone)
         self.last_tick_at: datetime | None = None
@@ -77,11 +101,62 @@ class Ticker:
             log.error("ticks failing for %.0f s: %s: %s", now - self._failing_since, type(exc).__name__, exc)
 
     def kick(self) -> None:
-        """Ask for a tick now, in the scheduler's thread pool (never in a Slack listener's ack path)."""
-        if self.scheduler.running:
-            self.scheduler.modify_job(TICK_JOB, next_run_time=datetime.now(UTC))
+        """Ask for a tick now, on the runner's thread (never in a Slack listener's ack path)."""
+        if self.passive:
+            return
+        if self._thread is not None and self._thread.is_alive():
+            self._wake.set()
         else:
             self.tick()
+
+    def _loop(self) -> None:
+        self.changed_elsewhere()  # the baseline: what happens from here on counts
+        ran, fresh = self._round(), True
+        while not self._stop.is_set():
+            seconds, due = self._sleep_for(ran, fresh=fresh)
+            kicked = self._wake.wait(seconds)
+            if self._stop.is_set():
+                break
+            # The fallback ended: claim only if another connection committed something due now.
+            if not kicked and not due and (not self.changed_elsewhere() or not self._due_now()):
+                # A round that found nothing to do, without a query: the loop is alive (readiness, the
+                # auditor and tests waiting for whole rounds go by these).
+                self.last_tick_at = datetime.now(UTC)
+                self.progress.done()
+                ran, fresh = 0, False
+                continue
+            ran, fresh = self._round(), True
+
+    def _due_now(self) -> bool:
+        try:
+            self._wake_at = self.runner.next_wake()
+        except Exception:
+            return True  # the store is away: the tick logs it
+        return self._wake_at is not None and self._wake_at <= self.runner.clock.now()
+
+    def _round(self) -> int:
+        self._wake.clear()  # a kick from here on wakes the next wait at once
+        self.wakeups += 1
+        return self.tick()
+
+    def _sleep_for(self, ran: int, *, fresh: bool) -> tuple[float, bool]:
+        """Seconds to sleep, and whether a job falls due at its end: until the next job falls due (or a
+        lease runs out), at most `interval`. `fresh`: look the next due time up again (after a tick)."""
+        if fresh:
+            try:
+                self._wake_at = self.runner.next_wake()
+            except Exception:  # the store is away: the tick after `interval` logs it and tries again
+                return self.interval, True
+        if self._wake_at is None:
+            return self.interval, False
+        seconds = (self._wake_at - self.runner.clock.now()).total_seconds()
+        if seconds <= 0:
+            # Due already: more of a burst (ran > 0), or jobs this tick could not run (waiting on a
+            # case in flight, or on the Slack gate): look again soon, without spinning.
+            return (0.0 if ran else min(BUSY_PAUSE_S, self.interval)), True
+        if seconds <= self.interval:
+            return seconds, True
+        return self.interval, False
 
     def every(self, job_id: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
         """Run `fn` every `seconds` (and once at start unless `at_start` is False), e.g. planning handoffs."""
@@ -109,19 +184,18 @@ class Ticker:
                 misfire_grace_time=None,
                 next_run_time=first,
             )
-        self.scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.interval,
-            id=TICK_JOB,
-            replace_existing=True,
-            max_instances=2,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
-        self.scheduler.start()
+        if self._extra:
+            self.scheduler.start()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="job-runner", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
+        """Stop looking: the tick in hand finishes (its runner hands the rest back when stopped)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)

@@ -11,6 +11,7 @@ from bot.domain.events import EventKind
 from bot.domain.guidance import GuideEventKind
 from bot.domain.job import Job
 from bot.services.open_case import (
+    CASE_OPENED,
     CONFIRM_REPORTER,
     NOTE_FOLLOWER,
     NOTIFY_FOLLOWER,
@@ -30,6 +31,7 @@ REPORT_FAILURE = "ops.report_failure"
 
 
 DESCRIPTIONS = {
+    CASE_OPENED: "file the case (post it, start paging, set its timers)",
     POST_ROOT: "post the case to its channel",
     POST_DETAILS: "post the case details in its thread",
     CONFIRM_REPORTER: "send the reporter the case id and link",

@@ -12,7 +12,7 @@ from bot.domain.intake import Intake
 from bot.domain.refusal import Refusal
 from bot.services.access import Access
 from bot.services.case_reads import CaseReads
-from bot.services.open_case import FollowNote, OnOpened, Opened, follow_case, open_case
+from bot.services.open_case import FollowNote, Opened, file_case, follow_case
 from bot.store.store import Store, StoreUnavailable
 
 __all__ = ["Filing", "StoreUnavailable"]
@@ -25,7 +25,6 @@ class Filing:
     config: Config
     store: Store
     access: Access | None = None
-    on_opened: OnOpened | None = None
 
     def reveals_sensitive(self, user_id: str) -> bool:
         """Whether a sensitive duplicate may be shown to this person (the team), or only linked."""
@@ -40,9 +39,11 @@ class Filing:
         intake_key: str,
         allow_duplicate: bool,
         family: frozenset[str] | None,
+        follow_up: dict[str, object] | None = None,
     ) -> Opened:
-        """Commit the case and its first Slack job before anything is sent (bot/services/open_case.py)."""
-        return open_case(
+        """Commit the case and its one `case.opened` job before anything is sent; that job does the rest
+        right after the ack (bot/services/open_case.py `file_case`, bot/services/case_opened.py)."""
+        return file_case(
             intake,
             store=self.store,
             now=now,
@@ -50,8 +51,8 @@ class Filing:
             allow_duplicate=allow_duplicate,
             reveal_sensitive=self.reveals_sensitive(user_id),
             max_attempts=self.config.app.max_attempts,
-            on_opened=self.on_opened,
             family=family,
+            follow_up=follow_up,
         )
 
     def check_follow(self, case_id: int, user_id: str, *, now: datetime) -> Case:

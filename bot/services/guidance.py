@@ -114,23 +114,11 @@ class Guidance:
         case_id: int | None = None,
     ) -> Answer:
         """Record a search already shown (`suggest`), e.g. after Slack has its answer; returns it with its id."""
-        if not answer.question:
-            return answer
-        top = answer.hits[0] if answer.hits else None
-        event = GuideEvent(
-            kind=GuideEventKind.SEARCHED,
-            user_id=user_id,
-            source=source,
-            query=answer.question,
-            locale=locale,
-            market=market or None,
-            flow_id=flow,
-            guide_ids=tuple(hit.guide.id for hit in answer.hits),
-            top_guide_id=top.guide.id if top else None,
-            top_score=round(top.relevance, 4) if top else None,
-            good_match=answer.has_good_match,
-            case_id=case_id,
+        event = searched_event(
+            answer, user_id=user_id, source=source, locale=locale, market=market, flow=flow, case_id=case_id
         )
+        if event is None:
+            return answer
         with self.store.transaction() as tx:
             event_id = tx.guides.record(event, now=now)
         return Answer(answer.question, answer.hits, event_id)
@@ -189,15 +177,67 @@ class Guidance:
         once_key: str | None = None,
     ) -> bool:
         """Record that the rep escalated after being shown `guide_ids` (best first)."""
-        event = GuideEvent(
-            kind=GuideEventKind.ESCALATED,
+        event = escalated_event(
             user_id=user_id,
             source=source,
+            guide_ids=guide_ids,
+            good_match=good_match,
             query=query,
             locale=locale,
-            guide_ids=guide_ids,
-            top_guide_id=guide_ids[0] if guide_ids else None,
-            good_match=good_match and bool(guide_ids),
             case_id=case_id,
         )
         return self._record_once(event, now=now, once_key=once_key)
+
+
+def searched_event(
+    answer: Answer,
+    *,
+    user_id: str,
+    source: GuideSource,
+    locale: str | None = None,
+    market: str | None = None,
+    flow: str | None = None,
+    case_id: int | None = None,
+) -> GuideEvent | None:
+    """The record of a search shown (None for an empty question); its `good_match` tells a gap."""
+    if not answer.question:
+        return None
+    top = answer.hits[0] if answer.hits else None
+    return GuideEvent(
+        kind=GuideEventKind.SEARCHED,
+        user_id=user_id,
+        source=source,
+        query=answer.question,
+        locale=locale,
+        market=market or None,
+        flow_id=flow,
+        guide_ids=tuple(hit.guide.id for hit in answer.hits),
+        top_guide_id=top.guide.id if top else None,
+        top_score=round(top.relevance, 4) if top else None,
+        good_match=answer.has_good_match,
+        case_id=case_id,
+    )
+
+
+def escalated_event(
+    *,
+    user_id: str,
+    source: GuideSource,
+    guide_ids: tuple[str, ...],
+    good_match: bool,
+    query: str = "",
+    locale: str | None = None,
+    case_id: int | None = None,
+) -> GuideEvent:
+    """The record of a rep escalating after being shown `guide_ids` (best first)."""
+    return GuideEvent(
+        kind=GuideEventKind.ESCALATED,
+        user_id=user_id,
+        source=source,
+        query=query,
+        locale=locale,
+        guide_ids=guide_ids,
+        top_guide_id=guide_ids[0] if guide_ids else None,
+        good_match=good_match and bool(guide_ids),
+        case_id=case_id,
+    )

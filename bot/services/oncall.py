@@ -54,5 +54,11 @@ class OnCall:
 
     def next_business_start(self, policy: Policy, at: datetime) -> datetime:
         """When a page held for business hours goes out: `at`, or the next start of the policy's hours."""
-        schedule = policy_schedule(policy, self.config.schedules)
-        return at if schedule is None else rota.next_business_start(schedule, at)
+        return next_business_start(self.config, policy, at)
+
+
+def next_business_start(config: Config, policy: Policy, at: datetime) -> datetime:
+    """`at`, or the next start of the policy's business hours (configuration only: no I/O, so the
+    intake's ack can say when a held first page goes out before paging starts)."""
+    schedule = policy_schedule(policy, config.schedules)
+    return at if schedule is None else rota.next_business_start(schedule, at)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.case import Case
-from bot.domain.duplicates import find_duplicate
+from bot.domain.duplicates import first_same_names
 from bot.domain.events import EventKind
 from bot.domain.flow import FieldKind, Flow
 from bot.domain.intake import Intake
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # Called inside the transaction that creates the case (e.g. start paging), so both commit together.
 OnOpened = Callable[[Tx, Case, datetime], object]
 
+CASE_OPENED = "case.opened"
 POST_ROOT = "case.post_root"
 POST_DETAILS = "case.post_details"
 CONFIRM_REPORTER = "case.confirm_reporter"
@@ -47,6 +48,38 @@ class Opened:
     created: bool
 
 
+def file_case(
+    intake: Intake,
+    *,
+    store: Store,
+    now: datetime,
+    intake_key: str,
+    allow_duplicate: bool = False,
+    reveal_sensitive: bool = False,
+    max_attempts: int = 8,
+    family: frozenset[str] | None = None,
+    follow_up: dict[str, object] | None = None,
+) -> Opened:
+    """The ack's part (DESIGN: the ack does the least that keeps the promise): commit the case and ONE
+    `case.opened` job in one short transaction; that job (run at once by the runner, or after a restart,
+    as it is a durable row) posts the case, starts paging and sets its timers (OpenedFollowUp).
+
+    `follow_up` is extra payload for the job (e.g. what the intake form showed). Duplicates are refused
+    as in `open_case`."""
+    return _guarded(
+        intake,
+        store=store,
+        now=now,
+        intake_key=intake_key,
+        allow_duplicate=allow_duplicate,
+        reveal_sensitive=reveal_sensitive,
+        max_attempts=max_attempts,
+        family=family,
+        inline=None,
+        follow_up=follow_up or {},
+    )
+
+
 def open_case(
     intake: Intake,
     *,
@@ -59,13 +92,46 @@ def open_case(
     on_opened: OnOpened | None = None,
     family: frozenset[str] | None = None,
 ) -> Opened:
-    """Commit the case and its first Slack job in one transaction, before anything is sent.
+    """Commit the case and everything that follows its opening (its first Slack job, and `on_opened`,
+    e.g. start paging) in one transaction, before anything is sent: for callers with no person waiting.
+    The Slack intake uses `file_case`, whose `case.opened` job does the same work right after the ack.
 
     Unless `allow_duplicate`, an open case of the flow's family (`family`, default the flow alone) for
     the same advertiser and campaign is offered to the reporter (DuplicateCaseOpen), unless it is
     sensitive and they are not on the team (`reveal_sensitive`): then the new case is filed and the two
     are linked for the team only. The check and the insert hold a lock per flow of the family, so two
     replicas filing the same case at once make one case."""
+    return _guarded(
+        intake,
+        store=store,
+        now=now,
+        intake_key=intake_key,
+        allow_duplicate=allow_duplicate,
+        reveal_sensitive=reveal_sensitive,
+        max_attempts=max_attempts,
+        family=family,
+        inline=on_opened or _nothing,
+        follow_up={},
+    )
+
+
+def _nothing(tx: Tx, case: Case, now: datetime) -> None:
+    return None
+
+
+def _guarded(
+    intake: Intake,
+    *,
+    store: Store,
+    now: datetime,
+    intake_key: str,
+    allow_duplicate: bool,
+    reveal_sensitive: bool,
+    max_attempts: int,
+    family: frozenset[str] | None,
+    inline: OnOpened | None,
+    follow_up: dict[str, object],
+) -> Opened:
     try:
         return _open(
             intake,
@@ -75,8 +141,9 @@ def open_case(
             allow_duplicate=allow_duplicate,
             reveal_sensitive=reveal_sensitive,
             max_attempts=max_attempts,
-            on_opened=on_opened,
             family=family,
+            inline=inline,
+            follow_up=follow_up,
         )
     except Conflict:
         # The same submission reached another replica (or thread) at once and its insert won: this one
@@ -98,54 +165,92 @@ def _open(
     allow_duplicate: bool,
     reveal_sensitive: bool,
     max_attempts: int,
-    on_opened: OnOpened | None,
     family: frozenset[str] | None,
+    inline: OnOpened | None,
+    follow_up: dict[str, object],
 ) -> Opened:
     with store.transaction() as tx:
-        existing = tx.cases.by_intake_key(intake_key)
-        if existing is not None:
-            return Opened(existing, created=False)
-        hidden: Case | None = None
+        existing_id = tx.cases.id_by_intake_key(intake_key)
+        if existing_id is not None:
+            return Opened(tx.cases.get(existing_id), created=False)
+        hidden: int | None = None
         if not allow_duplicate:
             flows = family or frozenset({intake.flow_id})
             for flow_id in sorted(flows):  # always in the same order: no deadlock between replicas
                 tx.lock(f"duplicates:{flow_id}")
-            duplicate = find_duplicate(intake.advertiser, intake.campaign, tx.cases.open_in_flows(flows))
+            found = first_same_names(intake.advertiser, intake.campaign, tx.cases.open_names_in_flows(flows))
+            duplicate = tx.cases.get(found) if found is not None else None
             if duplicate is not None and duplicate.sensitive and not reveal_sensitive:
-                hidden = duplicate
+                hidden = duplicate.id
             elif duplicate is not None:
                 raise DuplicateCaseOpen(duplicate)
         case = tx.cases.add(intake, now=now, intake_key=intake_key)
-        if hidden is not None:
-            _link(tx, case, hidden, now=now)
         with log_context(case_id=case.id, flow=case.flow_id):
-            tx.jobs.enqueue(
-                kind=POST_ROOT,
-                key=f"{POST_ROOT}:{case.id}",
-                due_at=now,
-                now=now,
-                case_id=case.id,
-                max_attempts=max_attempts,
-            )
-            if intake.reply_ts and intake.source_channel_id:
-                # "escalated as ADS-1042" under the message the case was escalated from.
-                tx.jobs.enqueue(
-                    kind=REPLY_TO_SOURCE,
-                    key=f"{REPLY_TO_SOURCE}:{case.id}",
+            if inline is None:
+                payload = dict(follow_up)
+                if hidden is not None:
+                    payload["linked_to"] = hidden
+                if intake.reply_ts and intake.source_channel_id:
+                    payload["reply_ts"] = intake.reply_ts
+                tx.jobs.add_new(
+                    kind=CASE_OPENED,
+                    key=f"{CASE_OPENED}:{case.id}",
                     due_at=now,
                     now=now,
                     case_id=case.id,
-                    payload={"channel": intake.source_channel_id, "ts": intake.reply_ts},
+                    payload=payload,
                     max_attempts=max_attempts,
                 )
-            if on_opened is not None:
-                on_opened(tx, case, now)
-                case = tx.cases.get(case.id)
+            else:
+                case = follow_up_opened(
+                    tx,
+                    case,
+                    now=now,
+                    linked_to=hidden,
+                    reply_ts=intake.reply_ts,
+                    max_attempts=max_attempts,
+                    on_opened=inline,
+                )
     metrics.case_opened(flow=case.flow_id, severity=case.severity_id)
     log.info(
         "case_opened %s severity=%s", case.human_id, case.severity_id, extra={"case_id": case.id, "flow": case.flow_id}
     )
     return Opened(case, created=True)
+
+
+def follow_up_opened(
+    tx: Tx,
+    case: Case,
+    *,
+    now: datetime,
+    linked_to: int | None,
+    reply_ts: str | None,
+    max_attempts: int,
+    on_opened: OnOpened | None,
+) -> Case:
+    """What follows a case's opening, in one transaction: the link to a hidden sensitive duplicate, its
+    first Slack jobs (root post, the reply under the escalated message), then `on_opened` (paging and
+    timers). `now` is when the case was opened, so the plan is the same whenever this runs."""
+    if linked_to is not None:
+        _link(tx, case, tx.cases.get(linked_to), now=now)
+    tx.jobs.enqueue(
+        kind=POST_ROOT, key=f"{POST_ROOT}:{case.id}", due_at=now, now=now, case_id=case.id, max_attempts=max_attempts
+    )
+    if reply_ts and case.source_channel_id:
+        # "escalated as ADS-1042" under the message the case was escalated from.
+        tx.jobs.enqueue(
+            kind=REPLY_TO_SOURCE,
+            key=f"{REPLY_TO_SOURCE}:{case.id}",
+            due_at=now,
+            now=now,
+            case_id=case.id,
+            payload={"channel": case.source_channel_id, "ts": reply_ts},
+            max_attempts=max_attempts,
+        )
+    if on_opened is None:
+        return case
+    on_opened(tx, case, now)
+    return tx.cases.get(case.id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 
 from bot.clock import Clock
 from bot.config.model import Config
@@ -19,7 +20,7 @@ from bot.domain.paging_plan import AlertKind, PlannedAlert, plan
 from bot.domain.policy import PageTiming, Policy
 from bot.observability import metrics
 from bot.services.handover import relay_state
-from bot.services.oncall import OnCall
+from bot.services.oncall import OnCall, next_business_start
 from bot.services.paging_jobs import (
     ESCALATE,
     LEADS_ALERT,
@@ -57,6 +58,7 @@ __all__ = [
     "Paging",
     "PassedOn",
     "acknowledge",
+    "first_page_due",
     "note_in_thread",
     "page_new_owner",
     "paged_so_far",
@@ -75,17 +77,9 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
 
     Runs in the caller's transaction, so a case is never committed without its first step.
     """
-    flow = config.flow(case.flow_id)
-    policy = config.policies[flow.policy]
+    policy = config.policies[config.flow(case.flow_id).policy]
     generation = tx.cases.next_paging_generation(case.id, now=now)
-    due_at, capped = now, False
-    if policy.timing_for(case.severity_id) is PageTiming.BUSINESS_HOURS:
-        due_at = oncall.next_business_start(policy, now)
-        if case.deadline_at is not None:
-            # Held no later than the deadline minus the acknowledge SLA and the policy's margin.
-            latest = case.deadline_at - flow.severity(case.severity_id).acknowledge_within - policy.deadline_margin
-            if latest < due_at:
-                due_at, capped = max(now, latest), True
+    due_at, capped = first_page_due(case, config=config, now=now, business_start=oncall.next_business_start)
     step = first_step(due_at)
     tx.jobs.enqueue(
         kind=ESCALATE,
@@ -112,6 +106,28 @@ def start_paging(tx: Tx, case: Case, *, config: Config, oncall: OnCall, now: dat
         note = ThreadNote(kind="held", at=due_at, detail="deadline" if capped else "")
         note_in_thread(tx, case, note, key=f"held:{generation}", now=now)
     return due_at
+
+
+def first_page_due(
+    case: Case,
+    *,
+    config: Config,
+    now: datetime,
+    business_start: Callable[[Policy, datetime], datetime] | None = None,
+) -> tuple[datetime, bool]:
+    """When the flow's policy pages its first level if started at `now`, and whether the deadline
+    brought it forward. Configuration only (no I/O): the intake's ack says it before paging starts."""
+    flow = config.flow(case.flow_id)
+    policy = config.policies[flow.policy]
+    due_at, capped = now, False
+    if policy.timing_for(case.severity_id) is PageTiming.BUSINESS_HOURS:
+        due_at = (business_start or partial(next_business_start, config))(policy, now)
+        if case.deadline_at is not None:
+            # Held no later than the deadline minus the acknowledge SLA and the policy's margin.
+            latest = case.deadline_at - flow.severity(case.severity_id).acknowledge_within - policy.deadline_margin
+            if latest < due_at:
+                due_at, capped = max(now, latest), True
+    return due_at, capped
 
 
 def stop_paging(tx: Tx, case: Case, *, reason: str, now: datetime) -> int:

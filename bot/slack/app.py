@@ -24,7 +24,6 @@ from bot.services.guidance import Guidance
 from bot.services.guide_drafts import GuideReview
 from bot.services.guide_search import GuideIndex
 from bot.services.home import HomeData
-from bot.services.open_case import OnOpened
 from bot.services.page_answers import PageAnswers
 from bot.services.rota_desk import RotaDesk
 from bot.services.staff import Staff
@@ -88,7 +87,6 @@ def build_app(
     client: WebClient,
     signing_secret: str | None,
     kick: Callable[[], None],
-    on_opened: OnOpened | None = None,
     case_actions: CaseActions | None = None,
     staff: Staff | None = None,
     guides: GuideIndex | None = None,
@@ -130,7 +128,7 @@ def build_app(
     locales = locales or Locales(client)  # the rep's language: the form, the articles, refusals
     IntakeListeners(
         config=config,
-        filing=Filing(config=config, store=store, access=staff, on_opened=on_opened),
+        filing=Filing(config=config, store=store, access=staff),
         clock=clock,
         kick=kick,
         lookup=lookup,

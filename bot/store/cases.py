@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -19,6 +19,24 @@ from bot.store.tables import CaseEventRow, CaseFollowerRow, CaseRow, PageRow
 
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in values.items()}
+
+
+# The tables themselves: Core INSERTs skip the ORM's bulk-insert machinery on the ack path.
+_CASES: Table = CaseRow.__table__
+_FOLLOWERS: Table = CaseFollowerRow.__table__
+_EVENTS: Table = CaseEventRow.__table__
+
+
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+_INSERT_FOLLOWER = insert(_FOLLOWERS)
+_INSERT_EVENT = insert(_EVENTS)
+_ID_BY_INTAKE_KEY = select(_CASES.c.id).where(_CASES.c.intake_key == bindparam("key"))
+_OPEN_NAMES = (
+    select(_CASES.c.id, _CASES.c.advertiser_key, _CASES.c.campaign_key)
+    .where(_CASES.c.is_open.is_(True), _CASES.c.flow_id.in_(bindparam("flows", expanding=True)))
+    .order_by(_CASES.c.id)
+    .limit(500)
+)
 
 
 class CaseRepo:
@@ -80,43 +98,85 @@ class CaseRepo:
         )
 
     def add(self, intake: Intake, *, now: datetime, intake_key: str | None = None) -> Case:
-        """Insert a new case with its reporter as first follower and an `opened` event."""
-        row = CaseRow(
+        """Insert a new case with its reporter as first follower and an `opened` event.
+
+        Three Core INSERTs built once (bound values only) and no read back: the transaction a Slack ack
+        waits for."""
+        values = _json_safe(intake.values)
+        salesforce = intake.salesforce
+        connection = self._session.connection()
+        case_id = connection.execute(
+            _INSERT_CASE,
+            {
+                "flow_id": intake.flow_id,
+                "status": CaseStatus.NEW.value,
+                "is_open": True,
+                "severity_id": intake.severity.id,
+                "reporter_id": intake.reporter_id,
+                "advertiser": intake.advertiser,
+                "advertiser_key": match_key(intake.advertiser),
+                "campaign": intake.campaign,
+                "campaign_key": match_key(intake.campaign),
+                "market": intake.market,
+                "summary": intake.summary,
+                "deadline_at": intake.deadline_at,
+                "sensitive": intake.sensitive,
+                "values": values,
+                "pauses": [],
+                "intake_key": intake_key,
+                "source_channel_id": intake.source_channel_id,
+                "salesforce_object": salesforce.object_type if salesforce else None,
+                "salesforce_id": salesforce.record_id if salesforce else None,
+                "source_message": intake.source_message,
+                "paging_generation": 0,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            },
+        ).scalar_one()
+        connection.execute(_INSERT_FOLLOWER, {"case_id": case_id, "user_id": intake.reporter_id, "added_at": now})
+        connection.execute(
+            _INSERT_EVENT,
+            {
+                "case_id": case_id,
+                "at": now,
+                "kind": EventKind.OPENED.value,
+                "actor_id": intake.reporter_id,
+                "data": {"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
+            },
+        )
+        return Case(
+            id=case_id,
+            human_id=human_id(self._prefix, case_id),
             flow_id=intake.flow_id,
-            status=CaseStatus.NEW.value,
-            is_open=True,
+            status=CaseStatus.NEW,
             severity_id=intake.severity.id,
             reporter_id=intake.reporter_id,
             advertiser=intake.advertiser,
-            advertiser_key=match_key(intake.advertiser),
             campaign=intake.campaign,
-            campaign_key=match_key(intake.campaign),
             market=intake.market,
             summary=intake.summary,
             deadline_at=intake.deadline_at,
             sensitive=intake.sensitive,
-            values=_json_safe(intake.values),
-            intake_key=intake_key,
-            source_channel_id=intake.source_channel_id,
-            salesforce_object=intake.salesforce.object_type if intake.salesforce else None,
-            salesforce_id=intake.salesforce.record_id if intake.salesforce else None,
-            source_message=intake.source_message,
             created_at=now,
-            updated_at=now,
+            values=values,
+            source_channel_id=intake.source_channel_id,
+            followers=(intake.reporter_id,),
+            salesforce_object=salesforce.object_type if salesforce else None,
+            salesforce_id=salesforce.record_id if salesforce else None,
+            source_message=intake.source_message,
         )
-        self._session.add(row)
-        self._session.flush()
-        assert row.id is not None
-        self._session.add(CaseFollowerRow(case_id=row.id, user_id=intake.reporter_id, added_at=now))
-        self.add_event(
-            row.id,
-            kind=EventKind.OPENED,
-            actor_id=intake.reporter_id,
-            now=now,
-            data={"severity": intake.severity.id, "severity_reasons": list(intake.severity_reasons)},
-        )
-        self._session.flush()
-        return self._to_case(row)
+
+    def id_by_intake_key(self, key: str) -> int | None:
+        """The id of the case a submission made, if it made one (a re-sent submission's question)."""
+        found = self._session.connection().execute(_ID_BY_INTAKE_KEY, {"key": key}).scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    def open_names_in_flows(self, flow_ids: Iterable[str]) -> Sequence[tuple[int, str, str]]:
+        """(id, advertiser, campaign) of the open cases of these flows, oldest first (at most 500): the
+        candidates a new case may duplicate, as plain rows (their match keys stand for the typed names)."""
+        rows = self._session.connection().execute(_OPEN_NAMES, {"flows": list(flow_ids)})
+        return cast("Sequence[tuple[int, str, str]]", rows.all())  # fetched at once: one call, no per-row step
 
     def get(self, case_id: int) -> Case:
         row = self._session.get(CaseRow, case_id)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 
-from bot.store import audit, calendar_feeds, commit_deadline, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store import audit, calendar_feeds, commit_deadline, job_signal, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.store.deadline import ConnectionsInUse, DeadlinePassed
 
 # A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or

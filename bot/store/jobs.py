@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -23,6 +23,10 @@ def _insert_once(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once and run with bound values."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
+
+
+_JOBS: Table = JobRow.__table__
+_INSERT_JOB = insert(_JOBS)
 
 
 def _to_job(row: Any) -> Job:
@@ -71,6 +75,34 @@ class JobRepo:
         }
         return self._session.execute(_insert_once(self._dialect), values).first() is not None
 
+    def add_new(
+        self,
+        *,
+        kind: str,
+        key: str,
+        due_at: datetime,
+        now: datetime,
+        case_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        max_attempts: int = 8,
+    ) -> None:
+        """Add a job whose key cannot be taken yet (it names a row made in this same transaction, e.g. a
+        new case's `case.opened`): one plain Core INSERT, for the ack path; a taken key raises."""
+        self._session.connection().execute(
+            _INSERT_JOB,
+            {
+                "kind": kind,
+                "key": key,
+                "due_at": due_at,
+                "payload": payload or {},
+                "case_id": case_id,
+                "state": JobState.PENDING.value,
+                "attempts": 0,
+                "max_attempts": max_attempts,
+                "created_at": now,
+            },
+        )
+
     def record_once(self, *, kind: str, key: str, now: datetime) -> bool:
         """Note that something keyed `key` was done (a row born done, never run); True for the first
         caller across every replica sharing the store, False for the rest."""
@@ -89,13 +121,23 @@ class JobRepo:
         return self._session.execute(_insert_once(self._dialect), values).first() is not None
 
     def claim_due(
-        self, *, now: datetime, worker: str, lease: timedelta, limit: int = 20, wall_now: datetime | None = None
+        self,
+        *,
+        now: datetime,
+        worker: str,
+        lease: timedelta,
+        limit: int = 20,
+        wall_now: datetime | None = None,
+        priority: Sequence[Collection[str]] = (),
     ) -> list[Job]:
         """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over.
 
         Due times follow the bot's clock (`now`, which tests and the demo move); leases follow the
         wall clock (`wall_now`), because they measure whether a worker is still alive. The runner
         passes both on the database's clock (bot.clock.DatabaseClock), so replicas agree.
+        `priority` lists tiers of job kinds, most urgent first: a due job of an earlier tier is claimed
+        before any of a later one (kinds in no tier come last), then by due time. The claimed jobs come
+        back in due order (one case's jobs run in that order).
         """
         wall_now = wall_now or now
         expired = self._session.execute(
@@ -108,10 +150,12 @@ class JobRepo:
             # The worker died (or hung) between claiming and finishing: its send may or may not have
             # reached Slack. This is the one window in which a message can repeat.
             log.warning("lease_expired_resend job=%s key=%s previous_worker=%s", job_id, key, owner)
+        tiers = [(JobRow.kind.in_(list(kinds)), n) for n, kinds in enumerate(priority) if kinds]
+        order = [case(*tiers, else_=len(tiers))] if tiers else []
         due = (
             select(JobRow.id)
             .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
-            .order_by(JobRow.due_at, JobRow.id)
+            .order_by(*order, JobRow.due_at, JobRow.id)
             .limit(limit)
         )
         if self._dialect == "postgresql":
@@ -132,6 +176,17 @@ class JobRepo:
             .all()
         )
         return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
+
+    def next_wake(self) -> tuple[datetime | None, datetime | None]:
+        """The earliest pending due time (bot clock) and the earliest running lease's end (wall clock):
+        when a runner with nothing to do must look again. Two index lookups on (state, due_at)."""
+        due = self._session.execute(
+            select(func.min(JobRow.due_at)).where(JobRow.state == JobState.PENDING.value)
+        ).scalar_one_or_none()
+        lease = self._session.execute(
+            select(func.min(JobRow.lease_until)).where(JobRow.state == JobState.RUNNING.value)
+        ).scalar_one_or_none()
+        return due, lease
 
     def _fenced(self, job: Job) -> Any:
         return and_(

@@ -10,16 +10,15 @@ writes rows a newer schema does not expect.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
@@ -69,29 +68,61 @@ def display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*[\"']([^\"']+)[\"']", re.M)
+
+
 def _config(connection: Connection | None = None) -> AlembicConfig:
+    # Alembic (and Mako under it) is imported only to create or migrate a database, not at every
+    # start nor at every readiness probe: reading where a database stands needs neither.
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
     return cfg
 
 
+@cache
+def _revisions() -> tuple[frozenset[str], str]:
+    """Every revision in migrations/versions, and the head: the one no other revision follows.
+    Read from the files' `revision` / `down_revision` lines (tests check it against Alembic's own)."""
+    known: set[str] = set()
+    followed: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text()
+        revision = _REVISION.search(source)
+        if revision is None:
+            continue
+        known.add(revision.group(1))
+        down = _DOWN.search(source)
+        if down is not None:
+            followed.add(down.group(1))
+    heads = known - followed
+    assert len(heads) == 1, f"migrations must have one head, found {sorted(heads)}"
+    return frozenset(known), heads.pop()
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None, "no migrations found"
-    return head
+    return _revisions()[1]
 
 
 def _known(revision: str) -> bool:
-    try:
-        return ScriptDirectory.from_config(_config()).get_revision(revision) is not None
-    except Exception:  # alembic raises several kinds for an unknown id
-        return False
+    return revision in _revisions()[0]
+
+
+def _current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def inspect_schema(conn: Connection) -> SchemaState:
     head = head_revision()
-    current = MigrationContext.configure(conn).get_current_revision()
+    current = _current_revision(conn)
     if current is None:
         status = "unversioned" if inspect(conn).has_table("cases") else "empty"
     elif current == head:
@@ -137,6 +168,8 @@ def prepare(engine: Engine) -> SchemaState:
         if state.status == "empty":
             SQLModel.metadata.create_all(conn)
             _refresh_views(conn)
+            from alembic import command
+
             command.stamp(_config(conn), state.head)
             return SchemaState(status="current", current=state.head, head=state.head)
     if state.status != "current":
@@ -146,6 +179,8 @@ def prepare(engine: Engine) -> SchemaState:
 
 def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
     """`db upgrade`: bring the database to head in one transaction; returns the states before and after."""
+    from alembic import command
+
     with _reachable(engine), engine.begin() as conn:
         _lock(conn)
         before = inspect_schema(conn)
@@ -165,6 +200,8 @@ def upgrade(engine: Engine) -> tuple[SchemaState, SchemaState]:
 
 def upgrade_to(engine: Engine, revision: str) -> None:
     """Bring a database to a given revision (tests build a database as an older release left it)."""
+    from alembic import command
+
     with engine.begin() as conn:
         _lock(conn)
         command.upgrade(_config(conn), revision)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +22,7 @@ from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import build_engine, connections_in_use
 from bot.store.guides import GuideRepo
+from bot.store.job_signal import JobListener
 from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
@@ -72,6 +75,19 @@ class Tx:
         key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
         self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of this transaction that can fail alone: an exception inside rolls back to here and is
+        raised again (a taken unique key as Conflict). A store that went away (locked, unreachable)
+        is StoreUnavailable, and ends the whole transaction."""
+        try:
+            with self.session.begin_nested():
+                yield
+        except IntegrityError as exc:
+            raise Conflict(_constraint(exc)) from None
+        except (OperationalError, InternalError) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
+
     def first_time(self, key: str, *, now: datetime) -> bool:
         """Record a Slack delivery key; False if it was seen before (a retry or a double click)."""
         if self.session.get(RequestKeyRow, key) is not None:
@@ -101,6 +117,48 @@ PATIENT_BUDGET_S = 15.0  # background work (no person waiting)
 PATIENT_WRITE_LOCK_WAIT_S = 15.0
 
 
+class WriterTurns:
+    """SQLite's one writer, taken in turns inside this process: an urgent writer (a Slack request whose
+    ack waits on the commit) goes before every patient one (the job runner, which nobody waits on), so an
+    ack waits at most for the transaction under way, not for a queue of job bookkeeping. The turn is
+    handed straight to the next waiter (one wake-up, not every waiting thread racing for it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held = False
+        self._urgent: deque[threading.Event] = deque()
+        self._patient: deque[threading.Event] = deque()
+
+    def acquire(self, *, timeout: float, urgent: bool) -> bool:
+        queue = self._urgent if urgent else self._patient
+        with self._lock:
+            if not self._held:
+                self._held = True
+                return True
+            turn = threading.Event()
+            queue.append(turn)
+        if turn.wait(timeout):
+            return True
+        with self._lock:
+            if turn.is_set():  # handed over just as the wait ran out
+                return True
+            queue.remove(turn)
+            return False
+
+    def queued(self) -> tuple[int, int]:
+        """(urgent, patient) writers waiting for their turn now."""
+        with self._lock:
+            return len(self._urgent), len(self._patient)
+
+    def release(self) -> None:
+        with self._lock:
+            waiting = self._urgent or self._patient
+            if waiting:
+                waiting.popleft().set()  # still held: the turn passes to the next writer
+            else:
+                self._held = False
+
+
 class Store:
     """Opens transactions: writes through one engine, reads (on SQLite) through a deferred one."""
 
@@ -111,12 +169,15 @@ class Store:
         # SQLite has one writer at a time. Queue this process's writers on a lock instead of in
         # SQLite's busy handler, which sleeps in steps of up to 100 ms; other processes still wait
         # in the busy handler.
-        self._write_lock: threading.Lock | None = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # A person waiting on an ack goes before the job runner's writes (WriterTurns).
+        self._write_lock: WriterTurns | None = WriterTurns() if engine.dialect.name == "sqlite" else None
         in_use = connections_in_use(engine)
         self._deadlines = Deadlines(in_use) if in_use is not None else None
         # The database's clock minus this machine's (the heartbeat measures it): commit deadlines are
         # written on the database's clock.
         self.clock_offset = timedelta(0)
+        self._watch: sqlite3.Connection | None = None  # changed_elsewhere's own connection (SQLite)
+        self._data_version: int | None = None
 
     @classmethod
     def open(cls, url: str, *, prefix: str = "ADS") -> Store:
@@ -164,7 +225,7 @@ class Store:
         """A read-write transaction, committed when the block ends cleanly. `patient` (background
         work, no person waiting) waits longer for SQLite's one writer."""
         with (
-            self._writer(PATIENT_WRITE_LOCK_WAIT_S if patient else WRITE_LOCK_WAIT_S),
+            self._writer(PATIENT_WRITE_LOCK_WAIT_S if patient else WRITE_LOCK_WAIT_S, urgent=not patient),
             self._session(
                 self.engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S, commit_deadline=not patient
             ) as tx,
@@ -172,12 +233,12 @@ class Store:
             yield tx
 
     @contextmanager
-    def _writer(self, wait: float) -> Iterator[None]:
+    def _writer(self, wait: float, *, urgent: bool = True) -> Iterator[None]:
         """This process's turn to write on SQLite, waited for at most `wait` seconds."""
         if self._write_lock is None:
             yield
             return
-        if not self._write_lock.acquire(timeout=wait):
+        if not self._write_lock.acquire(timeout=wait, urgent=urgent):
             raise StoreUnavailable(f"the database is busy: no turn to write within {wait} s")
         try:
             yield
@@ -190,11 +251,32 @@ class Store:
         with self._session(self.read_engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S) as tx:
             yield tx
 
+    def changed_elsewhere(self) -> bool:
+        """SQLite: whether any other connection (another process, or another of ours) committed since the
+        last call — `PRAGMA data_version` on a connection kept for it, a few microseconds and no
+        transaction. Postgres: True (its runners hear of new jobs by NOTIFY instead)."""
+        if self.engine.dialect.name != "sqlite":
+            return True
+        if self._watch is None:
+            self._watch = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
+        version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        changed, self._data_version = version != self._data_version, version
+        return changed
+
+    def job_listener(self, wake: Callable[[], None]) -> JobListener | None:
+        """Postgres: a listener (not started) that calls `wake` when another process commits a pending
+        job. SQLite: None (one host; runners wake on their kick, due times and the fallback interval)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return JobListener(self.engine.url.render_as_string(hide_password=False), wake)
+
     def schema(self) -> SchemaState:
         """Where the database's schema stands now (readiness: reachable, and still this release's)."""
         return schema_state(self.read_engine)
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

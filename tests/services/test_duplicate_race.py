@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.duplicates import family, name_words, same_name
+from bot.domain.duplicates import family, first_same_names, name_words, same_name
 from bot.domain.intake import validate_intake
 from bot.services.open_case import DuplicateCaseOpen, open_case
 from bot.store.store import Store
@@ -87,3 +87,10 @@ def _race(replicas, config):
         assert tx.cases.count() == before + 1
         for case in tx.cases.open_cases():
             tx.cases.change(case.id, now=NOW, status="resolved")  # the next round starts clean
+
+
+def test_the_first_open_case_with_the_same_names_is_the_duplicate():
+    candidates = [(3, "zenith motors", "spring launch"), (5, "acme foods", "spring launch"), (9, "acme", "spring")]
+    assert first_same_names("ACME Foods Pte Ltd", "Spring-launch", candidates) == 5
+    assert first_same_names("Acme Foods", "Autumn launch", candidates) is None
+    assert first_same_names("Acme Foods", "Spring launch", []) is None

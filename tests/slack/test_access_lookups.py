@@ -116,9 +116,9 @@ def test_a_duplicate_of_a_sensitive_case_is_filed_anew_and_linked_for_the_team(s
     shown = json.dumps(answer.json())
     assert "ADS-1002" in shown and "ADS-1001" not in shown and "already open" not in shown
     assert count(bot) == 2
-    with bot.store.read() as tx:
-        assert ("linked", None, {"case": "ADS-1001"}) in [(e.kind, e.actor_id, e.data) for e in tx.cases.events(2)]
-        assert ("linked", None, {"case": "ADS-1002"}) in [(e.kind, e.actor_id, e.data) for e in tx.cases.events(1)]
+    # The link is made by the new case's `case.opened` job, right after the ack.
+    wait_until(lambda: _linked(bot, 2, "ADS-1001"))
+    assert _linked(bot, 1, "ADS-1002")
     wait_until(lambda: [m for m in _thread(standin, "C0POLICY") if "ADS-1002 was filed separately" in m])
     assert not [m for m in _thread(standin, "C0ESCALATE") if "ADS-1001" in m and "ADS-1002" in m]
     assert all("ADS-1001" not in json.dumps(m) for m in standin.dm_messages("U0REP2"))
@@ -194,6 +194,11 @@ def test_a_malformed_timestamp_header_gets_401_and_no_error_log(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+def _linked(bot: Any, case_id: int, other: str) -> bool:
+    with bot.store.read() as tx:
+        return ("linked", None, {"case": other}) in [(e.kind, e.actor_id, e.data) for e in tx.cases.events(case_id)]
+
+
 def test_a_signed_request_whose_ids_are_not_slack_ids_is_refused(standin: SlackStandIn, bot):
     # Signed as Slack would, over the real time (the signature window is about the wall clock).
     stamp = str(int(datetime.now(UTC).timestamp()))
@@ -230,8 +235,8 @@ def test_a_submission_that_lost_the_race_to_another_replica_is_answered_200(
     first = person.submit_view(prelaunch_values(deadline=(clock.now() + timedelta(days=3)).replace(microsecond=0)))
     assert first.status == 200
     # The second copy looks before the first committed: it finds neither the key nor a duplicate.
-    monkeypatch.setattr(CaseRepo, "by_intake_key", _missing_once(CaseRepo.by_intake_key))
-    monkeypatch.setattr(CaseRepo, "open_in_flows", lambda self, *_, **__: [])
+    monkeypatch.setattr(CaseRepo, "id_by_intake_key", _missing_once(CaseRepo.id_by_intake_key))
+    monkeypatch.setattr(CaseRepo, "open_names_in_flows", lambda self, *_, **__: [])
     again = standin.post_raw(first.request_body, dict(first.request_headers))
     assert again.status == 200, again.body
     assert json.loads(again.body)["view"] == first.json()["view"]

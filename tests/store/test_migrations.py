@@ -283,3 +283,15 @@ def test_first_page_revision_fills_the_hold_from_the_last_paging_started_event(s
             assert tx.cases.get(new.id).first_page_at is None
     finally:
         store.close()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics_head():
+    """Start-up reads where a database stands without importing Alembic; it must agree with Alembic."""
+    from alembic.script import ScriptDirectory
+
+    from bot.store.migrate import _config, _known
+
+    script = ScriptDirectory.from_config(_config())
+    assert head_revision() == script.get_current_head()
+    assert all(_known(rev.revision) for rev in script.walk_revisions())
+    assert not _known("9999")

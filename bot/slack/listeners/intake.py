@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,14 +18,15 @@ from bot.domain.case import Case
 from bot.domain.duplicates import family as duplicate_family
 from bot.domain.flow import FieldRole, Flow
 from bot.domain.form_text import ERRORS, Catalog, localize_flow, pick_catalog
-from bot.domain.guidance import GuideSource
 from bot.domain.intake import FieldValue, IntakeInvalid, validate_intake
 from bot.domain.message_intake import guess_flow, prefill_from_message
 from bot.domain.refusal import BUTTON_OUT_OF_DATE, Stale
+from bot.services.case_opened import GUIDES_SHOWN, LOCALE
 from bot.services.filing import Filing, StoreUnavailable
 from bot.services.guidance import Answer, Guidance
 from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, FollowNote
+from bot.services.paging import first_page_due
 from bot.slack import ids
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
 from bot.slack.listeners.lookup import VERBS, LookupCommands
@@ -220,6 +222,7 @@ class IntakeListeners:
                 ack(response_action="update", view=build_following_view(case, user_id=user_id))
                 self.kick()
                 return
+            locale = self.locales.cached(user_id) if self.locales else None
             opened = self.filing.open(
                 intake,
                 user_id=user_id,
@@ -227,6 +230,8 @@ class IntakeListeners:
                 intake_key=f"view:{view['id']}:{view.get('hash', '')}",
                 allow_duplicate=choice == ids.DUPLICATE_FILE_NEW,
                 family=duplicate_family(flow, self.config.flows),
+                # What the form showed, for the follow-up job's record of the search.
+                follow_up={LOCALE: locale, GUIDES_SHOWN: list(meta.guides)},
             )
         except DuplicateCaseOpen as dup:
             ack(
@@ -256,15 +261,13 @@ class IntakeListeners:
         severity = localize_flow(flow, catalog).severity(opened.case.severity_id)
         answer = self._filed_answer(opened.case, flow, user_id)
         articles = list(answer.good[:3]) if answer is not None else []
-        try:
-            # A re-sent submission is not a second search; a sensitive case's question is not kept
-            # among the searches (the weekly report lists unanswered questions to the leads' channel).
-            if opened.created and answer is not None and not opened.case.sensitive:
-                self._record_filed_search(opened.case, flow, meta, user_id, answer)
-        except StoreUnavailable:  # the case is filed; the articles are a courtesy
-            log.warning("guide suggestions skipped for %s: store busy", opened.case.human_id)
-            articles = []
-        held_until = opened.case.page_held_until() if articles else None
+        case = opened.case
+        if case.first_page_at is None:
+            # Paging starts in the `case.opened` job right after this ack; it plans at the case's creation
+            # time, from the configuration, as this does (one rule for both: first_page_due).
+            first_page_at, _ = first_page_due(case, config=self.config, now=case.created_at)
+            case = dataclasses.replace(case, first_page_at=first_page_at)
+        held_until = case.page_held_until() if articles else None
         ack(
             response_action="update",
             view=build_filed_view(
@@ -307,33 +310,6 @@ class IntakeListeners:
             return None
         locale = self.locales.cached(user_id) if self.locales else None
         return self.guidance.suggest(case.summary, locale=locale, market=case.market, flow=flow.id)
-
-    def _record_filed_search(self, case: Case, flow: Flow, meta: IntakeMeta, user_id: str, answer: Answer) -> None:
-        """Record the filed question's search (a gap if nothing fits), and an escalation made anyway."""
-        assert self.guidance is not None
-        now = self.clock.now()
-        locale = self.locales.cached(user_id) if self.locales else None
-        if meta.guides:  # the form showed articles and the rep filed anyway
-            self.guidance.escalated(
-                user_id=user_id,
-                source=GuideSource.INTAKE_FORM,
-                now=now,
-                guide_ids=meta.guides,
-                good_match=True,
-                query=case.summary,
-                locale=locale,
-                case_id=case.id,
-            )
-        self.guidance.record_search(
-            answer,
-            user_id=user_id,
-            source=GuideSource.INTAKE,
-            now=now,
-            locale=locale,
-            market=case.market or None,
-            flow=flow.id,
-            case_id=case.id,
-        )
 
     def handle_follow_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()

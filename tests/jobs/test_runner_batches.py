@@ -1,0 +1,89 @@
+"""A batch of escalation-like steps (sendless jobs of different cases) commits in one transaction, each
+under its own savepoint: one effect that fails rolls back alone and is retried; the others are kept.
+Real SQLite file; the wall clock is frozen (freezegun) so retry times are exact."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+
+from bot.clock import SystemClock
+from bot.domain.job import Job
+from bot.jobs.runner import JobRunner
+from bot.store.store import Store, Tx
+
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Store]:
+    store = Store.open(f"sqlite:///{tmp_path / 'jobs.db'}")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def step(job: Job) -> Callable[[Tx, datetime], None]:
+    """Plans the next job; the step named `bad` fails while writing its plan."""
+
+    def effect(tx: Tx, now: datetime) -> None:
+        tx.jobs.enqueue(kind="post", key=f"after:{job.key}", due_at=now + timedelta(hours=1), now=now)
+        if job.key == "bad":
+            raise RuntimeError("a planning bug")
+
+    return effect
+
+
+def test_a_failing_step_in_a_batch_is_retried_alone_and_the_others_are_committed(db: Store):
+    with freeze_time(T0):
+        with db.transaction() as tx:
+            for key in ("one", "bad", "two"):
+                tx.jobs.enqueue(kind="step", key=key, due_at=T0, now=T0)
+        runner = JobRunner(
+            store=db,
+            clock=SystemClock(),
+            handlers={"step": step},
+            give_up=lambda tx, job, reason, now: None,
+            sendless_kinds=frozenset({"step"}),
+            parallel=4,
+            jitter=0.0,
+            retry_base=timedelta(seconds=2),
+        )
+        try:
+            assert runner.run_due(rounds=1) == 3
+        finally:
+            runner.close()
+        with db.read() as tx:
+            states = tx.jobs.states()
+            first_due, _ = tx.jobs.next_wake()
+    assert states == {
+        "one": "done",
+        "two": "done",
+        "after:one": "pending",
+        "after:two": "pending",
+        "bad": "pending",  # rolled back to its savepoint (its planned job too), to be tried again
+    }
+    assert first_due == T0 + timedelta(seconds=2)  # the retry: after retry_base, the others an hour on
+
+
+def test_page_dms_are_claimed_before_steps_and_steps_before_bookkeeping_whatever_their_due_times(db: Store):
+    with db.transaction() as tx:
+        tx.jobs.enqueue(kind="case.thread_note", key="note", due_at=T0 - timedelta(seconds=30), now=T0)
+        tx.jobs.enqueue(kind="page.escalate", key="step", due_at=T0 - timedelta(seconds=20), now=T0)
+        tx.jobs.enqueue(kind="page.send", key="dm", due_at=T0 - timedelta(seconds=10), now=T0)
+    tiers = ({"page.send"}, {"page.escalate"})
+    claimed = []
+    for _ in range(3):
+        with db.transaction() as tx:
+            jobs = tx.jobs.claim_due(now=T0, worker="w", lease=timedelta(minutes=1), limit=1, priority=tiers)
+        claimed += [job.key for job in jobs]
+    assert claimed == ["dm", "step", "note"]
+    with db.transaction() as tx:  # without tiers: due order, as before
+        tx.jobs.enqueue(kind="page.send", key="dm2", due_at=T0, now=T0)
+        tx.jobs.enqueue(kind="case.thread_note", key="note2", due_at=T0 - timedelta(seconds=1), now=T0)
+        assert [j.key for j in tx.jobs.claim_due(now=T0, worker="w", lease=timedelta(minutes=1), limit=1)] == ["note2"]
