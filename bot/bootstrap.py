@@ -292,7 +292,7 @@ def build_bot(
         | paging.handlers()
         | Handoffs(config, store, notifier).handlers()
         | RepMessages(config, store, notifier, access).handlers()
-        | Timers(config, store, notifier, oncall).handlers()
+        | Timers(config, store, notifier, oncall, clock).handlers()
         | Digests(config, store, notifier, clock.now).handlers()
         | WeeklyReports(config, store, notifier, clock.now).handlers()
         | RotaChecks(config, store, notifier).handlers()

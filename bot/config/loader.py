@@ -13,11 +13,7 @@ from bot.config.contacts import load_contacts
 from bot.config.errors import ConfigError, ConfigProblem
 from bot.config.flows import build_flow
 from bot.config.guides import load_guides
-
-# Config and AppConfig live in bot.config.model; re-exported for code (and branches in flight) that
-# imports them from here beside load_config.
-from bot.config.model import AppConfig as AppConfig
-from bot.config.model import Config as Config
+from bot.config.model import Config
 from bot.config.policies import POLICIES_FILE, check_policy_targets, load_policies, people_also_in_layers
 from bot.config.problems import parse_model, read_mapping
 from bot.config.schedules import load_placeholders, load_schedules

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.clock import Clock
 from bot.config.model import Config
 from bot.domain import sla
 from bot.domain.business import flow_schedule, sla_calendar
@@ -151,6 +152,7 @@ class Timers:
     store: Store
     sender: PageSender
     oncall: OnCall | None = None  # deadline reminders mention the on-call; raises re-page
+    clock: Clock | None = None  # who is on call is read at this clock's now (else at the job's due time)
 
     def handlers(self) -> dict[str, Callable[[Job], Effect | None]]:
         return {SLA: self.fire_sla, DEADLINE: self.fire_deadline, SLA_ALERT: self.alert}
@@ -212,7 +214,7 @@ class Timers:
         name = str(job.payload["name"])
         if name == "raise":
             return self._raise(case, job)
-        users = self._who(case, self.oncall.clock.now() if self.oncall else job.due_at)
+        users = self._who(case, self.clock.now() if self.clock else job.due_at)
 
         def effect(tx: Tx, now: datetime) -> None:
             kind = EventKind.DEADLINE_PASSED if name == "passed" else EventKind.DEADLINE_REMINDER
