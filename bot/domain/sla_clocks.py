@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from bot.domain import sla
 from bot.domain.case import CaseStatus
@@ -39,3 +40,28 @@ def running_clocks(
         budget = sla.budget(calendar, severity.resolve_within)
         clocks.append(RunningClock(Measure.RESOLVE, sla.SlaTimer(created_at, budget, pauses)))
     return clocks
+
+
+class ClockedCase(Protocol):
+    """What the clocks read of a case: a stored `Case`, or a digest's `OpenCase`."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def status(self) -> CaseStatus: ...
+    @property
+    def acknowledged_by(self) -> str | None: ...
+    @property
+    def pauses(self) -> tuple[tuple[datetime, datetime | None], ...]: ...
+
+
+def case_clocks(calendar: sla.SlaCalendar, severity: Severity, case: ClockedCase) -> list[RunningClock]:
+    """The SLA clocks still running for a case (`running_clocks` over its fields)."""
+    return running_clocks(
+        calendar,
+        severity,
+        created_at=case.created_at,
+        status=case.status,
+        acknowledged=case.acknowledged_by is not None,
+        pauses=case.pauses,
+    )

@@ -19,7 +19,7 @@ from bot.domain import sla
 from bot.domain.digest_compose import compose_digest
 from bot.domain.digest_input import OpenCase, SlaDue
 from bot.domain.rota import Override
-from bot.domain.sla_clocks import running_clocks
+from bot.domain.sla_clocks import case_clocks
 from bot.services.timers import flow_calendar, schedule_for_flow
 from bot.store.reports import ReportRepo
 from bot.store.store import Store, Tx
@@ -68,14 +68,7 @@ def sla_dues(config: Config, cases: Sequence[OpenCase]) -> list[SlaDue]:
         calendar = calendars.get((case.flow_id, case.severity_id))
         if calendar is None:  # the clock depends on the flow and the severity
             calendar = calendars[case.flow_id, case.severity_id] = flow_calendar(config, case.flow_id, case.severity_id)
-        clocks = running_clocks(
-            calendar,
-            severity,
-            created_at=case.created_at,
-            status=case.status,
-            acknowledged=case.acknowledged_by is not None,
-            pauses=case.pauses,
-        )
+        clocks = case_clocks(calendar, severity, case)
         for clock in clocks:
             due_at = sla.timer_due_at(calendar, clock.timer)
             if due_at is not None:

@@ -15,7 +15,7 @@ from bot.domain.events import EventKind
 from bot.domain.job import Job
 from bot.domain.rota_model import Schedule
 from bot.domain.severity import deadline_raises
-from bot.domain.sla_clocks import running_clocks
+from bot.domain.sla_clocks import case_clocks
 from bot.domain.sla_terms import SlaTerms, describe
 from bot.services.oncall import OnCall
 from bot.services.paging import TELL_OWNER, UPDATE_PAGES, UPDATE_ROOT, note_in_thread, restart_paging
@@ -73,14 +73,7 @@ def planned(
     severity = flow.severity(case.severity_id)
     calendar = calendar_for(config, case)
     found: list[tuple[str, str, datetime, dict[str, str]]] = []
-    clocks = running_clocks(
-        calendar,
-        severity,
-        created_at=case.created_at,
-        status=case.status,
-        acknowledged=case.acknowledged_by is not None,
-        pauses=case.pauses,
-    )
+    clocks = case_clocks(calendar, severity, case)
     for which, timer in ((clock.measure.value, clock.timer) for clock in clocks):
         for stage, at in (
             ("warning", sla.warning_at(calendar, timer, WARN_AT)),

@@ -62,17 +62,7 @@ class JobRepo:
         max_attempts: int = 8,
     ) -> bool:
         """Add a job unless one with `key` exists already; True if this call added it."""
-        values = {
-            "kind": kind,
-            "key": key,
-            "due_at": due_at,
-            "payload": payload or {},
-            "case_id": case_id,
-            "state": JobState.PENDING.value,
-            "attempts": 0,
-            "max_attempts": max_attempts,
-            "created_at": now,
-        }
+        values = _new_job(kind, key, due_at, now, case_id, payload, max_attempts)
         return self._session.execute(_insert_once(self._dialect), values).first() is not None
 
     def add_new(
@@ -89,18 +79,7 @@ class JobRepo:
         """Add a job whose key cannot be taken yet (it names a row made in this same transaction, e.g. a
         new case's `case.opened`): one plain Core INSERT, for the ack path; a taken key raises."""
         self._session.connection().execute(
-            _INSERT_JOB,
-            {
-                "kind": kind,
-                "key": key,
-                "due_at": due_at,
-                "payload": payload or {},
-                "case_id": case_id,
-                "state": JobState.PENDING.value,
-                "attempts": 0,
-                "max_attempts": max_attempts,
-                "created_at": now,
-            },
+            _INSERT_JOB, _new_job(kind, key, due_at, now, case_id, payload, max_attempts)
         )
 
     def record_once(self, *, kind: str, key: str, now: datetime) -> bool:
@@ -348,3 +327,26 @@ class JobRepo:
             oldest_case_id=oldest.case_id,
             oldest_due_at=oldest.due_at,
         )
+
+
+def _new_job(
+    kind: str,
+    key: str,
+    due_at: datetime,
+    now: datetime,
+    case_id: int | None,
+    payload: dict[str, Any] | None,
+    max_attempts: int,
+) -> dict[str, Any]:
+    """The columns of a new pending job (both inserts write the same row)."""
+    return {
+        "kind": kind,
+        "key": key,
+        "due_at": due_at,
+        "payload": payload or {},
+        "case_id": case_id,
+        "state": JobState.PENDING.value,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "created_at": now,
+    }
