@@ -322,6 +322,7 @@ def build_bot(
         # SQLite: a commit by any other connection (a web process, a tool) ends the idle sleep;
         # Postgres: NOTIFY does, so the fallback wakes only when the listener is not connected.
         changed_elsewhere=store.changed_elsewhere if listener is None else lambda: not listener.connected.is_set(),
+        hears_elsewhere=None if listener is None else listener.connected.is_set,
     )
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))

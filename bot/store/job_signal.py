@@ -57,8 +57,9 @@ event.listen(JobRow.__table__, "after_create", _after_create)
 
 class JobListener:
     """LISTENs for new pending jobs on its own connection and thread, and calls `wake` for each
-    notification; after a lost connection it reconnects (with a growing pause) and calls `wake` once,
-    as something may have arrived while it was away."""
+    notification. When it loses its connection it calls `wake` (the runner goes back to its short
+    fallback interval while `connected` is clear); it reconnects (with a growing pause) and calls `wake`
+    once more, as something may have arrived while it was away."""
 
     def __init__(self, url: str, wake: Callable[[], None], *, timeout: float = 5.0) -> None:
         parsed = make_url(url).set(drivername="postgresql")  # the engine's URL, for psycopg itself
@@ -91,9 +92,12 @@ class JobListener:
                         for _ in conn.notifies(timeout=self._timeout):
                             self._wake()
             except psycopg.Error as exc:
+                was_connected = self.connected.is_set()
                 self.connected.clear()
                 if self._stop.is_set():
                     break
+                if was_connected:
+                    self._wake()  # the runner goes back to its short fallback interval until we are back
                 log.warning("job listener lost its connection (%s); the fallback covers it", type(exc).__name__)
                 self._stop.wait(pause)
                 pause = min(pause * 2, 30.0)

@@ -30,7 +30,7 @@ from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
-from bot.store.workers import WorkerRepo
+from bot.store.workers import Seen, WorkerRepo, others_seen, say_alive
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
 
@@ -248,6 +248,38 @@ class Store:
             yield
         finally:
             self._write_lock.release()
+
+    def beat(
+        self,
+        *,
+        worker: str,
+        host: str,
+        pid: int,
+        started_at: datetime,
+        now: datetime,
+        stale_after: timedelta,
+        measure: Callable[[Callable[[], datetime | None]], object],
+    ) -> list[Seen]:
+        """The heartbeat's write, every second on every worker, so Core-level on one connection with no
+        ORM session: the upsert of this worker's row (which on Postgres also reads the database's clock,
+        passed to `measure`) and one read of the other workers' rows, in one short transaction. The rare
+        take-over of a dead worker's claims runs in a transaction of its own (WorkerRepo.take_over_dead)."""
+        try:
+            with (
+                self._writer(WRITE_LOCK_WAIT_S),
+                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+                self.engine.begin() as conn,
+            ):
+                measure(lambda: say_alive(conn, worker=worker, host=host, pid=pid, started_at=started_at, now=now))
+                return others_seen(conn, me=worker, stale_after=stale_after, now=now)
+        except (OperationalError, InternalError) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
+        except DeadlinePassed as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "deadline" in str(exc.orig):
+                raise StoreUnavailable(_first_line(exc)) from exc
+            raise
 
     @contextmanager
     def read(self, *, patient: bool = False) -> Iterator[Tx]:

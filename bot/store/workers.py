@@ -7,24 +7,77 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Connection, Integer, Interval, String, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.domain.job import JobState
-from bot.store.tables import JobRow, WorkerRow
+from bot.store.tables import JobRow, UTCDateTime, WorkerRow
 
 log = logging.getLogger(__name__)
 
 
-def database_now(session: Session) -> datetime | None:
-    """The database's own clock (Postgres `clock_timestamp()`), or None where the process's clock is
-    the only one (SQLite: one host, one process)."""
-    if session.get_bind().dialect.name != "postgresql":
+# Another worker as the heartbeat sees it: (id, host, pid, whether its last beat is older than stale_after).
+Seen = tuple[str, str, int, bool]
+
+
+_WORKERS = WorkerRow.__table__
+_ME, _HOST, _PID, _STARTED, _NOW, _CUTOFF = (
+    bindparam("me", type_=String()),
+    bindparam("host", type_=String()),
+    bindparam("pid", type_=Integer()),
+    bindparam("started_at", type_=UTCDateTime()),
+    bindparam("now", type_=UTCDateTime()),
+    bindparam("cutoff", type_=UTCDateTime()),
+)
+_STALE_AFTER = bindparam("stale_after", type_=Interval())
+
+
+def _upsert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    seen: Any = func.now() if dialect == "postgresql" else _NOW
+    statement = insert(_WORKERS).values(id=_ME, host=_HOST, pid=_PID, started_at=_STARTED, last_seen_at=seen)
+    upsert = statement.on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": seen})
+    return upsert.returning(func.clock_timestamp()) if dialect == "postgresql" else upsert
+
+
+def _others(dialect: str) -> Any:
+    cutoff: Any = func.now() - _STALE_AFTER if dialect == "postgresql" else _CUTOFF
+    c = _WORKERS.c
+    return select(c.id, c.host, c.pid, c.last_seen_at < cutoff).where(c.id != _ME)
+
+
+# Built once: the heartbeat runs them every second, and building a statement costs more than running it.
+_BEAT = {name: (_upsert(name), _others(name)) for name in ("sqlite", "postgresql")}
+
+
+def say_alive(
+    conn: Connection, *, worker: str, host: str, pid: int, started_at: datetime, now: datetime
+) -> datetime | None:
+    """The beat itself, one Core statement (no ORM session: it runs every second on every worker):
+    insert or refresh this worker's row. On Postgres the same statement returns the database's clock
+    (`clock_timestamp()`), so measuring the clock offset costs no second round trip; None on SQLite."""
+    upsert, _ = _BEAT[conn.dialect.name]
+    result = conn.execute(upsert, {"me": worker, "host": host, "pid": pid, "started_at": started_at, "now": now})
+    if conn.dialect.name != "postgresql":
         return None
-    value = session.execute(select(func.clock_timestamp())).scalar_one()
+    value = result.scalar_one()
     assert isinstance(value, datetime)
     return value
+
+
+def others_seen(conn: Connection, *, me: str, stale_after: timedelta, now: datetime) -> list[Seen]:
+    """Every other worker's row, with whether it is stale (the heartbeat decides who is dead from these;
+    a small table, one indexed read)."""
+    _, others = _BEAT[conn.dialect.name]
+    rows = conn.execute(others, {"me": me, "cutoff": now - stale_after, "stale_after": stale_after}).all()
+    return [(worker_id, host, pid, bool(stale)) for worker_id, host, pid, stale in rows]
+
+
+def is_dead(seen: Seen, *, me: str, host: str, pid: int, alive: Callable[[int], bool]) -> bool:
+    """Gone: its beat is stale, or it ran on this host and its pid is dead (or is ours: a predecessor)."""
+    worker_id, worker_host, worker_pid, stale = seen
+    return worker_id != me and (stale or (worker_host == host and (worker_pid == pid or not alive(worker_pid))))
 
 
 class WorkerRepo:
@@ -61,7 +114,7 @@ class WorkerRepo:
         dead = [
             worker_id
             for worker_id, worker_host, worker_pid, stale in rows
-            if worker_id != me and (stale or (worker_host == host and (worker_pid == pid or not alive(worker_pid))))
+            if is_dead((worker_id, worker_host, worker_pid, bool(stale)), me=me, host=host, pid=pid, alive=alive)
         ]
         if not dead:
             return []
