@@ -83,7 +83,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # --role web runs no jobs (the worker processes sharing its store do); --role worker serves no Slack.
     try:
         bot.start(
-            http_port=args.port, host=args.host, serve_slack=args.http and serving, tick=args.role != "web"
+            http_port=args.port,
+            host=args.host,
+            serve_slack=args.http and serving,
+            tick=args.role != "web",
+            warm=serving,  # a worker builds the guide search only if a job of its searches
         )  # binds before the job loop
     except OSError as exc:
         bot.store.close()

@@ -73,7 +73,10 @@ class Guidance:
         with self.store.read() as tx:
             seen = tx.guides.approved_generation()
             drafts = tx.guides.approved_drafts()
-        self.index = GuideIndex(with_reviewed_drafts(guides, drafts))
+        index = GuideIndex(with_reviewed_drafts(guides, drafts))
+        if self.index.built:  # the search stack is loaded: build here, so no search waits for it
+            index.build()
+        self.index = index
         self.drafts_seen = seen
 
     def current(self) -> GuideIndex:

@@ -23,14 +23,14 @@ from bot.store.cases import CaseRepo
 from bot.store.chart_files import ChartFileRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
-from bot.store.engine import build_engine, connections_in_use
+from bot.store.engine import SQLITE_BUSY_TIMEOUT_MS, build_engine, connections_in_use
 from bot.store.guides import GuideRepo
 from bot.store.job_signal import JobListener
 from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
-from bot.store.workers import Seen, WorkerRepo, others_seen, say_alive
+from bot.store.workers import Seen, WorkerRepo, beat_on_sqlite, others_seen, say_alive
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
 
@@ -180,7 +180,10 @@ class Store:
         # The database's clock minus this machine's (the heartbeat measures it): commit deadlines are
         # written on the database's clock.
         self.clock_offset = timedelta(0)
-        self._watch: sqlite3.Connection | None = None  # changed_elsewhere's own connection (SQLite)
+        # SQLite: one connection of this store's own for `PRAGMA data_version` (changed_elsewhere) and
+        # for the heartbeat's writes, so the beat every second is not taken for another process's commit.
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
         self._data_version: int | None = None
 
     @classmethod
@@ -260,18 +263,29 @@ class Store:
         stale_after: timedelta,
         measure: Callable[[Callable[[], datetime | None]], object],
     ) -> list[Seen]:
-        """The heartbeat's write, every second on every worker, so Core-level on one connection with no
-        ORM session: the upsert of this worker's row (which on Postgres also reads the database's clock,
-        passed to `measure`) and one read of the other workers' rows, in one short transaction. The rare
-        take-over of a dead worker's claims runs in a transaction of its own (WorkerRepo.take_over_dead)."""
+        """The heartbeat's write, every second on every worker, so without an ORM session: the upsert of
+        this worker's row and one read of the other workers' rows, in one short transaction. On Postgres,
+        Core statements built once, the upsert also reading the database's clock (passed to `measure`).
+        On SQLite, plain SQL on changed_elsewhere's own connection, so a beat does not count as another
+        connection's commit there. The rare take-over of a dead worker's claims runs in a transaction of
+        its own (WorkerRepo.take_over_dead)."""
         try:
-            with (
-                self._writer(WRITE_LOCK_WAIT_S),
-                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
-                self.engine.begin() as conn,
-            ):
-                measure(lambda: say_alive(conn, worker=worker, host=host, pid=pid, started_at=started_at, now=now))
-                return others_seen(conn, me=worker, stale_after=stale_after, now=now)
+            with self._writer(WRITE_LOCK_WAIT_S):
+                watch = self._watching()
+                if watch is not None:
+                    with self._watch_lock:
+                        return beat_on_sqlite(
+                            watch, worker=worker, host=host, pid=pid, started_at=started_at, now=now,
+                            stale_after=stale_after,
+                        )  # fmt: skip
+                with (
+                    self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+                    self.engine.begin() as conn,
+                ):
+                    measure(lambda: say_alive(conn, worker=worker, host=host, pid=pid, started_at=started_at, now=now))
+                    return others_seen(conn, me=worker, stale_after=stale_after, now=now)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         except (OperationalError, InternalError) as exc:
             raise StoreUnavailable(_first_line(exc)) from exc
         except DeadlinePassed as exc:
@@ -287,15 +301,37 @@ class Store:
         with self._session(self.read_engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S) as tx:
             yield tx
 
+    def _watching(self) -> sqlite3.Connection | None:
+        """SQLite on a file: the store's own watch connection (made on first use); else None."""
+        if self.engine.dialect.name != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
+            return None
+        with self._watch_lock:
+            if self._watch is None:
+                database = self.engine.url.database
+                assert database is not None
+                self._watch = sqlite3.connect(
+                    database, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
+                )
+            return self._watch
+
     def changed_elsewhere(self) -> bool:
-        """SQLite: whether any other connection (another process, or another of ours) committed since the
-        last call — `PRAGMA data_version` on a connection kept for it, a few microseconds and no
-        transaction. Postgres: True (its runners hear of new jobs by NOTIFY instead)."""
+        """SQLite: whether another connection (another process, or another of ours, but not the heartbeat,
+        which writes on this one) committed since the last call — `PRAGMA data_version` on the watch
+        connection, a few microseconds and no transaction. Postgres: True (its runners hear of new jobs by
+        NOTIFY instead)."""
         if self.engine.dialect.name != "sqlite":
             return True
-        if self._watch is None:
-            self._watch = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
-        version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        if self._watching() is None:  # in memory: no other connection can see this database
+            changed, self._data_version = self._data_version is None, 0
+            return changed
+        # A beat under way holds the connection: then say "changed" (the caller reads the next due time).
+        if not self._watch_lock.acquire(timeout=0.1):
+            return True
+        try:
+            assert self._watch is not None
+            version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        finally:
+            self._watch_lock.release()
         changed, self._data_version = version != self._data_version, version
         return changed
 

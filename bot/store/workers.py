@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,6 +73,41 @@ def others_seen(conn: Connection, *, me: str, stale_after: timedelta, now: datet
     _, others = _BEAT[conn.dialect.name]
     rows = conn.execute(others, {"me": me, "cutoff": now - stale_after, "stale_after": stale_after}).all()
     return [(worker_id, host, pid, bool(stale)) for worker_id, host, pid, stale in rows]
+
+
+_SQLITE_UPSERT = (
+    "INSERT INTO workers (id, host, pid, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at"
+)
+_SQLITE_OTHERS = "SELECT id, host, pid, last_seen_at < ? FROM workers WHERE id != ?"
+# The text SQLAlchemy stores a time as on SQLite ("2026-12-04 19:03:19.674897", UTC), so rows written
+# here compare and read back like every other.
+_SQLITE_TIME = UTCDateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+
+
+def beat_on_sqlite(
+    connection: sqlite3.Connection,
+    *,
+    worker: str,
+    host: str,
+    pid: int,
+    started_at: datetime,
+    now: datetime,
+    stale_after: timedelta,
+) -> list[Seen]:
+    """say_alive and others_seen on SQLite, as plain SQL on a plain connection (in autocommit mode): a
+    beat costs a few sqlite3 calls, not a SQLAlchemy execution per statement."""
+    assert _SQLITE_TIME is not None
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        connection.execute(_SQLITE_UPSERT, (worker, host, pid, _SQLITE_TIME(started_at), _SQLITE_TIME(now)))
+        rows = connection.execute(_SQLITE_OTHERS, (_SQLITE_TIME(now - stale_after), worker)).fetchall()
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return [(worker_id, on_host, int(its_pid), bool(stale)) for worker_id, on_host, its_pid, stale in rows]
 
 
 def is_dead(seen: Seen, *, me: str, host: str, pid: int, alive: Callable[[int], bool]) -> bool:
