@@ -314,6 +314,16 @@ class Store:
                 )
             return self._watch
 
+    def version(self) -> int | None:
+        """SQLite: `PRAGMA data_version` on the watch connection, a number that changes when any other
+        connection commits (the heartbeat's beats do not change it); compare two to know whether to read
+        again. None on Postgres and in memory (no such number: read)."""
+        watch = self._watching()
+        if watch is None:
+            return None
+        with self._watch_lock:
+            return int(watch.execute("PRAGMA data_version").fetchone()[0])
+
     def changed_elsewhere(self) -> bool:
         """SQLite: whether another connection (another process, or another of ours, but not the heartbeat,
         which writes on this one) committed since the last call — `PRAGMA data_version` on the watch
