@@ -312,6 +312,7 @@ class Store:
                 self._watch = sqlite3.connect(
                     database, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
                 )
+                self._watch.execute("PRAGMA synchronous=NORMAL")  # as the engines' connections: no fsync per beat
             return self._watch
 
     def version(self) -> int | None:
