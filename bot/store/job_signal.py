@@ -8,6 +8,7 @@ process's kick, on the next due time, and on the ticker's fallback interval.
 from __future__ import annotations
 
 import logging
+import select
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -88,9 +89,12 @@ class JobListener:
                         self._wake()
                     first, pause = False, 0.5
                     while not self._stop.is_set():
-                        # Returns after `timeout` with nothing: only to notice stop(), no query is sent.
-                        for _ in conn.notifies(timeout=self._timeout):
+                        # Whatever has arrived (psycopg keeps what came in during LISTEN itself), then
+                        # sleep on the socket: psycopg's own wait (notifies with a timeout) wakes every
+                        # 0.1 s. After `timeout` with nothing: only to notice stop(), no query is sent.
+                        for _ in conn.notifies(timeout=0):
                             self._wake()
+                        select.select([conn.fileno()], [], [], self._timeout)
             except psycopg.Error as exc:
                 was_connected = self.connected.is_set()
                 self.connected.clear()

@@ -30,7 +30,7 @@ from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
-from bot.store.workers import Seen, WorkerRepo, beat_on_sqlite, others_seen, say_alive
+from bot.store.workers import Seen, WorkerRepo, beat_on_postgres, beat_on_sqlite
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
 
@@ -263,27 +263,40 @@ class Store:
         stale_after: timedelta,
         measure: Callable[[Callable[[], datetime | None]], object],
     ) -> list[Seen]:
-        """The heartbeat's write, every second on every worker, so without an ORM session: the upsert of
-        this worker's row and one read of the other workers' rows, in one short transaction. On Postgres,
-        Core statements built once, the upsert also reading the database's clock (passed to `measure`).
-        On SQLite, plain SQL on changed_elsewhere's own connection, so a beat does not count as another
-        connection's commit there. The rare take-over of a dead worker's claims runs in a transaction of
-        its own (WorkerRepo.take_over_dead)."""
+        """The heartbeat's write, every second on every worker, so without an ORM session: this worker's
+        row inserted or refreshed, and the other workers' rows read. On Postgres one statement in
+        autocommit (one round trip), which also reads the database's clock (passed to `measure`). On
+        SQLite plain SQL on changed_elsewhere's own connection, so a beat does not count there as another
+        connection's commit. The rare take-over of a dead worker's claims runs in a transaction of its own
+        (WorkerRepo.take_over_dead)."""
+        watch = self._watching()
         try:
-            with self._writer(WRITE_LOCK_WAIT_S):
-                watch = self._watching()
-                if watch is not None:
-                    with self._watch_lock:
-                        return beat_on_sqlite(
-                            watch, worker=worker, host=host, pid=pid, started_at=started_at, now=now,
-                            stale_after=stale_after,
-                        )  # fmt: skip
-                with (
-                    self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
-                    self.engine.begin() as conn,
-                ):
-                    measure(lambda: say_alive(conn, worker=worker, host=host, pid=pid, started_at=started_at, now=now))
-                    return others_seen(conn, me=worker, stale_after=stale_after, now=now)
+            if watch is not None:
+                with self._writer(WRITE_LOCK_WAIT_S), self._watch_lock:
+                    return beat_on_sqlite(
+                        watch, worker=worker, host=host, pid=pid, started_at=started_at, now=now,
+                        stale_after=stale_after,
+                    )  # fmt: skip
+            if self.engine.dialect.name != "postgresql":
+                with self.transaction() as tx:  # SQLite in memory (tests): no connection of its own
+                    tx.workers.beat(worker=worker, host=host, pid=pid, started_at=started_at, now=now)
+                    return tx.workers.others(me=worker, stale_after=stale_after, now=now)
+            seen: list[Seen] = []
+            with (
+                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+                self.engine.connect() as conn,
+            ):
+                conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN, no COMMIT
+
+                def beat_and_look() -> datetime:
+                    at, others = beat_on_postgres(
+                        conn, worker=worker, host=host, pid=pid, started_at=started_at, stale_after=stale_after
+                    )
+                    seen.extend(others)
+                    return at
+
+                measure(beat_and_look)
+            return seen
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
         except (OperationalError, InternalError) as exc:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Interval, String, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Integer, Interval, String, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -22,57 +22,41 @@ log = logging.getLogger(__name__)
 Seen = tuple[str, str, int, bool]
 
 
-_WORKERS = WorkerRow.__table__
-_ME, _HOST, _PID, _STARTED, _NOW, _CUTOFF = (
+# The heartbeat's statement on Postgres, built once (building costs more than running it).
+_ME, _HOST, _PID, _STARTED = (
     bindparam("me", type_=String()),
     bindparam("host", type_=String()),
     bindparam("pid", type_=Integer()),
     bindparam("started_at", type_=UTCDateTime()),
-    bindparam("now", type_=UTCDateTime()),
-    bindparam("cutoff", type_=UTCDateTime()),
 )
 _STALE_AFTER = bindparam("stale_after", type_=Interval())
 
-
-def _upsert(dialect: str) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    seen: Any = func.now() if dialect == "postgresql" else _NOW
-    statement = insert(_WORKERS).values(id=_ME, host=_HOST, pid=_PID, started_at=_STARTED, last_seen_at=seen)
-    upsert = statement.on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": seen})
-    return upsert.returning(func.clock_timestamp()) if dialect == "postgresql" else upsert
-
-
-def _others(dialect: str) -> Any:
-    cutoff: Any = func.now() - _STALE_AFTER if dialect == "postgresql" else _CUTOFF
-    c = _WORKERS.c
-    return select(c.id, c.host, c.pid, c.last_seen_at < cutoff).where(c.id != _ME)
-
-
-# Built once: the heartbeat runs them every second, and building a statement costs more than running it.
-_BEAT = {name: (_upsert(name), _others(name)) for name in ("sqlite", "postgresql")}
+_POSTGRES_BEAT = text(
+    """
+    WITH beat AS (
+        INSERT INTO workers (id, host, pid, started_at, last_seen_at) VALUES (:me, :host, :pid, :started_at, now())
+        ON CONFLICT (id) DO UPDATE SET last_seen_at = now()
+        RETURNING id
+    )
+    SELECT clock_timestamp() AS at, NULL AS id, NULL AS host, NULL AS pid, NULL AS stale FROM beat
+    UNION ALL
+    SELECT NULL, w.id, w.host, w.pid, w.last_seen_at < now() - :stale_after FROM workers AS w WHERE w.id <> :me
+    """
+).bindparams(_ME, _HOST, _PID, _STARTED, _STALE_AFTER)
 
 
-def say_alive(
-    conn: Connection, *, worker: str, host: str, pid: int, started_at: datetime, now: datetime
-) -> datetime | None:
-    """The beat itself, one Core statement (no ORM session: it runs every second on every worker):
-    insert or refresh this worker's row. On Postgres the same statement returns the database's clock
-    (`clock_timestamp()`), so measuring the clock offset costs no second round trip; None on SQLite."""
-    upsert, _ = _BEAT[conn.dialect.name]
-    result = conn.execute(upsert, {"me": worker, "host": host, "pid": pid, "started_at": started_at, "now": now})
-    if conn.dialect.name != "postgresql":
-        return None
-    value = result.scalar_one()
-    assert isinstance(value, datetime)
-    return value
-
-
-def others_seen(conn: Connection, *, me: str, stale_after: timedelta, now: datetime) -> list[Seen]:
-    """Every other worker's row, with whether it is stale (the heartbeat decides who is dead from these;
-    a small table, one indexed read)."""
-    _, others = _BEAT[conn.dialect.name]
-    rows = conn.execute(others, {"me": me, "cutoff": now - stale_after, "stale_after": stale_after}).all()
-    return [(worker_id, host, pid, bool(stale)) for worker_id, host, pid, stale in rows]
+def beat_on_postgres(
+    conn: Connection, *, worker: str, host: str, pid: int, started_at: datetime, stale_after: timedelta
+) -> tuple[datetime, list[Seen]]:
+    """The beat (this worker's row inserted or refreshed) and a look at the other workers, on Postgres in
+    one statement (run it in autocommit: one round trip, no BEGIN and COMMIT); returns the database's clock
+    (`clock_timestamp()`, for the offset) and the other workers."""
+    rows = conn.execute(
+        _POSTGRES_BEAT, {"me": worker, "host": host, "pid": pid, "started_at": started_at, "stale_after": stale_after}
+    ).all()
+    [at] = [row.at for row in rows if row.id is None]
+    assert isinstance(at, datetime)
+    return at, [(row.id, row.host, int(row.pid), bool(row.stale)) for row in rows if row.id is not None]
 
 
 _SQLITE_UPSERT = (
@@ -95,7 +79,7 @@ def beat_on_sqlite(
     now: datetime,
     stale_after: timedelta,
 ) -> list[Seen]:
-    """say_alive and others_seen on SQLite, as plain SQL on a plain connection (in autocommit mode): a
+    """The beat and a look at the other workers on SQLite, as plain SQL on a plain connection (in autocommit mode): a
     beat costs a few sqlite3 calls, not a SQLAlchemy execution per statement."""
     assert _SQLITE_TIME is not None
     connection.execute("BEGIN IMMEDIATE")
@@ -133,6 +117,15 @@ class WorkerRepo:
         seen = self._now(now)
         statement = insert(WorkerRow).values(id=worker, host=host, pid=pid, started_at=started_at, last_seen_at=seen)
         self._session.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": seen}))
+
+    def others(self, *, me: str, stale_after: timedelta, now: datetime) -> list[Seen]:
+        """Every other worker's row, with whether it is stale (what the heartbeat decides who is dead from)."""
+        rows = self._session.execute(
+            select(
+                WorkerRow.id, WorkerRow.host, WorkerRow.pid, WorkerRow.last_seen_at < self._now(now) - stale_after
+            ).where(WorkerRow.id != me)
+        ).all()
+        return [(worker_id, host, int(pid), bool(stale)) for worker_id, host, pid, stale in rows]
 
     def forget(self, worker: str) -> None:
         """A worker that stopped cleanly removes its row (its claims were handed back)."""
