@@ -318,6 +318,8 @@ class Store:
         """SQLite on a file: the store's own watch connection (made on first use); else None."""
         if self.engine.dialect.name != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
             return None
+        if self._watch is not None:
+            return self._watch
         with self._watch_lock:
             if self._watch is None:
                 database = self.engine.url.database
