@@ -84,8 +84,7 @@ class Guidance:
         """The index, rebuilt first if a draft was approved since it was built (here or on another replica):
         one indexed count per search. With the store unreachable, the index as it is answers."""
         try:
-            with self.store.read() as tx:
-                seen = tx.guides.approved_generation()
+            seen = self.store.approved_generation()
             if seen != self.drafts_seen:
                 self.rebuild()
         except StoreUnavailable as exc:

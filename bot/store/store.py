@@ -24,7 +24,7 @@ from bot.store.chart_files import ChartFileRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import SQLITE_BUSY_TIMEOUT_MS, build_engine, connections_in_use
-from bot.store.guides import GuideRepo
+from bot.store.guides import GuideRepo, approved_generation
 from bot.store.job_signal import JobListener
 from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
@@ -345,6 +345,26 @@ class Store:
                 )
                 self._watch.execute("PRAGMA synchronous=NORMAL")  # as the engines' connections: no fsync per beat
             return self._watch
+
+    def approved_generation(self) -> tuple[int, int]:
+        """GuideRepo.approved_generation without an ORM session (every replica asks every 2 s): on Postgres
+        one statement in autocommit, no BEGIN and no ROLLBACK; a snapshot read on SQLite."""
+        try:
+            with (
+                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+                self.read_engine.connect() as conn,
+            ):
+                if conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                return approved_generation(conn)
+        except (OperationalError, InternalError) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
+        except DeadlinePassed as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "deadline" in str(exc.orig):
+                raise StoreUnavailable(_first_line(exc)) from exc
+            raise
 
     def version(self) -> int | None:
         """SQLite: `PRAGMA data_version` on the watch connection, a number that changes when any other

@@ -32,13 +32,13 @@ def test_the_background_refresh_reads_the_store_only_after_another_connection_co
     try:
         guidance = Guidance(index=GuideIndex(shipped_config.guides), store=mine)
         reads: list[int] = []
-        read = mine.read
+        read = mine.approved_generation
 
-        def counted(**kwargs):
+        def counted():
             reads.append(1)
-            return read(**kwargs)
+            return read()
 
-        mine.read = counted  # type: ignore[method-assign]
+        mine.approved_generation = counted  # type: ignore[method-assign]
         guidance.refresh()
         first = len(reads)
         assert first >= 1
