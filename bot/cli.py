@@ -87,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             serve_slack=args.http and serving,
             tick=args.role != "web",
-            warm=serving,  # a worker builds the guide search only if a job of its searches
+            warm=serving,  # a worker builds the guide search only when one of its jobs searches
         )  # binds before the job loop
     except OSError as exc:
         bot.store.close()
