@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, insert, or_, select, update
+from sqlalchemy import Table, and_, case, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -186,6 +186,24 @@ class JobRepo:
     def complete(self, job: Job, *, now: datetime) -> bool:
         """Mark done; False when this worker no longer holds the claim."""
         return self._finish(job, state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)
+
+    def complete_many(self, jobs: Sequence[Job], *, now: datetime) -> set[int]:
+        """Mark done, in one statement, every job of `jobs` this worker still holds (each under its own
+        fence: its claimer and its attempt); returns the ids of those it marked."""
+        if not jobs:
+            return set()
+        fenced = [(job.id, job.attempt) for job in jobs if job.claimed_by == jobs[0].claimed_by]
+        rows = self._session.execute(
+            update(JobRow)
+            .where(
+                JobRow.state == JobState.RUNNING.value,
+                JobRow.claimed_by == jobs[0].claimed_by,
+                tuple_(JobRow.id, JobRow.attempts).in_(fenced),
+            )
+            .values(state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)
+            .returning(JobRow.id)
+        ).all()
+        return {row[0] for row in rows}
 
     def retry(self, job: Job, *, due_at: datetime, error: str) -> bool:
         """Put back for another attempt at `due_at`."""
