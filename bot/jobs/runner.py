@@ -86,6 +86,8 @@ class JobRunner:
         slack: SendGate | None = None,
         batch_wait: timedelta = timedelta(seconds=2),
         limit: int = 20,
+        ahead: Mapping[str, Handler] | None = None,
+        plan_ahead: timedelta = timedelta(0),
     ) -> None:
         self.slack: SendGate = slack or AlwaysOpen()
         # A tick waits this long for its batch, then goes on: a hanging Slack call keeps only its
@@ -116,6 +118,12 @@ class JobRunner:
         self.parallel = parallel
         self._pool: ThreadPoolExecutor | None = None  # sends, one case's jobs in order
         self._planner: ThreadPoolExecutor | None = None  # sendless steps' handlers (reads only)
+        # Kinds planned before they are due: `plan_ahead` before its due time, a pending job of such a
+        # kind has its handler here run (it reads and returns an effect, e.g. queue the step's page
+        # DMs due at the step's time); the job itself stays pending and runs at its time as always.
+        self.ahead: Mapping[str, Handler] = ahead or {}
+        self.plan_ahead = plan_ahead if self.ahead else timedelta(0)
+        self._planned_ahead: dict[int, datetime] = {}  # job id → its due time (this process's plans)
 
     def stop(self) -> None:
         """Graceful shutdown: finish the job in hand, hand the rest of the batch back, claim no more."""
@@ -152,7 +160,12 @@ class JobRunner:
             if not finished or ran < len(jobs):
                 return total  # stopping (the rest handed back), or a case still waits on Slack
             if not jobs:
-                break  # a job's effect may enqueue work due now (a page after its step): run it too
+                # Nothing due: plan what falls due within `plan_ahead` (a batch), then look again.
+                planned = self._plan_upcoming(limit)
+                if not planned:
+                    break
+                total += planned
+            # else: a job's effect may enqueue work due now (a page after its step): run it too
         return total
 
     def next_wake(self) -> datetime | None:
@@ -160,6 +173,12 @@ class JobRunner:
         A lease that runs out counts too: another worker's job is then taken over here."""
         with self.store.read(patient=True) as tx:
             due_at, lease_until = tx.jobs.next_wake()
+            if self.plan_ahead:
+                # The next job to plan ahead enters the window at its due time less `plan_ahead`.
+                upcoming = tx.jobs.next_upcoming(kinds=self.ahead.keys(), after=self.clock.now() + self.plan_ahead)
+                if upcoming is not None:
+                    upcoming -= self.plan_ahead
+                    due_at = upcoming if due_at is None else min(due_at, upcoming)
         if lease_until is not None:
             # Leases are on the wall clock; move the instant onto the bot's clock, which tests may move.
             lease_until = self.clock.now() + (lease_until - self.wall_clock.now())
@@ -400,6 +419,47 @@ class JobRunner:
             if job.id not in gone:
                 with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
                     self._done(job, acted=effect is not None, now=now)
+
+    def _plan_upcoming(self, limit: int) -> int:
+        """Plan a batch of the jobs due within `plan_ahead` that this process has not planned: their
+        `ahead` handlers side by side (they only read), every effect in one transaction; the jobs stay
+        pending. Another replica may plan the same job too: the effects must be idempotent (keyed
+        jobs). A plan that fails is left to the job itself, which does the whole work when due.
+        Returns how many jobs were planned."""
+        if not self.plan_ahead or self._stopping.is_set():
+            return 0
+        now = self.clock.now()
+        for job_id, due_at in list(self._planned_ahead.items()):
+            if due_at <= now:
+                del self._planned_ahead[job_id]
+        with self.store.read(patient=True) as tx:
+            jobs = tx.jobs.upcoming(
+                kinds=self.ahead.keys(), after=now, until=now + self.plan_ahead, skip=self._planned_ahead, limit=limit
+            )
+        if not jobs:
+            return 0
+        if self._planner is None:
+            self._planner = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="plan")
+        with self._prefetched(jobs):
+            calls = [(job, self._planner.submit(contextvars.copy_context().run, self._ahead_plan, job)) for job in jobs]
+        effects = [(job, effect) for job, call in calls if (effect := call.result()) is not None]
+        try:
+            with self.store.transaction(patient=True) as tx:
+                for _, effect in effects:
+                    effect(tx, self.clock.now())
+        except Exception:  # the steps do it all at their time
+            log.warning("plan_ahead_failed: %d job(s) left to their due time", len(jobs), exc_info=True)
+        for job in jobs:
+            self._planned_ahead[job.id] = job.due_at
+        return len(jobs)
+
+    def _ahead_plan(self, job: Job) -> Effect | None:
+        with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+            try:
+                return self.ahead[job.kind](job)
+            except Exception:  # left to the job at its due time
+                log.warning("plan_ahead of job %s raised; left to its due time", job.key, exc_info=True)
+                return None
 
     def _plan(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
         with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):

@@ -190,7 +190,11 @@ class CaseRepo:
         ids = sorted(set(case_ids))
         if not ids:
             return {}
-        rows = self._session.execute(select(CaseRow).where(CaseRow.id.in_(ids))).scalars().all()
+        # Core rows (the columns by name, as a CaseRow has them): a batch's cases are read, not changed.
+        table = cast(Table, CaseRow.__table__)
+        rows = cast(
+            Sequence[CaseRow], self._session.connection().execute(select(table).where(table.c.id.in_(ids))).all()
+        )
         followers: dict[int, list[str]] = {}
         for case_id, user_id in self._session.execute(
             select(CaseFollowerRow.case_id, CaseFollowerRow.user_id)
