@@ -229,19 +229,19 @@ class JobRunner:
                 for key, job in alone.items():
                     call = self._pool.submit(contextvars.copy_context().run, self._plan, job, claimed_at=claimed_at)
                     sends[call] = (key, job)
-        unsent = [] if sends else list(alone.items())
-        if unsent:  # stopping: hand them back
-            self._hand_back([job for _, job in unsent])
-            with self._flight_lock:
-                self._in_flight.difference_update(key for key, _ in unsent)
-        if planned:
-            try:
-                done += self._run_planned(list(planned.values()), claimed_at=claimed_at)
-            except Exception as exc:  # the store went away: the tick logs it and retries
-                errors.append(exc)
-            finally:
+            unsent = [] if sends else list(alone.items())
+            if unsent:  # stopping: hand them back
+                self._hand_back([job for _, job in unsent])
                 with self._flight_lock:
-                    self._in_flight.difference_update(planned)
+                    self._in_flight.difference_update(key for key, _ in unsent)
+            if planned:  # in the block: the steps' plans read from the batch's snapshot too
+                try:
+                    done += self._run_planned(list(planned.values()), claimed_at=claimed_at)
+                except Exception as exc:  # the store went away: the tick logs it and retries
+                    errors.append(exc)
+                finally:
+                    with self._flight_lock:
+                        self._in_flight.difference_update(planned)
         waiting: list[Future[object]] = [*futures, *sends]  # type: ignore[list-item]
         finished, running = wait(waiting, timeout=self.batch_wait.total_seconds())
         for group_done, group in futures.items():  # every finished group before reporting the first failure
