@@ -119,7 +119,7 @@ class JobRepo:
         first tier are due, a batch that has them takes at most `limit // 10` (at least one) of the
         later tiers beside them: a burst of page DMs is not held behind the steps' bookkeeping, and
         the bookkeeping still moves when a page's case waits on Slack. The claimed jobs come back in
-        due order, the more urgent tier first at the same due time (one case's jobs run in that order).
+        due order (one case's jobs run in that order).
         """
         wall_now = wall_now or now
         expired = self._session.execute(
@@ -133,7 +133,6 @@ class JobRepo:
             # reached Slack. This is the one window in which a message can repeat.
             log.warning("lease_expired_resend job=%s key=%s previous_worker=%s", job_id, key, owner)
         tiers = [(JobRow.kind.in_(list(kinds)), n) for n, kinds in enumerate(priority) if kinds]
-        rank = {kind: n for n, kinds in enumerate(priority) for kind in kinds}
         order = [case(*tiers, else_=len(tiers))] if tiers else []
         claim = {"worker": worker, "lease_until": wall_now + lease}
         rows: list[Any] = []
@@ -143,7 +142,7 @@ class JobRepo:
                 limit = min(limit - len(rows), max(1, limit // 10))
         if limit > 0:
             rows += self._claim(JobRow.kind.not_in(list(priority[0])) if rows else None, order, now, limit, **claim)
-        return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, rank.get(j.kind, len(priority)), j.id))
+        return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
 
     def _claim(
         self, only: Any, order: list[Any], now: datetime, limit: int, *, worker: str, lease_until: datetime
