@@ -227,7 +227,7 @@ class JobRunner:
             sends: dict[Future[tuple[bool, Effect | None]], tuple[object, Job]] = {}
             if not self._stopping.is_set():
                 for key, job in alone.items():
-                    call = self._pool.submit(contextvars.copy_context().run, self._plan, job, claimed_at=claimed_at)
+                    call = self._pool.submit(contextvars.copy_context().run, self._send, job, claimed_at=claimed_at)
                     sends[call] = (key, job)
             unsent = [] if sends else list(alone.items())
             if unsent:  # stopping: hand them back
@@ -464,6 +464,13 @@ class JobRunner:
     def _plan(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
         with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
             return self._call(job, claimed_at=claimed_at)
+
+    def _send(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
+        """A job alone in its batch, on a send thread; its record waits for the batch's transaction."""
+        if self._stopping.is_set():  # as a case's jobs run in order: not begun once stopping, handed back
+            self._hand_back([job])
+            return False, None
+        return self._plan(job, claimed_at=claimed_at)
 
     def close(self) -> None:
         """Release the worker threads (after stop() and the last tick)."""
