@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from bot.clock import SystemClock
+from bot.clock import FakeClock, SystemClock
 from bot.domain.job import Job
 from bot.jobs.runner import JobRunner
 from bot.store.store import Store, Tx
@@ -180,3 +180,53 @@ def test_while_page_dms_are_due_a_batch_takes_only_a_few_later_jobs_beside_them(
     with db.transaction() as tx:  # no page DM due: a whole batch of steps
         jobs = tx.jobs.claim_due(now=T0, worker="w", lease=timedelta(minutes=1), limit=20, priority=tiers)
     assert [j.kind for j in jobs] == ["page.escalate"] * 13
+
+
+def test_a_job_due_within_plan_ahead_is_planned_once_and_runs_at_its_time(db: Store):
+    """`ahead` handlers run once per job when it comes within `plan_ahead` (the loop wakes for that);
+    the job itself stays pending and runs when due."""
+    clock = FakeClock(T0)
+    planned: list[str] = []
+    ran: list[str] = []
+
+    def plan(job: Job) -> Callable[[Tx, datetime], None]:
+        planned.append(job.key)
+
+        def effect(tx: Tx, now: datetime) -> None:
+            tx.jobs.enqueue(kind="page.send", key=f"dm:{job.key}", due_at=job.due_at, now=now)
+
+        return effect
+
+    def step(job: Job) -> None:
+        ran.append(job.key)
+
+    with db.transaction() as tx:
+        tx.jobs.enqueue(kind="step", key="s1", due_at=T0 + timedelta(seconds=60), now=T0)
+    runner = JobRunner(
+        store=db,
+        clock=clock,
+        wall_clock=clock,
+        handlers={"step": step, "page.send": lambda job: None},
+        give_up=lambda tx, job, reason, now: None,
+        sendless_kinds=frozenset({"step"}),
+        ahead={"step": plan},
+        plan_ahead=timedelta(seconds=15),
+    )
+    try:
+        assert runner.next_wake() == T0 + timedelta(seconds=45)  # when s1 comes within plan_ahead
+        runner.run_due()
+        assert planned == []
+        clock.set(T0 + timedelta(seconds=45))
+        runner.run_due()
+        runner.run_due()
+        assert planned == ["s1"] and ran == []
+        with db.read() as tx:
+            assert tx.jobs.states() == {"s1": "pending", "dm:s1": "pending"}
+        assert runner.next_wake() == T0 + timedelta(seconds=60)
+        clock.set(T0 + timedelta(seconds=60))
+        runner.run_due()
+        assert planned == ["s1"] and ran == ["s1"]
+        with db.read() as tx:
+            assert tx.jobs.states() == {"s1": "done", "dm:s1": "done"}
+    finally:
+        runner.close()
