@@ -16,8 +16,9 @@ Modes (--mode, default all):
   store       in this process, no HTTP: the ack's transaction (file_case: the case, its follower and
               event, one case.opened job) against the least a durable ack could cost on the same
               store (one row inserted and committed), CPU and wall ms per call
-Usage: python bench/bench_intake.py [--mode M] [--postgres URL] (URL of a server: a fresh database is
-created for each run and dropped after)
+Usage: python bench/bench_intake.py [--mode M] [--postgres URL] [--topology one|split] (URL of a server:
+a fresh database is created for each run and dropped after; split serves the bot as a --role web process
+beside a --role worker process)
 """
 
 from __future__ import annotations
@@ -157,7 +158,9 @@ def submission_body(_slack: Any) -> str:
 
     values = {
         "flow_pick": {"flow_pick": option("prelaunch_review")["value"]},
-        "field_advertiser": text(f"Bench Advertiser {n}"),
+        # Each submission names another advertiser, as in a burst from many reps (a burst of one
+        # advertiser's cases would be a run of duplicate checks that wait on each other, by design).
+        "field_advertiser": text(f"Brand{n} Pte Ltd"),
         "field_campaign": text(f"Campaign {n}"),
         "field_market": option("SG"),
         "field_deadline": {"value": {"type": "datetimepicker", "selected_date_time": deadline}},
@@ -326,14 +329,27 @@ class Target:
         return cpu_seconds(self.process.pid)
 
 
+TOPOLOGY = "one"  # set from --topology in main()
+
+
 @contextmanager
 def serving(name: str, env: dict[str, str], workdir: Path, slack: Any) -> Iterator[Target]:
+    """The floor, or the bot: one `serve --http` process (topology one) or a `--role web` process that
+    acks beside a `--role worker` process that runs the jobs (topology split). Either way one process
+    serves Slack's requests, as the floor does; Target.cpu counts the serving process only."""
     port = free_port()
+    worker: subprocess.Popen[bytes] | None = None
     if name == FLOOR:
         cmd = [sys.executable, str(ROOT / "bench" / "bare_bolt.py")]
     else:
         cmd = [sys.executable, "-m", "bot.cli", "--config", str(workdir / "app.yaml"), "serve", "--http"]
         cmd += ["--host", "127.0.0.1"]
+        if TOPOLOGY == "split":
+            worker_port = free_port()
+            worker_cmd = [sys.executable, "-m", "bot.cli", "--config", str(workdir / "app.yaml"), "serve"]
+            worker_cmd += ["--role", "worker", "--host", "127.0.0.1", "--port", str(worker_port)]
+            worker = start(worker_cmd, env, worker_port)
+            cmd += ["--role", "web"]
     process = start([*cmd, "--port", str(port)], env, port)
     try:
         target = Target(name, process, Driver(port, slack))
@@ -341,8 +357,10 @@ def serving(name: str, env: dict[str, str], workdir: Path, slack: Any) -> Iterat
         target.driver.closed(SUBMISSION, 40, 10)
         yield target
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        for each in (process, worker):
+            if each is not None:
+                each.terminate()
+                each.wait(timeout=20)
 
 
 def ratio(bot: float, floor: float) -> str:
@@ -465,7 +483,7 @@ def run_store(args: argparse.Namespace, workdir: Path) -> None:
 
     def intake(n: int) -> Any:
         values = {
-            "advertiser": f"Bench Advertiser {n}",
+            "advertiser": f"Brand{n} Pte Ltd",
             "campaign": f"Campaign {n}",
             "market": "SG",
             "deadline": now + timedelta(days=3),
@@ -511,7 +529,16 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=2000, help="throughput: submissions")
     parser.add_argument("--drain", type=float, default=90.0, help="throughput: how long to wait for the runner")
     parser.add_argument("--store-cases", type=int, default=1000, help="store: calls of each kind")
+    parser.add_argument(
+        "--topology",
+        choices=("one", "split"),
+        default="one",
+        help="one: serve --http runs web and jobs together (the default); split: a --role web process acks "
+        "and a --role worker process runs the jobs (the floor is one process either way)",
+    )
     args = parser.parse_args()
+    global TOPOLOGY
+    TOPOLOGY = args.topology
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     shutil.copy(ROOT / "app.yaml", workdir / "app.yaml")
     shutil.copytree(ROOT / "escalation_flows", workdir / "escalation_flows")
@@ -522,8 +549,12 @@ def main() -> int:
     manager.start()
     slack: Any = manager.StandIn()  # type: ignore[attr-defined]
     store = "Postgres" if args.postgres else "SQLite (WAL)"
-    print(f"bench_intake: store {store}; {os.cpu_count()} CPUs; stand-in pid separate; serve topology: one")
-    print("process, waitress (8 threads) + Bolt, web and runner together (serve --http's default)")
+    print(f"bench_intake: store {store}; {os.cpu_count()} CPUs; stand-in pid separate; load {os.getloadavg()[0]:.2f}")
+    if TOPOLOGY == "one":
+        print("serve topology: one process, waitress (8 threads) + Bolt, web and runner together (the default)")
+    else:
+        print("serve topology: split: serve --http --role web (waitress, 8 threads) acks; serve --role worker")
+        print("runs the jobs in a second process; the floor is one bare Bolt process served the same way")
     try:
         env = os.environ | {
             "SLACK_BOT_TOKEN": TOKEN,

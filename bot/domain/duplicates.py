@@ -50,6 +50,15 @@ def family(flow: Flow, flows: Iterable[Flow]) -> frozenset[str]:
     return frozenset(named)
 
 
+def lock_names(flow_ids: Iterable[str], advertiser: str) -> list[str]:
+    """The locks a new case's duplicate check holds (a Postgres advisory lock each): one per flow of the
+    family and word of the advertiser's name. Two names that mean the same always share a word
+    (`same_name`), so two intakes that may duplicate each other want a common lock and run one after the
+    other, while intakes for other advertisers do not wait. A name with no words duplicates nothing."""
+    words = sorted(name_words(advertiser))
+    return [f"duplicates:{flow_id}:{word}" for flow_id in sorted(flow_ids) for word in words]
+
+
 def first_same_names(advertiser: str, campaign: str, candidates: Iterable[tuple[int, str, str]]) -> int | None:
     """The id of the first (id, advertiser, campaign) candidate naming the same advertiser and campaign;
     candidates come oldest first, as plain rows (the intake's ack checks a few hundred of them)."""

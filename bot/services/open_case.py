@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.case import Case
-from bot.domain.duplicates import first_same_names
+from bot.domain.duplicates import first_same_names, lock_names
 from bot.domain.events import EventKind
 from bot.domain.flow import FieldKind, Flow
 from bot.domain.intake import Intake
@@ -99,8 +99,9 @@ def open_case(
     Unless `allow_duplicate`, an open case of the flow's family (`family`, default the flow alone) for
     the same advertiser and campaign is offered to the reporter (DuplicateCaseOpen), unless it is
     sensitive and they are not on the team (`reveal_sensitive`): then the new case is filed and the two
-    are linked for the team only. The check and the insert hold a lock per flow of the family, so two
-    replicas filing the same case at once make one case."""
+    are linked for the team only. The check and the insert hold a lock per flow of the family and word
+    of the advertiser's name (`lock_names`), so two replicas filing the same case at once make one case,
+    while intakes for other advertisers do not wait on each other."""
     return _guarded(
         intake,
         store=store,
@@ -176,8 +177,8 @@ def _open(
         hidden: int | None = None
         if not allow_duplicate:
             flows = family or frozenset({intake.flow_id})
-            for flow_id in sorted(flows):  # always in the same order: no deadlock between replicas
-                tx.lock(f"duplicates:{flow_id}")
+            # Only intakes that may duplicate this one wait (those sharing a word of its advertiser).
+            tx.lock(*lock_names(flows, intake.advertiser))
             found = first_same_names(intake.advertiser, intake.campaign, tx.cases.open_names_in_flows(flows))
             duplicate = tx.cases.get(found) if found is not None else None
             if duplicate is not None and duplicate.sensitive and not reveal_sensitive:

@@ -60,6 +60,11 @@ def _constraint(exc: IntegrityError) -> str:
     return f"unique key {name} taken" if name else "a unique key was taken"
 
 
+def advisory_key(name: str) -> int:
+    """The Postgres advisory lock key (a signed 64-bit number) of a lock's name."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 class Tx:
     """Repositories sharing one session; committed when the `with` block ends cleanly."""
 
@@ -74,15 +79,26 @@ class Tx:
         self.guides = GuideRepo(session)
         self.workers = WorkerRepo(session)
 
-    def lock(self, name: str) -> None:
-        """Hold a lock named `name` until this transaction ends, across processes and replicas.
+    def lock(self, *names: str) -> None:
+        """Hold locks named `names` until this transaction ends, across processes and replicas.
 
-        Postgres: a transaction-level advisory lock. SQLite: nothing to do, as every write transaction
-        begins IMMEDIATE and so already runs alone."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        Postgres: transaction-level advisory locks, taken in one round trip and always in the same order
+        (by key), so two transactions wanting overlapping sets cannot deadlock. SQLite: nothing to do, as
+        every write transaction begins IMMEDIATE and so already runs alone."""
+        if not names or self.session.get_bind().dialect.name != "postgresql":
             return
-        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-        self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        keys = sorted({advisory_key(name) for name in names})
+        if len(keys) == 1:
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": keys[0]})
+            return
+        # One statement; the ordered subquery makes the locks be taken in key order.
+        self.session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(k)) FROM "
+                "(SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS ordered"
+            ),
+            {"keys": keys},
+        )
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

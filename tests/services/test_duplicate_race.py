@@ -1,16 +1,20 @@
 """Two replicas filing the same advertiser and campaign at the same instant make one case (issue 14,
-item 9): the duplicate check and the insert hold a per-flow lock (Postgres advisory lock; SQLite's
-IMMEDIATE transactions)."""
+item 9): the duplicate check and the insert hold a lock per flow and advertiser word (Postgres advisory
+locks; SQLite's IMMEDIATE transactions), so intakes for other advertisers do not wait (issue 17)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.duplicates import family, first_same_names, name_words, same_name
+import pytest
+from sqlalchemy import text
+
+from bot.domain.duplicates import family, first_same_names, lock_names, name_words, same_name
 from bot.domain.intake import validate_intake
 from bot.services.open_case import DuplicateCaseOpen, open_case
-from bot.store.store import Store
+from bot.store.store import Store, advisory_key
 
 NOW = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 
@@ -52,13 +56,100 @@ def test_two_replicas_filing_the_same_case_at_once_make_one(store_url, shipped_c
             replica.close()
 
 
-def _race(replicas, config):
+def test_two_replicas_filing_a_name_and_a_longer_one_at_once_make_one(store_url, shipped_config):
+    """ "Acme" and "Acme Foods Pte Ltd" share only some words: they still wait on a common lock."""
+    replicas = [Store.open(store_url), Store.open(store_url)]
+    try:
+        for _ in range(3):
+            _race(replicas, shipped_config, names=("Acme", "Acme Foods Pte Ltd"))
+    finally:
+        for replica in replicas:
+            replica.close()
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("Acme Foods Pte Ltd", "ACME Foods"),
+        ("Acme", "Acme Foods"),
+        ("Northwind Traders Asia Pacific", "Northwind Traders Asia Pacific Group"),
+        ("The Company", "the company ltd"),
+    ],
+)
+def test_names_that_mean_the_same_want_a_common_lock(left, right):
+    assert same_name(left, right)
+    flows = frozenset({"prelaunch_review", "restricted_category"})
+    assert set(lock_names(flows, left)) & set(lock_names(flows, right))
+
+
+def test_names_with_no_word_in_common_want_no_common_lock():
+    flows = frozenset({"prelaunch_review"})
+    assert not set(lock_names(flows, "Acme Foods")) & set(lock_names(flows, "Zenith Motors"))
+    assert lock_names(flows, "  ") == []  # nothing to match: no duplicate, no lock
+
+
+@pytest.mark.postgres
+def test_an_intake_waits_only_for_a_check_on_a_name_it_may_duplicate(shipped_config):
+    """While one replica's duplicate check for "Acme Foods" is open, another advertiser's intake files at
+    once, and an "ACME Foods" intake waits for it (seen as an ungranted advisory lock) and then is told
+    it duplicates the case the first one filed."""
+    from tests.conftest import postgres_schema_url
+
+    urls = postgres_schema_url()
+    url = next(urls)
+    replicas = [Store.open(url), Store.open(url)]
+    flows = frozenset({"prelaunch_review", "restricted_category"})
+    outcomes: dict[str, str] = {}
+
+    def file(advertiser: str, key: str) -> None:
+        try:
+            open_case(
+                intake(shipped_config, "U0REP2", advertiser), store=replicas[1], now=NOW, intake_key=key, family=flows
+            )
+            outcomes[advertiser] = "filed"
+        except DuplicateCaseOpen:
+            outcomes[advertiser] = "duplicate"
+
+    try:
+        with replicas[0].transaction() as held:
+            held.lock(*lock_names(flows, "Acme Foods"))
+            held.cases.add(intake(shipped_config, "U0REP1", "Acme Foods"), now=NOW, intake_key="held")
+            other = threading.Thread(target=file, args=("Zenith Motors", "other"))
+            other.start()
+            other.join(timeout=30)
+            assert outcomes == {"Zenith Motors": "filed"}, "another advertiser's intake waited for the lock"
+            same = threading.Thread(target=file, args=("ACME Foods", "same"))
+            same.start()
+            # Postgres shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits).
+            wanted = {divmod(advisory_key(name) & (2**64 - 1), 2**32) for name in lock_names(flows, "ACME Foods")}
+            waiting: set[tuple[int, int]] = set()
+            with replicas[0].read() as look:
+                deadline = time.monotonic() + 30
+                while not waiting and time.monotonic() < deadline:
+                    rows = look.session.execute(
+                        text(
+                            "SELECT classid::bigint, objid::bigint FROM pg_locks "
+                            "WHERE locktype = 'advisory' AND objsubid = 1 AND NOT granted"
+                        )
+                    ).all()
+                    waiting = {(int(high), int(low)) for high, low in rows} & wanted
+                    time.sleep(0.02)
+            assert waiting, "the same advertiser's intake did not wait for the open check"
+            assert "ACME Foods" not in outcomes
+        same.join(timeout=30)
+        assert outcomes["ACME Foods"] == "duplicate"
+    finally:
+        for replica in replicas:
+            replica.close()
+        next(urls, None)
+
+
+def _race(replicas, config, names=("Acme Foods Pte Ltd", "ACME Foods")):
     with replicas[0].read() as tx:
         before = tx.cases.count()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
     lock = threading.Lock()
-    names = ("Acme Foods Pte Ltd", "ACME Foods")
 
     def file(n: int) -> None:
         request = intake(config, f"U0REP{n + 1}", names[n])
