@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
@@ -195,7 +195,7 @@ class JobRunner:
         sendless (an escalation step) is planned on the planner threads while the sends are in flight,
         and those plans are committed in one transaction from this thread; a case whose only job sends
         (a page DM, a thread note) sends on the send threads, and the sends done within `batch_wait`
-        are recorded together in one transaction too (each under its own savepoint and fence).
+        are recorded together in one transaction too (each under its fence).
         Waits `batch_wait` at most: a case whose send hangs goes on in its thread (its jobs stay
         claimed, and it records its send itself when it returns), and a case already running keeps
         its new jobs for the next tick, in order.
@@ -252,7 +252,15 @@ class JobRunner:
                     errors.append(exc)
             elif group_done in running:
                 done += len(group)
-        sent = [(key, job, call.result()) for call, (key, job) in sends.items() if call in finished]
+        sent: list[tuple[object, Job, tuple[bool, Effect | None]]] = []
+        for call, (key, job) in sends.items():
+            if call in finished:
+                try:
+                    sent.append((key, job, call.result()))
+                except Exception as exc:  # the store went away putting it back: its lease decides
+                    errors.append(exc)
+                    with self._flight_lock:
+                        self._in_flight.discard(key)
         if sent:
             try:
                 self._commit([(job, effect) for _, job, (ran, effect) in sent if ran], sent=True)
@@ -276,17 +284,12 @@ class JobRunner:
     def _prefetched(self, jobs: list[Job]) -> Iterator[None]:
         """The batch's cases in one read; when that read fails, each handler reads its own (and
         meets the outage the way it always has)."""
-        try:
-            prefetch = self.store.prefetched(jobs)
-            prefetch.__enter__()
-        except Exception:
-            log.warning("prefetch of %d case(s) failed; each job reads its own", len(jobs), exc_info=True)
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self.store.prefetched(jobs))
+            except Exception:
+                log.warning("prefetch of %d case(s) failed; each job reads its own", len(jobs), exc_info=True)
             yield
-            return
-        try:
-            yield
-        finally:
-            prefetch.__exit__(None, None, None)
 
     def _record_late(self, key: object, job: Job, future: Future[tuple[bool, Effect | None]]) -> None:
         """A send that outlasted its batch's wait: recorded alone, as a job of a case run in order is."""
