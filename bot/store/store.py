@@ -7,8 +7,9 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select, text
@@ -33,6 +34,10 @@ from bot.store.tables import RequestKeyRow
 from bot.store.workers import WorkerRepo
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
+
+
+# A batch's cases read in one query ({job id: its case}); each job's first `job_case` takes its own.
+_PREFETCHED: ContextVar[dict[int, Case] | None] = ContextVar("prefetched_cases", default=None)
 
 
 def _first_line(exc: DBAPIError) -> str:
@@ -290,9 +295,33 @@ class Store:
             return None
         return JobListener(self.engine.url.render_as_string(hide_password=False), wake)
 
+    @contextmanager
+    def prefetched(self, jobs: Sequence[Job]) -> Iterator[None]:
+        """Read the cases of `jobs` (each the only job of its case in a claimed batch) in one query; in
+        this block, and in contexts copied from it, each job's first `job_case` is answered from that
+        snapshot instead of a read of its own. The snapshot is as fresh as the batch: a handler still
+        checks what it needs (the paging generation) and its effect re-reads inside its transaction."""
+        ids = [job.case_id for job in jobs if job.case_id is not None]
+        if not ids:
+            yield
+            return
+        with self.read(patient=True) as tx:
+            cases = tx.cases.get_many(ids)
+        token = _PREFETCHED.set({job.id: cases[job.case_id] for job in jobs if job.case_id in cases})
+        try:
+            yield
+        finally:
+            _PREFETCHED.reset(token)
+
     def job_case(self, job: Job) -> Case:
-        """The case a job is about, read in a snapshot of its own (a handler reads before it sends)."""
+        """The case a job is about, read in a snapshot of its own (a handler reads before it sends), or
+        taken from its batch's snapshot (`prefetched`)."""
         assert job.case_id is not None, f"{job.kind} needs a case"
+        snapshot = _PREFETCHED.get()
+        if snapshot is not None:
+            case = snapshot.pop(job.id, None)
+            if case is not None:
+                return case
         with self.read() as tx:
             return tx.cases.get(job.case_id)
 
