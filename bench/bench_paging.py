@@ -196,9 +196,23 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
                 print("  warning: the timers were scheduled after the first one was due")
             total = BASELINE_TIMERS + timers
             deadline = time.monotonic() + lead + BASELINE_TIMERS * spacing + window + 600  # a loaded box is slow
-            while sum(1 for c in slack.calls("chat.postMessage") if c.ok and page_attempt(c)) < total:
+            # Count the new calls only: the stand-in shares this process, and re-reading every call on
+            # each look (a JSON dump per page) grew with the burst and slowed the stand-in's answers.
+            seen = arrived = 0
+            while arrived < total:
+                calls = slack.calls("chat.postMessage")
+                arrived += sum(1 for c in calls[seen:] if c.ok and page_attempt(c))
+                seen = len(calls)
+                if arrived >= total:
+                    break
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{name}: not every page arrived; see {bot.log_path}")
+                time.sleep(0.2)
+            # The pages go out before their steps' bookkeeping: wait for the steps too (timed below).
+            steps = "select count(*) from jobs where key like 'escalate:%:g1:r1:l1' and state != 'done'"
+            while sql(url, steps)[0][0]:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"{name}: not every escalation step finished; see {bot.log_path}")
                 time.sleep(0.2)
             rss = sum(each.peak_rss_mb() for each in bots)
         finally:

@@ -330,6 +330,9 @@ def build_bot(
         # people as they are planned, not after all of them.
         priority=(frozenset({CASE_OPENED, POST_ROOT, SEND}), frozenset({ESCALATE, NOTIFY})),
         limit=50,
+        # A step's page DMs are queued `plan_ahead` before it is due, to go out at its time.
+        ahead=paging.ahead(),
+        plan_ahead=config.app.plan_ahead,
         wall_clock=clock.wall,
         slack=slack,
     )

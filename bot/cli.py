@@ -6,6 +6,7 @@ read the configuration) and `cli_store` (the ones that read or change the store 
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -63,6 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for line in [str(w) for w in config.warnings] + coverage_findings(config, SystemClock().now()):
         log.warning("check-config: %s", line)
     bot = build_bot(config, secrets=secrets, env=env_of(args), store=store)
+    # What start-up built (configuration, the guide index, imported modules) lives as long as the
+    # process: out of the collector's way, so a burst's allocations do not rescan it again and again.
+    gc.freeze()
 
     stopping, reloads = threading.Event(), threading.Event()
     signalled = threading.Event()  # either of them: the main thread waits on this one, without a timeout

@@ -46,6 +46,7 @@ def build_app_config(spec: schema.AppSpec, base: Path, env: Mapping[str, str]) -
         lease=spec.jobs.lease,
         retry_base=spec.jobs.retry_base,
         send_deadline=spec.jobs.send_deadline,
+        plan_ahead=spec.jobs.plan_ahead,
         digests=tuple(
             DigestSchedule(
                 channel_id=d.channel,

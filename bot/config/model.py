@@ -51,6 +51,7 @@ class AppConfig:
     guide_drafts_dir: Path | None = None
     # Every Slack send's own deadline: past it the job comes back later and reads history first.
     send_deadline: timedelta = timedelta(seconds=10)
+    plan_ahead: timedelta = timedelta(seconds=15)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,9 @@ class JobsSpec(Strict):
     lease: Duration = timedelta(seconds=60)
     retry_base: Duration = timedelta(seconds=2)
     send_deadline: Duration = timedelta(seconds=10)  # one Slack send's deadline; then it is retried
+    # An escalation step's page DMs are queued this long before the step is due (0: at the step), so a
+    # burst of steps due together sends its pages at their time and does its bookkeeping after them.
+    plan_ahead: Duration = timedelta(seconds=15)
 
 
 class DigestSpec(Strict):

@@ -12,9 +12,11 @@ import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
@@ -84,6 +86,8 @@ class JobRunner:
         slack: SendGate | None = None,
         batch_wait: timedelta = timedelta(seconds=2),
         limit: int = 20,
+        ahead: Mapping[str, Handler] | None = None,
+        plan_ahead: timedelta = timedelta(0),
     ) -> None:
         self.slack: SendGate = slack or AlwaysOpen()
         # A tick waits this long for its batch, then goes on: a hanging Slack call keeps only its
@@ -114,6 +118,12 @@ class JobRunner:
         self.parallel = parallel
         self._pool: ThreadPoolExecutor | None = None  # sends, one case's jobs in order
         self._planner: ThreadPoolExecutor | None = None  # sendless steps' handlers (reads only)
+        # Kinds planned before they are due: `plan_ahead` before its due time, a pending job of such a
+        # kind has its handler here run (it reads and returns an effect, e.g. queue the step's page
+        # DMs due at the step's time); the job itself stays pending and runs at its time as always.
+        self.ahead: Mapping[str, Handler] = ahead or {}
+        self.plan_ahead = plan_ahead if self.ahead else timedelta(0)
+        self._planned_ahead: dict[int, datetime] = {}  # job id → its due time (this process's plans)
 
     def stop(self) -> None:
         """Graceful shutdown: finish the job in hand, hand the rest of the batch back, claim no more."""
@@ -150,7 +160,12 @@ class JobRunner:
             if not finished or ran < len(jobs):
                 return total  # stopping (the rest handed back), or a case still waits on Slack
             if not jobs:
-                break  # a job's effect may enqueue work due now (a page after its step): run it too
+                # Nothing due: plan what falls due within `plan_ahead` (a batch), then look again.
+                planned = self._plan_upcoming(limit)
+                if not planned:
+                    break
+                total += planned
+            # else: a job's effect may enqueue work due now (a page after its step): run it too
         return total
 
     def next_wake(self) -> datetime | None:
@@ -158,6 +173,12 @@ class JobRunner:
         A lease that runs out counts too: another worker's job is then taken over here."""
         with self.store.read(patient=True) as tx:
             due_at, lease_until = tx.jobs.next_wake()
+            if self.plan_ahead:
+                # The next job to plan ahead enters the window at its due time less `plan_ahead`.
+                upcoming = tx.jobs.next_upcoming(kinds=self.ahead.keys(), after=self.clock.now() + self.plan_ahead)
+                if upcoming is not None:
+                    upcoming -= self.plan_ahead
+                    due_at = upcoming if due_at is None else min(due_at, upcoming)
         if lease_until is not None:
             # Leases are on the wall clock; move the instant onto the bot's clock, which tests may move.
             lease_until = self.clock.now() + (lease_until - self.wall_clock.now())
@@ -170,10 +191,14 @@ class JobRunner:
     def _run_batch(self, jobs: list[Job], *, claimed_at: datetime) -> tuple[int, bool]:
         """Run a claimed batch: one case's jobs in order, different cases side by side (up to
         `parallel` at once), so a burst of pages is not sent one Slack round trip after another.
-        A case whose only job is sendless (an escalation step) is planned on the planner threads while
-        the sends are in flight, and those plans are committed in one transaction from this thread.
+        The cases of jobs that are alone in the batch are read in one query. A case whose only job is
+        sendless (an escalation step) is planned on the planner threads while the sends are in flight,
+        and those plans are committed in one transaction from this thread; a case whose only job sends
+        (a page DM, a thread note) sends on the send threads, and the sends done within `batch_wait`
+        are recorded together in one transaction too (each under its fence).
         Waits `batch_wait` at most: a case whose send hangs goes on in its thread (its jobs stay
-        claimed), and a case already running keeps its new jobs for the next tick, in order.
+        claimed, and it records its send itself when it returns), and a case already running keeps
+        its new jobs for the next tick, in order.
         Returns (jobs run or running, whether the whole batch finished)."""
         groups: dict[object, list[Job]] = {}
         for job in jobs:
@@ -186,35 +211,98 @@ class JobRunner:
         held = [job for key in busy for job in groups.pop(key)]
         if held:
             self._hand_back(held)
-        planned = {key: group for key, group in groups.items() if self._plans_only(group)}
+        planned = {key: group[0] for key, group in groups.items() if self._plans_only(group)}
+        alone = {key: group[0] for key, group in groups.items() if len(group) == 1 and key not in planned}
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="jobs")
-        futures: dict[Future[int], list[Job]] = {
-            self._pool.submit(contextvars.copy_context().run, self._run_group, key, group, claimed_at=claimed_at): group
-            for key, group in groups.items()
-            if key not in planned
-        }
         done, errors = 0, []
-        if planned:
+        with self._prefetched([*planned.values(), *alone.values()]):
+            futures: dict[Future[int], list[Job]] = {
+                self._pool.submit(
+                    contextvars.copy_context().run, self._run_group, key, group, claimed_at=claimed_at
+                ): group
+                for key, group in groups.items()
+                if key not in planned and key not in alone
+            }
+            sends: dict[Future[tuple[bool, Effect | None]], tuple[object, Job]] = {}
+            if not self._stopping.is_set():
+                for key, job in alone.items():
+                    call = self._pool.submit(contextvars.copy_context().run, self._send, job, claimed_at=claimed_at)
+                    sends[call] = (key, job)
+            unsent = [] if sends else list(alone.items())
+            if unsent:  # stopping: hand them back
+                self._hand_back([job for _, job in unsent])
+                with self._flight_lock:
+                    self._in_flight.difference_update(key for key, _ in unsent)
+            if planned:  # in the block: the steps' plans read from the batch's snapshot too
+                try:
+                    done += self._run_planned(list(planned.values()), claimed_at=claimed_at)
+                except Exception as exc:  # the store went away: the tick logs it and retries
+                    errors.append(exc)
+                finally:
+                    with self._flight_lock:
+                        self._in_flight.difference_update(planned)
+        waiting: list[Future[object]] = [*futures, *sends]  # type: ignore[list-item]
+        finished, running = wait(waiting, timeout=self.batch_wait.total_seconds())
+        for group_done, group in futures.items():  # every finished group before reporting the first failure
+            if group_done in finished:
+                try:
+                    done += group_done.result()
+                except Exception as exc:  # the store went away mid-batch: the tick logs it and retries
+                    errors.append(exc)
+            elif group_done in running:
+                done += len(group)
+        sent: list[tuple[object, Job, tuple[bool, Effect | None]]] = []
+        for call, (key, job) in sends.items():
+            if call in finished:
+                try:
+                    sent.append((key, job, call.result()))
+                except Exception as exc:  # the store went away putting it back: its lease decides
+                    errors.append(exc)
+                    with self._flight_lock:
+                        self._in_flight.discard(key)
+        if sent:
             try:
-                done += self._run_planned([group[0] for group in planned.values()], claimed_at=claimed_at)
-            except Exception as exc:  # the store went away: the tick logs it and retries
+                self._commit([(job, effect) for _, job, (ran, effect) in sent if ran], sent=True)
+            except Exception as exc:
                 errors.append(exc)
             finally:
                 with self._flight_lock:
-                    self._in_flight.difference_update(planned)
-        finished, running = wait(futures, timeout=self.batch_wait.total_seconds())
-        for future in finished:  # every finished group before reporting the first failure
-            try:
-                done += future.result()
-            except Exception as exc:  # the store went away mid-batch: the tick logs it and retries
-                errors.append(exc)
+                    self._in_flight.difference_update(key for key, _, _ in sent)
+            done += len(sent)
+        for call, (key, job) in sends.items():
+            if call in running:  # recorded by its own thread when its send returns
+                call.add_done_callback(partial(self._record_late, key, job))
+                done += 1
         if running:
             log.warning("slow_batch: %d case(s) still waiting on Slack; the tick goes on", len(running))
-            done += sum(len(futures[f]) for f in running)
         if errors:
             raise errors[0]
-        return done, not running and not held
+        return done, not running and not held and not unsent
+
+    @contextmanager
+    def _prefetched(self, jobs: list[Job]) -> Iterator[None]:
+        """The batch's cases in one read; when that read fails, each handler reads its own (and
+        meets the outage the way it always has)."""
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(self.store.prefetched(jobs))
+            except Exception:
+                log.warning("prefetch of %d case(s) failed; each job reads its own", len(jobs), exc_info=True)
+            yield
+
+    def _record_late(self, key: object, job: Job, future: Future[tuple[bool, Effect | None]]) -> None:
+        """A send that outlasted its batch's wait: recorded alone, as a job of a case run in order is."""
+        try:
+            ran, effect = future.result()
+            if ran:
+                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                    self._finish(job, effect, self.clock.now())
+        except Exception:  # logged; the job's lease decides
+            log.exception("recording job %s failed", job.key)
+        finally:
+            with self._flight_lock:
+                self._in_flight.discard(key)
 
     def _plans_only(self, group: list[Job]) -> bool:
         # One job alone: a second job of the same case must see the first one's effect committed.
@@ -240,8 +328,7 @@ class JobRunner:
 
     def _run_planned(self, jobs: list[Job], *, claimed_at: datetime) -> int:
         """Sendless jobs of different cases: each handler on its own, then every effect in one
-        transaction, each under a savepoint (a failing effect rolls back alone and is retried). If
-        the batch cannot be committed, each job is recorded on its own, as any other job is."""
+        transaction (`_commit`)."""
         if self._stopping.is_set():
             self._hand_back(jobs)
             return 0
@@ -258,8 +345,43 @@ class JobRunner:
             ran, effect = call.result()
             if ran:
                 prepared.append((job, effect))
+        self._commit(prepared, sent=False)
+        return len(jobs)
+
+    def _commit(self, prepared: list[tuple[Job, Effect | None]], *, sent: bool) -> None:
+        """Complete jobs of different cases and apply their effects in one transaction, each under a
+        savepoint and its fence: a failing effect rolls back alone (a sendless job is retried; after a
+        send, the job fails rather than send again). If the batch cannot be committed, each job is
+        recorded on its own, as any other job is (after a send: waiting for the store to come back)."""
         if not prepared:
-            return len(jobs)
+            return
+        now = self.clock.now()
+        try:
+            # Most batches have nothing to fail: one fenced UPDATE for every job, the effects, one commit.
+            with self.store.transaction(patient=True) as tx:
+                ours = tx.jobs.complete_many([job for job, _ in prepared], now=now)
+                for job, effect in prepared:
+                    if job.id in ours and effect is not None:
+                        effect(tx, now)
+        except StoreUnavailable:
+            log.warning("batch_record_failed: %d job(s) recorded one by one", len(prepared))
+            for job, effect in prepared:
+                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                    self._finish(job, effect, self.clock.now())
+            return
+        except Exception:  # an effect failed and rolled the batch back: again, each under its savepoint
+            log.info("batch_record_retried: %d job(s), each under its savepoint", len(prepared))
+            self._commit_each(prepared, sent=sent)
+            return
+        for job, effect in prepared:
+            with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                if job.id in ours:
+                    self._done(job, acted=effect is not None, now=now)
+                else:
+                    log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
+
+    def _commit_each(self, prepared: list[tuple[Job, Effect | None]], *, sent: bool) -> None:
+        """`_commit`'s way when an effect fails: each job under its own savepoint, so it fails alone."""
         now = self.clock.now()
         lost: list[Job] = []
         failed: list[tuple[Job, Exception]] = []
@@ -283,24 +405,75 @@ class JobRunner:
             for job, effect in prepared:
                 with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
                     self._finish(job, effect, self.clock.now())
-            return len(jobs)
+            return
         for job in lost:
             with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
                 log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
         for job, error in failed:
             with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
-                log.error("effect_failed job=%s key=%s: %s: retrying", job.id, job.key, type(error).__name__)
-                self._retry(job, f"{type(error).__name__}: {error}", None)
+                if sent and job.kind not in self.sendless_kinds:
+                    log.error("effect_failed job=%s key=%s: the send succeeded, its follow-up did not", job.id, job.key)
+                    self._fail(job, f"follow-up after a successful send failed: {type(error).__name__}: {error}")
+                else:
+                    log.error("effect_failed job=%s key=%s: %s: retrying", job.id, job.key, type(error).__name__)
+                    self._retry(job, f"{type(error).__name__}: {error}", None)
         gone = {job.id for job in lost} | {job.id for job, _ in failed}
         for job, effect in prepared:
             if job.id not in gone:
                 with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
                     self._done(job, acted=effect is not None, now=now)
+
+    def _plan_upcoming(self, limit: int) -> int:
+        """Plan a batch of the jobs due within `plan_ahead` that this process has not planned: their
+        `ahead` handlers side by side (they only read), every effect in one transaction; the jobs stay
+        pending. Another replica may plan the same job too: the effects must be idempotent (keyed
+        jobs). A plan that fails is left to the job itself, which does the whole work when due.
+        Returns how many jobs were planned."""
+        if not self.plan_ahead or self._stopping.is_set():
+            return 0
+        now = self.clock.now()
+        for job_id, due_at in list(self._planned_ahead.items()):
+            if due_at <= now:
+                del self._planned_ahead[job_id]
+        with self.store.read(patient=True) as tx:
+            jobs = tx.jobs.upcoming(
+                kinds=self.ahead.keys(), after=now, until=now + self.plan_ahead, skip=self._planned_ahead, limit=limit
+            )
+        if not jobs:
+            return 0
+        if self._planner is None:
+            self._planner = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="plan")
+        with self._prefetched(jobs):
+            calls = [(job, self._planner.submit(contextvars.copy_context().run, self._ahead_plan, job)) for job in jobs]
+        effects = [(job, effect) for job, call in calls if (effect := call.result()) is not None]
+        try:
+            with self.store.transaction(patient=True) as tx:
+                for _, effect in effects:
+                    effect(tx, self.clock.now())
+        except Exception:  # the steps do it all at their time
+            log.warning("plan_ahead_failed: %d job(s) left to their due time", len(jobs), exc_info=True)
+        for job in jobs:
+            self._planned_ahead[job.id] = job.due_at
         return len(jobs)
+
+    def _ahead_plan(self, job: Job) -> Effect | None:
+        with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+            try:
+                return self.ahead[job.kind](job)
+            except Exception:  # left to the job at its due time
+                log.warning("plan_ahead of job %s raised; left to its due time", job.key, exc_info=True)
+                return None
 
     def _plan(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
         with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
             return self._call(job, claimed_at=claimed_at)
+
+    def _send(self, job: Job, *, claimed_at: datetime) -> tuple[bool, Effect | None]:
+        """A job alone in its batch, on a send thread; its record waits for the batch's transaction."""
+        if self._stopping.is_set():  # as a case's jobs run in order: not begun once stopping, handed back
+            self._hand_back([job])
+            return False, None
+        return self._plan(job, claimed_at=claimed_at)
 
     def close(self) -> None:
         """Release the worker threads (after stop() and the last tick)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from bot.domain.case import Case
 from bot.domain.escalation import Step, first_step, is_last_level, next_step, superseded
 from bot.domain.events import EventKind
 from bot.domain.job import Job
-from bot.domain.paging_plan import AlertKind, plan
+from bot.domain.paging_plan import AlertKind, PlannedPage, plan
 from bot.domain.policy import Policy
 from bot.services.case_messages import CaseMessages
 from bot.services.oncall import OnCall
@@ -62,6 +63,88 @@ class Paging:
 
     def handlers(self) -> dict[str, Handler]:
         return {ESCALATE: self.escalate, SEND: self.send} | self.messages.handlers()
+
+    def ahead(self) -> dict[str, Handler]:
+        """What the runner plans before it is due: an escalation step's page DMs."""
+        return {ESCALATE: self.escalate_ahead}
+
+    def escalate_ahead(self, job: Job) -> Effect | None:
+        """Before a step is due: queue its page DMs, due at the step's time, to whoever the rota names
+        for that time, so that when a burst of steps falls due together the pages go out first and
+        the steps' bookkeeping (events, thread notes, the next step, contact methods) follows at the
+        step. The step itself runs at its time as ever: its sends' keys are taken already (no second
+        page), it cancels a planned page whose person is no longer on call, and brings the planned
+        pages forward if the step was (someone passed the page on). An acknowledgement meanwhile
+        cancels the planned pages with the step; a page sent checks the case again before it goes."""
+        case = self.store.job_case(job)
+        payload = EscalatePayload.load(job.payload)
+        if not is_current(case, job) or payload.returns_from:
+            return None  # a reassigned case returning to its policy changes its owner first: at the step
+        policy = self.config.policy_for(case.flow_id)
+        at = job.due_at
+        step_plan = plan(
+            policy,
+            Step(round=payload.round, level=payload.level, due_at=at),
+            lambda level: self.oncall.resolve(policy.levels[level - 1].targets, at=at),
+            at,
+        )
+        if step_plan.skipped or not step_plan.pages:
+            return None
+        generation = payload.generation
+
+        def effect(tx: Tx, now: datetime) -> None:
+            current = tx.cases.get(case.id)
+            if not current.needs_paging or current.paging_generation != generation:
+                return  # acknowledged (or restarted) while we looked people up
+            self._queue_pages(tx, case.id, generation, step_plan.step, step_plan.pages, now=now)
+
+        return effect
+
+    def _queue_pages(
+        self, tx: Tx, case_id: int, generation: int, step: Step, pages: Sequence[PlannedPage], *, now: datetime
+    ) -> list[str]:
+        """Queue a step's page DMs (a key taken already is left as it is); returns the keys queued now."""
+        added = []
+        for page in pages:
+            key = send_key(case_id, generation, step.round, step.level, page.user_id, nth=page.nth)
+            if tx.jobs.enqueue(
+                kind=SEND,
+                key=key,
+                due_at=page.due_at,
+                now=now,
+                case_id=case_id,
+                payload=SendPayload(
+                    generation, step.round, step.level, page.user_id, step_due_at=step.due_at, nth=page.nth
+                ).dump(),
+                max_attempts=self.config.app.max_attempts,
+            ):
+                added.append(key)
+        return added
+
+    def _settle_planned(
+        self,
+        tx: Tx,
+        case_id: int,
+        generation: int,
+        step: Step,
+        pages: Sequence[PlannedPage],
+        added: list[str],
+        now: datetime,
+    ) -> None:
+        """At the step: the pages planned ahead that are still pending follow what the step found now —
+        a person no longer on call is not paged, and a step brought forward brings its pages along."""
+        prefix = send_prefix(case_id, generation, step.round, step.level)
+        pending = [key for key in tx.jobs.pending_keys(case_id, kind=SEND) if key.startswith(prefix)]
+        if not pending:
+            return
+        wanted = {send_key(case_id, generation, step.round, step.level, p.user_id, nth=p.nth): p for p in pages}
+        stale = [key for key in pending if key not in wanted]
+        if stale:
+            tx.jobs.cancel_keys(stale, now=now)
+        for key in pending:
+            page = wanted.get(key)
+            if page is not None and key not in added:
+                tx.jobs.bring_forward_keys([key], now=page.due_at)
 
     def escalate(self, job: Job) -> Effect | None:
         case = self.store.job_case(job)
@@ -121,18 +204,9 @@ class Paging:
                         "late_seconds": int((now - job.due_at).total_seconds()),
                     },
                 )
+            added = self._queue_pages(tx, case.id, generation, step, step_plan.pages, now=now)
+            self._settle_planned(tx, case.id, generation, step, step_plan.pages, added, now)
             for page in step_plan.pages:
-                tx.jobs.enqueue(
-                    kind=SEND,
-                    key=send_key(case.id, generation, step.round, step.level, page.user_id, nth=page.nth),
-                    due_at=page.due_at,
-                    now=now,
-                    case_id=case.id,
-                    payload=SendPayload(
-                        generation, step.round, step.level, page.user_id, step_due_at=step.due_at, nth=page.nth
-                    ).dump(),
-                    max_attempts=self.config.app.max_attempts,
-                )
                 if page.nth == 0 and self.on_paged is not None:
                     # The person's other contact methods (SMS, call…) are planned with the page.
                     self.on_paged(

@@ -46,17 +46,18 @@ class CaseRepo:
         self._session = session
         self._prefix = prefix
 
-    def _to_case(self, row: CaseRow) -> Case:
+    def _to_case(self, row: CaseRow, followers: Sequence[str] | None = None) -> Case:
         assert row.id is not None
-        followers = (
-            self._session.execute(
-                select(CaseFollowerRow.user_id)
-                .where(CaseFollowerRow.case_id == row.id)
-                .order_by(CaseFollowerRow.added_at)
+        if followers is None:
+            followers = (
+                self._session.execute(
+                    select(CaseFollowerRow.user_id)
+                    .where(CaseFollowerRow.case_id == row.id)
+                    .order_by(CaseFollowerRow.added_at)
+                )
+                .scalars()
+                .all()
             )
-            .scalars()
-            .all()
-        )
         return Case(
             id=row.id,
             human_id=human_id(self._prefix, row.id),
@@ -183,6 +184,25 @@ class CaseRepo:
         if row is None:
             raise LookupError(f"no case {case_id}")
         return self._to_case(row)
+
+    def get_many(self, case_ids: Iterable[int]) -> dict[int, Case]:
+        """The cases with these ids, in one query (a batch of jobs reads its cases at once)."""
+        ids = sorted(set(case_ids))
+        if not ids:
+            return {}
+        # Core rows (the columns by name, as a CaseRow has them): a batch's cases are read, not changed.
+        table = cast(Table, CaseRow.__table__)
+        rows = cast(
+            Sequence[CaseRow], self._session.connection().execute(select(table).where(table.c.id.in_(ids))).all()
+        )
+        followers: dict[int, list[str]] = {}
+        for case_id, user_id in self._session.execute(
+            select(CaseFollowerRow.case_id, CaseFollowerRow.user_id)
+            .where(CaseFollowerRow.case_id.in_(ids))
+            .order_by(CaseFollowerRow.added_at)
+        ):
+            followers.setdefault(case_id, []).append(user_id)
+        return {row.id: self._to_case(row, followers.get(row.id, [])) for row in rows if row.id is not None}
 
     def find(self, case_id: int) -> Case | None:
         row = self._session.get(CaseRow, case_id)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 import weakref
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from bot.store import audit, calendar_feeds, commit_deadline, job_signal, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.store.deadline import ConnectionsInUse, DeadlinePassed
@@ -15,6 +17,7 @@ from bot.store.deadline import ConnectionsInUse, DeadlinePassed
 # A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or
 # unreachable database must fail within that, so the person is told to try again rather than time out.
 SQLITE_BUSY_TIMEOUT_MS = 1500  # another process holds the write lock (see Store's lock wait for this one's)
+SQLITE_LOCK_POLL_MAX_S = 0.005  # the longest pause between two asks for the write lock held elsewhere
 POSTGRES_CONNECT_TIMEOUT_S = 2  # libpq's smallest; a blackholed server fails in 2 s, a refused one at once
 POSTGRES_STATEMENT_TIMEOUT_MS = 10_000  # no query of ours takes a second; background work waits up to 15 s
 POSTGRES_LOCK_TIMEOUT_MS = 3_000
@@ -51,14 +54,61 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if immediate:
+            # A writer waits for the write lock in _begin_immediate's short steps, not in the busy handler;
+            # once BEGIN IMMEDIATE holds it, nothing else in a WAL write transaction waits for a lock.
+            cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Readers begin deferred: in WAL mode they never wait for the writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            _begin_immediate(connection)
+        else:
+            connection.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _begin_immediate(connection: Any) -> None:
+    """BEGIN IMMEDIATE, waiting up to SQLITE_BUSY_TIMEOUT_MS while another process holds SQLite's write
+    lock. SQLite's own busy handler sleeps in steps that grow to 100 ms, so a writer behind another
+    process's short transaction could lose up to 100 ms a step (a web and a worker process sharing a file); here
+    the lock is asked for again after 0.5 ms, doubling to at most 5 ms between tries. Writers of this
+    process queue before this in Store's WriterTurns, so only cross-process waits poll."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.0005
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if not _locked(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, SQLITE_LOCK_POLL_MAX_S)
+
+
+def begin_immediate_on(connection: sqlite3.Connection) -> None:
+    """_begin_immediate on a plain sqlite3 connection whose busy timeout is 0 (Store's watch connection,
+    which the heartbeat writes on): the same short steps while another process holds the write lock."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.0005
+    while True:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, SQLITE_LOCK_POLL_MAX_S)
+
+
+def _locked(exc: OperationalError) -> bool:
+    """SQLite said another connection holds the lock (SQLITE_BUSY: "database is locked")."""
+    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
 
 
 def build_engine(url: str, *, immediate: bool = True) -> Engine:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, insert, or_, select, update
+from sqlalchemy import Table, and_, case, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -115,8 +115,11 @@ class JobRepo:
         wall clock (`wall_now`), because they measure whether a worker is still alive. The runner
         passes both on the database's clock (bot.clock.DatabaseClock), so replicas agree.
         `priority` lists tiers of job kinds, most urgent first: a due job of an earlier tier is claimed
-        before any of a later one (kinds in no tier come last), then by due time. The claimed jobs come
-        back in due order (one case's jobs run in that order).
+        before any of a later one (kinds in no tier come last), then by due time. While jobs of the
+        first tier are due, a batch that has them takes at most `limit // 10` (at least one) of the
+        later tiers beside them: a burst of page DMs is not held behind the steps' bookkeeping, and
+        the bookkeeping still moves when a page's case waits on Slack. The claimed jobs come back in
+        due order (one case's jobs run in that order).
         """
         wall_now = wall_now or now
         expired = self._session.execute(
@@ -131,30 +134,39 @@ class JobRepo:
             log.warning("lease_expired_resend job=%s key=%s previous_worker=%s", job_id, key, owner)
         tiers = [(JobRow.kind.in_(list(kinds)), n) for n, kinds in enumerate(priority) if kinds]
         order = [case(*tiers, else_=len(tiers))] if tiers else []
-        due = (
-            select(JobRow.id)
-            .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
-            .order_by(*order, JobRow.due_at, JobRow.id)
-            .limit(limit)
-        )
+        claim = {"worker": worker, "lease_until": wall_now + lease}
+        rows: list[Any] = []
+        if tiers:
+            rows = self._claim(JobRow.kind.in_(list(priority[0])), order, now, limit, **claim)
+            if rows:
+                limit = min(limit - len(rows), max(1, limit // 10))
+        if limit > 0:
+            rows += self._claim(JobRow.kind.not_in(list(priority[0])) if rows else None, order, now, limit, **claim)
+        return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
+
+    def _claim(
+        self, only: Any, order: list[Any], now: datetime, limit: int, *, worker: str, lease_until: datetime
+    ) -> list[Any]:
+        due = select(JobRow.id).where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
+        if only is not None:
+            due = due.where(only)
+        due = due.order_by(*order, JobRow.due_at, JobRow.id).limit(limit)
         if self._dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        rows = (
+        # Core rows, not ORM objects: a claimed job is read once, into a Job.
+        return list(
             self._session.execute(
-                update(JobRow)
-                .where(JobRow.id.in_(due.scalar_subquery()))
+                update(_JOBS)
+                .where(_JOBS.c.id.in_(due.scalar_subquery()))
                 .values(
                     state=JobState.RUNNING.value,
                     claimed_by=worker,
-                    lease_until=wall_now + lease,
-                    attempts=JobRow.attempts + 1,
+                    lease_until=lease_until,
+                    attempts=_JOBS.c.attempts + 1,
                 )
-                .returning(JobRow)
-            )
-            .scalars()
-            .all()
+                .returning(*_JOBS.c)
+            ).all()
         )
-        return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
 
     def next_wake(self) -> tuple[datetime | None, datetime | None]:
         """The earliest pending due time (bot clock) and the earliest running lease's end (wall clock):
@@ -166,6 +178,30 @@ class JobRepo:
             select(func.min(JobRow.lease_until)).where(JobRow.state == JobState.RUNNING.value)
         ).scalar_one_or_none()
         return due, lease
+
+    def upcoming(
+        self, *, kinds: Collection[str], after: datetime, until: datetime, skip: Collection[int] = (), limit: int = 50
+    ) -> list[Job]:
+        """Pending jobs of these kinds due in (`after`, `until`], earliest first, but those in `skip`
+        (planned ahead already): a runner plans their sends before they are due."""
+        query = select(JobRow).where(
+            JobRow.state == JobState.PENDING.value,
+            JobRow.kind.in_(list(kinds)),
+            JobRow.due_at > after,
+            JobRow.due_at <= until,
+        )
+        if skip:
+            query = query.where(JobRow.id.not_in(list(skip)))
+        rows = self._session.execute(query.order_by(JobRow.due_at, JobRow.id).limit(limit)).scalars()
+        return [_to_job(row) for row in rows]
+
+    def next_upcoming(self, *, kinds: Collection[str], after: datetime) -> datetime | None:
+        """The earliest due time after `after` of a pending job of these kinds."""
+        return self._session.execute(
+            select(func.min(JobRow.due_at)).where(
+                JobRow.state == JobState.PENDING.value, JobRow.kind.in_(list(kinds)), JobRow.due_at > after
+            )
+        ).scalar_one_or_none()
 
     def _fenced(self, job: Job) -> Any:
         return and_(
@@ -186,6 +222,24 @@ class JobRepo:
     def complete(self, job: Job, *, now: datetime) -> bool:
         """Mark done; False when this worker no longer holds the claim."""
         return self._finish(job, state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)
+
+    def complete_many(self, jobs: Sequence[Job], *, now: datetime) -> set[int]:
+        """Mark done, in one statement, every job of `jobs` this worker still holds (each under its own
+        fence: its claimer and its attempt); returns the ids of those it marked."""
+        if not jobs:
+            return set()
+        fenced = [(job.id, job.attempt) for job in jobs if job.claimed_by == jobs[0].claimed_by]
+        rows = self._session.execute(
+            update(JobRow)
+            .where(
+                JobRow.state == JobState.RUNNING.value,
+                JobRow.claimed_by == jobs[0].claimed_by,
+                tuple_(JobRow.id, JobRow.attempts).in_(fenced),
+            )
+            .values(state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)
+            .returning(JobRow.id)
+        ).all()
+        return {row[0] for row in rows}
 
     def retry(self, job: Job, *, due_at: datetime, error: str) -> bool:
         """Put back for another attempt at `due_at`."""

@@ -7,8 +7,9 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, select, text
@@ -23,7 +24,7 @@ from bot.store.cases import CaseRepo
 from bot.store.chart_files import ChartFileRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
-from bot.store.engine import SQLITE_BUSY_TIMEOUT_MS, build_engine, connections_in_use
+from bot.store.engine import build_engine, connections_in_use
 from bot.store.guides import GuideRepo, approved_generation
 from bot.store.job_signal import JobListener
 from bot.store.jobs import JobRepo
@@ -33,6 +34,10 @@ from bot.store.tables import RequestKeyRow
 from bot.store.workers import Seen, WorkerRepo, beat_on_postgres, beat_on_sqlite
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
+
+
+# A batch's cases read in one query ({job id: its case}); each job's first `job_case` takes its own.
+_PREFETCHED: ContextVar[dict[int, Case] | None] = ContextVar("prefetched_cases", default=None)
 
 
 def _first_line(exc: DBAPIError) -> str:
@@ -340,9 +345,9 @@ class Store:
             if self._watch is None:
                 database = self.engine.url.database
                 assert database is not None
-                self._watch = sqlite3.connect(
-                    database, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, isolation_level=None
-                )
+                # No busy handler: the beat waits for another process's write lock in short steps
+                # (begin_immediate_on), and a PRAGMA or read that finds the database busy says "changed".
+                self._watch = sqlite3.connect(database, check_same_thread=False, timeout=0, isolation_level=None)
                 self._watch.execute("PRAGMA synchronous=NORMAL")  # as the engines' connections: no fsync per beat
             return self._watch
 
@@ -374,7 +379,10 @@ class Store:
         if watch is None:
             return None
         with self._watch_lock:
-            return int(watch.execute("PRAGMA data_version").fetchone()[0])
+            try:
+                return int(watch.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.OperationalError:  # busy: no number this time (the caller reads)
+                return None
 
     def changed_elsewhere(self) -> bool:
         """SQLite: whether another connection (another process, or another of ours, but not the heartbeat,
@@ -392,6 +400,8 @@ class Store:
         try:
             assert self._watch is not None
             version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.OperationalError:  # busy: say "changed" (the caller reads the next due time)
+            return True
         finally:
             self._watch_lock.release()
         changed, self._data_version = version != self._data_version, version
@@ -404,9 +414,33 @@ class Store:
             return None
         return JobListener(self.engine.url.render_as_string(hide_password=False), wake)
 
+    @contextmanager
+    def prefetched(self, jobs: Sequence[Job]) -> Iterator[None]:
+        """Read the cases of `jobs` (each the only job of its case in a claimed batch) in one query; in
+        this block, and in contexts copied from it, each job's first `job_case` is answered from that
+        snapshot instead of a read of its own. The snapshot is as fresh as the batch: a handler still
+        checks what it needs (the paging generation) and its effect re-reads inside its transaction."""
+        ids = [job.case_id for job in jobs if job.case_id is not None]
+        if not ids:
+            yield
+            return
+        with self.read(patient=True) as tx:
+            cases = tx.cases.get_many(ids)
+        token = _PREFETCHED.set({job.id: cases[job.case_id] for job in jobs if job.case_id in cases})
+        try:
+            yield
+        finally:
+            _PREFETCHED.reset(token)
+
     def job_case(self, job: Job) -> Case:
-        """The case a job is about, read in a snapshot of its own (a handler reads before it sends)."""
+        """The case a job is about, read in a snapshot of its own (a handler reads before it sends), or
+        taken from its batch's snapshot (`prefetched`)."""
         assert job.case_id is not None, f"{job.kind} needs a case"
+        snapshot = _PREFETCHED.get()
+        if snapshot is not None:
+            case = snapshot.pop(job.id, None)
+            if case is not None:
+                return case
         with self.read() as tx:
             return tx.cases.get(job.case_id)
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.domain.job import JobState
+from bot.store.engine import begin_immediate_on
 from bot.store.tables import JobRow, UTCDateTime, WorkerRow
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def beat_on_sqlite(
     """The beat and a look at the other workers on SQLite, as plain SQL on a plain connection (in autocommit mode): a
     beat costs a few sqlite3 calls, not a SQLAlchemy execution per statement."""
     assert _SQLITE_TIME is not None
-    connection.execute("BEGIN IMMEDIATE")
+    begin_immediate_on(connection)
     try:
         connection.execute(_SQLITE_UPSERT, (worker, host, pid, _SQLITE_TIME(started_at), _SQLITE_TIME(now)))
         rows = connection.execute(_SQLITE_OTHERS, (_SQLITE_TIME(now - stale_after), worker)).fetchall()

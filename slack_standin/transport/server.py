@@ -23,6 +23,10 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a bot sending side by side (several connections at once)
+    # overflowed it, and each dropped connect came back after the kernel's 1 s SYN retry — a delay
+    # Slack never adds. A listen queue like a real server's.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], app: App, upgrade: Upgrade | None) -> None:
         super().__init__(address, _Handler)

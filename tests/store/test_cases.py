@@ -103,3 +103,18 @@ def test_request_keys_remember_deliveries(store):
 def test_naive_datetimes_are_refused(store):
     with pytest.raises(Exception, match="naive"), store.transaction() as tx:
         tx.cases.add(intake(), now=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_a_batch_of_cases_reads_as_each_case_does_alone(store):
+    """`get_many` (a job batch's one read of its cases) gives exactly what `get` gives, followers too."""
+    with store.transaction() as tx:
+        first = tx.cases.add(intake(), now=NOW)
+        second = tx.cases.add(intake(advertiser="Beta Drinks"), now=NOW)
+        tx.cases.set_root(first.id, MessageRef("C0ESCALATE", "1764034200.000100"), now=NOW)
+        tx.cases.add_follower(first.id, "U0REP2", now=NOW)
+        tx.cases.acknowledge(second.id, "U0SPEC1", now=NOW)
+    with store.read() as tx:
+        alone = {case_id: tx.cases.get(case_id) for case_id in (first.id, second.id)}
+        together = tx.cases.get_many([second.id, first.id, second.id, 999])
+    assert together == alone
+    assert together[first.id].followers == ("U0REP1", "U0REP2")
