@@ -88,6 +88,7 @@ class JobRunner:
         limit: int = 20,
         ahead: Mapping[str, Handler] | None = None,
         plan_ahead: timedelta = timedelta(0),
+        record_beside: bool = True,
     ) -> None:
         self.slack: SendGate = slack or AlwaysOpen()
         # A tick waits this long for its batch, then goes on: a hanging Slack call keeps only its
@@ -127,6 +128,8 @@ class JobRunner:
         # A batch's sends are recorded on this thread while the next batch is claimed and sent (one
         # recording at a time, in order; run_due waits for the last one before it returns). The cases
         # being recorded are not claimed meanwhile, so one case's jobs still run one after another.
+        # Off where writers take turns anyway (SQLite): the record would only wait for the next claim.
+        self.record_beside = record_beside
         self._recorder: ThreadPoolExecutor | None = None
         self._recording: tuple[Future[None], frozenset[int]] | None = None
 
@@ -303,6 +306,9 @@ class JobRunner:
     def _record_sent(self, sent: list[tuple[object, Job, tuple[bool, Effect | None]]]) -> None:
         """Record a batch's finished sends on the recorder thread (after the previous batch's record,
         whose failure is raised here), so the next batch is claimed and sent meanwhile."""
+        if not self.record_beside:
+            self._commit_sent(sent)
+            return
         if self._recorder is None:
             self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record")
         try:

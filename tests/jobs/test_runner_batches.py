@@ -233,10 +233,11 @@ def test_a_job_due_within_plan_ahead_is_planned_once_and_runs_at_its_time(db: St
         runner.close()
 
 
-def test_a_batch_is_recorded_while_the_next_is_sent_and_a_case_waits_for_its_record(db: Store):
+@pytest.mark.parametrize("record_beside", [True, False])
+def test_a_batch_is_recorded_while_the_next_is_sent_and_a_case_waits_for_its_record(db: Store, record_beside: bool):
     """Batch after batch: the next batch is claimed and sent while the last one's records are being
-    committed, but never a job of a case still being recorded: a case's second send sees its first
-    one done. When run_due returns, every record is committed."""
+    committed (`record_beside`; without it, before), but never a job of a case still being recorded: a
+    case's second send sees its first one done. When run_due returns, every record is committed."""
     from tests.store.test_cases import intake
 
     seen: dict[str, dict[str, str]] = {}
@@ -263,6 +264,7 @@ def test_a_batch_is_recorded_while_the_next_is_sent_and_a_case_waits_for_its_rec
             page_kinds=frozenset({"page.send"}),
             parallel=4,
             limit=1,  # one job a batch: a1, then b1 (not a2) while a1 is recorded, …
+            record_beside=record_beside,
         )
         try:
             assert runner.run_due() == 4
