@@ -24,11 +24,11 @@ class Filing:
 
     config: Config
     store: Store
-    access: Access | None = None
+    access: Access
 
     def reveals_sensitive(self, user_id: str) -> bool:
         """Whether a sensitive duplicate may be shown to this person (the team), or only linked."""
-        return self.access is not None and self.access.is_staff_anywhere(user_id)
+        return self.access.is_staff_anywhere(user_id)
 
     def open(
         self,
@@ -59,8 +59,7 @@ class Filing:
         """The case, if `user_id` may follow it; else a Refusal about the form's follow choice."""
         try:
             case = CaseReads(self.store).get(case_id)
-            if self.access is not None:
-                self.access.check_right(user_id, Right.FOLLOW, case, now=now)
+            self.access.check_right(user_id, Right.FOLLOW, case, now=now)
         except Refusal as refused:
             refused.field = "follow"
             raise

@@ -18,7 +18,6 @@ from bot.domain.digest import Digest
 from bot.services.access import Access, is_duty_lead
 from bot.services.burden import burden_periods
 from bot.services.digest_data import read_digest
-from bot.services.overrides import schedule_members
 from bot.store.store import Store
 
 SHIFTS_AHEAD = timedelta(days=14)
@@ -43,17 +42,14 @@ class HomeData:
 
     config: Config
     store: Store
-    access: Access | None = None
+    access: Access
 
     def is_specialist(self, user_id: str) -> bool:
-        if self.access is not None:
-            return self.access.is_staff_anywhere(user_id)
-        return any(user_id in schedule_members(s) for s in self.config.schedules.values())
+        return self.access.is_staff_anywhere(user_id)
 
     def sees_team(self, user_id: str) -> bool:
         """Leads, and a rota's duty lead, see the team's picture (only the view: rights stay with Access)."""
-        lead = self.access.is_lead(user_id) if self.access is not None else user_id in self.config.app.leads
-        return lead or is_duty_lead(self.config, user_id)
+        return self.access.is_lead(user_id) or is_duty_lead(self.config, user_id)
 
     def picture(self, user_id: str, *, now: datetime) -> HomePicture:
         specialist = self.is_specialist(user_id)

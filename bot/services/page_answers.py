@@ -18,12 +18,10 @@ class PageAnswers:
     """Checks the person (bot/services/access.py), then records the answer; the first one wins."""
 
     store: Store
-    access: Access | None = None
+    access: Access
 
     def _check(self, case_id: int, user_id: str, now: datetime) -> None:
         """Raise a Refusal when the person may not answer pages of this case (or it is gone)."""
-        if self.access is None:
-            return
         case = CaseReads(self.store).get(case_id)
         self.access.check(user_id, Action.ACKNOWLEDGE, case, now=now)
 

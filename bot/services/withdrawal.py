@@ -50,16 +50,16 @@ class Withdrawals:
 
     cases: CaseReads
     guidance: Guidance
-    actions: CaseActions | None
-    access: Access | None = None
+    actions: CaseActions
+    access: Access
 
     def _actor(self, user_id: str, case: Case, now: datetime) -> Actor:
-        return self.access.actor(user_id, case, now=now) if self.access is not None else Actor(user_id)
+        return self.access.actor(user_id, case, now=now)
 
     def withdraw(self, case_id: int, guide_id: str, *, user_id: str, now: datetime) -> Withdrawn:
         case = self.cases.find(case_id)
         guide = self.guidance.guide(guide_id)
-        if case is None or self.actions is None:
+        if case is None:
             raise Stale(CASE_GONE)
         if guide is None:
             raise Stale(GUIDE_GONE_CASE_OPEN)

@@ -87,8 +87,8 @@ def build_app(
     client: WebClient,
     signing_secret: str | None,
     kick: Callable[[], None],
-    case_actions: CaseActions | None = None,
-    staff: Staff | None = None,
+    case_actions: CaseActions,
+    staff: Staff,
     guides: GuideIndex | None = None,
     guidance: Guidance | None = None,
     listener_threads: int = 16,
@@ -110,18 +110,14 @@ def build_app(
     )
     # The listeners get services, never the store (tests/test_imports.py): built here from it.
     cases = CaseReads(store)
-    lookup = (
-        LookupCommands(
-            config=config,
-            cases=cases,
-            clock=clock,
-            staff=staff,
-            actions=case_actions,
-            kick=kick,
-            team_digest=lambda now: digest_on_demand(config, store, now=now),
-        )
-        if case_actions is not None and staff is not None
-        else None
+    lookup = LookupCommands(
+        config=config,
+        cases=cases,
+        clock=clock,
+        staff=staff,
+        actions=case_actions,
+        kick=kick,
+        team_digest=lambda now: digest_on_demand(config, store, now=now),
     )
     if guidance is None and guides is not None:
         guidance = Guidance(index=guides, store=store)
@@ -149,7 +145,7 @@ def build_app(
         review = GuideReview(
             config=config,
             store=store,
-            may_review=staff.may_review_guides if staff is not None else (lambda user_id: user_id in config.app.leads),
+            may_review=staff.may_review_guides,
             on_approved=guidance.rebuild,
         )
     home = HomeListeners(
@@ -166,10 +162,7 @@ def build_app(
             kick=kick,
         ).register(app)
         GuideReviewListeners(review=review, home=home, clock=clock, kick=kick).register(app)
-    if case_actions is not None and staff is not None:
-        CaseListeners(config=config, cases=cases, clock=clock, actions=case_actions, staff=staff, kick=kick).register(
-            app
-        )
+    CaseListeners(config=config, cases=cases, clock=clock, actions=case_actions, staff=staff, kick=kick).register(app)
     refusals = RefusalAnswers(
         config=config,
         locales=locales,
