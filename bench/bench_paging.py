@@ -14,12 +14,15 @@ is given or the default URL answers.
 
 Then, idle: the bot (`serve --http`, nothing due) beside the floor, bench/bare_bolt.py served the same way,
 each started fresh: start to ready (`/readyz` for the bot, `/healthz` for the floor), CPU over an idle
-window (share of one core, from /proc), and RSS.
+window (share of one core: the sum of the process's threads' run time in /proc/<pid>/task/*/schedstat,
+nanoseconds, not the 10 ms ticks of /proc/<pid>/stat), and RSS. `--before DIR` also runs the bot from
+another checkout (e.g. a worktree of main) in each run, so a change is measured beside what it changes.
+`--idle-only` skips the page bursts.
 
 Each figure is printed per run and as min / median / max over `--runs` runs (default 3).
 
 Usage: python bench/bench_paging.py [--timers N] [--window S] [--tick S] [--runs N] [--idle S] [--postgres URL]
-       [--sqlite-only]
+       [--sqlite-only] [--idle-only] [--before DIR]
 """
 
 from __future__ import annotations
@@ -319,8 +322,14 @@ class Idle:
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The run time of the process's threads (schedstat: nanoseconds), else its ticks (utime + stime)."""
+    try:
+        return sum(
+            int((task / "schedstat").read_text().split()[0]) / 1e9 for task in Path(f"/proc/{pid}/task").iterdir()
+        )
+    except (OSError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int) -> float:
@@ -330,12 +339,12 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def idle_once(cmd: list[str], env: dict[str, str], probe: str, seconds: float) -> Idle:
+def idle_once(cmd: list[str], env: dict[str, str], probe: str, seconds: float, cwd: Path = ROOT) -> Idle:
     """Start `cmd` (it takes --port), time it to `probe` answering 200, then measure it doing nothing."""
     port = free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [*cmd, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        [*cmd, "--port", str(port)], env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     try:
         while True:
@@ -357,9 +366,11 @@ def idle_once(cmd: list[str], env: dict[str, str], probe: str, seconds: float) -
         process.wait(timeout=15)
 
 
-def idle_runs(name: str, url: str, workdir: Path, *, runs: int, seconds: float) -> None:
+def idle_runs(name: str, url: str, workdir: Path, *, runs: int, seconds: float, before: Path | None = None) -> None:
     config_path = write_config(workdir / f"idle-{name}", tick_seconds=shipped_tick())
-    floors, bots = [], []
+    floors: list[Idle] = []
+    bots: list[Idle] = []
+    befores: list[Idle] = []
     with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN) as slack:
         env = os.environ | {
             "SLACK_BOT_TOKEN": TOKEN,
@@ -369,24 +380,31 @@ def idle_runs(name: str, url: str, workdir: Path, *, runs: int, seconds: float) 
             "PYTHONPATH": str(ROOT),
         }
         bot_cmd = [sys.executable, "-m", "bot.cli", "--config", str(config_path), "serve", "--http"]
+        bot_cmd += ["--host", "127.0.0.1"]
         for _ in range(runs):
             floors.append(idle_once([sys.executable, str(ROOT / "bench" / "bare_bolt.py")], env, "/healthz", seconds))
-            bots.append(idle_once([*bot_cmd, "--host", "127.0.0.1"], env, "/readyz", seconds))
+            if before is not None:
+                befores.append(idle_once(bot_cmd, env | {"PYTHONPATH": str(before)}, "/readyz", seconds, cwd=before))
+            bots.append(idle_once(bot_cmd, env, "/readyz", seconds))
     print(f"\n{name}: idle, {runs} runs of {seconds:g} s each (bot: serve --http, role all, nothing due)")
-    print(f"  {'':28} {'bare Bolt (floor)':>26} {'escalation bot':>26} {'bot / floor':>24}")
+    columns = [("bare Bolt (floor)", floors)] + ([(f"before ({before.name})", befores)] if before else [])
+    columns.append(("escalation bot", bots))
+    print(f"  {'':28}" + "".join(f" {title:>26}" for title, _ in columns) + f" {'bot / floor':>24}")
+    load = Path("/proc/loadavg").read_text().split()[:3]
 
     def line(label: str, get: Any, unit: str) -> None:
         f, b = [get(x) for x in floors], [get(x) for x in bots]
         ratios = [bb / ff if ff else float("nan") for ff, bb in zip(f, b, strict=True)]
-        print(f"  {label:28} {spread(f, unit):>26} {spread(b, unit):>26} {spread(ratios, 'x'):>24}")
+        cells = "".join(f" {spread([get(x) for x in values], unit):>26}" for _, values in columns)
+        print(f"  {label:28}{cells} {spread(ratios, 'x'):>24}")
 
     line("start to ready", lambda x: x.ready_s, " s")
     line("idle CPU (% of one core)", lambda x: x.cpu_pct, " %")
     line("idle RSS", lambda x: x.rss_mb, " MB")
     worst = max(b.cpu_pct for b in bots)
     print(
-        f"  goals: idle CPU ≤ 0.1 % of a core (worst run {worst:.2f} %); start to /readyz ≤ 1 s "
-        f"(worst run {max(b.ready_s for b in bots):.2f} s)"
+        f"  goals: idle CPU ≤ 0.1 % of a core (worst run {worst:.3f} %); start to /readyz ≤ 1 s "
+        f"(worst run {max(b.ready_s for b in bots):.2f} s); load average at the end {' '.join(load)}"
     )
 
 
@@ -423,6 +441,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0, help="run N `serve --role worker` processes instead of one")
     parser.add_argument("--idle", type=float, default=15.0, help="seconds of idle CPU measured per run (0: skip)")
+    parser.add_argument("--idle-only", action="store_true", help="skip the page bursts")
+    parser.add_argument("--before", type=Path, help="also run the idle bot from this checkout (e.g. main's)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-paging-"))
     runs: list[tuple[str, Any]] = [] if args.postgres_only else [("SQLite (WAL)", None)]
@@ -438,7 +458,7 @@ def main() -> int:
             schema = PrivateSchema(url) if url else None
             try:
                 done = []
-                for n in range(args.runs):
+                for n in range(0 if args.idle_only else args.runs):
                     store_url = schema.url if schema else f"sqlite:///{workdir / f'bench{n}.db'}"
                     if schema and n:
                         schema.drop()
@@ -457,7 +477,8 @@ def main() -> int:
                     run.store = name + (f", {args.workers} worker processes" if args.workers else "")
                     report(run, args.timers, args.window)
                     done.append(run)
-                summary(name, done)
+                if done:
+                    summary(name, done)
             finally:
                 if schema:
                     schema.drop()
@@ -465,7 +486,7 @@ def main() -> int:
                 idle_schema = PrivateSchema(url) if url else None
                 try:
                     idle_url = idle_schema.url if idle_schema else f"sqlite:///{workdir / 'idle.db'}"
-                    idle_runs(name, idle_url, workdir, runs=args.runs, seconds=args.idle)
+                    idle_runs(name, idle_url, workdir, runs=args.runs, seconds=args.idle, before=args.before)
                 finally:
                     if idle_schema:
                         idle_schema.drop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -122,6 +122,9 @@ class Bot:
     signed: bool = True  # a signing secret was given: Slack's HTTP requests can be verified
     _store_probe: BoundedProbe | None = None
     slack: SlackHealth | None = None
+    # Loads what only a search needs (numpy, bm25s and the guide index): run in the background once the
+    # process is ready, so start-up does not wait for it and the first search does not either.
+    warm_up: Callable[[], object] | None = None
 
     def health(self) -> dict[str, Any]:
         """Alive: the process answers (a load balancer restarts it otherwise)."""
@@ -172,11 +175,18 @@ class Bot:
         return self.reloader.reload() if self.reloader is not None else "kept"
 
     def start(
-        self, *, http_port: int | None = None, host: str = "127.0.0.1", tick: bool = True, serve_slack: bool = True
+        self,
+        *,
+        http_port: int | None = None,
+        host: str = "127.0.0.1",
+        tick: bool = True,
+        serve_slack: bool = True,
+        warm: bool = True,
     ) -> None:
         """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port):
         Slack's requests on /slack/events unless `serve_slack` is off (Socket Mode), and the probes and
-        /metrics always. The port is bound first: a port in use fails here, before any job runs."""
+        /metrics always. The port is bound first: a port in use fails here, before any job runs. `warm`
+        (a process that takes Slack's requests): build the guide search in the background once started."""
         if http_port is not None:
             if serve_slack and not self.signed:  # an empty HMAC key would let anyone sign requests
                 raise ValueError("serving Slack's HTTP requests needs the signing secret")
@@ -211,6 +221,15 @@ class Bot:
             public_url = self.extra.get("public_url")
             if public_url is not None and not public_url.url:
                 public_url.url = f"http://{host}:{self.http.port}"  # no PUBLIC_URL: the local stand-ins call here
+        if warm and self.warm_up is not None:
+            threading.Thread(target=self._warm_up, args=(self.warm_up,), name="warm-up", daemon=True).start()
+
+    @staticmethod
+    def _warm_up(build: Callable[[], object]) -> None:
+        try:
+            build()
+        except Exception:  # the first search builds it again, and says what fails
+            log.exception("building the guide search in the background failed")
 
     def stop(self) -> None:
         """Graceful: refuse readiness, finish the Slack requests in flight and the work they started,
@@ -327,6 +346,7 @@ def build_bot(
         # SQLite: a commit by any other connection (a web process, a tool) ends the idle sleep;
         # Postgres: NOTIFY does, so the fallback wakes only when the listener is not connected.
         changed_elsewhere=store.changed_elsewhere if listener is None else lambda: not listener.connected.is_set(),
+        hears_elsewhere=None if listener is None else listener.connected.is_set,
     )
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
@@ -414,6 +434,7 @@ def build_bot(
         extra={"routes": {"/contact/": contact.routes}, "public_url": contact.public_url, "listener": listener},
         slack=slack,
         signed=bool(secrets.signing_secret),
+        warm_up=lambda: guidance.index.build(),
     )
 
 

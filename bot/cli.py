@@ -69,13 +69,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     gc.freeze()
 
     stopping, reloads = threading.Event(), threading.Event()
+    signalled = threading.Event()  # either of them: the main thread waits on this one, without a timeout
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %s: stopping", signum)
         stopping.set()
+        signalled.set()
 
     def reload(_signum: int, _frame: FrameType | None) -> None:
         reloads.set()  # done by the main loop, not inside the handler (it may interrupt anything)
+        signalled.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -84,7 +87,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # --role web runs no jobs (the worker processes sharing its store do); --role worker serves no Slack.
     try:
         bot.start(
-            http_port=args.port, host=args.host, serve_slack=args.http and serving, tick=args.role != "web"
+            http_port=args.port,
+            host=args.host,
+            serve_slack=args.http and serving,
+            tick=args.role != "web",
+            warm=serving,  # a worker builds the guide search only when one of its jobs searches
         )  # binds before the job loop
     except OSError as exc:
         bot.store.close()
@@ -93,11 +100,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     assert bot.http is not None
     if not serving:
         log.info("running jobs (role worker); probes and metrics on http://%s:%d", args.host, bot.http.port)
-        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads, signalled=signalled)
         return 0
     if args.http:
         log.info("serving Slack requests on http://%s:%d/slack/events (role %s)", args.host, bot.http.port, args.role)
-        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads, signalled=signalled)
         return 0
     from bot.slack.socket_mode import connect_socket_mode
 
@@ -105,17 +112,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     log.info("connecting to Slack in Socket Mode; probes and metrics on http://%s:%d", args.host, bot.http.port)
     handler = connect_socket_mode(bot.app, app_token=secrets.app_token)
     try:
-        _serve_until_stopped(bot, stopping=stopping, reloads=reloads)
+        _serve_until_stopped(bot, stopping=stopping, reloads=reloads, signalled=signalled)
     finally:
         handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 
-def _serve_until_stopped(bot: Bot, *, stopping: threading.Event, reloads: threading.Event) -> None:
+def _serve_until_stopped(
+    bot: Bot, *, stopping: threading.Event, reloads: threading.Event, signalled: threading.Event
+) -> None:
     """The main thread's loop: SIGHUP (`reloads`) reloads and keeps serving; only SIGTERM/SIGINT
-    (`stopping`) end it, with the graceful drain of `Bot.stop`."""
+    (`stopping`) end it, with the graceful drain of `Bot.stop`. It sleeps until a signal arrives (a
+    signal handler runs in the main thread and interrupts the wait), so an idle process never wakes it."""
     log = logging.getLogger("bot.cli")
-    while not stopping.wait(0.2):
+    while not stopping.is_set():
+        signalled.wait()
+        signalled.clear()
         if reloads.is_set():
             reloads.clear()
             log.info("SIGHUP: reloading the configuration (result: %s)", bot.reload())

@@ -10,12 +10,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import DatabaseClock
 from bot.observability import metrics
 from bot.store.store import Store
-from bot.store.workers import database_now
+from bot.store.workers import is_dead
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +74,28 @@ class Heartbeat:
     def beat(self) -> int:
         """One beat; returns how many jobs of dead workers it put back to pending."""
         try:
-            with self.store.transaction() as tx:
-                measured = self.clock.measure(lambda: database_now(tx.session))
-                if measured is not None:
-                    self.store.clock_offset = measured
-                    metrics.set_clock_skew(-measured.total_seconds())  # this replica minus the database
-                now = self.clock.wall_now()
-                tx.workers.beat(worker=self.worker, host=self.host, pid=self.pid, started_at=self.started_at, now=now)
-                released = tx.workers.take_over_dead(
-                    me=self.worker,
-                    host=self.host,
-                    pid=self.pid,
-                    stale_after=self.limits.stale_after,
-                    now=now,
-                    alive=_pid_alive,
-                )
+            now = self.clock.wall_now()
+            others = self.store.beat(
+                worker=self.worker,
+                host=self.host,
+                pid=self.pid,
+                started_at=self.started_at,
+                now=now,
+                stale_after=self.limits.stale_after,
+                measure=self._measure,
+            )
+            released: list[tuple[int, str, str]] = []
+            if any(is_dead(seen, me=self.worker, host=self.host, pid=self.pid, alive=_pid_alive) for seen in others):
+                # Rare: looked at again, and their claims put back, in a transaction of its own.
+                with self.store.transaction() as tx:
+                    released = tx.workers.take_over_dead(
+                        me=self.worker,
+                        host=self.host,
+                        pid=self.pid,
+                        stale_after=self.limits.stale_after,
+                        now=now,
+                        alive=_pid_alive,
+                    )
         except Exception as exc:  # the store is locked, slow or away: readiness and the auditor say so
             if self.failing_since is None:
                 self.failing_since = time.monotonic()
@@ -106,6 +113,12 @@ class Heartbeat:
         if released and self.on_released is not None:
             self.on_released()
         return len(released)
+
+    def _measure(self, read_database: Callable[[], datetime | None]) -> None:
+        measured = self.clock.measure(read_database)
+        if measured is not None:
+            self.store.clock_offset = measured
+            metrics.set_clock_skew(-measured.total_seconds())  # this replica minus the database
 
     def writes_failing_for(self) -> float | None:
         """Seconds the store has refused this worker's beats, or None if the last beat went in."""

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 # After a tick that left due jobs behind (a case still waiting on Slack, sends held by the gate), the
 # loop looks again after this pause instead of spinning on them.
 BUSY_PAUSE_S = 0.5
+# While another process's new jobs wake this loop by themselves (Postgres, LISTEN connected), the fallback
+# only shows the loop is alive (readiness and the auditor call it stalled after 30 s): every 5 s.
+HEARD_FALLBACK_S = 5.0
 
 
 class Ticker:
@@ -37,9 +40,13 @@ class Ticker:
         interval: float,
         timezone: ZoneInfo,
         changed_elsewhere: Callable[[], bool] | None = None,
+        hears_elsewhere: Callable[[], bool] | None = None,
     ) -> None:
         self.runner = runner
         self.interval = interval
+        # True while other processes' new jobs wake this loop (a connected Postgres LISTEN): then the
+        # fallback interval is HEARD_FALLBACK_S. The listener kicks the loop when it loses its connection.
+        self.hears_elsewhere = hears_elsewhere or (lambda: False)
         # Asked when the fallback interval ends with nothing due and no kick: False means no other
         # process can have written a job since the last look, so the runner sleeps on without a query.
         self.changed_elsewhere = changed_elsewhere or (lambda: True)
@@ -147,16 +154,17 @@ class Ticker:
                 self._wake_at = self.runner.next_wake()
             except Exception:  # the store is away: the tick after `interval` logs it and tries again
                 return self.interval, True
+        fallback = max(self.interval, HEARD_FALLBACK_S) if self.hears_elsewhere() else self.interval
         if self._wake_at is None:
-            return self.interval, False
+            return fallback, False
         seconds = (self._wake_at - self.runner.clock.now()).total_seconds()
         if seconds <= 0:
             # Due already: more of a burst (ran > 0), or jobs this tick could not run (waiting on a
             # case in flight, or on the Slack gate): look again soon, without spinning.
             return (0.0 if ran else min(BUSY_PAUSE_S, self.interval)), True
-        if seconds <= self.interval:
+        if seconds <= fallback:
             return seconds, True
-        return self.interval, False
+        return fallback, False
 
     def every(self, job_id: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
         """Run `fn` every `seconds` (and once at start unless `at_start` is False), e.g. planning handoffs."""

@@ -36,6 +36,7 @@ class Watchdog:
     def __init__(self, auditor: Auditor) -> None:
         self.auditor = auditor
         self._stop = threading.Event()
+        self._wake = threading.Event()  # stop() or new limits: end the wait between rounds now
         self._thread: threading.Thread | None = None
         self.progress = Progress()  # finished audit rounds
 
@@ -51,11 +52,22 @@ class Watchdog:
             except Exception:  # the auditor must outlive whatever it finds
                 log.exception("audit round failed")
             self.progress.done()
-            # Wait in short steps, so a change of `limits` (tests, a reload) applies within a second.
-            while not self._stop.is_set() and time.monotonic() - started < self.auditor.limits.every.total_seconds():
-                self._stop.wait(min(0.5, self.auditor.limits.every.total_seconds()))
+            # One wait per round (an idle replica's auditor wakes every `every`, not more often); new
+            # limits (set_limits) end it early, so they apply from the next round on.
+            while not self._stop.is_set():
+                left = self.auditor.limits.every.total_seconds() - (time.monotonic() - started)
+                if left <= 0:
+                    break
+                self._wake.wait(left)
+                self._wake.clear()
+
+    def set_limits(self, limits: _Limits) -> None:
+        """Give the auditor new limits (tests, a reload); a round waiting for the old `every` is cut short."""
+        self.auditor.limits = limits  # type: ignore[misc]
+        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

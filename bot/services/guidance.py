@@ -64,6 +64,7 @@ class Guidance:
     # The store's generation of approved drafts this index holds (None: not read yet). Every replica
     # compares it before searching, so a draft approved on any of them answers at once everywhere.
     drafts_seen: tuple[int, int] | None = field(default=None)
+    _version_seen: int | None = field(default=None)  # the store's data version at the last refresh (SQLite)
 
     def rebuild(self, guides: Sequence[Guide] | None = None) -> None:
         """Index the repository's `guides` (the last ones given, else those indexed now that are not drafts)
@@ -73,15 +74,17 @@ class Guidance:
         with self.store.read() as tx:
             seen = tx.guides.approved_generation()
             drafts = tx.guides.approved_drafts()
-        self.index = GuideIndex(with_reviewed_drafts(guides, drafts))
+        index = GuideIndex(with_reviewed_drafts(guides, drafts))
+        if self.index.built:  # the search stack is loaded: build here, so no search waits for it
+            index.build()
+        self.index = index
         self.drafts_seen = seen
 
     def current(self) -> GuideIndex:
         """The index, rebuilt first if a draft was approved since it was built (here or on another replica):
         one indexed count per search. With the store unreachable, the index as it is answers."""
         try:
-            with self.store.read() as tx:
-                seen = tx.guides.approved_generation()
+            seen = self.store.approved_generation()
             if seen != self.drafts_seen:
                 self.rebuild()
         except StoreUnavailable as exc:
@@ -90,8 +93,13 @@ class Guidance:
 
     def refresh(self) -> None:
         """The ticker's check (every replica, every few seconds): keeps the in-memory searches on the ack
-        paths (the intake form's articles) current without a database read behind Slack's 3 s."""
+        paths (the intake form's articles) current without a database read behind Slack's 3 s. On SQLite
+        it reads only if some other connection committed since its last look (an idle replica: never)."""
+        version = self.store.version()
+        if version is not None and version == self._version_seen:
+            return
         self.current()
+        self._version_seen = version
 
     def guide(self, guide_id: str) -> Guide | None:
         found = next((g for g in self.index.guides if g.id == guide_id), None)

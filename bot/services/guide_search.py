@@ -12,21 +12,25 @@ stemmer (none ships with the project); an unknown word of five letters or more i
 nearest indexed word (difflib), which catches typos and most plural/singular mismatches.
 
 The index is immutable once built: `search` only reads it, so any number of threads may share one.
+It is built on first use (or by `build()`, which the wiring runs in the background once the process is
+ready): numpy and bm25s are imported then, not at start, so a process that never searches never loads them.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import bm25s  # type: ignore[import-untyped]
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 from bot.domain.guide import MARKET_NAMES, MARKETS, Guide, GuideText, pick_for_question
 from bot.domain.language import question_locale
@@ -51,7 +55,16 @@ _QUESTION_WORDS = """
     need want know tell ask asking question like get go going let lets one ad ads advert adverts advertiser
     advertisers advertising client clients campaign campaigns allowed allow run running rules rule policy
 """
-STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS.split())
+
+
+@functools.cache
+def stopwords() -> frozenset[str]:
+    """bm25s's English stopwords (imported on first use: bm25s brings numpy) and the question words."""
+    import bm25s.stopwords  # type: ignore[import-untyped]
+
+    return frozenset(bm25s.stopwords.STOPWORDS_EN) | frozenset(_QUESTION_WORDS.split())
+
+
 # "advertisement", "can", "may I", "what": in every question, in no answer.
 CJK_STOP_BIGRAMS = frozenset(
     ["広告", "广告", "廣告", "可以", "什么", "甚麼", "是否", "我们", "我們", "能否", "광고", "가능", "할수", "수있"]
@@ -95,11 +108,12 @@ def tokenize(text: str, *, stem: Stemmer | None = None) -> list[str]:
     text = _MARKET_CODE.sub(lambda m: " " + MARKET_NAMES[m.group(1)][0] + " ", text)
     text = _PLACE.sub(lambda m: " " + _PLACE_MARKET[m.group(1).lower()] + " ", text).lower()
     tokens: list[str] = []
+    stop = stopwords()
     for run, word in _TOKEN.findall(text):
         if run:
             grams = [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
             tokens.extend(g for g in grams if not _HIRAGANA.fullmatch(g) and g not in CJK_STOP_BIGRAMS)
-        elif len(word) > 1 and word not in STOPWORDS:
+        elif len(word) > 1 and word not in stop:
             tokens.append(stem(word) if stem else word)
     return tokens
 
@@ -149,11 +163,35 @@ class GuideIndex:
         flow_boost: float = FLOW_BOOST,
         stem: Stemmer | None = None,
     ) -> None:
-        """Index `guides`; `stem` (e.g. PyStemmer's English stemWord) applies to indexed and asked words."""
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself at import
+        """Index `guides` (on first use, see `build`); `stem` (e.g. PyStemmer's English stemWord) applies to
+        indexed and asked words."""
         self.guides = tuple(guides)
         self.good_match = good_match
+        self._market_boost, self._flow_boost = market_boost, flow_boost
         self._stem = stem
+        self._built = False
+        self._building = threading.Lock()
+
+    @property
+    def built(self) -> bool:
+        return self._built
+
+    def build(self) -> GuideIndex:
+        """Build the index now if it is not built yet (the first search does it otherwise); returns self."""
+        if self._built:
+            return self
+        with self._building:
+            if not self._built:
+                self._build()
+                self._built = True
+        return self
+
+    def _build(self) -> None:
+        import bm25s
+        import numpy as np
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on itself at import
+        stem = self._stem
         texts: list[str] = []
         starts: list[int] = []
         for guide in self.guides:
@@ -175,21 +213,24 @@ class GuideIndex:
             if len(word) >= _CORRECT_FROM - 1 and word.isascii() and word.isalpha():
                 self._by_initial.setdefault(word[0], []).append(word)
         self._market_boosts = {
-            m: self._boosts([g.covers_market(m) for g in self.guides], market_boost) for m in MARKETS
+            m: self._boosts([g.covers_market(m) for g in self.guides], self._market_boost) for m in MARKETS
         }
         flows = {flow for guide in self.guides for flow in guide.flows}
-        self._flow_boosts = {f: self._boosts([f in g.flows for g in self.guides], flow_boost) for f in flows}
+        self._flow_boosts = {f: self._boosts([f in g.flows for g in self.guides], self._flow_boost) for f in flows}
 
     def __len__(self) -> int:
         return len(self.guides)
 
     @staticmethod
     def _boosts(applies: list[bool], boost: float) -> NDArray[np.float32]:
+        import numpy as np
+
         return np.asarray([1.0 + boost if a else 1.0 for a in applies], dtype=np.float32)
 
     def query_tokens(self, question: str) -> tuple[list[str], list[str]]:
         """The indexed tokens a question searches for: those it has, and the nearest indexed words to
         those it misspelt (which count half: a correction is a guess)."""
+        self.build()
         exact: list[str] = []
         corrected: list[str] = []
         for token in tokenize(question, stem=self._stem):
@@ -208,6 +249,8 @@ class GuideIndex:
 
     def relevance(self, question: str) -> NDArray[np.float32]:
         """The BM25 score of every guide for `question` (summed over its languages)."""
+        import numpy as np
+
         exact, corrected = self.query_tokens(question)
         per_document = np.zeros(self._documents, dtype=np.float32)
         if exact:
@@ -233,6 +276,8 @@ class GuideIndex:
         """
         if not self.guides or k <= 0:
             return []
+        import numpy as np
+
         relevance = self.relevance(question)
         scores = relevance.copy()
         if market and market.upper() in self._market_boosts:

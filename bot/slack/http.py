@@ -24,6 +24,7 @@ MAX_BODY_BYTES = 512 * 1024  # Slack's payloads are far smaller; refuse floods b
 
 StartResponse = Callable[..., Any]
 CALENDAR_PREFIX = "/calendar/"  # GET /calendar/<token>.ics: a person's private calendar feed
+POLL_S = 1.0  # waitress's own asyncore_loop_timeout
 
 
 def build_wsgi(
@@ -165,7 +166,9 @@ class HttpServer:
 
         server, socket_map = self._server, self._server._map
         while not self._stopping.is_set():
-            wasyncore.loop(timeout=0.2, map=socket_map, use_poll=True, count=1)
+            # An idle server wakes once per POLL_S (waitress's own loop timeout) for its channel
+            # clean-up; stop() ends the poll at once through waitress's trigger.
+            wasyncore.loop(timeout=POLL_S, map=socket_map, use_poll=True, count=1)
         server.accepting = False
         server.del_channel()  # the listening socket leaves the poll; the trigger and channels stay
         server.socket.close()
@@ -191,5 +194,6 @@ class HttpServer:
     def stop(self) -> None:
         """Stop accepting and wait for the requests in flight (see serve_forever)."""
         self._stopping.set()
+        self._server.pull_trigger()  # wakes the poll in serve_forever
         if self._thread is not None:
             self._thread.join(timeout=self.drain_seconds + 5)

@@ -87,13 +87,18 @@ class Deadlines:
     def within(self, seconds: float) -> Iterator[None]:
         """Run the block with this thread's connections cut if it is still running after `seconds`."""
         token = next(self._ids)
+        at = _monotonic() + seconds
         with self._cond:
-            heapq.heappush(self._heap, (_monotonic() + seconds, token, threading.get_ident()))
+            # The watcher sleeps until the earliest deadline: only one sooner than that needs to wake it
+            # (each transaction waking it would be a wake-up per transaction, e.g. every heartbeat).
+            sooner = not self._heap or at < self._heap[0][0]
+            heapq.heappush(self._heap, (at, token, threading.get_ident()))
             self._live.add(token)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="db-deadlines", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if sooner:
+                self._cond.notify()
         try:
             yield
         finally:

@@ -90,6 +90,22 @@ def _begin_immediate(connection: Any) -> None:
         pause = min(pause * 2, SQLITE_LOCK_POLL_MAX_S)
 
 
+def begin_immediate_on(connection: sqlite3.Connection) -> None:
+    """_begin_immediate on a plain sqlite3 connection whose busy timeout is 0 (Store's watch connection,
+    which the heartbeat writes on): the same short steps while another process holds the write lock."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.0005
+    while True:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, SQLITE_LOCK_POLL_MAX_S)
+
+
 def _locked(exc: OperationalError) -> bool:
     """SQLite said another connection holds the lock (SQLITE_BUSY: "database is locked")."""
     return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -20,6 +20,18 @@ from bot.domain.guidance import (
     GuideSource,
 )
 from bot.store.tables import CaseRow, GuideDraftRow, GuideEventRow
+
+# Built once: every replica asks it every 2 s (bot.services.guidance), and before each search.
+_APPROVED_GENERATION = select(func.count(), func.max(GuideDraftRow.id)).where(
+    GuideDraftRow.state == DraftState.APPROVED.value
+)
+
+
+def approved_generation(conn: Connection) -> tuple[int, int]:
+    """GuideRepo.approved_generation on a plain connection (Store.approved_generation: no ORM session)."""
+    count, newest = conn.execute(_APPROVED_GENERATION).one()
+    return int(count), int(newest or 0)
+
 
 QUERY_MAX = 2000  # the column's length
 
@@ -281,10 +293,7 @@ class GuideRepo:
     def approved_generation(self) -> tuple[int, int]:
         """A cheap version of the set of approved drafts (their count and newest id), read from the index on
         (state, id): an approval on any replica changes it, and a draft never leaves APPROVED."""
-        count, newest = self._session.execute(
-            select(func.count(), func.max(GuideDraftRow.id)).where(GuideDraftRow.state == DraftState.APPROVED.value)
-        ).one()
-        return int(count), int(newest or 0)
+        return approved_generation(self._session.connection())
 
     def approved_ids(self) -> set[str]:
         """Guide ids already approved (so a new export never takes one)."""

@@ -8,6 +8,7 @@ process's kick, on the next due time, and on the ticker's fallback interval.
 from __future__ import annotations
 
 import logging
+import select
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -57,8 +58,9 @@ event.listen(JobRow.__table__, "after_create", _after_create)
 
 class JobListener:
     """LISTENs for new pending jobs on its own connection and thread, and calls `wake` for each
-    notification; after a lost connection it reconnects (with a growing pause) and calls `wake` once,
-    as something may have arrived while it was away."""
+    notification. When it loses its connection it calls `wake` (the runner goes back to its short
+    fallback interval while `connected` is clear); it reconnects (with a growing pause) and calls `wake`
+    once more, as something may have arrived while it was away."""
 
     def __init__(self, url: str, wake: Callable[[], None], *, timeout: float = 5.0) -> None:
         parsed = make_url(url).set(drivername="postgresql")  # the engine's URL, for psycopg itself
@@ -87,13 +89,19 @@ class JobListener:
                         self._wake()
                     first, pause = False, 0.5
                     while not self._stop.is_set():
-                        # Returns after `timeout` with nothing: only to notice stop(), no query is sent.
-                        for _ in conn.notifies(timeout=self._timeout):
+                        # Whatever has arrived (psycopg keeps what came in during LISTEN itself), then
+                        # sleep on the socket: psycopg's own wait (notifies with a timeout) wakes every
+                        # 0.1 s. After `timeout` with nothing: only to notice stop(), no query is sent.
+                        for _ in conn.notifies(timeout=0):
                             self._wake()
+                        select.select([conn.fileno()], [], [], self._timeout)
             except psycopg.Error as exc:
+                was_connected = self.connected.is_set()
                 self.connected.clear()
                 if self._stop.is_set():
                     break
+                if was_connected:
+                    self._wake()  # the runner goes back to its short fallback interval until we are back
                 log.warning("job listener lost its connection (%s); the fallback covers it", type(exc).__name__)
                 self._stop.wait(pause)
                 pause = min(pause * 2, 30.0)

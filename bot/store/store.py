@@ -25,13 +25,13 @@ from bot.store.chart_files import ChartFileRepo
 from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import build_engine, connections_in_use
-from bot.store.guides import GuideRepo
+from bot.store.guides import GuideRepo, approved_generation
 from bot.store.job_signal import JobListener
 from bot.store.jobs import JobRepo
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
-from bot.store.workers import WorkerRepo
+from bot.store.workers import Seen, WorkerRepo, beat_on_postgres, beat_on_sqlite
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
 
@@ -201,7 +201,10 @@ class Store:
         # The database's clock minus this machine's (the heartbeat measures it): commit deadlines are
         # written on the database's clock.
         self.clock_offset = timedelta(0)
-        self._watch: sqlite3.Connection | None = None  # changed_elsewhere's own connection (SQLite)
+        # SQLite: one connection of this store's own for `PRAGMA data_version` (changed_elsewhere) and
+        # for the heartbeat's writes, so the beat every second is not taken for another process's commit.
+        self._watch: sqlite3.Connection | None = None
+        self._watch_lock = threading.Lock()
         self._data_version: int | None = None
 
     @classmethod
@@ -270,21 +273,137 @@ class Store:
         finally:
             self._write_lock.release()
 
+    def beat(
+        self,
+        *,
+        worker: str,
+        host: str,
+        pid: int,
+        started_at: datetime,
+        now: datetime,
+        stale_after: timedelta,
+        measure: Callable[[Callable[[], datetime | None]], object],
+    ) -> list[Seen]:
+        """The heartbeat's write, every second on every worker, so without an ORM session: this worker's
+        row inserted or refreshed, and the other workers' rows read. On Postgres one statement in
+        autocommit (one round trip), which also reads the database's clock (passed to `measure`). On
+        SQLite plain SQL on changed_elsewhere's own connection, so a beat does not count there as another
+        connection's commit. The rare take-over of a dead worker's claims runs in a transaction of its own
+        (WorkerRepo.take_over_dead)."""
+        watch = self._watching()
+        try:
+            if watch is not None:
+                with self._writer(WRITE_LOCK_WAIT_S), self._watch_lock:
+                    return beat_on_sqlite(
+                        watch, worker=worker, host=host, pid=pid, started_at=started_at, now=now,
+                        stale_after=stale_after,
+                    )  # fmt: skip
+            if self.engine.dialect.name != "postgresql":
+                with self.transaction() as tx:  # SQLite in memory (tests): no connection of its own
+                    tx.workers.beat(worker=worker, host=host, pid=pid, started_at=started_at, now=now)
+                    return tx.workers.others(me=worker, stale_after=stale_after, now=now)
+            seen: list[Seen] = []
+            with (
+                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+                self.engine.connect() as conn,
+            ):
+                conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN, no COMMIT
+
+                def beat_and_look() -> datetime:
+                    at, others = beat_on_postgres(
+                        conn, worker=worker, host=host, pid=pid, started_at=started_at, stale_after=stale_after
+                    )
+                    seen.extend(others)
+                    return at
+
+                measure(beat_and_look)
+            return seen
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        except (OperationalError, InternalError) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
+        except DeadlinePassed as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "deadline" in str(exc.orig):
+                raise StoreUnavailable(_first_line(exc)) from exc
+            raise
+
     @contextmanager
     def read(self, *, patient: bool = False) -> Iterator[Tx]:
         """A read-only snapshot that never waits for writers (do not write in it)."""
         with self._session(self.read_engine, budget=PATIENT_BUDGET_S if patient else ACK_BUDGET_S) as tx:
             yield tx
 
+    def _watching(self) -> sqlite3.Connection | None:
+        """SQLite on a file: the store's own watch connection (made on first use); else None."""
+        if self.engine.dialect.name != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
+            return None
+        if self._watch is not None:
+            return self._watch
+        with self._watch_lock:
+            if self._watch is None:
+                database = self.engine.url.database
+                assert database is not None
+                # No busy handler: the beat waits for another process's write lock in short steps
+                # (begin_immediate_on), and a PRAGMA or read that finds the database busy says "changed".
+                self._watch = sqlite3.connect(database, check_same_thread=False, timeout=0, isolation_level=None)
+                self._watch.execute("PRAGMA synchronous=NORMAL")  # as the engines' connections: no fsync per beat
+            return self._watch
+
+    def approved_generation(self) -> tuple[int, int]:
+        """GuideRepo.approved_generation without an ORM session (every replica asks every 2 s): on Postgres
+        one statement in autocommit, no BEGIN and no ROLLBACK; a snapshot read on SQLite."""
+        try:
+            with (
+                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+                self.read_engine.connect() as conn,
+            ):
+                if conn.dialect.name == "postgresql":
+                    conn.execution_options(isolation_level="AUTOCOMMIT")
+                return approved_generation(conn)
+        except (OperationalError, InternalError) as exc:
+            raise StoreUnavailable(_first_line(exc)) from exc
+        except DeadlinePassed as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "deadline" in str(exc.orig):
+                raise StoreUnavailable(_first_line(exc)) from exc
+            raise
+
+    def version(self) -> int | None:
+        """SQLite: `PRAGMA data_version` on the watch connection, a number that changes when any other
+        connection commits (the heartbeat's beats do not change it); compare two to know whether to read
+        again. None on Postgres and in memory (no such number: read)."""
+        watch = self._watching()
+        if watch is None:
+            return None
+        with self._watch_lock:
+            try:
+                return int(watch.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.OperationalError:  # busy: no number this time (the caller reads)
+                return None
+
     def changed_elsewhere(self) -> bool:
-        """SQLite: whether any other connection (another process, or another of ours) committed since the
-        last call — `PRAGMA data_version` on a connection kept for it, a few microseconds and no
-        transaction. Postgres: True (its runners hear of new jobs by NOTIFY instead)."""
+        """SQLite: whether another connection (another process, or another of ours, but not the heartbeat,
+        which writes on this one) committed since the last call — `PRAGMA data_version` on the watch
+        connection, a few microseconds and no transaction. Postgres: True (its runners hear of new jobs by
+        NOTIFY instead)."""
         if self.engine.dialect.name != "sqlite":
             return True
-        if self._watch is None:
-            self._watch = sqlite3.connect(self.engine.url.database or ":memory:", check_same_thread=False)
-        version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        if self._watching() is None:  # in memory: no other connection can see this database
+            changed, self._data_version = self._data_version is None, 0
+            return changed
+        # A beat under way holds the connection: then say "changed" (the caller reads the next due time).
+        if not self._watch_lock.acquire(timeout=0.1):
+            return True
+        try:
+            assert self._watch is not None
+            version = int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.OperationalError:  # busy: say "changed" (the caller reads the next due time)
+            return True
+        finally:
+            self._watch_lock.release()
         changed, self._data_version = version != self._data_version, version
         return changed
 

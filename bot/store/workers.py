@@ -3,28 +3,102 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Connection, Integer, Interval, String, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from bot.domain.job import JobState
-from bot.store.tables import JobRow, WorkerRow
+from bot.store.engine import begin_immediate_on
+from bot.store.tables import JobRow, UTCDateTime, WorkerRow
 
 log = logging.getLogger(__name__)
 
 
-def database_now(session: Session) -> datetime | None:
-    """The database's own clock (Postgres `clock_timestamp()`), or None where the process's clock is
-    the only one (SQLite: one host, one process)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    value = session.execute(select(func.clock_timestamp())).scalar_one()
-    assert isinstance(value, datetime)
-    return value
+# Another worker as the heartbeat sees it: (id, host, pid, whether its last beat is older than stale_after).
+Seen = tuple[str, str, int, bool]
+
+
+# The heartbeat's statement on Postgres, built once (building costs more than running it).
+_ME, _HOST, _PID, _STARTED = (
+    bindparam("me", type_=String()),
+    bindparam("host", type_=String()),
+    bindparam("pid", type_=Integer()),
+    bindparam("started_at", type_=UTCDateTime()),
+)
+_STALE_AFTER = bindparam("stale_after", type_=Interval())
+
+_POSTGRES_BEAT = text(
+    """
+    WITH beat AS (
+        INSERT INTO workers (id, host, pid, started_at, last_seen_at) VALUES (:me, :host, :pid, :started_at, now())
+        ON CONFLICT (id) DO UPDATE SET last_seen_at = now()
+        RETURNING id
+    )
+    SELECT clock_timestamp() AS at, NULL AS id, NULL AS host, NULL AS pid, NULL AS stale FROM beat
+    UNION ALL
+    SELECT NULL, w.id, w.host, w.pid, w.last_seen_at < now() - :stale_after FROM workers AS w WHERE w.id <> :me
+    """
+).bindparams(_ME, _HOST, _PID, _STARTED, _STALE_AFTER)
+
+
+def beat_on_postgres(
+    conn: Connection, *, worker: str, host: str, pid: int, started_at: datetime, stale_after: timedelta
+) -> tuple[datetime, list[Seen]]:
+    """The beat (this worker's row inserted or refreshed) and a look at the other workers, on Postgres in
+    one statement (run it in autocommit: one round trip, no BEGIN and COMMIT); returns the database's clock
+    (`clock_timestamp()`, for the offset) and the other workers."""
+    rows = conn.execute(
+        _POSTGRES_BEAT, {"me": worker, "host": host, "pid": pid, "started_at": started_at, "stale_after": stale_after}
+    ).all()
+    [at] = [row.at for row in rows if row.id is None]
+    assert isinstance(at, datetime)
+    return at, [(row.id, row.host, int(row.pid), bool(row.stale)) for row in rows if row.id is not None]
+
+
+_SQLITE_UPSERT = (
+    "INSERT INTO workers (id, host, pid, started_at, last_seen_at) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at"
+)
+_SQLITE_OTHERS = "SELECT id, host, pid, last_seen_at < ? FROM workers WHERE id != ?"
+# The text SQLAlchemy stores a time as on SQLite ("2026-12-04 19:03:19.674897", UTC), so rows written
+# here compare and read back like every other.
+_SQLITE_TIME = UTCDateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+
+
+def beat_on_sqlite(
+    connection: sqlite3.Connection,
+    *,
+    worker: str,
+    host: str,
+    pid: int,
+    started_at: datetime,
+    now: datetime,
+    stale_after: timedelta,
+) -> list[Seen]:
+    """The beat and a look at the other workers on SQLite, as plain SQL on a plain connection (in autocommit mode): a
+    beat costs a few sqlite3 calls, not a SQLAlchemy execution per statement."""
+    assert _SQLITE_TIME is not None
+    begin_immediate_on(connection)
+    try:
+        connection.execute(_SQLITE_UPSERT, (worker, host, pid, _SQLITE_TIME(started_at), _SQLITE_TIME(now)))
+        rows = connection.execute(_SQLITE_OTHERS, (_SQLITE_TIME(now - stale_after), worker)).fetchall()
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return [(worker_id, on_host, int(its_pid), bool(stale)) for worker_id, on_host, its_pid, stale in rows]
+
+
+def is_dead(seen: Seen, *, me: str, host: str, pid: int, alive: Callable[[int], bool]) -> bool:
+    """Gone: its beat is stale, or it ran on this host and its pid is dead (or is ours: a predecessor)."""
+    worker_id, worker_host, worker_pid, stale = seen
+    return worker_id != me and (stale or (worker_host == host and (worker_pid == pid or not alive(worker_pid))))
 
 
 class WorkerRepo:
@@ -45,6 +119,15 @@ class WorkerRepo:
         statement = insert(WorkerRow).values(id=worker, host=host, pid=pid, started_at=started_at, last_seen_at=seen)
         self._session.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": seen}))
 
+    def others(self, *, me: str, stale_after: timedelta, now: datetime) -> list[Seen]:
+        """Every other worker's row, with whether it is stale (what the heartbeat decides who is dead from)."""
+        rows = self._session.execute(
+            select(
+                WorkerRow.id, WorkerRow.host, WorkerRow.pid, WorkerRow.last_seen_at < self._now(now) - stale_after
+            ).where(WorkerRow.id != me)
+        ).all()
+        return [(worker_id, host, int(pid), bool(stale)) for worker_id, host, pid, stale in rows]
+
     def forget(self, worker: str) -> None:
         """A worker that stopped cleanly removes its row (its claims were handed back)."""
         self._session.execute(delete(WorkerRow).where(WorkerRow.id == worker))
@@ -61,7 +144,7 @@ class WorkerRepo:
         dead = [
             worker_id
             for worker_id, worker_host, worker_pid, stale in rows
-            if worker_id != me and (stale or (worker_host == host and (worker_pid == pid or not alive(worker_pid))))
+            if is_dead((worker_id, worker_host, worker_pid, bool(stale)), me=me, host=host, pid=pid, alive=alive)
         ]
         if not dead:
             return []

@@ -142,10 +142,12 @@ def test_a_store_that_refuses_writes_is_reported_by_the_heartbeat(store_url, tmp
     store.engine.dispose()
 
     class Refusing:
-        def transaction(self, **_):
+        def beat(self, **_):
             from bot.store.store import StoreUnavailable
 
             raise StoreUnavailable("database is locked")
+
+        transaction = beat
 
     heartbeat.store = Refusing()  # type: ignore[assignment]
     assert heartbeat.beat() == 0

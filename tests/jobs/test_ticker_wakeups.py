@@ -12,11 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 
-from bot.clock import SystemClock
+from bot.clock import DatabaseClock, SystemClock
 from bot.domain.job import Job
+from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.runner import JobRunner
-from bot.jobs.scheduler import Ticker
+from bot.jobs.scheduler import HEARD_FALLBACK_S, Ticker
 from bot.store.store import Store, Tx
 
 INTERVAL = 0.1
@@ -86,3 +88,53 @@ def test_the_loop_wakes_when_the_next_job_falls_due_and_when_kicked(stores: tupl
         assert ran == ["later", "now"]
     finally:
         ticker.stop()
+
+
+def test_the_heartbeat_beating_every_second_does_not_make_the_idle_loop_read(stores: tuple[Store, Store]):
+    """The beat is a commit, but on the loop's own watch connection: an idle loop that is beaten beside
+    still makes no query, while a job from another process still wakes it."""
+    worker, other = stores
+    ran: list[str] = []
+    done = threading.Event()
+    ticker, runner = looping(worker, ran, done)
+    reads: list[int] = []
+    next_wake = runner.next_wake
+
+    def counted() -> datetime | None:
+        reads.append(1)
+        return next_wake()
+
+    runner.next_wake = counted  # type: ignore[method-assign]
+    heartbeat = Heartbeat(store=worker, clock=DatabaseClock(SystemClock()), worker=runner.worker)
+    ticker.start()
+    try:
+        assert ticker.progress.wait_for(3, timeout=10)
+        before = len(reads)
+        for _ in range(5):
+            heartbeat.beat()
+            assert heartbeat.writes_failing_for() is None
+            assert ticker.progress.wait_for(ticker.progress.count + 2, timeout=10)  # a fallback round after it
+        assert len(reads) == before  # five beats, ten idle rounds: no read of the job table
+        assert ticker.wakeups == 1
+        enqueue(other, "from-the-web-process", datetime.now(UTC))
+        assert done.wait(5)
+        assert ran == ["from-the-web-process"]
+    finally:
+        ticker.stop()
+
+
+def test_a_loop_that_hears_other_processes_jobs_falls_back_less_often(stores: tuple[Store, Store]):
+    """Postgres with its LISTEN connected: NOTIFY wakes the loop, so the fallback only shows it is alive."""
+    worker, _ = stores
+    ticker, _ = looping(worker, [], threading.Event())
+    ticker.interval = 0.5
+    listening = True
+    ticker.hears_elsewhere = lambda: listening
+    assert ticker._sleep_for(0, fresh=True) == (HEARD_FALLBACK_S, False)
+    enqueue(worker, "soon", datetime.now(UTC) + timedelta(seconds=HEARD_FALLBACK_S / 2))
+    seconds, due = ticker._sleep_for(0, fresh=True)
+    assert due and 0 < seconds <= HEARD_FALLBACK_S / 2  # a job due sooner still wakes it on time
+    listening = False  # the listener lost its connection (it kicks the loop): the short fallback again
+    with worker.transaction() as tx:
+        tx.session.execute(text("DELETE FROM jobs"))
+    assert ticker._sleep_for(0, fresh=True) == (0.5, False)

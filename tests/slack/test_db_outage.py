@@ -61,10 +61,10 @@ def submit_during_outage(standin: SlackStandIn, clock: FakeClock) -> dict:
 
 def start_with_a_page_out(standin: SlackStandIn, make_bot, store_url: str, clock: FakeClock):
     bot = make_bot(store_url=store_url, clock=clock)
-    bot.watchdog.auditor.limits = AuditLimits(
+    bot.watchdog.set_limits(AuditLimits(
         every=timedelta(seconds=1), late_after=timedelta(seconds=30), stalled_after=timedelta(seconds=90),
         store_down_after=timedelta(seconds=20),
-    )  # fmt: skip
+    ))  # fmt: skip
     file_case(standin, deadline=(clock.now() + timedelta(hours=3)).replace(microsecond=0))  # SEV1: paged at once
     wait_until(lambda: len(pages(standin, "Paged:")) == 1, timeout=10)
     return bot

@@ -82,7 +82,7 @@ def test_a_stalled_tick_is_reported_to_the_leads_and_makes_the_replica_unready(s
         return run_due(**kwargs)
 
     bot.runner.run_due = stuck
-    bot.watchdog.auditor.limits = FAST
+    bot.watchdog.set_limits(FAST)
     bot.ticker.kick()  # an idle loop sleeps until work arrives: the next round is the one that blocks
     assert entered.wait(5)  # ticks never overlap: the tick that was running has finished, this one blocks
     file_case(standin, deadline=in_days(2))  # its posts and its page are due now, and wait
