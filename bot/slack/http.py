@@ -3,6 +3,7 @@ production WSGI server)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -193,7 +194,11 @@ class HttpServer:
 
     def stop(self) -> None:
         """Stop accepting and wait for the requests in flight (see serve_forever)."""
+        first = not self._stopping.is_set()
         self._stopping.set()
-        self._server.pull_trigger()  # wakes the poll in serve_forever
+        if first:
+            # Wakes the poll in serve_forever; if the loop already ended, its trigger is closed: no one to wake.
+            with contextlib.suppress(OSError):
+                self._server.pull_trigger()
         if self._thread is not None:
             self._thread.join(timeout=self.drain_seconds + 5)
