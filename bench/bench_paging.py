@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -162,8 +163,19 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, tick: float, workers: int = 0) -> Run:
-    """`workers` 0: one `serve --role all` process (the default deployment); N: N `--role worker` processes."""
+def one_run(
+    name: str,
+    url: str,
+    workdir: Path,
+    *,
+    timers: int,
+    window: float,
+    tick: float,
+    workers: int = 0,
+    profile: Path | None = None,
+) -> Run:
+    """`workers` 0: one `serve --role all` process (the default deployment); N: N `--role worker` processes.
+    `profile`: py-spy records the first bot process from just before the burst to its end (raw samples)."""
     config_path = write_config(workdir / name, waits=("15m", "15m", "30m"), tick_seconds=tick, lease="60s")
     config = load_config(config_path, env={})
     with SlackStandIn(signing_secret=SECRET, bot_token=TOKEN, rate_limits=False) as slack:
@@ -192,6 +204,7 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
             load_start = baseline_dues[-1] + timedelta(seconds=2 * tick + 1)
             load_dues = [load_start + timedelta(seconds=window * i / max(1, timers - 1)) for i in range(timers)]
             schedule(url, job_ids, baseline_dues + load_dues)
+            spy = None
             if datetime.now(UTC) > start:
                 print("  warning: the timers were scheduled after the first one was due")
             total = BASELINE_TIMERS + timers
@@ -200,10 +213,33 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
             # each look (a JSON dump per page) grew with the burst and slowed the stand-in's answers.
             seen = arrived = 0
             while arrived < total:
+                if profile and spy is None and datetime.now(UTC) > load_start - timedelta(seconds=1):
+                    profile.mkdir(parents=True, exist_ok=True)
+                    spy = subprocess.Popen(
+                        [
+                            str(Path(sys.executable).parent / "py-spy"),
+                            "record",
+                            "-p",
+                            str(bot.pid),
+                            "-f",
+                            "raw",
+                            "-r",
+                            "100",
+                            "--nonblocking",
+                            "-o",
+                            str(profile / f"{name}.txt"),
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
                 calls = slack.calls("chat.postMessage")
                 arrived += sum(1 for c in calls[seen:] if c.ok and page_attempt(c))
                 seen = len(calls)
                 if arrived >= total:
+                    if spy is not None:  # the pages' phase only
+                        spy.send_signal(signal.SIGINT)
+                        spy.wait(timeout=30)
+                        spy = None
                     break
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{name}: not every page arrived; see {bot.log_path}")
@@ -215,9 +251,16 @@ def one_run(name: str, url: str, workdir: Path, *, timers: int, window: float, t
                     raise SystemExit(f"{name}: not every escalation step finished; see {bot.log_path}")
                 time.sleep(0.2)
             rss = sum(each.peak_rss_mb() for each in bots)
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=30)
         finally:
             for each in bots:
                 each.stop()
+            if profile:
+                for each in bots:
+                    if each.log_path.exists():
+                        shutil.copy(each.log_path, profile / each.log_path.name)
         pages = {}
         for call in slack.calls("chat.postMessage"):
             key = page_attempt(call)
@@ -393,6 +436,8 @@ def main() -> int:
     parser.add_argument("--tick", type=float, default=shipped_tick(), help="jobs.tick_seconds (default: app.yaml)")
     parser.add_argument("--postgres", help=f"Postgres URL (default: {DEFAULT_POSTGRES} if it answers)")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
+    parser.add_argument("--profile", type=Path, help="py-spy raw samples of the bot over each burst into this folder")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=0, help="run N `serve --role worker` processes instead of one")
     parser.add_argument("--idle", type=float, default=15.0, help="seconds of idle CPU measured per run (0: skip)")
@@ -400,7 +445,7 @@ def main() -> int:
     parser.add_argument("--before", type=Path, help="also run the idle bot from this checkout (e.g. main's)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-paging-"))
-    runs: list[tuple[str, Any]] = [("SQLite (WAL)", None)]
+    runs: list[tuple[str, Any]] = [] if args.postgres_only else [("SQLite (WAL)", None)]
     pg_url = args.postgres or DEFAULT_POSTGRES
     if not args.sqlite_only:
         if not database_answers(pg_url):
@@ -427,6 +472,7 @@ def main() -> int:
                         window=args.window,
                         tick=args.tick,
                         workers=args.workers,
+                        profile=args.profile,
                     )
                     run.store = name + (f", {args.workers} worker processes" if args.workers else "")
                     report(run, args.timers, args.window)

@@ -333,6 +333,8 @@ def build_bot(
         # A step's page DMs are queued `plan_ahead` before it is due, to go out at its time.
         ahead=paging.ahead(),
         plan_ahead=config.app.plan_ahead,
+        # Postgres: a batch's sends are recorded while the next batch goes out (SQLite's writers take turns).
+        record_beside=store.engine.dialect.name != "sqlite",
         wall_clock=clock.wall,
         slack=slack,
     )

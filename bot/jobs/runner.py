@@ -88,6 +88,7 @@ class JobRunner:
         limit: int = 20,
         ahead: Mapping[str, Handler] | None = None,
         plan_ahead: timedelta = timedelta(0),
+        record_beside: bool = True,
     ) -> None:
         self.slack: SendGate = slack or AlwaysOpen()
         # A tick waits this long for its batch, then goes on: a hanging Slack call keeps only its
@@ -124,6 +125,13 @@ class JobRunner:
         self.ahead: Mapping[str, Handler] = ahead or {}
         self.plan_ahead = plan_ahead if self.ahead else timedelta(0)
         self._planned_ahead: dict[int, datetime] = {}  # job id → its due time (this process's plans)
+        # A batch's sends are recorded on this thread while the next batch is claimed and sent (one
+        # recording at a time, in order; run_due waits for the last one before it returns). The cases
+        # being recorded are not claimed meanwhile, so one case's jobs still run one after another.
+        # Off where writers take turns anyway (SQLite): the record would only wait for the next claim.
+        self.record_beside = record_beside
+        self._recorder: ThreadPoolExecutor | None = None
+        self._recording: tuple[Future[None], frozenset[int]] | None = None
 
     def stop(self) -> None:
         """Graceful shutdown: finish the job in hand, hand the rest of the batch back, claim no more."""
@@ -135,8 +143,20 @@ class JobRunner:
         log.info("shutdown: %d claimed job(s) handed back for another replica or the next start", released)
 
     def run_due(self, *, limit: int | None = None, rounds: int = 10) -> int:
-        """Run what is due now, batch after batch; return how many jobs ran (or are running)."""
-        limit = limit or self.limit
+        """Run what is due now, batch after batch; return how many jobs ran (or are running). Every
+        batch's records are committed when it returns."""
+        try:
+            total = self._run_rounds(limit or self.limit, rounds)
+        except BaseException:
+            try:
+                self._drain_records()
+            except Exception:  # the first failure is the one reported
+                log.warning("recording a batch failed too", exc_info=True)
+            raise
+        self._drain_records()
+        return total
+
+    def _run_rounds(self, limit: int, rounds: int) -> int:
         total = 0
         for _ in range(rounds):
             if self._stopping.is_set():
@@ -154,11 +174,17 @@ class JobRunner:
                     lease=self.lease,
                     limit=limit,
                     priority=self.priority,
+                    skip_cases=self._recording[1] if self._recording else (),
                 )
             ran, finished = self._run_batch(jobs, claimed_at=claimed_at)
             total += ran
             if not finished or ran < len(jobs):
                 return total  # stopping (the rest handed back), or a case still waits on Slack
+            if not jobs and self._recording is not None:
+                # Nothing claimable while a batch is being recorded: its cases' next jobs, or jobs its
+                # effects enqueue, may be due now; look again once it is committed.
+                self._drain_records()
+                continue
             if not jobs:
                 # Nothing due: plan what falls due within `plan_ahead` (a batch), then look again.
                 planned = self._plan_upcoming(limit)
@@ -263,12 +289,9 @@ class JobRunner:
                         self._in_flight.discard(key)
         if sent:
             try:
-                self._commit([(job, effect) for _, job, (ran, effect) in sent if ran], sent=True)
-            except Exception as exc:
+                self._record_sent(sent)
+            except Exception as exc:  # the previous batch's recording failed
                 errors.append(exc)
-            finally:
-                with self._flight_lock:
-                    self._in_flight.difference_update(key for key, _, _ in sent)
             done += len(sent)
         for call, (key, job) in sends.items():
             if call in running:  # recorded by its own thread when its send returns
@@ -279,6 +302,34 @@ class JobRunner:
         if errors:
             raise errors[0]
         return done, not running and not held and not unsent
+
+    def _record_sent(self, sent: list[tuple[object, Job, tuple[bool, Effect | None]]]) -> None:
+        """Record a batch's finished sends on the recorder thread (after the previous batch's record,
+        whose failure is raised here), so the next batch is claimed and sent meanwhile."""
+        if not self.record_beside:
+            self._commit_sent(sent)
+            return
+        if self._recorder is None:
+            self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="record")
+        try:
+            self._drain_records()
+        finally:
+            cases = frozenset(key for key, _, _ in sent if isinstance(key, int))
+            call = self._recorder.submit(contextvars.copy_context().run, self._commit_sent, sent)
+            self._recording = (call, cases)
+
+    def _commit_sent(self, sent: list[tuple[object, Job, tuple[bool, Effect | None]]]) -> None:
+        try:
+            self._commit([(job, effect) for _, job, (ran, effect) in sent if ran], sent=True)
+        finally:
+            with self._flight_lock:
+                self._in_flight.difference_update(key for key, _, _ in sent)
+
+    def _drain_records(self) -> None:
+        """Wait for the batch being recorded; its failure (the store went away) is raised here."""
+        recording, self._recording = self._recording, None
+        if recording is not None:
+            recording[0].result()
 
     @contextmanager
     def _prefetched(self, jobs: list[Job]) -> Iterator[None]:
@@ -477,6 +528,9 @@ class JobRunner:
 
     def close(self) -> None:
         """Release the worker threads (after stop() and the last tick)."""
+        if self._recorder is not None:
+            self._recorder.shutdown(wait=True)
+            self._recorder = None
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None

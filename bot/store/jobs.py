@@ -108,6 +108,7 @@ class JobRepo:
         limit: int = 20,
         wall_now: datetime | None = None,
         priority: Sequence[Collection[str]] = (),
+        skip_cases: Collection[int] = (),
     ) -> list[Job]:
         """Claim up to `limit` due jobs for `worker`; a job whose lease ran out is taken over.
 
@@ -119,7 +120,8 @@ class JobRepo:
         first tier are due, a batch that has them takes at most `limit // 10` (at least one) of the
         later tiers beside them: a burst of page DMs is not held behind the steps' bookkeeping, and
         the bookkeeping still moves when a page's case waits on Slack. The claimed jobs come back in
-        due order (one case's jobs run in that order).
+        due order (one case's jobs run in that order). Jobs of `skip_cases` stay pending (the caller
+        is still recording another job of theirs).
         """
         wall_now = wall_now or now
         expired = self._session.execute(
@@ -134,7 +136,9 @@ class JobRepo:
             log.warning("lease_expired_resend job=%s key=%s previous_worker=%s", job_id, key, owner)
         tiers = [(JobRow.kind.in_(list(kinds)), n) for n, kinds in enumerate(priority) if kinds]
         order = [case(*tiers, else_=len(tiers))] if tiers else []
-        claim = {"worker": worker, "lease_until": wall_now + lease}
+        claim: dict[str, Any] = {"worker": worker, "lease_until": wall_now + lease}
+        if skip_cases:
+            claim["skip"] = or_(JobRow.case_id.is_(None), JobRow.case_id.not_in(list(skip_cases)))
         rows: list[Any] = []
         if tiers:
             rows = self._claim(JobRow.kind.in_(list(priority[0])), order, now, limit, **claim)
@@ -145,11 +149,21 @@ class JobRepo:
         return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
 
     def _claim(
-        self, only: Any, order: list[Any], now: datetime, limit: int, *, worker: str, lease_until: datetime
+        self,
+        only: Any,
+        order: list[Any],
+        now: datetime,
+        limit: int,
+        *,
+        worker: str,
+        lease_until: datetime,
+        skip: Any = None,
     ) -> list[Any]:
         due = select(JobRow.id).where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
         if only is not None:
             due = due.where(only)
+        if skip is not None:
+            due = due.where(skip)
         due = due.order_by(*order, JobRow.due_at, JobRow.id).limit(limit)
         if self._dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)

@@ -12,6 +12,7 @@ import pytest
 from freezegun import freeze_time
 
 from bot.clock import FakeClock, SystemClock
+from bot.domain.events import EventKind
 from bot.domain.job import Job
 from bot.jobs.runner import JobRunner
 from bot.store.store import Store, Tx
@@ -230,3 +231,48 @@ def test_a_job_due_within_plan_ahead_is_planned_once_and_runs_at_its_time(db: St
             assert tx.jobs.states() == {"s1": "done", "dm:s1": "done"}
     finally:
         runner.close()
+
+
+@pytest.mark.parametrize("record_beside", [True, False])
+def test_a_batch_is_recorded_while_the_next_is_sent_and_a_case_waits_for_its_record(db: Store, record_beside: bool):
+    """Batch after batch: the next batch is claimed and sent while the last one's records are being
+    committed (`record_beside`; without it, before), but never a job of a case still being recorded: a
+    case's second send sees its first one done. When run_due returns, every record is committed."""
+    from tests.store.test_cases import intake
+
+    seen: dict[str, dict[str, str]] = {}
+
+    def send(job: Job) -> Callable[[Tx, datetime], None]:
+        with db.read() as tx:
+            seen[job.key] = tx.jobs.states(case_id=job.case_id)
+
+        def effect(tx: Tx, now: datetime) -> None:
+            tx.cases.add_event(job.case_id or 0, kind=EventKind.PAGED, now=now, data={"key": job.key})
+
+        return effect
+
+    with freeze_time(T0):
+        with db.transaction() as tx:
+            first, second = tx.cases.add(intake(), now=T0), tx.cases.add(intake(), now=T0)
+            for key, case_id in (("a1", first.id), ("a2", first.id), ("b1", second.id), ("b2", second.id)):
+                tx.jobs.enqueue(kind="page.send", key=key, due_at=T0, now=T0, case_id=case_id)
+        runner = JobRunner(
+            store=db,
+            clock=SystemClock(),
+            handlers={"page.send": send},
+            give_up=lambda tx, job, reason, now: None,
+            page_kinds=frozenset({"page.send"}),
+            parallel=4,
+            limit=1,  # one job a batch: a1, then b1 (not a2) while a1 is recorded, …
+            record_beside=record_beside,
+        )
+        try:
+            assert runner.run_due() == 4
+        finally:
+            runner.close()
+        with db.read() as tx:
+            states = tx.jobs.states()
+            events = [e.data["key"] for c in (first, second) for e in tx.cases.events(c.id) if "key" in e.data]
+    assert states == {"a1": "done", "b1": "done", "a2": "done", "b2": "done"}
+    assert seen["a2"]["a1"] == "done" and seen["b2"]["b1"] == "done"
+    assert sorted(events) == ["a1", "a2", "b1", "b2"]

@@ -108,6 +108,20 @@ def test_cancel_for_case_only_touches_pending_jobs_of_those_kinds(store):
         assert tx.jobs.states(case_id=case.id) == {"page:1": "cancelled", "page:2": "running", "post:1": "pending"}
 
 
+def test_jobs_of_skipped_cases_stay_pending_and_jobs_without_a_case_are_claimed(store):
+    from tests.store.test_cases import intake
+
+    with store.transaction() as tx:
+        first, second = tx.cases.add(intake(), now=NOW), tx.cases.add(intake(), now=NOW)
+        tx.jobs.enqueue(kind="page", key="page:1", due_at=NOW, now=NOW, case_id=first.id)
+        tx.jobs.enqueue(kind="page", key="page:2", due_at=NOW, now=NOW, case_id=second.id)
+    enqueue(store, "digest")
+    with store.transaction() as tx:
+        jobs = tx.jobs.claim_due(now=NOW, worker="w1", lease=LEASE, skip_cases=[first.id])
+    assert sorted(j.key for j in jobs) == ["digest", "page:2"]
+    assert [j.key for j in claim(store, "w1")] == ["page:1"]
+
+
 def test_overdue_counts_late_and_abandoned_jobs(store):
     enqueue(store, "late", due=NOW - timedelta(minutes=5))
     enqueue(store, "fresh", due=NOW)
