@@ -45,6 +45,24 @@ def _first_line(exc: DBAPIError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+@contextmanager
+def _unavailable_when_down() -> Iterator[None]:
+    """A database that is away, locked, too slow or cut off (an OperationalError, a passed deadline, an
+    invalidated connection) raised as StoreUnavailable; every other error passes through unchanged."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:  # the watch connection's plain SQL (no SQLAlchemy around it)
+        raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+    except (OperationalError, InternalError) as exc:
+        raise StoreUnavailable(_first_line(exc)) from exc
+    except DeadlinePassed as exc:
+        raise StoreUnavailable(str(exc)) from exc
+    except DBAPIError as exc:
+        if exc.connection_invalidated or "deadline" in str(exc.orig):
+            raise StoreUnavailable(_first_line(exc)) from exc
+        raise
+
+
 def machine_now() -> datetime:
     """This machine's real clock (not frozen by tests): commit deadlines are real time."""
     return datetime.fromtimestamp(time.clock_gettime(time.CLOCK_REALTIME), UTC)
@@ -226,6 +244,7 @@ class Store:
     def _session(self, engine: Engine, *, budget: float, commit_deadline: bool = False) -> Iterator[Tx]:
         try:
             with (
+                _unavailable_when_down(),
                 self._deadlines.within(budget) if self._deadlines is not None else nullcontext(),
                 Session(engine, expire_on_commit=False) as session,
                 session.begin(),
@@ -236,17 +255,9 @@ class Store:
                         select(func.set_config(COMMIT_DEADLINE, deadline.isoformat(), True))  # local to this tx
                     )
                 yield Tx(session, prefix=self.prefix)
-        except (OperationalError, InternalError) as exc:
-            raise StoreUnavailable(_first_line(exc)) from exc
-        except DeadlinePassed as exc:
-            raise StoreUnavailable(str(exc)) from exc
         except IntegrityError as exc:
             # Only the constraint's name travels on: the statement and its values are case content.
             raise Conflict(_constraint(exc)) from None
-        except DBAPIError as exc:
-            if exc.connection_invalidated or "deadline" in str(exc.orig):
-                raise StoreUnavailable(_first_line(exc)) from exc
-            raise
 
     @contextmanager
     def transaction(self, *, patient: bool = False) -> Iterator[Tx]:
@@ -291,7 +302,7 @@ class Store:
         connection's commit. The rare take-over of a dead worker's claims runs in a transaction of its own
         (WorkerRepo.take_over_dead)."""
         watch = self._watching()
-        try:
+        with _unavailable_when_down():
             if watch is not None:
                 with self._writer(WRITE_LOCK_WAIT_S), self._watch_lock:
                     return beat_on_sqlite(
@@ -318,16 +329,6 @@ class Store:
 
                 measure(beat_and_look)
             return seen
-        except sqlite3.OperationalError as exc:
-            raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
-        except (OperationalError, InternalError) as exc:
-            raise StoreUnavailable(_first_line(exc)) from exc
-        except DeadlinePassed as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated or "deadline" in str(exc.orig):
-                raise StoreUnavailable(_first_line(exc)) from exc
-            raise
 
     @contextmanager
     def read(self, *, patient: bool = False) -> Iterator[Tx]:
@@ -354,22 +355,14 @@ class Store:
     def approved_generation(self) -> tuple[int, int]:
         """GuideRepo.approved_generation without an ORM session (every replica asks every 2 s): on Postgres
         one statement in autocommit, no BEGIN and no ROLLBACK; a snapshot read on SQLite."""
-        try:
-            with (
-                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
-                self.read_engine.connect() as conn,
-            ):
-                if conn.dialect.name == "postgresql":
-                    conn.execution_options(isolation_level="AUTOCOMMIT")
-                return approved_generation(conn)
-        except (OperationalError, InternalError) as exc:
-            raise StoreUnavailable(_first_line(exc)) from exc
-        except DeadlinePassed as exc:
-            raise StoreUnavailable(str(exc)) from exc
-        except DBAPIError as exc:
-            if exc.connection_invalidated or "deadline" in str(exc.orig):
-                raise StoreUnavailable(_first_line(exc)) from exc
-            raise
+        with (
+            _unavailable_when_down(),
+            self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+            self.read_engine.connect() as conn,
+        ):
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT")
+            return approved_generation(conn)
 
     def version(self) -> int | None:
         """SQLite: `PRAGMA data_version` on the watch connection, a number that changes when any other
