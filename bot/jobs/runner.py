@@ -415,10 +415,7 @@ class JobRunner:
                     if job.id in ours and effect is not None:
                         effect(tx, now)
         except StoreUnavailable:
-            log.warning("batch_record_failed: %d job(s) recorded one by one", len(prepared))
-            for job, effect in prepared:
-                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
-                    self._finish(job, effect, self.clock.now())
+            self._record_one_by_one(prepared)
             return
         except Exception:  # an effect failed and rolled the batch back: again, each under its savepoint
             log.info("batch_record_retried: %d job(s), each under its savepoint", len(prepared))
@@ -430,6 +427,13 @@ class JobRunner:
                     self._done(job, acted=effect is not None, now=now)
                 else:
                     log.warning("lease_lost job=%s key=%s worker=%s", job.id, job.key, self.worker)
+
+    def _record_one_by_one(self, prepared: list[tuple[Job, Effect | None]]) -> None:
+        """The batch's transaction could not be had (the store is away): each job recorded on its own."""
+        log.warning("batch_record_failed: %d job(s) recorded one by one", len(prepared))
+        for job, effect in prepared:
+            with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
+                self._finish(job, effect, self.clock.now())
 
     def _commit_each(self, prepared: list[tuple[Job, Effect | None]], *, sent: bool) -> None:
         """`_commit`'s way when an effect fails: each job under its own savepoint, so it fails alone."""
@@ -452,10 +456,7 @@ class JobRunner:
                     except Exception as exc:  # this job's effect alone (a taken key: Conflict); the batch goes on
                         failed.append((job, exc))
         except StoreUnavailable:
-            log.warning("batch_record_failed: %d job(s) recorded one by one", len(prepared))
-            for job, effect in prepared:
-                with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
-                    self._finish(job, effect, self.clock.now())
+            self._record_one_by_one(prepared)
             return
         for job in lost:
             with log_context(job_id=job.id, job_kind=job.kind, case_id=job.case_id):
