@@ -20,6 +20,18 @@ from bot.store.workers import is_dead
 log = logging.getLogger(__name__)
 
 
+# The workers beating in this process. Another worker row with this host and pid is a predecessor
+# (a restarted container's pid 1) unless it is one of these: replicas run in one process (as tests do)
+# share the pid and are alive.
+_HERE: set[str] = set()
+_HERE_LOCK = threading.Lock()
+
+
+def workers_in_this_process() -> frozenset[str]:
+    with _HERE_LOCK:
+        return frozenset(_HERE)
+
+
 @dataclass(frozen=True, slots=True)
 class HeartbeatLimits:
     """With the defaults, a killed worker's claims are taken over within about 11 s by another replica,
@@ -85,7 +97,12 @@ class Heartbeat:
                 measure=self._measure,
             )
             released: list[tuple[int, str, str]] = []
-            if any(is_dead(seen, me=self.worker, host=self.host, pid=self.pid, alive=_pid_alive) for seen in others):
+            siblings = workers_in_this_process()
+            dead = (
+                is_dead(seen, me=self.worker, host=self.host, pid=self.pid, alive=_pid_alive, siblings=siblings)
+                for seen in others
+            )
+            if any(dead):
                 # Rare: looked at again, and their claims put back, in a transaction of its own.
                 with self.store.transaction() as tx:
                     released = tx.workers.take_over_dead(
@@ -95,6 +112,7 @@ class Heartbeat:
                         stale_after=self.limits.stale_after,
                         now=now,
                         alive=_pid_alive,
+                        siblings=siblings,
                     )
         except Exception as exc:  # the store is locked, slow or away: readiness and the auditor say so
             if self.failing_since is None:
@@ -132,6 +150,8 @@ class Heartbeat:
         return measured
 
     def start(self) -> None:
+        with _HERE_LOCK:
+            _HERE.add(self.worker)
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
         self._thread.start()
 
@@ -144,6 +164,8 @@ class Heartbeat:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        with _HERE_LOCK:
+            _HERE.discard(self.worker)
         try:
             with self.store.transaction() as tx:
                 tx.workers.forget(self.worker)

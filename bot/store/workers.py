@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,10 +95,29 @@ def beat_on_sqlite(
     return [(worker_id, on_host, int(its_pid), bool(stale)) for worker_id, on_host, its_pid, stale in rows]
 
 
-def is_dead(seen: Seen, *, me: str, host: str, pid: int, alive: Callable[[int], bool]) -> bool:
-    """Gone: its beat is stale, or it ran on this host and its pid is dead (or is ours: a predecessor)."""
+def is_dead(
+    seen: Seen,
+    *,
+    me: str,
+    host: str,
+    pid: int,
+    alive: Callable[[int], bool],
+    siblings: Collection[str] = (),
+) -> bool:
+    """Gone: its beat is stale, or it ran on this host and its pid is dead, or is ours while it is not
+    one of this process's own workers (`siblings`): a predecessor that had our pid (a restarted
+    container's pid 1). Several workers in one process (replicas in one test process) share the pid and
+    are alive."""
     worker_id, worker_host, worker_pid, stale = seen
-    return worker_id != me and (stale or (worker_host == host and (worker_pid == pid or not alive(worker_pid))))
+    if worker_id == me:
+        return False
+    if stale:
+        return True
+    if worker_host != host:
+        return False
+    if worker_pid == pid:
+        return worker_id not in siblings
+    return not alive(worker_pid)
 
 
 class WorkerRepo:
@@ -133,7 +152,15 @@ class WorkerRepo:
         self._session.execute(delete(WorkerRow).where(WorkerRow.id == worker))
 
     def take_over_dead(
-        self, *, me: str, host: str, pid: int, stale_after: timedelta, now: datetime, alive: Callable[[int], bool]
+        self,
+        *,
+        me: str,
+        host: str,
+        pid: int,
+        stale_after: timedelta,
+        now: datetime,
+        alive: Callable[[int], bool],
+        siblings: Collection[str] = (),
     ) -> list[tuple[int, str, str]]:
         """Release the running jobs of workers that are gone: on this host a process whose pid is dead
         (or is ours, so it is a predecessor), anywhere a heartbeat older than `stale_after`. Returns
@@ -144,7 +171,14 @@ class WorkerRepo:
         dead = [
             worker_id
             for worker_id, worker_host, worker_pid, stale in rows
-            if is_dead((worker_id, worker_host, worker_pid, bool(stale)), me=me, host=host, pid=pid, alive=alive)
+            if is_dead(
+                (worker_id, worker_host, worker_pid, bool(stale)),
+                me=me,
+                host=host,
+                pid=pid,
+                alive=alive,
+                siblings=siblings,
+            )
         ]
         if not dead:
             return []

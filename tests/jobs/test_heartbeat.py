@@ -89,6 +89,38 @@ def test_a_predecessor_with_our_own_pid_is_dead_too(store):
     assert [owner for _, _, owner in take_over(store, "new", host="host-a", pid=1)] == ["old"]
 
 
+def test_replicas_in_one_process_share_its_pid_and_keep_each_others_claims(store):
+    """Two bots in one process (as two-replica tests run them) beat with the same host and pid; neither
+    is the other's predecessor, so a beat never puts back the other's claims (CI once saw an SMS sent
+    twice after such a take-over). A predecessor with our pid that is not beating here is still dead."""
+    first = Heartbeat(store=store, clock=DatabaseClock(FakeClock(NOW)), worker="first")
+    second = Heartbeat(store=store, clock=DatabaseClock(FakeClock(NOW)), worker="second")
+    first.start()
+    second.start()
+    try:
+        assert first.beat() == 0
+        claimed_job(store, "first")
+        assert second.beat() == 0
+        with store.read() as tx:
+            assert tx.jobs.states() == {"page:1": "running"}
+        beat(store, "gone", host=second.host, pid=second.pid)  # a predecessor that had our pid
+        claimed_job_of(store, "gone", key="page:2")
+        assert second.beat() == 1
+        with store.read() as tx:
+            assert tx.jobs.states() == {"page:1": "running", "page:2": "pending"}
+    finally:
+        second.stop()
+        first.stop()
+
+
+def claimed_job_of(store: Store, worker: str, *, key: str) -> None:
+    with store.transaction() as tx:
+        tx.jobs.enqueue(kind="test", key=key, due_at=NOW, now=NOW)
+    with store.transaction() as tx:
+        claimed = tx.jobs.claim_due(now=NOW, wall_now=NOW, worker=worker, lease=LEASE)
+    assert [job.key for job in claimed] == [key]
+
+
 def test_a_live_neighbour_on_the_same_host_keeps_its_claims(store):
     beat(store, "neighbour", host="host-a", pid=101)
     claimed_job(store, "neighbour")
