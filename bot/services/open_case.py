@@ -66,7 +66,7 @@ def file_case(
 
     `follow_up` is extra payload for the job (e.g. what the intake form showed). Duplicates are refused
     as in `open_case`."""
-    return _guarded(
+    return _open(
         intake,
         store=store,
         now=now,
@@ -102,7 +102,7 @@ def open_case(
     are linked for the team only. The check and the insert hold a lock per flow of the family and word
     of the advertiser's name (`lock_names`), so two replicas filing the same case at once make one case,
     while intakes for other advertisers do not wait on each other."""
-    return _guarded(
+    return _open(
         intake,
         store=store,
         now=now,
@@ -120,43 +120,6 @@ def _nothing(tx: Tx, case: Case, now: datetime) -> None:
     return None
 
 
-def _guarded(
-    intake: Intake,
-    *,
-    store: Store,
-    now: datetime,
-    intake_key: str,
-    allow_duplicate: bool,
-    reveal_sensitive: bool,
-    max_attempts: int,
-    family: frozenset[str] | None,
-    inline: OnOpened | None,
-    follow_up: dict[str, object],
-) -> Opened:
-    try:
-        return _open(
-            intake,
-            store=store,
-            now=now,
-            intake_key=intake_key,
-            allow_duplicate=allow_duplicate,
-            reveal_sensitive=reveal_sensitive,
-            max_attempts=max_attempts,
-            family=family,
-            inline=inline,
-            follow_up=follow_up,
-        )
-    except Conflict:
-        # The same submission reached another replica (or thread) at once and its insert won: this one
-        # is the re-sent copy, answered from the store like any other.
-        with store.read() as tx:
-            existing = tx.cases.by_intake_key(intake_key)
-        if existing is None:
-            raise
-        log.info("concurrent submission for %s answered from the store", existing.human_id)
-        return Opened(existing, created=False)
-
-
 def _open(
     intake: Intake,
     *,
@@ -170,48 +133,58 @@ def _open(
     inline: OnOpened | None,
     follow_up: dict[str, object],
 ) -> Opened:
-    with store.transaction() as tx:
-        existing_id = tx.cases.id_by_intake_key(intake_key)
-        if existing_id is not None:
-            return Opened(tx.cases.get(existing_id), created=False)
-        hidden: int | None = None
-        if not allow_duplicate:
-            flows = family or frozenset({intake.flow_id})
-            # Only intakes that may duplicate this one wait (those sharing a word of its advertiser).
-            tx.lock(*lock_names(flows, intake.advertiser))
-            found = first_same_names(intake.advertiser, intake.campaign, tx.cases.open_names_in_flows(flows))
-            duplicate = tx.cases.get(found) if found is not None else None
-            if duplicate is not None and duplicate.sensitive and not reveal_sensitive:
-                hidden = duplicate.id
-            elif duplicate is not None:
-                raise DuplicateCaseOpen(duplicate)
-        case = tx.cases.add(intake, now=now, intake_key=intake_key)
-        with log_context(case_id=case.id, flow=case.flow_id):
-            if inline is None:
-                payload = dict(follow_up)
-                if hidden is not None:
-                    payload["linked_to"] = hidden
-                if intake.reply_ts and intake.source_channel_id:
-                    payload["reply_ts"] = intake.reply_ts
-                tx.jobs.add_new(
-                    kind=CASE_OPENED,
-                    key=f"{CASE_OPENED}:{case.id}",
-                    due_at=now,
-                    now=now,
-                    case_id=case.id,
-                    payload=payload,
-                    max_attempts=max_attempts,
-                )
-            else:
-                case = follow_up_opened(
-                    tx,
-                    case,
-                    now=now,
-                    linked_to=hidden,
-                    reply_ts=intake.reply_ts,
-                    max_attempts=max_attempts,
-                    on_opened=inline,
-                )
+    try:
+        with store.transaction() as tx:
+            existing_id = tx.cases.id_by_intake_key(intake_key)
+            if existing_id is not None:
+                return Opened(tx.cases.get(existing_id), created=False)
+            hidden: int | None = None
+            if not allow_duplicate:
+                flows = family or frozenset({intake.flow_id})
+                # Only intakes that may duplicate this one wait (those sharing a word of its advertiser).
+                tx.lock(*lock_names(flows, intake.advertiser))
+                found = first_same_names(intake.advertiser, intake.campaign, tx.cases.open_names_in_flows(flows))
+                duplicate = tx.cases.get(found) if found is not None else None
+                if duplicate is not None and duplicate.sensitive and not reveal_sensitive:
+                    hidden = duplicate.id
+                elif duplicate is not None:
+                    raise DuplicateCaseOpen(duplicate)
+            case = tx.cases.add(intake, now=now, intake_key=intake_key)
+            with log_context(case_id=case.id, flow=case.flow_id):
+                if inline is None:
+                    payload = dict(follow_up)
+                    if hidden is not None:
+                        payload["linked_to"] = hidden
+                    if intake.reply_ts and intake.source_channel_id:
+                        payload["reply_ts"] = intake.reply_ts
+                    tx.jobs.add_new(
+                        kind=CASE_OPENED,
+                        key=f"{CASE_OPENED}:{case.id}",
+                        due_at=now,
+                        now=now,
+                        case_id=case.id,
+                        payload=payload,
+                        max_attempts=max_attempts,
+                    )
+                else:
+                    case = follow_up_opened(
+                        tx,
+                        case,
+                        now=now,
+                        linked_to=hidden,
+                        reply_ts=intake.reply_ts,
+                        max_attempts=max_attempts,
+                        on_opened=inline,
+                    )
+    except Conflict:
+        # The same submission reached another replica (or thread) at once and its insert won: this one
+        # is the re-sent copy, answered from the store like any other.
+        with store.read() as tx:
+            existing = tx.cases.by_intake_key(intake_key)
+        if existing is None:
+            raise
+        log.info("concurrent submission for %s answered from the store", existing.human_id)
+        return Opened(existing, created=False)
     metrics.case_opened(flow=case.flow_id, severity=case.severity_id)
     log.info(
         "case_opened %s severity=%s", case.human_id, case.severity_id, extra={"case_id": case.id, "flow": case.flow_id}
