@@ -28,6 +28,7 @@ from bot.slack.blocks.case_actions import build_refusal_view
 from bot.slack.blocks.parts import slack_date
 from bot.slack.escape import escape_mrkdwn
 from bot.slack.locales import Locales
+from bot.slack.people import display_name
 from bot.slack.rate_gate import GateClosed
 
 log = logging.getLogger(__name__)
@@ -114,13 +115,4 @@ class RefusalAnswers:
     def _named(self, client: WebClient, text: str) -> str:
         """`text` with each <@U…> replaced by the person's name (their id if Slack cannot say)."""
 
-        def name(match: re.Match[str]) -> str:
-            user_id = match.group(1)
-            try:
-                user = client.users_info(user=user_id)["user"]
-            except (SlackApiError, SlackClientError, OSError, KeyError, TypeError):
-                return user_id
-            profile = user.get("profile") or {}
-            return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
-
-        return MENTION.sub(name, text)
+        return MENTION.sub(lambda match: display_name(client, match.group(1)), text)

@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.clock import Clock
 from bot.config.model import Config
@@ -29,6 +28,7 @@ from bot.slack.blocks.oncall import (
 from bot.slack.blocks.parts import slack_date
 from bot.slack.blocks.swaps import build_swap_asked, build_swap_modal
 from bot.slack.forms import open_form
+from bot.slack.people import display_name
 from bot.slack.state import selected_value
 
 USAGE = (
@@ -111,7 +111,7 @@ class OnCallListeners:
                 self._say(respond, text="You have no shifts in the next 31 days to swap, and none to take.")
                 return
             titles = {s.id: s.title for s in schedules}
-            people = {u: _name(client, u) for u in dict.fromkeys(s.user_id for s in theirs)}
+            people = {u: display_name(client, u) for u in dict.fromkeys(s.user_id for s in theirs)}
             open_form(
                 client,
                 trigger_id=command["trigger_id"],
@@ -265,13 +265,3 @@ def _proposal(value: str, actor: str, direction: Direction) -> Proposal:
         end_at=datetime.fromtimestamp(int(end), UTC),
         direction=direction,
     )
-
-
-def _name(client: WebClient, user_id: str) -> str:
-    """The person's name for plain text (a select's option cannot mention), their id if Slack cannot say."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except (SlackApiError, SlackClientError, OSError, KeyError, TypeError):
-        return user_id
-    profile = user.get("profile") or {}
-    return str(profile.get("real_name") or user.get("real_name") or user.get("name") or user_id)
