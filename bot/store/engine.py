@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -77,38 +78,36 @@ def _begin_immediate(connection: Any) -> None:
     process's short transaction could lose up to 100 ms a step (a web and a worker process sharing a file); here
     the lock is asked for again after 0.5 ms, doubling to at most 5 ms between tries. Writers of this
     process queue before this in Store's WriterTurns, so only cross-process waits poll."""
+    _until_the_write_lock(lambda: connection.exec_driver_sql("BEGIN IMMEDIATE"))
+
+
+def begin_immediate_on(connection: sqlite3.Connection) -> None:
+    """_begin_immediate on a plain sqlite3 connection whose busy timeout is 0 (Store's watch connection,
+    which the heartbeat writes on): the same short steps while another process holds the write lock."""
+    _until_the_write_lock(lambda: connection.execute("BEGIN IMMEDIATE"))
+
+
+def _until_the_write_lock(begin: Callable[[], object]) -> None:
+    """Run `begin` (a BEGIN IMMEDIATE) until it gets SQLite's write lock: after 0.5 ms, doubling to at
+    most SQLITE_LOCK_POLL_MAX_S between tries, for at most SQLITE_BUSY_TIMEOUT_MS; then its error."""
     deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     pause = 0.0005
     while True:
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            begin()
             return
-        except OperationalError as exc:
+        except (OperationalError, sqlite3.OperationalError) as exc:
             if not _locked(exc) or time.monotonic() + pause > deadline:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, SQLITE_LOCK_POLL_MAX_S)
 
 
-def begin_immediate_on(connection: sqlite3.Connection) -> None:
-    """_begin_immediate on a plain sqlite3 connection whose busy timeout is 0 (Store's watch connection,
-    which the heartbeat writes on): the same short steps while another process holds the write lock."""
-    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-    pause = 0.0005
-    while True:
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, SQLITE_LOCK_POLL_MAX_S)
-
-
-def _locked(exc: OperationalError) -> bool:
-    """SQLite said another connection holds the lock (SQLITE_BUSY: "database is locked")."""
-    return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+def _locked(exc: OperationalError | sqlite3.OperationalError) -> bool:
+    """SQLite said another connection holds the lock (SQLITE_BUSY: "database is locked"), through
+    SQLAlchemy or from a plain sqlite3 connection."""
+    error = exc.orig if isinstance(exc, OperationalError) else exc
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
 def build_engine(url: str, *, immediate: bool = True) -> Engine:
