@@ -67,3 +67,15 @@ class Backlog:
         if self.oldest_due_at is None:
             return timedelta(0)
         return max(timedelta(0), now - self.oldest_due_at)
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A job to add (JobRepo.enqueue_many): the arguments of `enqueue`."""
+
+    kind: str
+    key: str
+    due_at: datetime
+    case_id: int | None = None
+    payload: dict[str, Any] | None = None
+    max_attempts: int = 8

@@ -12,7 +12,7 @@ from bot.domain import sla
 from bot.domain.business import flow_schedule, sla_calendar
 from bot.domain.case import Case, CaseStatus
 from bot.domain.events import EventKind
-from bot.domain.job import Job
+from bot.domain.job import Job, NewJob
 from bot.domain.rota_model import Schedule
 from bot.domain.severity import deadline_raises
 from bot.domain.sla_clocks import case_clocks
@@ -112,17 +112,20 @@ def schedule_timers(
     transaction)."""
     tx.jobs.cancel_for_case(case.id, kinds=kinds, now=now)
     breached = _breached_since_reopen(tx, case) if overdue_now else frozenset()
-    for kind, name, due_at, payload in planned(config, case, now, overdue_now=overdue_now, breached=breached):
-        if kind not in kinds:
-            continue
-        tx.jobs.enqueue(
-            kind=kind,
-            key=f"{kind}:{case.id}:{name}:v{case.version}",
-            due_at=due_at,
-            now=now,
-            case_id=case.id,
-            payload={**payload, "version": str(case.version)},
-        )
+    tx.jobs.enqueue_many(
+        [
+            NewJob(
+                kind=kind,
+                key=f"{kind}:{case.id}:{name}:v{case.version}",
+                due_at=due_at,
+                case_id=case.id,
+                payload={**payload, "version": str(case.version)},
+            )
+            for kind, name, due_at, payload in planned(config, case, now, overdue_now=overdue_now, breached=breached)
+            if kind in kinds
+        ],
+        now=now,
+    )
 
 
 def _breached_since_reopen(tx: Tx, case: Case) -> frozenset[str]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -31,6 +31,10 @@ _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 _INSERT_FOLLOWER = insert(_FOLLOWERS)
 _INSERT_EVENT = insert(_EVENTS)
 _ID_BY_INTAKE_KEY = select(_CASES.c.id).where(_CASES.c.intake_key == bindparam("key"))
+_BY_ID = select(_CASES).where(_CASES.c.id == bindparam("id"))
+_FOLLOWERS_OF = (
+    select(_FOLLOWERS.c.user_id).where(_FOLLOWERS.c.case_id == bindparam("case_id")).order_by(_FOLLOWERS.c.added_at)
+)
 _OPEN_NAMES = (
     select(_CASES.c.id, _CASES.c.advertiser_key, _CASES.c.campaign_key)
     .where(_CASES.c.is_open.is_(True), _CASES.c.flow_id.in_(bindparam("flows", expanding=True)))
@@ -46,18 +50,19 @@ class CaseRepo:
         self._session = session
         self._prefix = prefix
 
-    def _to_case(self, row: CaseRow, followers: Sequence[str] | None = None) -> Case:
+    def _core(self) -> Connection:
+        """The transaction's connection, for Core statements: case rows are read and written without the
+        ORM (no CaseRow is ever in the session's identity map, so a Core UPDATE cannot leave a stale one
+        behind), which costs a fraction of the ORM's CPU per statement on the paths that run per case."""
+        return self._session.connection()
+
+    def _rows(self, statement: Any) -> list[Case]:
+        return [self._to_case(r) for r in self._core().execute(statement).all()]
+
+    def _to_case(self, row: Any, followers: Sequence[str] | None = None) -> Case:
         assert row.id is not None
         if followers is None:
-            followers = (
-                self._session.execute(
-                    select(CaseFollowerRow.user_id)
-                    .where(CaseFollowerRow.case_id == row.id)
-                    .order_by(CaseFollowerRow.added_at)
-                )
-                .scalars()
-                .all()
-            )
+            followers = self._core().execute(_FOLLOWERS_OF, {"case_id": row.id}).scalars().all()
         return Case(
             id=row.id,
             human_id=human_id(self._prefix, row.id),
@@ -180,7 +185,7 @@ class CaseRepo:
         return cast("Sequence[tuple[int, str, str]]", rows.all())  # fetched at once: one call, no per-row step
 
     def get(self, case_id: int) -> Case:
-        row = self._session.get(CaseRow, case_id)
+        row = self._core().execute(_BY_ID, {"id": case_id}).first()
         if row is None:
             raise LookupError(f"no case {case_id}")
         return self._to_case(row)
@@ -190,51 +195,43 @@ class CaseRepo:
         ids = sorted(set(case_ids))
         if not ids:
             return {}
-        # Core rows (the columns by name, as a CaseRow has them): a batch's cases are read, not changed.
-        table = cast(Table, CaseRow.__table__)
-        rows = cast(
-            Sequence[CaseRow], self._session.connection().execute(select(table).where(table.c.id.in_(ids))).all()
-        )
+        table = _CASES
+        rows = self._core().execute(select(table).where(table.c.id.in_(ids))).all()
         followers: dict[int, list[str]] = {}
-        for case_id, user_id in self._session.execute(
-            select(CaseFollowerRow.case_id, CaseFollowerRow.user_id)
-            .where(CaseFollowerRow.case_id.in_(ids))
-            .order_by(CaseFollowerRow.added_at)
+        for case_id, user_id in self._core().execute(
+            select(_FOLLOWERS.c.case_id, _FOLLOWERS.c.user_id)
+            .where(_FOLLOWERS.c.case_id.in_(ids))
+            .order_by(_FOLLOWERS.c.added_at)
         ):
             followers.setdefault(case_id, []).append(user_id)
         return {row.id: self._to_case(row, followers.get(row.id, [])) for row in rows if row.id is not None}
 
     def find(self, case_id: int) -> Case | None:
-        row = self._session.get(CaseRow, case_id)
+        row = self._core().execute(_BY_ID, {"id": case_id}).first()
         return self._to_case(row) if row else None
 
     def by_intake_key(self, key: str) -> Case | None:
-        row = self._session.execute(select(CaseRow).where(CaseRow.intake_key == key)).scalar_one_or_none()
+        row = self._core().execute(select(_CASES).where(_CASES.c.intake_key == key)).first()
         return self._to_case(row) if row else None
 
     def open_in_flows(self, flow_ids: Iterable[str], *, limit: int = 500) -> list[Case]:
         """Open cases of these flows, oldest first (the candidates a new case may duplicate)."""
-        rows = (
-            self._session.execute(
-                select(CaseRow)
-                .where(CaseRow.is_open == True, CaseRow.flow_id.in_(list(flow_ids)))  # noqa: E712
-                .order_by(CaseRow.id)
-                .limit(limit)
-            )
-            .scalars()
-            .all()
+        return self._rows(
+            select(_CASES)
+            .where(_CASES.c.is_open.is_(True), _CASES.c.flow_id.in_(list(flow_ids)))
+            .order_by(_CASES.c.id)
+            .limit(limit)
         )
-        return [self._to_case(r) for r in rows]
 
     def set_root(self, case_id: int, ref: MessageRef, *, now: datetime) -> None:
-        self._session.execute(
-            update(CaseRow)
-            .where(CaseRow.id == case_id)
+        self._core().execute(
+            update(_CASES)
+            .where(_CASES.c.id == case_id)
             .values(channel_id=ref.channel_id, root_ts=ref.ts, updated_at=now)
         )
 
     def set_permalink(self, case_id: int, permalink: str, *, now: datetime) -> None:
-        self._session.execute(update(CaseRow).where(CaseRow.id == case_id).values(permalink=permalink, updated_at=now))
+        self._core().execute(update(_CASES).where(_CASES.c.id == case_id).values(permalink=permalink, updated_at=now))
 
     def add_follower(self, case_id: int, user_id: str, *, now: datetime) -> bool:
         """Add a follower; False if they already follow (idempotent)."""
@@ -273,19 +270,19 @@ class CaseRepo:
 
     def acknowledge(self, case_id: int, user_id: str, *, now: datetime) -> bool:
         """Mark acknowledged if nobody did yet; True for the one caller that wins."""
-        result = self._session.execute(
-            update(CaseRow)
+        result = self._core().execute(
+            update(_CASES)
             .where(
-                CaseRow.id == case_id,
-                CaseRow.acknowledged_by.is_(None),
-                CaseRow.status == CaseStatus.NEW.value,
+                _CASES.c.id == case_id,
+                _CASES.c.acknowledged_by.is_(None),
+                _CASES.c.status == CaseStatus.NEW.value,
             )
             .values(
                 status=CaseStatus.ACKNOWLEDGED.value,
                 acknowledged_by=user_id,
                 acknowledged_at=now,
                 updated_at=now,
-                version=CaseRow.version + 1,
+                version=_CASES.c.version + 1,
             )
         )
         return bool(result.rowcount)
@@ -298,30 +295,34 @@ class CaseRepo:
             values["is_open"] = status.is_open
         if "pauses" in values:
             values["pauses"] = [[s.isoformat(), e.isoformat() if e else None] for s, e in values["pauses"]]
-        self._session.execute(
-            update(CaseRow).where(CaseRow.id == case_id).values(**values, updated_at=now, version=CaseRow.version + 1)
+        self._core().execute(
+            update(_CASES).where(_CASES.c.id == case_id).values(**values, updated_at=now, version=_CASES.c.version + 1)
         )
 
     def set_severity(self, case_id: int, severity_id: str, *, now: datetime) -> None:
-        self._session.execute(
-            update(CaseRow)
-            .where(CaseRow.id == case_id)
-            .values(severity_id=severity_id, updated_at=now, version=CaseRow.version + 1)
+        self._core().execute(
+            update(_CASES)
+            .where(_CASES.c.id == case_id)
+            .values(severity_id=severity_id, updated_at=now, version=_CASES.c.version + 1)
         )
 
     def set_first_page_at(self, case_id: int, at: datetime) -> None:
         """Record when the paging plan just started pages its first level (not a change of the case:
         the version stays, as it does for a new paging generation)."""
-        self._session.execute(update(CaseRow).where(CaseRow.id == case_id).values(first_page_at=at))
+        self._core().execute(update(_CASES).where(_CASES.c.id == case_id).values(first_page_at=at))
 
     def next_paging_generation(self, case_id: int, *, now: datetime) -> int:
         """Start a new paging generation (older steps become stale) and return its number."""
-        generation = self._session.execute(
-            update(CaseRow)
-            .where(CaseRow.id == case_id)
-            .values(paging_generation=CaseRow.paging_generation + 1, updated_at=now)
-            .returning(CaseRow.paging_generation)
-        ).scalar_one()
+        generation = (
+            self._core()
+            .execute(
+                update(_CASES)
+                .where(_CASES.c.id == case_id)
+                .values(paging_generation=_CASES.c.paging_generation + 1, updated_at=now)
+                .returning(_CASES.c.paging_generation)
+            )
+            .scalar_one()
+        )
         return int(generation)
 
     def record_page(
@@ -373,54 +374,35 @@ class CaseRepo:
 
     def open_cases(self, *, limit: int = 200) -> list[Case]:
         """Open cases, oldest first."""
-        rows = (
-            self._session.execute(
-                select(CaseRow).where(CaseRow.is_open == True).order_by(CaseRow.id).limit(limit)  # noqa: E712
-            )
-            .scalars()
-            .all()
-        )
-        return [self._to_case(r) for r in rows]
+        return self._rows(select(_CASES).where(_CASES.c.is_open.is_(True)).order_by(_CASES.c.id).limit(limit))
 
     def involving(self, user_id: str, *, limit: int = 20) -> list[Case]:
         """Open cases the person filed, follows or owns, newest first."""
-        followed = select(CaseFollowerRow.case_id).where(CaseFollowerRow.user_id == user_id)
-        rows = (
-            self._session.execute(
-                select(CaseRow)
-                .where(
-                    CaseRow.is_open == True,  # noqa: E712
-                    (CaseRow.owner_id == user_id) | CaseRow.id.in_(followed),
-                )
-                .order_by(CaseRow.id.desc())
-                .limit(limit)
-            )
-            .scalars()
-            .all()
+        followed = select(_FOLLOWERS.c.case_id).where(_FOLLOWERS.c.user_id == user_id)
+        return self._rows(
+            select(_CASES)
+            .where(_CASES.c.is_open.is_(True), (_CASES.c.owner_id == user_id) | _CASES.c.id.in_(followed))
+            .order_by(_CASES.c.id.desc())
+            .limit(limit)
         )
-        return [self._to_case(r) for r in rows]
 
     def search(self, text: str, *, since: datetime, limit: int = 10, sensitive: bool = False) -> list[Case]:
         """Recent cases whose advertiser or campaign contains `text` literally (case-insensitive; `%`, `_`
         and `\\` match themselves), or whose Salesforce record is the id or link `text` names, newest first;
         sensitive cases only with `sensitive`."""
         key = f"%{escape_like(match_key(text))}%"
-        matches = CaseRow.advertiser_key.like(key, escape="\\") | CaseRow.campaign_key.like(key, escape="\\")
+        c = _CASES.c
+        matches = c.advertiser_key.like(key, escape="\\") | c.campaign_key.like(key, escape="\\")
         record = salesforce_id_in(text)
         if record is not None:
-            matches = matches | (CaseRow.salesforce_id == record)
-        where = [CaseRow.created_at >= since, matches]
+            matches = matches | (c.salesforce_id == record)
+        where = [c.created_at >= since, matches]
         if not sensitive:
-            where.append(CaseRow.sensitive == False)  # noqa: E712
-        rows = (
-            self._session.execute(select(CaseRow).where(*where).order_by(CaseRow.id.desc()).limit(limit))
-            .scalars()
-            .all()
-        )
-        return [self._to_case(r) for r in rows]
+            where.append(c.sensitive.is_(False))
+        return self._rows(select(_CASES).where(*where).order_by(c.id.desc()).limit(limit))
 
     def count(self) -> int:
-        return len(self._session.execute(select(CaseRow.id)).all())
+        return len(self._core().execute(select(_CASES.c.id)).all())
 
 
 def escape_like(text: str) -> str:

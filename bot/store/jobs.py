@@ -8,25 +8,36 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Table, and_, case, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from bot.domain.job import Backlog, Job, JobState
+from bot.domain.job import Backlog, Job, JobState, NewJob
 from bot.store.tables import JobRow
 
 log = logging.getLogger(__name__)
+
+
+# Job rows are read and written with Core statements on the transaction's connection, never as ORM
+# objects: per statement the ORM's machinery cost several times the SQL's own CPU, and a job's
+# follow-up writes a dozen rows (no JobRow is ever in a session's identity map, so no Core UPDATE can
+# leave a stale one behind).
+_JOBS: Table = JobRow.__table__
+_INSERT_JOB = insert(_JOBS)
 
 
 @lru_cache(maxsize=4)
 def _insert_once(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once and run with bound values."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
+    return insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.id)
 
 
-_JOBS: Table = JobRow.__table__
-_INSERT_JOB = insert(_JOBS)
+@lru_cache(maxsize=4)
+def _insert_many_once(dialect: str) -> Any:
+    """The same for many rows: SQLAlchemy sends them as multi-row INSERTs, returning the added keys."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.key)
 
 
 def _to_job(row: Any) -> Job:
@@ -50,6 +61,9 @@ class JobRepo:
         self._session = session
         self._dialect = session.get_bind().dialect.name
 
+    def _core(self) -> Connection:
+        return self._session.connection()
+
     def enqueue(
         self,
         *,
@@ -63,7 +77,14 @@ class JobRepo:
     ) -> bool:
         """Add a job unless one with `key` exists already; True if this call added it."""
         values = _new_job(kind, key, due_at, now, case_id, payload, max_attempts)
-        return self._session.execute(_insert_once(self._dialect), values).first() is not None
+        return self._core().execute(_insert_once(self._dialect), values).first() is not None
+
+    def enqueue_many(self, jobs: Sequence[NewJob], *, now: datetime) -> set[str]:
+        """`enqueue` for several jobs in one statement (a case's timers); the keys this call added."""
+        if not jobs:
+            return set()
+        values = [_new_job(j.kind, j.key, j.due_at, now, j.case_id, j.payload, j.max_attempts) for j in jobs]
+        return {str(key) for (key,) in self._core().execute(_insert_many_once(self._dialect), values).all()}
 
     def add_new(
         self,
@@ -78,9 +99,7 @@ class JobRepo:
     ) -> None:
         """Add a job whose key cannot be taken yet (it names a row made in this same transaction, e.g. a
         new case's `case.opened`): one plain Core INSERT, for the ack path; a taken key raises."""
-        self._session.connection().execute(
-            _INSERT_JOB, _new_job(kind, key, due_at, now, case_id, payload, max_attempts)
-        )
+        self._core().execute(_INSERT_JOB, _new_job(kind, key, due_at, now, case_id, payload, max_attempts))
 
     def record_once(self, *, kind: str, key: str, now: datetime) -> bool:
         """Note that something keyed `key` was done (a row born done, never run); True for the first
@@ -97,7 +116,7 @@ class JobRepo:
             "created_at": now,
             "finished_at": now,
         }
-        return self._session.execute(_insert_once(self._dialect), values).first() is not None
+        return self._core().execute(_insert_once(self._dialect), values).first() is not None
 
     def claim_due(
         self,
@@ -124,28 +143,32 @@ class JobRepo:
         is still recording another job of theirs).
         """
         wall_now = wall_now or now
-        expired = self._session.execute(
-            update(JobRow)
-            .where(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < wall_now)
-            .values(state=JobState.PENDING.value)
-            .returning(JobRow.id, JobRow.key, JobRow.claimed_by)
-        ).all()
+        expired = (
+            self._core()
+            .execute(
+                update(_JOBS)
+                .where(_JOBS.c.state == JobState.RUNNING.value, _JOBS.c.lease_until < wall_now)
+                .values(state=JobState.PENDING.value)
+                .returning(_JOBS.c.id, _JOBS.c.key, _JOBS.c.claimed_by)
+            )
+            .all()
+        )
         for job_id, key, owner in expired:
             # The worker died (or hung) between claiming and finishing: its send may or may not have
             # reached Slack. This is the one window in which a message can repeat.
             log.warning("lease_expired_resend job=%s key=%s previous_worker=%s", job_id, key, owner)
-        tiers = [(JobRow.kind.in_(list(kinds)), n) for n, kinds in enumerate(priority) if kinds]
+        tiers = [(_JOBS.c.kind.in_(list(kinds)), n) for n, kinds in enumerate(priority) if kinds]
         order = [case(*tiers, else_=len(tiers))] if tiers else []
         claim: dict[str, Any] = {"worker": worker, "lease_until": wall_now + lease}
         if skip_cases:
-            claim["skip"] = or_(JobRow.case_id.is_(None), JobRow.case_id.not_in(list(skip_cases)))
+            claim["skip"] = or_(_JOBS.c.case_id.is_(None), _JOBS.c.case_id.not_in(list(skip_cases)))
         rows: list[Any] = []
         if tiers:
-            rows = self._claim(JobRow.kind.in_(list(priority[0])), order, now, limit, **claim)
+            rows = self._claim(_JOBS.c.kind.in_(list(priority[0])), order, now, limit, **claim)
             if rows:
                 limit = min(limit - len(rows), max(1, limit // 10))
         if limit > 0:
-            rows += self._claim(JobRow.kind.not_in(list(priority[0])) if rows else None, order, now, limit, **claim)
+            rows += self._claim(_JOBS.c.kind.not_in(list(priority[0])) if rows else None, order, now, limit, **claim)
         return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
 
     def _claim(
@@ -159,17 +182,18 @@ class JobRepo:
         lease_until: datetime,
         skip: Any = None,
     ) -> list[Any]:
-        due = select(JobRow.id).where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
+        due = select(_JOBS.c.id).where(_JOBS.c.state == JobState.PENDING.value, _JOBS.c.due_at <= now)
         if only is not None:
             due = due.where(only)
         if skip is not None:
             due = due.where(skip)
-        due = due.order_by(*order, JobRow.due_at, JobRow.id).limit(limit)
+        due = due.order_by(*order, _JOBS.c.due_at, _JOBS.c.id).limit(limit)
         if self._dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
         # Core rows, not ORM objects: a claimed job is read once, into a Job.
         return list(
-            self._session.execute(
+            self._core()
+            .execute(
                 update(_JOBS)
                 .where(_JOBS.c.id.in_(due.scalar_subquery()))
                 .values(
@@ -179,18 +203,23 @@ class JobRepo:
                     attempts=_JOBS.c.attempts + 1,
                 )
                 .returning(*_JOBS.c)
-            ).all()
+            )
+            .all()
         )
 
     def next_wake(self) -> tuple[datetime | None, datetime | None]:
         """The earliest pending due time (bot clock) and the earliest running lease's end (wall clock):
         when a runner with nothing to do must look again. Two index lookups on (state, due_at)."""
-        due = self._session.execute(
-            select(func.min(JobRow.due_at)).where(JobRow.state == JobState.PENDING.value)
-        ).scalar_one_or_none()
-        lease = self._session.execute(
-            select(func.min(JobRow.lease_until)).where(JobRow.state == JobState.RUNNING.value)
-        ).scalar_one_or_none()
+        due = (
+            self._core()
+            .execute(select(func.min(_JOBS.c.due_at)).where(_JOBS.c.state == JobState.PENDING.value))
+            .scalar_one_or_none()
+        )
+        lease = (
+            self._core()
+            .execute(select(func.min(_JOBS.c.lease_until)).where(_JOBS.c.state == JobState.RUNNING.value))
+            .scalar_one_or_none()
+        )
         return due, lease
 
     def upcoming(
@@ -198,35 +227,39 @@ class JobRepo:
     ) -> list[Job]:
         """Pending jobs of these kinds due in (`after`, `until`], earliest first, but those in `skip`
         (planned ahead already): a runner plans their sends before they are due."""
-        query = select(JobRow).where(
-            JobRow.state == JobState.PENDING.value,
-            JobRow.kind.in_(list(kinds)),
-            JobRow.due_at > after,
-            JobRow.due_at <= until,
+        query = select(_JOBS).where(
+            _JOBS.c.state == JobState.PENDING.value,
+            _JOBS.c.kind.in_(list(kinds)),
+            _JOBS.c.due_at > after,
+            _JOBS.c.due_at <= until,
         )
         if skip:
-            query = query.where(JobRow.id.not_in(list(skip)))
-        rows = self._session.execute(query.order_by(JobRow.due_at, JobRow.id).limit(limit)).scalars()
+            query = query.where(_JOBS.c.id.not_in(list(skip)))
+        rows = self._core().execute(query.order_by(_JOBS.c.due_at, _JOBS.c.id).limit(limit)).all()
         return [_to_job(row) for row in rows]
 
     def next_upcoming(self, *, kinds: Collection[str], after: datetime) -> datetime | None:
         """The earliest due time after `after` of a pending job of these kinds."""
-        return self._session.execute(
-            select(func.min(JobRow.due_at)).where(
-                JobRow.state == JobState.PENDING.value, JobRow.kind.in_(list(kinds)), JobRow.due_at > after
+        return (
+            self._core()
+            .execute(
+                select(func.min(_JOBS.c.due_at)).where(
+                    _JOBS.c.state == JobState.PENDING.value, _JOBS.c.kind.in_(list(kinds)), _JOBS.c.due_at > after
+                )
             )
-        ).scalar_one_or_none()
+            .scalar_one_or_none()
+        )
 
     def _fenced(self, job: Job) -> Any:
         return and_(
-            JobRow.id == job.id,
-            JobRow.state == JobState.RUNNING.value,
-            JobRow.claimed_by == job.claimed_by,
-            JobRow.attempts == job.attempt,
+            _JOBS.c.id == job.id,
+            _JOBS.c.state == JobState.RUNNING.value,
+            _JOBS.c.claimed_by == job.claimed_by,
+            _JOBS.c.attempts == job.attempt,
         )
 
     def _finish(self, job: Job, **values: Any) -> bool:
-        result = self._session.execute(update(JobRow).where(self._fenced(job)).values(**values))
+        result = self._core().execute(update(_JOBS).where(self._fenced(job)).values(**values))
         return bool(result.rowcount)
 
     def renew(self, job: Job, *, lease_until: datetime) -> bool:
@@ -243,16 +276,20 @@ class JobRepo:
         if not jobs:
             return set()
         fenced = [(job.id, job.attempt) for job in jobs if job.claimed_by == jobs[0].claimed_by]
-        rows = self._session.execute(
-            update(JobRow)
-            .where(
-                JobRow.state == JobState.RUNNING.value,
-                JobRow.claimed_by == jobs[0].claimed_by,
-                tuple_(JobRow.id, JobRow.attempts).in_(fenced),
+        rows = (
+            self._core()
+            .execute(
+                update(_JOBS)
+                .where(
+                    _JOBS.c.state == JobState.RUNNING.value,
+                    _JOBS.c.claimed_by == jobs[0].claimed_by,
+                    tuple_(_JOBS.c.id, _JOBS.c.attempts).in_(fenced),
+                )
+                .values(state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)
+                .returning(_JOBS.c.id)
             )
-            .values(state=JobState.DONE.value, finished_at=now, lease_until=None, last_error=None)
-            .returning(JobRow.id)
-        ).all()
+            .all()
+        )
         return {row[0] for row in rows}
 
     def retry(self, job: Job, *, due_at: datetime, error: str) -> bool:
@@ -283,12 +320,12 @@ class JobRepo:
 
     def cancel_for_case(self, case_id: int, *, kinds: Iterable[str], now: datetime) -> int:
         """Cancel a case's pending jobs of these kinds, in the caller's transaction."""
-        result = self._session.execute(
-            update(JobRow)
+        result = self._core().execute(
+            update(_JOBS)
             .where(
-                JobRow.case_id == case_id,
-                JobRow.state == JobState.PENDING.value,
-                JobRow.kind.in_(list(kinds)),
+                _JOBS.c.case_id == case_id,
+                _JOBS.c.state == JobState.PENDING.value,
+                _JOBS.c.kind.in_(list(kinds)),
             )
             .values(state=JobState.CANCELLED.value, finished_at=now)
         )
@@ -296,95 +333,121 @@ class JobRepo:
 
     def cancel_keys(self, keys: Iterable[str], *, now: datetime) -> int:
         """Cancel the pending jobs with these keys, in the caller's transaction."""
-        result = self._session.execute(
-            update(JobRow)
-            .where(JobRow.key.in_(list(keys)), JobRow.state == JobState.PENDING.value)
+        result = self._core().execute(
+            update(_JOBS)
+            .where(_JOBS.c.key.in_(list(keys)), _JOBS.c.state == JobState.PENDING.value)
             .values(state=JobState.CANCELLED.value, finished_at=now)
         )
         return int(result.rowcount)
 
     def bring_forward_keys(self, keys: Iterable[str], *, now: datetime) -> int:
         """Make the pending jobs with these keys due now (if they were due later)."""
-        result = self._session.execute(
-            update(JobRow)
-            .where(JobRow.key.in_(list(keys)), JobRow.state == JobState.PENDING.value, JobRow.due_at > now)
+        result = self._core().execute(
+            update(_JOBS)
+            .where(_JOBS.c.key.in_(list(keys)), _JOBS.c.state == JobState.PENDING.value, _JOBS.c.due_at > now)
             .values(due_at=now)
         )
         return int(result.rowcount)
 
     def pending_for_case(self, case_id: int, *, kind: str) -> list[Job]:
         """A case's pending jobs of `kind`, earliest due first (inspection and tests)."""
-        rows = self._session.execute(
-            select(JobRow)
-            .where(JobRow.case_id == case_id, JobRow.kind == kind, JobRow.state == JobState.PENDING.value)
-            .order_by(JobRow.due_at)
-        ).scalars()
+        rows = (
+            self._core()
+            .execute(
+                select(_JOBS)
+                .where(_JOBS.c.case_id == case_id, _JOBS.c.kind == kind, _JOBS.c.state == JobState.PENDING.value)
+                .order_by(_JOBS.c.due_at)
+            )
+            .all()
+        )
         return [_to_job(row) for row in rows]
 
     def pending_keys(self, case_id: int, *, kind: str) -> list[str]:
         """Keys of a case's pending jobs of `kind`, earliest due first."""
-        rows = self._session.execute(
-            select(JobRow.key)
-            .where(JobRow.case_id == case_id, JobRow.kind == kind, JobRow.state == JobState.PENDING.value)
-            .order_by(JobRow.due_at)
-        ).all()
+        rows = (
+            self._core()
+            .execute(
+                select(_JOBS.c.key)
+                .where(_JOBS.c.case_id == case_id, _JOBS.c.kind == kind, _JOBS.c.state == JobState.PENDING.value)
+                .order_by(_JOBS.c.due_at)
+            )
+            .all()
+        )
         return [str(key) for (key,) in rows]
 
     def bring_forward(self, case_id: int, *, kind: str, now: datetime) -> bool:
         """Make the earliest pending job of `kind` for a case due now (someone passed the page on)."""
-        earliest = self._session.execute(
-            select(JobRow.id)
-            .where(JobRow.case_id == case_id, JobRow.kind == kind, JobRow.state == JobState.PENDING.value)
-            .order_by(JobRow.due_at)
-            .limit(1)
-        ).scalar_one_or_none()
+        earliest = (
+            self._core()
+            .execute(
+                select(_JOBS.c.id)
+                .where(_JOBS.c.case_id == case_id, _JOBS.c.kind == kind, _JOBS.c.state == JobState.PENDING.value)
+                .order_by(_JOBS.c.due_at)
+                .limit(1)
+            )
+            .scalar_one_or_none()
+        )
         if earliest is None:
             return False
-        self._session.execute(update(JobRow).where(JobRow.id == earliest).values(due_at=now))
+        self._core().execute(update(_JOBS).where(_JOBS.c.id == earliest).values(due_at=now))
         return True
 
     def states(self, *, case_id: int | None = None, kind: str | None = None) -> dict[str, str]:
         """key → state, for inspection and tests."""
-        query = select(JobRow.key, JobRow.state)
+        query = select(_JOBS.c.key, _JOBS.c.state)
         if case_id is not None:
-            query = query.where(JobRow.case_id == case_id)
+            query = query.where(_JOBS.c.case_id == case_id)
         if kind is not None:
-            query = query.where(JobRow.kind == kind)
-        return {k: s for k, s in self._session.execute(query).all()}
+            query = query.where(_JOBS.c.kind == kind)
+        return {k: s for k, s in self._core().execute(query).all()}
 
     def overdue(self, *, now: datetime, older_than: timedelta) -> int:
         """How many pending jobs are late by more than `older_than` (the auditor's question)."""
-        rows = self._session.execute(
-            select(JobRow.id).where(
-                or_(
-                    and_(JobRow.state == JobState.PENDING.value, JobRow.due_at < now - older_than),
-                    and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < now),
+        rows = (
+            self._core()
+            .execute(
+                select(_JOBS.c.id).where(
+                    or_(
+                        and_(_JOBS.c.state == JobState.PENDING.value, _JOBS.c.due_at < now - older_than),
+                        and_(_JOBS.c.state == JobState.RUNNING.value, _JOBS.c.lease_until < now),
+                    )
                 )
             )
-        ).all()
+            .all()
+        )
         return len(rows)
 
     def backlog(self, *, now: datetime, wall_now: datetime, late_after: timedelta) -> Backlog:
         """Pending jobs, how many are late by more than `late_after`, and the oldest due one."""
-        pending = self._session.execute(
-            select(func.count()).select_from(JobRow).where(JobRow.state == JobState.PENDING.value)
-        ).scalar_one()
-        late = self._session.execute(
-            select(func.count())
-            .select_from(JobRow)
-            .where(
-                or_(
-                    and_(JobRow.state == JobState.PENDING.value, JobRow.due_at < now - late_after),
-                    and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < wall_now),
+        pending = (
+            self._core()
+            .execute(select(func.count()).select_from(_JOBS).where(_JOBS.c.state == JobState.PENDING.value))
+            .scalar_one()
+        )
+        late = (
+            self._core()
+            .execute(
+                select(func.count())
+                .select_from(_JOBS)
+                .where(
+                    or_(
+                        and_(_JOBS.c.state == JobState.PENDING.value, _JOBS.c.due_at < now - late_after),
+                        and_(_JOBS.c.state == JobState.RUNNING.value, _JOBS.c.lease_until < wall_now),
+                    )
                 )
             )
-        ).scalar_one()
-        oldest = self._session.execute(
-            select(JobRow.id, JobRow.kind, JobRow.case_id, JobRow.due_at)
-            .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
-            .order_by(JobRow.due_at, JobRow.id)
-            .limit(1)
-        ).first()
+            .scalar_one()
+        )
+        oldest = (
+            self._core()
+            .execute(
+                select(_JOBS.c.id, _JOBS.c.kind, _JOBS.c.case_id, _JOBS.c.due_at)
+                .where(_JOBS.c.state == JobState.PENDING.value, _JOBS.c.due_at <= now)
+                .order_by(_JOBS.c.due_at, _JOBS.c.id)
+                .limit(1)
+            )
+            .first()
+        )
         if oldest is None:
             return Backlog(pending=int(pending), overdue=int(late))
         return Backlog(
