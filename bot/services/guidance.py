@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 RUNNER_UP = 0.5
 
 
+_MEMO_SIZE = 512  # searches remembered per index (an intake's two searches are seconds apart)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """The articles found for a question, and the id of the `searched` event that showed them."""
@@ -65,6 +68,10 @@ class Guidance:
     # compares it before searching, so a draft approved on any of them answers at once everywhere.
     drafts_seen: tuple[int, int] | None = field(default=None)
     _version_seen: int | None = field(default=None)  # the store's data version at the last refresh (SQLite)
+    # The last searches on the index held now (an intake searches its question in the ack and again in
+    # its follow-up job); a rebuilt index starts afresh, so an approved draft answers at once.
+    _memo: dict[tuple[str, str | None, str | None, str | None], Answer] = field(default_factory=dict)
+    _memo_index: GuideIndex | None = field(default=None)
 
     def rebuild(self, guides: Sequence[Guide] | None = None) -> None:
         """Index the repository's `guides` (the last ones given, else those indexed now that are not drafts)
@@ -120,12 +127,24 @@ class Guidance:
         memory unless `fresh` (after the ack: first check the store for drafts approved on any replica)."""
         question = question.strip()
         index = self.current() if fresh else self.index
+        key = (question, locale, market, flow)
+        memo = self._memo
+        if self._memo_index is not index:
+            memo = self._memo = {}  # a new dict, not cleared: a search in flight may hold the old one
+            self._memo_index = index
+        found = memo.get(key)
+        if found is not None:
+            return found
         hits = index.search(question, locale=locale, market=market, flow=flow) if question else []
         if market and hits:
             # The best article always stands; after it, only articles that apply to the rep's market
             # (a Singapore question gets no Indonesian or Thai alcohol rules as runners-up).
             hits = hits[:1] + [hit for hit in hits[1:] if hit.guide.covers_market(market)]
-        return Answer(question, tuple(hits))
+        answer = Answer(question, tuple(hits))
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = answer
+        return answer
 
     def ask(
         self,

@@ -55,3 +55,31 @@ def test_the_background_refresh_reads_the_store_only_after_another_connection_co
     finally:
         mine.close()
         other.close()
+
+
+def test_an_intake_s_second_search_of_its_question_is_remembered_until_the_index_is_rebuilt(shipped_config, store):
+    """The ack shows the articles for the filed question and its follow-up job records that search: the
+    second asks the index nothing. A rebuilt index (a draft approved anywhere) searches afresh."""
+    guidance = Guidance(index=GuideIndex(shipped_config.guides), store=store)
+    searched: list[str] = []
+
+    def counting(index: GuideIndex) -> None:
+        search = index.search
+
+        def counted(question: str, **kwargs: object):
+            searched.append(question)
+            return search(question, **kwargs)  # type: ignore[arg-type]
+
+        index.search = counted  # type: ignore[method-assign]
+
+    counting(guidance.index)
+    question = "Can the alcohol creative run before 10 pm in Singapore? The brand is a beer."
+    first = guidance.suggest(question, market="SG", flow="prelaunch_review")
+    again = guidance.suggest(question, market="SG", flow="prelaunch_review")
+    assert again == first and len(searched) == 1
+    other_market = guidance.suggest(question, market="ID", flow="prelaunch_review")
+    assert len(searched) == 2 and other_market.hits[0].guide.id == first.hits[0].guide.id
+    guidance.rebuild()
+    counting(guidance.index)
+    rebuilt = guidance.suggest(question, market="SG", flow="prelaunch_review")
+    assert len(searched) == 3 and rebuilt == first
