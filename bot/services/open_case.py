@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.case import Case
-from bot.domain.duplicates import first_same_names, lock_names
+from bot.domain.duplicates import first_same_names, lock_names, name_words
 from bot.domain.events import EventKind
 from bot.domain.flow import FieldKind, Flow
 from bot.domain.intake import Intake
@@ -143,7 +143,8 @@ def _open(
                 flows = family or frozenset({intake.flow_id})
                 # Only intakes that may duplicate this one wait (those sharing a word of its advertiser).
                 tx.lock(*lock_names(flows, intake.advertiser))
-                found = first_same_names(intake.advertiser, intake.campaign, tx.cases.open_names_in_flows(flows))
+                candidates = tx.cases.open_names_in_flows(flows, sharing=name_words(intake.advertiser))
+                found = first_same_names(intake.advertiser, intake.campaign, candidates)
                 duplicate = tx.cases.get(found) if found is not None else None
                 if duplicate is not None and duplicate.sensitive and not reveal_sensitive:
                     hidden = duplicate.id

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -35,12 +36,20 @@ _BY_ID = select(_CASES).where(_CASES.c.id == bindparam("id"))
 _FOLLOWERS_OF = (
     select(_FOLLOWERS.c.user_id).where(_FOLLOWERS.c.case_id == bindparam("case_id")).order_by(_FOLLOWERS.c.added_at)
 )
-_OPEN_NAMES = (
-    select(_CASES.c.id, _CASES.c.advertiser_key, _CASES.c.campaign_key)
-    .where(_CASES.c.is_open.is_(True), _CASES.c.flow_id.in_(bindparam("flows", expanding=True)))
-    .order_by(_CASES.c.id)
-    .limit(500)
-)
+
+
+@lru_cache(maxsize=16)
+def _open_names(words: int) -> Any:
+    """Open cases of some flows whose advertiser's name has one of `words` words (bound as w0, w1, …),
+    oldest first. The words are matched in the database (` key ` LIKE `% word %`), so the ack reads the
+    few cases a new one may duplicate, not every open case."""
+    spaced = literal(" ") + _CASES.c.advertiser_key + literal(" ")
+    query = select(_CASES.c.id, _CASES.c.advertiser_key, _CASES.c.campaign_key).where(
+        _CASES.c.is_open.is_(True), _CASES.c.flow_id.in_(bindparam("flows", expanding=True))
+    )
+    if words:
+        query = query.where(or_(*(spaced.like(bindparam(f"w{n}"), escape="\\") for n in range(words))))
+    return query.order_by(_CASES.c.id).limit(500)
 
 
 class CaseRepo:
@@ -178,10 +187,17 @@ class CaseRepo:
         found = self._session.connection().execute(_ID_BY_INTAKE_KEY, {"key": key}).scalar_one_or_none()
         return int(found) if found is not None else None
 
-    def open_names_in_flows(self, flow_ids: Iterable[str]) -> Sequence[tuple[int, str, str]]:
+    def open_names_in_flows(
+        self, flow_ids: Iterable[str], *, sharing: Iterable[str] = ()
+    ) -> Sequence[tuple[int, str, str]]:
         """(id, advertiser, campaign) of the open cases of these flows, oldest first (at most 500): the
-        candidates a new case may duplicate, as plain rows (their match keys stand for the typed names)."""
-        rows = self._session.connection().execute(_OPEN_NAMES, {"flows": list(flow_ids)})
+        candidates a new case may duplicate, as plain rows (their match keys stand for the typed names).
+        With `sharing` (words of a name, as `name_words` gives them), only cases whose advertiser's name
+        has one of those words: a name that shares none cannot mean the same (`first_same_names`)."""
+        words = sorted(set(sharing))
+        params: dict[str, Any] = {"flows": list(flow_ids)}
+        params.update({f"w{n}": f"% {escape_like(word)} %" for n, word in enumerate(words)})
+        rows = self._core().execute(_open_names(len(words)), params)
         return cast("Sequence[tuple[int, str, str]]", rows.all())  # fetched at once: one call, no per-row step
 
     def get(self, case_id: int) -> Case:

@@ -185,3 +185,24 @@ def test_the_first_open_case_with_the_same_names_is_the_duplicate():
     assert first_same_names("ACME Foods Pte Ltd", "Spring-launch", candidates) == 5
     assert first_same_names("Acme Foods", "Autumn launch", candidates) is None
     assert first_same_names("Acme Foods", "Spring launch", []) is None
+
+
+def test_the_duplicate_check_reads_only_cases_sharing_a_word_and_sees_past_five_hundred_open_cases(
+    store, shipped_config
+):
+    """The ack asks the database for the open cases whose advertiser shares a word with the new one, not
+    for the oldest 500 open cases: with 600 other advertisers' cases open before it, a duplicate of the
+    newest one is still found, and a name with a LIKE wildcard in it matches only itself."""
+    flows = family(shipped_config.flow("prelaunch_review"), shipped_config.flows)
+    for n in range(600):
+        open_case(intake(shipped_config, "U0REP1", f"Brand{n} Pte Ltd"), store=store, now=NOW, intake_key=f"b{n}")
+    first = open_case(intake(shipped_config, "U0REP2", "Acme Foods Pte Ltd"), store=store, now=NOW, intake_key="a")
+    open_case(intake(shipped_config, "U0REP2", "Per_cent 100% Pte Ltd"), store=store, now=NOW, intake_key="p")
+    open_case(intake(shipped_config, "U0REP2", "Perxcent Pte Ltd"), store=store, now=NOW, intake_key="x")
+    with store.read() as tx:
+        candidates = tx.cases.open_names_in_flows(flows, sharing=name_words("ACME Foods"))
+        assert [case_id for case_id, _, _ in candidates] == [first.case.id]
+        assert [a for _, a, _ in tx.cases.open_names_in_flows(flows, sharing={"per_cent"})] == ["per_cent 100 pte ltd"]
+    with pytest.raises(DuplicateCaseOpen) as found:
+        open_case(intake(shipped_config, "U0REP3", "ACME Foods"), store=store, now=NOW, intake_key="again")
+    assert found.value.existing.id == first.case.id
