@@ -19,7 +19,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def _monotonic() -> float:
+def monotonic() -> float:
     """The kernel's monotonic clock, which freezegun (frozen or moved test clocks) does not touch."""
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
@@ -87,7 +87,7 @@ class Deadlines:
     def within(self, seconds: float) -> Iterator[None]:
         """Run the block with this thread's connections cut if it is still running after `seconds`."""
         token = next(self._ids)
-        at = _monotonic() + seconds
+        at = monotonic() + seconds
         with self._cond:
             # The watcher sleeps until the earliest deadline: only one sooner than that needs to wake it
             # (each transaction waking it would be a wake-up per transaction, e.g. every heartbeat).
@@ -115,7 +115,7 @@ class Deadlines:
                     self._cond.wait()
                     continue
                 at, token, thread = self._heap[0]
-                wait = at - _monotonic()
+                wait = at - monotonic()
                 if wait > 0:
                     self._cond.wait(wait)
                     continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 import weakref
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from bot.store import audit, calendar_feeds, commit_deadline, job_signal, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.store.deadline import ConnectionsInUse, DeadlinePassed
+from bot.store.deadline import ConnectionsInUse, DeadlinePassed, monotonic
 
 # A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or
 # unreachable database must fail within that, so the person is told to try again rather than time out.
@@ -22,6 +23,12 @@ SQLITE_LOCK_POLL_MAX_S = 0.005  # the longest pause between two asks for the wri
 POSTGRES_CONNECT_TIMEOUT_S = 2  # libpq's smallest; a blackholed server fails in 2 s, a refused one at once
 POSTGRES_STATEMENT_TIMEOUT_MS = 10_000  # no query of ours takes a second; background work waits up to 15 s
 POSTGRES_LOCK_TIMEOUT_MS = 3_000
+# A connection back in the pool from a transaction that worked less than this ago is not pinged on its
+# next checkout (HikariCP's aliveBypassWindowMs, 500 ms by default, does the same): under load every
+# transaction would otherwise pay one more round trip. A database that went away in that window fails
+# that one transaction (answered "try again"); the connection is then pinged or replaced.
+PING_BYPASS_S = 0.5
+_LAST_USED = "bot_last_used"
 POSTGRES_IDLE_IN_TRANSACTION_MS = 10_000  # a client that vanished mid-transaction releases its locks
 
 
@@ -165,10 +172,12 @@ def _postgres_engine(url: str) -> Engine:
     connections = _IN_USE[engine] = ConnectionsInUse()
 
     @event.listens_for(engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         # Known to the deadline watcher before the ping, so a ping that hangs is cut too. The ping
         # replaces pool_pre_ping: a connection the database dropped (restart, failover) is replaced.
         connections.checked_out(dbapi_connection)
+        if monotonic() - record.info.get(_LAST_USED, -PING_BYPASS_S) < PING_BYPASS_S:
+            return  # back in the pool just now after a transaction that worked: no round trip to ask
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
@@ -178,8 +187,18 @@ def _postgres_engine(url: str) -> Engine:
             raise DisconnectionError(f"stale connection: {type(exc).__name__}") from exc
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
         connections.checked_in(dbapi_connection)
+        if record is not None:
+            record.info[_LAST_USED] = monotonic()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        # A connection that just failed is asked again before its next use, however recently it worked.
+        connection = context.connection
+        if connection is not None and not connection.invalidated:
+            with contextlib.suppress(Exception):
+                connection.connection.info.pop(_LAST_USED, None)
 
     @event.listens_for(engine, "invalidate")
     def _on_invalidate(dbapi_connection: Any, _record: Any, _exc: Any) -> None:

@@ -108,3 +108,44 @@ def test_a_commit_held_briefly_inside_the_budget_goes_through(proxied):
         proxy.cut("hold")
         threading.Thread(target=restore_soon, daemon=True).start()
     assert "brief" in keys(direct)
+
+
+def test_a_connection_back_from_a_transaction_just_now_is_not_pinged_and_one_after_a_failure_is(proxied, monkeypatch):
+    """Each checkout used to ask the database first (one more round trip per transaction, on every ack).
+    A connection that came back to the pool less than PING_BYPASS_S ago from a transaction that worked
+    is used at once; older, or after a database that went away, it is asked again. A database gone in
+    that window costs one transaction ("try again"), and the next one works."""
+    from bot.store import engine as engines
+
+    through, _direct, proxy = proxied
+    moment = [1000.0]
+    monkeypatch.setattr(engines, "monotonic", lambda: moment[0])
+    pings: list[int] = []
+    ping = through.engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(1)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(through.engine.dialect, "do_ping", counted)
+    with through.transaction() as tx:
+        add_job(tx, "first")
+    before = len(pings)
+    moment[0] += engines.PING_BYPASS_S / 2
+    with through.transaction() as tx:
+        add_job(tx, "soon after")
+    assert len(pings) == before  # no round trip to ask
+    moment[0] += engines.PING_BYPASS_S * 2
+    with through.transaction() as tx:
+        add_job(tx, "a while later")
+    assert len(pings) == before + 1
+    # The database goes away and comes back inside the window: that transaction fails plainly …
+    proxy.cut("refuse")
+    proxy.restore()
+    with pytest.raises(StoreUnavailable), through.transaction() as tx:
+        add_job(tx, "lost with the connection")
+    # … and the next one gets a connection that answers.
+    with through.transaction() as tx:
+        add_job(tx, "after")
+    assert {"first", "soon after", "a while later", "after"} <= keys(through)
+    assert "lost with the connection" not in keys(through)
