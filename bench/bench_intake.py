@@ -16,7 +16,7 @@ Modes (--mode, default all):
   store       in this process, no HTTP: the ack's transaction (file_case: the case, its follower and
               event, one case.opened job) against the least a durable ack could cost on the same
               store (one row inserted and committed), CPU and wall ms per call
-Usage: python bench/bench_intake.py [--mode M] [--postgres URL] [--topology one|split] (URL of a server:
+Usage: python bench/bench_intake.py [--mode M] [--postgres URL] [--topology one|split|web2] (URL of a server:
 a fresh database is created for each run and dropped after; split serves the bot as a --role web process
 beside a --role worker process)
 """
@@ -324,9 +324,10 @@ class Target:
     name: str
     process: subprocess.Popen[bytes]
     driver: Driver
+    others: tuple[subprocess.Popen[bytes], ...] = ()  # more processes serving the same port (web2)
 
     def cpu(self) -> float:
-        return cpu_seconds(self.process.pid)
+        return cpu_seconds(self.process.pid) + sum(cpu_seconds(other.pid) for other in self.others)
 
 
 TOPOLOGY = "one"  # set from --topology in main()
@@ -334,30 +335,34 @@ TOPOLOGY = "one"  # set from --topology in main()
 
 @contextmanager
 def serving(name: str, env: dict[str, str], workdir: Path, slack: Any) -> Iterator[Target]:
-    """The floor, or the bot: one `serve --http` process (topology one) or a `--role web` process that
-    acks beside a `--role worker` process that runs the jobs (topology split). Either way one process
-    serves Slack's requests, as the floor does; Target.cpu counts the serving process only."""
+    """The floor, or the bot: one `serve --http` process (topology one), a `--role web` process that acks
+    beside a `--role worker` process that runs the jobs (split), or two `--role web --reuse-port`
+    processes on one port beside a worker (web2). Target.cpu counts the serving process(es) only."""
     port = free_port()
     worker: subprocess.Popen[bytes] | None = None
+    others: tuple[subprocess.Popen[bytes], ...] = ()
     if name == FLOOR:
         cmd = [sys.executable, str(ROOT / "bench" / "bare_bolt.py")]
     else:
         cmd = [sys.executable, "-m", "bot.cli", "--config", str(workdir / "app.yaml"), "serve", "--http"]
         cmd += ["--host", "127.0.0.1"]
-        if TOPOLOGY == "split":
+        if TOPOLOGY in ("split", "web2"):
             worker_port = free_port()
             worker_cmd = [sys.executable, "-m", "bot.cli", "--config", str(workdir / "app.yaml"), "serve"]
             worker_cmd += ["--role", "worker", "--host", "127.0.0.1", "--port", str(worker_port)]
             worker = start(worker_cmd, env, worker_port)
             cmd += ["--role", "web"]
+        if TOPOLOGY == "web2":
+            cmd += ["--reuse-port"]
+            others = (start([*cmd, "--port", str(port)], env, port),)
     process = start([*cmd, "--port", str(port)], env, port)
     try:
-        target = Target(name, process, Driver(port, slack))
+        target = Target(name, process, Driver(port, slack), others)
         target.driver.closed(COMMAND, 40, 10)  # warm-up: imports, connections, caches
         target.driver.closed(SUBMISSION, 40, 10)
         yield target
     finally:
-        for each in (process, worker):
+        for each in (process, worker, *others):
             if each is not None:
                 each.terminate()
                 each.wait(timeout=20)
@@ -531,10 +536,11 @@ def main() -> int:
     parser.add_argument("--store-cases", type=int, default=1000, help="store: calls of each kind")
     parser.add_argument(
         "--topology",
-        choices=("one", "split"),
+        choices=("one", "split", "web2"),
         default="one",
         help="one: serve --http runs web and jobs together (the default); split: a --role web process acks "
-        "and a --role worker process runs the jobs (the floor is one process either way)",
+        "and a --role worker process runs the jobs; web2: two --role web --reuse-port processes on one port "
+        "beside a worker (the floor is one process in every case)",
     )
     args = parser.parse_args()
     global TOPOLOGY
@@ -552,9 +558,12 @@ def main() -> int:
     print(f"bench_intake: store {store}; {os.cpu_count()} CPUs; stand-in pid separate; load {os.getloadavg()[0]:.2f}")
     if TOPOLOGY == "one":
         print("serve topology: one process, waitress (8 threads) + Bolt, web and runner together (the default)")
-    else:
+    elif TOPOLOGY == "split":
         print("serve topology: split: serve --http --role web (waitress, 8 threads) acks; serve --role worker")
         print("runs the jobs in a second process; the floor is one bare Bolt process served the same way")
+    else:
+        print("serve topology: web2: two serve --http --role web --reuse-port processes share the port (the kernel")
+        print("spreads connections); serve --role worker runs the jobs; the floor is one bare Bolt process")
     try:
         env = os.environ | {
             "SLACK_BOT_TOKEN": TOKEN,

@@ -182,6 +182,7 @@ class Bot:
         tick: bool = True,
         serve_slack: bool = True,
         warm: bool = True,
+        reuse_port: bool = False,
     ) -> None:
         """Start the ticker and its auditor and, if a port is given, the HTTP server (port 0: any free port):
         Slack's requests on /slack/events unless `serve_slack` is off (Socket Mode), and the probes and
@@ -202,6 +203,7 @@ class Bot:
                 ),
                 host=host,
                 port=http_port,
+                reuse_port=reuse_port,
             )
         if tick:
             if self.heartbeat is not None:

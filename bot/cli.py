@@ -92,6 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             serve_slack=args.http and serving,
             tick=args.role != "web",
             warm=serving,  # a worker builds the guide search only when one of its jobs searches
+            reuse_port=args.reuse_port,
         )  # binds before the job loop
     except OSError as exc:
         bot.store.close()
@@ -156,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="all",
         help="all: one process serves Slack and runs the jobs (default); web: serve Slack and file jobs only; "
         "worker: run the jobs only (several web and worker processes may share one store; docs/DEPLOYMENT.md)",
+    )
+    serve.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="bind --port with SO_REUSEPORT (Linux), so several serve processes listen on one port and the "
+        "kernel shares Slack's connections out among them (e.g. several --role web beside one --role worker)",
     )
     serve.set_defaults(func=cmd_serve)
     check = sub.add_parser("check-config", help="validate app.yaml, flows and policies; non-zero on problems")

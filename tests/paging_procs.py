@@ -132,6 +132,7 @@ class BotProcess:
     extra_env: dict[str, str] = field(default_factory=dict)
     launcher: tuple[str, ...] = ("-m", "bot.cli")  # e.g. ("-m", "tests.skewed_serve", "90"): a wrong clock
     role: str = "all"  # `serve --role`: all, web or worker
+    serve_args: tuple[str, ...] = ()  # more `serve` options, e.g. ("--reuse-port",)
 
     @property
     def url(self) -> str:
@@ -154,7 +155,7 @@ class BotProcess:
         }
         env |= self.extra_env
         cmd = [sys.executable, *self.launcher, "--config", str(self.config), "serve", "--http"]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--role", self.role]
+        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--role", self.role, *self.serve_args]
         with self.log_path.open("ab") as log:
             log.write(f"\n=== start {time.strftime('%H:%M:%S')} port {self.port}\n".encode())
             log.flush()

@@ -61,3 +61,50 @@ def test_a_case_filed_through_the_web_role_is_paged_by_the_worker_role(
         worker.stop()
     assert "running jobs (role worker)" in worker.output()
     assert "job_done" not in web.output() and "tick" not in web.output().lower()
+
+
+def test_two_web_processes_share_one_port_with_reuse_port_and_every_case_is_filed_once(
+    standin: SlackStandIn, tmp_path: Path, store_url: str
+):
+    """`serve --reuse-port`: two web processes listen on the same port (SO_REUSEPORT) and the kernel
+    spreads Slack's connections over both (each submission is its own connection, as Slack's are); every
+    case is filed once and paged by the worker. A process binding that port without the option is refused."""
+    config = write_config(tmp_path / "config", waits=("30s", "30s", "30s"), tick_seconds=0.5)
+    first = BotProcess(
+        config, store_url, standin.api_url, tmp_path / "web1.log", role="web", serve_args=("--reuse-port",)
+    )
+    second = BotProcess(
+        config,
+        store_url,
+        standin.api_url,
+        tmp_path / "web2.log",
+        port=first.port,
+        role="web",
+        serve_args=("--reuse-port",),
+    )
+    alone = BotProcess(config, store_url, standin.api_url, tmp_path / "alone.log", port=first.port, role="web")
+    worker = BotProcess(config, store_url, standin.api_url, tmp_path / "worker.log", role="worker")
+    with running(first, second, worker, alone):
+        first.start().wait_healthy()
+        second.start().wait_healthy()
+        worker.start().wait_healthy()
+        alone.start()
+        assert alone.process is not None and alone.process.wait(timeout=30) == 2
+        assert "cannot listen on" in alone.output()
+        standin.bot_url = first.url
+        advertisers = [f"Brand{n} Foods" for n in range(16)]
+        for advertiser in advertisers:
+            file_sev1(standin, advertiser=advertiser)
+
+        def all_paged() -> list:
+            found = page_dms(standin)
+            return found if len(found) >= 16 else []
+
+        pages = wait_until(all_paged, timeout=30)
+        assert len(pages) == 16
+        filed = [first.output().count("case_opened"), second.output().count("case_opened")]
+        assert sum(filed) == 16 and all(filed), filed  # both processes took submissions
+        assert not standin.failed_deliveries()
+        first.stop()
+        second.stop()
+        worker.stop()

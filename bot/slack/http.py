@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import threading
 import time
 import traceback
@@ -130,6 +131,24 @@ def _request_id(environ: dict[str, Any]) -> str:
     return f"{stamp}-{suffix}" if stamp.isdigit() else uuid.uuid4().hex
 
 
+def _shared_listener(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port) with SO_REUSEPORT: other processes binding the same way (each with
+    this flag) listen on the same port beside it, and the kernel spreads new connections over them."""
+    if not hasattr(socket, "SO_REUSEPORT"):
+        raise OSError("SO_REUSEPORT is not available on this system")
+    family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listener = socket.socket(family, kind, proto)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.bind(address)
+        listener.setblocking(False)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
 class HttpServer:
     """waitress in a thread: the port is known after construction (port 0 picks a free one)."""
 
@@ -141,11 +160,17 @@ class HttpServer:
         port: int = 3000,
         threads: int = 8,
         drain_seconds: float = 10.0,
+        reuse_port: bool = False,
     ) -> None:
+        """`reuse_port`: bind with SO_REUSEPORT, so several processes serve one port and the kernel
+        shares the connections out among them (Linux; `serve --reuse-port`)."""
         from waitress.server import create_server
 
+        where: dict[str, Any] = {"host": host, "port": port}
+        if reuse_port:
+            where = {"sockets": [_shared_listener(host, port)]}
         self._server = create_server(
-            wsgi, host=host, port=port, threads=threads, ident="escalation-bot", clear_untrusted_proxy_headers=True
+            wsgi, threads=threads, ident="escalation-bot", clear_untrusted_proxy_headers=True, **where
         )
         self.port = int(self._server.effective_port)
         self.host = host
