@@ -12,7 +12,7 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, String, bindparam, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
@@ -34,6 +34,9 @@ from bot.store.tables import RequestKeyRow
 from bot.store.workers import Seen, WorkerRepo, beat_on_postgres, beat_on_sqlite
 
 __all__ = ["Store", "StoreUnavailable", "Tx"]
+
+# The ack path's commit deadline, local to its transaction (built once, bound per call).
+_SET_COMMIT_DEADLINE = select(func.set_config(COMMIT_DEADLINE, bindparam("deadline", type_=String), True))
 
 
 # A batch's cases read in one query ({job id: its case}); each job's first `job_case` takes its own.
@@ -251,9 +254,8 @@ class Store:
             ):
                 if commit_deadline and self._deadlines is not None:
                     deadline = machine_now() + self.clock_offset + timedelta(seconds=budget - COMMIT_MARGIN_S)
-                    session.execute(
-                        select(func.set_config(COMMIT_DEADLINE, deadline.isoformat(), True))  # local to this tx
-                    )
+                    # Local to this transaction; a Core statement built once (the ack pays no ORM step for it).
+                    session.connection().execute(_SET_COMMIT_DEADLINE, {"deadline": deadline.isoformat()})
                 yield Tx(session, prefix=self.prefix)
         except IntegrityError as exc:
             # Only the constraint's name travels on: the statement and its values are case content.
