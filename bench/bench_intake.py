@@ -15,7 +15,8 @@ Modes (--mode, default all):
               post every case afterwards
   store       in this process, no HTTP: the ack's transaction (file_case: the case, its follower and
               event, one case.opened job) against the least a durable ack could cost on the same
-              store (one row inserted and committed), CPU and wall ms per call
+              store (one row inserted and committed), CPU and wall ms per call; then the case.opened
+              follow-up of those cases (the runner's read, guide search and planning transaction, no Slack)
 Usage: python bench/bench_intake.py [--mode M] [--postgres URL] [--topology one|split|web2] (URL of a server:
 a fresh database is created for each run and dropped after; split serves the bot as a --role web process
 beside a --role worker process)
@@ -470,15 +471,34 @@ def run_throughput(args: argparse.Namespace, env: dict[str, str], workdir: Path,
     )
 
 
+class _NoDirectory:
+    """No Slack in the store mode: the shipped rotas name people by id, so no lookup is asked."""
+
+    def user_for_email(self, email: str) -> str | None:
+        return None
+
+    def usergroup_members(self, ref: str) -> list[str]:
+        return []
+
+
 def run_store(args: argparse.Namespace, workdir: Path) -> None:
-    """The ack's transaction against one bare INSERT + COMMIT, both on a fresh store of the same kind."""
+    """The ack's transaction against one bare INSERT + COMMIT, both on a fresh store of the same kind; then
+    the `case.opened` follow-up of those cases (what the runner does right after the ack, without Slack:
+    the case read, the guide search, and the transaction that plans paging, timers and the first posts)."""
     from sqlalchemy import text
 
+    from bot.clock import FakeClock
     from bot.config.loader import load_config
     from bot.domain.duplicates import family
     from bot.domain.intake import validate_intake
-    from bot.services.open_case import file_case
-    from bot.store.store import Store
+    from bot.services.case_opened import OpenedFollowUp
+    from bot.services.guidance import Guidance
+    from bot.services.guide_search import GuideIndex
+    from bot.services.oncall import OnCall
+    from bot.services.open_case import CASE_OPENED, file_case
+    from bot.services.paging import start_paging
+    from bot.services.timers import schedule_timers
+    from bot.store.store import Store, Tx
 
     config = load_config(workdir / "app.yaml", env={})
     flow = config.flow("prelaunch_review")
@@ -492,7 +512,7 @@ def run_store(args: argparse.Namespace, workdir: Path) -> None:
             "campaign": f"Campaign {n}",
             "market": "SG",
             "deadline": now + timedelta(days=3),
-            "question": "Can this creative run in Singapore before 10 pm?",
+            "question": f"Can creative {n} run in Singapore before 10 pm?",
             "creative_url": "https://cdn.adsco.test/c.mp4",
         }
         return validate_intake(flow, values, reporter_id="U0REP1", now=now)
@@ -510,17 +530,42 @@ def run_store(args: argparse.Namespace, workdir: Path) -> None:
                     tx.session.execute(text("INSERT INTO bench_floor (id, body) VALUES (:n, 'x')"), {"n": n})
             figures["one row + commit (floor)"] = (time.process_time() - began_cpu, time.perf_counter() - began)
             began_cpu, began = time.process_time(), time.perf_counter()
-            for n, one in enumerate(intakes):
-                file_case(one, store=store, now=now, intake_key=f"bench:{n}", family=flows)
+            ids = [
+                file_case(one, store=store, now=now, intake_key=f"bench:{n}", family=flows).case.id
+                for n, one in enumerate(intakes)
+            ]
             figures["file_case (the ack)"] = (time.process_time() - began_cpu, time.perf_counter() - began)
+            oncall = OnCall(config=config, store=store, directory=_NoDirectory(), clock=FakeClock(now))
+
+            def on_opened(tx: Tx, case: Any, at: datetime) -> None:
+                start_paging(tx, case, config=config, oncall=oncall, now=at)
+                schedule_timers(tx, tx.cases.get(case.id), at, config=config)
+
+            guidance = Guidance(index=GuideIndex(config.guides), store=store)
+            guidance.rebuild(config.guides)
+            follow_up = OpenedFollowUp(config=config, store=store, on_opened=on_opened, guidance=guidance)
+            with store.read() as tx:
+                jobs = [job for case_id in ids for job in tx.jobs.pending_for_case(case_id, kind=CASE_OPENED)]
+            guidance.suggest("warm the search index")
+            began_cpu, began = time.process_time(), time.perf_counter()
+            for job in jobs:
+                effect = follow_up.follow_up(job)
+                assert effect is not None
+                with store.transaction(patient=True) as tx:
+                    effect(tx, now)
+            follow = (time.process_time() - began_cpu, time.perf_counter() - began)
         finally:
             store.close()
-    print(f"\nThe ack's transaction, {count} calls in one thread, no HTTP (duplicate check over up to 500 open cases)")
+    print(f"\nThe ack's transaction, {count} calls in one thread, no HTTP (duplicate check: {count} open cases)")
     print(f"{'':26} {'CPU ms':>8} {'wall ms':>8}")
     for name, (cpu, wall) in figures.items():
         print(f"{name:26} {cpu * 1000 / count:8.2f} {wall * 1000 / count:8.2f}")
     (floor_cpu, floor_wall), (ack_cpu, ack_wall) = figures.values()
     print(f"{'ratio ack/floor':26} {ratio(ack_cpu, floor_cpu):>8} {ratio(ack_wall, floor_wall):>8}")
+    print(
+        f"{'case.opened follow-up':26} {follow[0] * 1000 / count:8.2f} {follow[1] * 1000 / count:8.2f}"
+        "   (runner's work per case before Slack: read, search, plan; no Slack call)"
+    )
 
 
 def main() -> int:
