@@ -42,9 +42,7 @@ class OpenedFollowUp:
         return {CASE_OPENED: self.follow_up}
 
     def follow_up(self, job: Job) -> Effect | None:
-        assert job.case_id is not None, f"{job.kind} needs a case"
-        with self.store.read(patient=True) as tx:
-            case = tx.cases.get(job.case_id)
+        case = self.store.job_case(job)  # from the batch's one read of its cases, when it made one
         # The search runs in memory, outside the transaction; the transaction only writes.
         searches = self._searches(case, job)
         linked = job.payload.get("linked_to")
