@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -28,6 +28,7 @@ from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, FollowNote
 from bot.services.paging import first_page_due
 from bot.slack import ids
+from bot.slack.blocks.built_once import BuiltOnce
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
 from bot.slack.listeners.lookup import VERBS, LookupCommands
 from bot.slack.locales import Locales
@@ -55,6 +56,8 @@ class IntakeListeners:
     lookup: LookupCommands | None = None
     guidance: Guidance | None = None
     locales: Locales | None = None
+    # The form's parts that depend only on the configuration, built once per flow and catalogue.
+    parts: BuiltOnce = field(default_factory=BuiltOnce)
 
     def register(self, app: App) -> None:
         app.command(self.config.app.slash_command)(self.handle_command)
@@ -136,7 +139,9 @@ class IntakeListeners:
         Returns Slack's error when the form did not open."""
         catalog = self._catalog(user_id)
         articles = self._articles(meta, chosen, {}, user_id)
-        view = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, articles=articles, catalog=catalog)
+        view = build_intake_modal(
+            self.config.flows, chosen=chosen, meta=meta, articles=articles, catalog=catalog, parts=self.parts
+        )
         try:
             opened = client.views_open(trigger_id=trigger_id, view=view)
         except (SlackApiError, SlackClientError, OSError) as exc:
@@ -159,6 +164,7 @@ class IntakeListeners:
             meta=meta,
             articles=self._articles(meta, chosen, {}, user_id),
             catalog=wanted,
+            parts=self.parts,
         )
         try:
             client.views_update(view_id=shown.get("id"), hash=shown.get("hash"), view=redrawn)
@@ -183,6 +189,7 @@ class IntakeListeners:
             initial=initial,
             articles=articles,
             catalog=self._catalog(body["user"]["id"]),
+            parts=self.parts,
         )
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
