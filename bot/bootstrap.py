@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -49,7 +50,7 @@ from bot.services.slack_health import SlackHealth
 from bot.services.swaps import RotaNotices
 from bot.services.timers import Timers, schedule_timers, sla_terms
 from bot.services.weekly import WeeklyReports, plan_weekly
-from bot.slack.app import build_app
+from bot.slack.app import AFTER_ACK, ContextExecutor, build_app
 from bot.slack.client import build_client, gated_listeners
 from bot.slack.directory import SlackDirectory
 from bot.slack.http import HttpServer, build_wsgi
@@ -125,6 +126,8 @@ class Bot:
     # Loads what only a search needs (numpy, bm25s and the guide index): run in the background once the
     # process is ready, so start-up does not wait for it and the first search does not either.
     warm_up: Callable[[], object] | None = None
+    # The Slack-bound work listeners hand off once they have acked (bot/slack/app.py AFTER_ACK).
+    after_ack: Executor | None = None
 
     def health(self) -> dict[str, Any]:
         """Alive: the process answers (a load balancer restarts it otherwise)."""
@@ -240,6 +243,8 @@ class Bot:
         if self.http is not None:
             self.http.stop()
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        if self.after_ack is not None:  # after Bolt's pool: its listeners hand work to this one
+            self.after_ack.shutdown(wait=True)
         if self.watchdog is not None:
             self.watchdog.stop()
         self.runner.stop()
@@ -376,6 +381,7 @@ def build_bot(
     ticker.every("guide_drafts", 2, guidance.refresh, at_start=False)
 
     reloader.on_reload.append(reindex)
+    after_ack = ContextExecutor(max_workers=16, thread_name_prefix=AFTER_ACK)
     app = build_app(
         config=config,
         store=store,
@@ -394,6 +400,7 @@ def build_bot(
         staff=access,
         guidance=guidance,
         locales=locales,
+        after_ack=after_ack,
     )
     app.use(gated_listeners(gate))
 
@@ -437,6 +444,7 @@ def build_bot(
         slack=slack,
         signed=bool(secrets.signing_secret),
         warm_up=lambda: guidance.index.build(),
+        after_ack=after_ack,
     )
 
 

@@ -74,6 +74,7 @@ _TOKEN = re.compile(rf"([{_NO_SPACE}]+)|(\d+|[^\W\d_{_NO_SPACE}]+)")  # (a no-sp
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")  # particles and endings: Japanese's stopwords
 _MARKET_CODE = re.compile(r"\b(" + "|".join(sorted(MARKETS)) + r")\b")  # upper case only: 'MY', not 'my'
 _CORRECT_FROM = 5  # shorter words are too close to too many others to correct
+_CORRECTIONS_KEPT = 10_000  # unknown words remembered with their nearest indexed word (or none)
 
 # Cities and demonyms reps type for a market ("a beer ad in Jakarta", "aussie users"): read as the
 # market's name, as its code is, so an article about the market is found by them.
@@ -209,6 +210,7 @@ class GuideIndex:
             self._bm25.index(corpus, show_progress=False)
             self._vocab = dict(self._bm25.vocab_dict)
         self._by_initial: dict[str, list[str]] = {}
+        self._corrections: dict[str, str | None] = {}
         for word in self._vocab:
             if len(word) >= _CORRECT_FROM - 1 and word.isascii() and word.isalpha():
                 self._by_initial.setdefault(word[0], []).append(word)
@@ -244,8 +246,15 @@ class GuideIndex:
     def _nearest(self, token: str) -> str | None:
         if len(token) < _CORRECT_FROM or not (token.isascii() and token.isalpha()):
             return None
+        # difflib is the dearest step of a search, and the same unknown words come back in question after
+        # question: each is compared with the vocabulary once per index (a rebuild is a new index).
+        if token in self._corrections:
+            return self._corrections[token]
         close = difflib.get_close_matches(token, self._by_initial.get(token[0], ()), n=1, cutoff=0.8)
-        return close[0] if close else None
+        if len(self._corrections) >= _CORRECTIONS_KEPT:
+            self._corrections.clear()
+        self._corrections[token] = nearest = close[0] if close else None
+        return nearest
 
     def relevance(self, question: str) -> NDArray[np.float32]:
         """The BM25 score of every guide for `question` (summed over its languages)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -61,6 +61,9 @@ class _TokenUnusedFilter(logging.Filter):
 
 
 BOLT_LOGGER = "bot.slack.bolt"
+# The pool a listener hands its Slack-bound work to once it has acked (the intake form's build, views.open):
+# Bolt's own pool then only acks, and an ack never waits for a thread that waits on Slack for someone else.
+AFTER_ACK = "after-ack"
 _TOKEN_UNUSED = _TokenUnusedFilter()
 
 
@@ -93,12 +96,14 @@ def build_app(
     guidance: Guidance | None = None,
     listener_threads: int = 16,
     locales: Locales | None = None,
+    after_ack: Executor | None = None,
 ) -> App:
     """The Bolt app with every listener; calls auth.test through `client` as it is built.
 
     With `guides` (or a `guidance` service built on them), `/ad-policy` answers from them, the intake
     shows the articles that may answer the question (and lets the rep withdraw before paging), and
-    leads review drafts from resolved cases.
+    leads review drafts from resolved cases. With `after_ack`, the intake opens its form there, after
+    the ack (without, in the listener's own thread).
     """
     app = App(
         client=client,
@@ -130,6 +135,7 @@ def build_app(
         lookup=lookup,
         guidance=guidance,
         locales=locales,
+        after_ack=after_ack,
     ).register(app)
     PagingListeners(answers=PageAnswers(store=store, access=staff), clock=clock, kick=kick).register(app)
     OnCallListeners(

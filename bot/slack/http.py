@@ -149,6 +149,44 @@ def _shared_listener(host: str, port: int) -> socket.socket:
     return listener
 
 
+class QueueDepthThrottle(logging.Filter):
+    """waitress warns "Task queue depth is N" each time a request waits for a thread, under its dispatch lock:
+    in a burst, one line per request, formatted while the next request waits. One line per `every` seconds,
+    with how many were held back and the deepest queue among them, says the same."""
+
+    def __init__(self, *, every: float = 10.0, now: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.every = every
+        self._now = now
+        self._next_at = 0.0
+        self._held = 0
+        self._deepest = 0
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        first = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        depth = first if isinstance(first, int) else 0
+        with self._lock:
+            now = self._now()
+            if now < self._next_at:
+                self._held += 1
+                self._deepest = max(self._deepest, depth)
+                return False
+            held, deepest = self._held, self._deepest
+            self._next_at, self._held, self._deepest = now + self.every, 0, 0
+        if held:
+            record.msg = f"{record.msg} (and {held} more since the last such line, deepest %d)"
+            record.args = (*(record.args if isinstance(record.args, tuple) else ()), max(deepest, depth))
+        return True
+
+
+def throttle_queue_warnings(every: float = 10.0) -> None:
+    """Install one QueueDepthThrottle on waitress's queue logger (again: nothing more)."""
+    logger = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, QueueDepthThrottle) for f in logger.filters):
+        logger.addFilter(QueueDepthThrottle(every=every))
+
+
 class HttpServer:
     """waitress in a thread: the port is known after construction (port 0 picks a free one)."""
 
@@ -166,6 +204,7 @@ class HttpServer:
         shares the connections out among them (Linux; `serve --reuse-port`)."""
         from waitress.server import create_server
 
+        throttle_queue_warnings()
         where: dict[str, Any] = {"host": host, "port": port}
         if reuse_port:
             where = {"sockets": [_shared_listener(host, port)]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,8 +29,10 @@ class IntakeMeta:
     prefill: dict[str, str] = field(default_factory=dict)
 
     def dump(self) -> str:
-        data = asdict(self)
+        # What dataclasses.asdict gives, without its deep copy of every value (this runs on every form).
+        data: dict[str, Any] = {name: getattr(self, name) for name in _META_FIELDS}
         data["guides"] = list(self.guides)
+        data["prefill"] = dict(self.prefill)
         encoded = json.dumps(data, ensure_ascii=False)
         while len(encoded) > 2900 and data["text"]:  # private_metadata holds 3000 characters
             data["text"] = data["text"][: len(data["text"]) // 2]
@@ -60,6 +62,9 @@ class IntakeMeta:
             if isinstance(prefill := data.get("prefill"), dict)
             else {},
         )
+
+
+_META_FIELDS = tuple(f.name for f in fields(IntakeMeta))
 
 
 def _text_or_none(value: object) -> str | None:

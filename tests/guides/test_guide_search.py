@@ -1,6 +1,7 @@
 """Searching the guides: ranking, market and flow boosts, other languages, gaps."""
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -148,6 +149,14 @@ def test_a_misspelt_word_finds_its_article_at_half_weight():
     assert exact.guide.id == typo.guide.id == "weapons"
     assert typo.relevance == pytest.approx(exact.relevance / 2)
     assert index.query_tokens("amunition lottery") == (["lottery"], ["ammunition"])
+
+
+def test_a_misspelt_word_asked_again_is_corrected_alike_and_a_new_index_corrects_afresh():
+    index = GuideIndex(LOTTERIES)
+    for _ in range(2):  # the second time from the index's memory of its corrections
+        assert index.query_tokens("amunition zzzzzz lottery") == (["lottery"], ["ammunition"])
+    renamed = [replace(g, body=g.body.replace("ammunition", "ammunitions")) for g in LOTTERIES]
+    assert GuideIndex(renamed).query_tokens("amunition lottery") == (["lottery"], ["ammunitions"])
 
 
 def test_an_off_topic_question_is_a_gap(shipped_index: GuideIndex):

@@ -40,6 +40,23 @@ def test_command_text_picks_a_flow_by_alias_and_prefills_the_question(standin: S
     assert question["element"]["initial_value"] == "Acme video was disapproved"
 
 
+def test_the_next_rep_to_open_the_same_form_sees_nothing_of_the_last_ones(standin: SlackStandIn, bot):
+    # The form's fixed parts are built once and shared (bot/slack/blocks/built_once.py); what a rep typed is not.
+    def review_form(user: str, text: str, channel: str) -> dict:
+        mark = last_seq(standin)
+        standin.user(user).slash_command("/ad-escalate", text=text, channel_id=channel)
+        return standin.wait_for_call("views.open", where=lambda c: c.seq > mark and c.ok).args["view"]
+
+    first = review_form("U0REP1", "review Mei's secret launch", "C0SALES")
+    assert "Mei's secret launch" in json.dumps(first)
+    second = review_form("U0REP2", "review", "C0ESCALATE")
+    assert "Mei's secret launch" not in json.dumps(second)
+    question = next(b for b in second["blocks"] if b.get("block_id") == "field_question")
+    assert "initial_value" not in question["element"]
+    meta = json.loads(second["private_metadata"])
+    assert meta["source_channel_id"] == "C0ESCALATE" and meta["text"] == ""
+
+
 def test_submission_files_a_case_posts_it_and_tells_the_rep(standin: SlackStandIn, bot):
     response = file_case(standin)
     answer = response.json()

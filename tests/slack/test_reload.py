@@ -86,6 +86,25 @@ def test_a_changed_flow_applies_and_a_broken_one_keeps_the_last_good(
     assert bot.reloader.last_error is None
 
 
+def test_a_form_shown_before_a_reload_is_drawn_anew_after_it(
+    standin: SlackStandIn, reloadable_bot: Bot, config_dir: Path
+):
+    # The form's parts are built once per flow (bot/slack/blocks/built_once.py): a reload must not keep them.
+    bot = reloadable_bot
+    flow = config_dir / "escalation_flows" / "prelaunch_review.yaml"
+
+    def review_form() -> str:
+        mark = last_seq(standin)
+        assert standin.user("U0REP1").slash_command("/ad-escalate", text="review", channel_id="C0SALES").status == 200
+        return json.dumps(standin.wait_for_call("views.open", where=lambda c: c.seq > mark and c.ok).args["view"])
+
+    assert "Ad formats" in review_form()
+    flow.write_text(flow.read_text().replace("label: Ad formats", "label: Formats of the ads"))
+    assert bot.reloader.check() == "reloaded"
+    form = review_form()
+    assert "Formats of the ads" in form and "Ad formats" not in form
+
+
 def test_settings_read_at_start_wait_for_a_restart(standin: SlackStandIn, reloadable_bot: Bot, config_dir: Path):
     bot = reloadable_bot
     app = config_dir / "app.yaml"

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
@@ -36,8 +37,9 @@ from bot.domain.form_text import ENGLISH, Catalog, localize_flow
 from bot.domain.intake import FieldValue
 from bot.services.guide_search import Hit
 from bot.slack import ids
+from bot.slack.blocks.built_once import BuiltOnce
 from bot.slack.blocks.guidance import filed_articles, intake_form_articles
-from bot.slack.blocks.parts import notice_modal, option
+from bot.slack.blocks.parts import as_dicts, notice_modal, option
 from bot.slack.escape import escape_mrkdwn, fit, link, truncate
 from bot.slack.state import IntakeMeta
 
@@ -192,62 +194,117 @@ def build_intake_modal(
     articles: Sequence[Hit] = (),
     catalog: Catalog = ENGLISH,
     viewer_id: str | None = None,
+    parts: BuiltOnce | None = None,
 ) -> dict[str, Any]:
     """The modal; with a chosen flow it shows that flow's description, guidance, the guide articles that
-    may answer the question already, and its fields (in `catalog`'s language where translated)."""
+    may answer the question already, and its fields (in `catalog`'s language where translated).
+
+    What depends only on the configuration (the type picker, a flow's head and its empty fields, the view's
+    title and buttons) comes from `parts`, built once per flow and catalogue; what this request brings (the
+    values, the duplicate, the articles, private_metadata) is built here each time.
+    """
+    parts = parts if parts is not None else BuiltOnce()
     initial = dict(initial or {})
-    flows = [localize_flow(f, catalog) for f in flows]
-    chosen = localize_flow(chosen, catalog) if chosen is not None else None
-    blocks: list[Block] = _duplicate_blocks(duplicate, flows, viewer_id) if duplicate else []
+    blocks: list[dict[str, Any]] = []
+    if duplicate:
+        localized = [localize_flow(f, catalog) for f in flows]
+        blocks += as_dicts(_duplicate_blocks(duplicate, localized, viewer_id))
     if meta.source_message:
         source = (
             f":speech_balloon: Escalating {link(meta.source_message, 'this message')}; the case will link back to it."
         )
         blocks.append(
-            ContextBlock(block_id="source_message", elements=[MarkdownTextObject(text=truncate(source, 3000))])
+            ContextBlock(
+                block_id="source_message", elements=[MarkdownTextObject(text=truncate(source, 3000))]
+            ).to_dict()
         )
-    blocks.append(_flow_picker(flows, chosen, catalog))
+    blocks.append(
+        parts.json(
+            "picker",
+            (flows, chosen, catalog),
+            lambda: _flow_picker(
+                [localize_flow(f, catalog) for f in flows], _localized(chosen, catalog), catalog
+            ).to_dict(),
+        )
+    )
     if chosen is not None:
-        if chosen.description:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=fit(chosen.description, 3000))]))
-        if chosen.guidance:
-            links = " · ".join(link(g.url, g.title) for g in chosen.guidance)
-            blocks.append(
-                ContextBlock(
-                    elements=[
-                        MarkdownTextObject(
-                            text=truncate(catalog.text(":books: Read first: {links}").format(links=links), 3000)
-                        )
-                    ]
-                )
-            )
-        blocks += intake_form_articles(articles, catalog=catalog)
-        for field in chosen.fields:
+        blocks += parts.json(
+            "head", (chosen, catalog), lambda: as_dicts(_flow_head(localize_flow(chosen, catalog), catalog))
+        )
+        blocks += as_dicts(intake_form_articles(articles, catalog=catalog))
+        empty: list[dict[str, Any]] = parts.json("fields", (chosen, catalog), lambda: _empty_fields(chosen, catalog))
+        for index, field in enumerate(chosen.fields):
             value = initial.get(field.id)
             if value is None and field.prefill_from_text and meta.text:
                 value = truncate(meta.text, field.max_length or 3000)
             if value is None and field.role is not None and field.role.value in meta.prefill:
                 value = truncate(meta.prefill[field.role.value], field.max_length or 3000)
-            blocks.append(_field_block(field, chosen, value, catalog))
+            block = empty[index]
+            if value is not None:  # the block as built once; its input element, with this value, built now
+                shown = parts.shared("localized", (chosen, catalog), lambda: localize_flow(chosen, catalog))
+                block["element"] = _element(shown.fields[index], shown, value, catalog).to_dict()
+            blocks.append(block)
     else:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=catalog.text("Pick a type to see its questions."))])
+        blocks += parts.json(
+            "pick_first",
+            (catalog,),
+            lambda: as_dicts(
+                [ContextBlock(elements=[MarkdownTextObject(text=catalog.text("Pick a type to see its questions."))])]
+            ),
         )
-    view = View(
+    private_metadata = replace(
+        meta,
+        shown_flow=chosen.id if chosen else None,
+        duplicate_of=duplicate.id if duplicate else None,
+        guides=tuple(hit.guide.id for hit in articles[:3]) if chosen else (),
+    ).dump()
+    shell: dict[str, Any] = parts.json("shell", (catalog, chosen is None), lambda: _shell(catalog, chosen is not None))
+    _check_view(blocks, private_metadata)
+    return {**shell, "blocks": blocks, "private_metadata": private_metadata}
+
+
+def _localized(flow: Flow | None, catalog: Catalog) -> Flow | None:
+    return localize_flow(flow, catalog) if flow is not None else None
+
+
+def _flow_head(chosen: Flow, catalog: Catalog) -> list[Block]:
+    """A flow's description and its "Read first" links (`chosen` localized)."""
+    blocks: list[Block] = []
+    if chosen.description:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=fit(chosen.description, 3000))]))
+    if chosen.guidance:
+        links = " · ".join(link(g.url, g.title) for g in chosen.guidance)
+        text = truncate(catalog.text(":books: Read first: {links}").format(links=links), 3000)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=text)]))
+    return blocks
+
+
+def _empty_fields(chosen: Flow, catalog: Catalog) -> list[dict[str, Any]]:
+    """Every field of `chosen` with nothing filled in, in order (the form shows these unless a value is known)."""
+    shown = localize_flow(chosen, catalog)
+    return as_dicts([_field_block(field, shown, None, catalog) for field in shown.fields])
+
+
+def _shell(catalog: Catalog, chosen: bool) -> dict[str, Any]:
+    """The view without its blocks and private_metadata: type, callback, title and buttons."""
+    shell = View(
         type="modal",
         callback_id=ids.INTAKE_CALLBACK,
         title=truncate(catalog.text(TITLE), 24),
         submit=catalog.text("File escalation") if chosen else catalog.text("Next"),
         close=catalog.text("Cancel"),
-        private_metadata=replace(
-            meta,
-            shown_flow=chosen.id if chosen else None,
-            duplicate_of=duplicate.id if duplicate else None,
-            guides=tuple(hit.guide.id for hit in articles[:3]) if chosen else (),
-        ).dump(),
-        blocks=blocks,
-    )
-    return view.to_dict()
+        blocks=[DividerBlock()],  # View checks its blocks too: one stands in for the form's own
+    ).to_dict()
+    del shell["blocks"]
+    return shell
+
+
+def _check_view(blocks: Sequence[dict[str, Any]], private_metadata: str) -> None:
+    """What View.to_dict checks of the parts that vary per request, with its words."""
+    if not 0 < len(blocks) <= View.blocks_max_length:
+        raise SlackObjectFormationError(f"views must contain between 1 and {View.blocks_max_length} blocks")
+    if len(private_metadata) > View.private_metadata_max_length:
+        raise SlackObjectFormationError(f"private_metadata cannot exceed {View.private_metadata_max_length} characters")
 
 
 def build_filed_view(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -28,7 +29,9 @@ from bot.services.guide_search import Hit
 from bot.services.open_case import DuplicateCaseOpen, FollowNote
 from bot.services.paging import first_page_due
 from bot.slack import ids
+from bot.slack.blocks.built_once import BuiltOnce
 from bot.slack.blocks.intake_modal import build_filed_view, build_following_view, build_intake_modal, message_text
+from bot.slack.http import frames
 from bot.slack.listeners.lookup import VERBS, LookupCommands
 from bot.slack.locales import Locales
 from bot.slack.state import IntakeMeta, intake_values, selected_value
@@ -55,6 +58,10 @@ class IntakeListeners:
     lookup: LookupCommands | None = None
     guidance: Guidance | None = None
     locales: Locales | None = None
+    # The form's parts that depend only on the configuration, built once per flow and catalogue.
+    parts: BuiltOnce = field(default_factory=BuiltOnce)
+    # Where the form is opened after the ack (bot/slack/app.py AFTER_ACK); None: in the listener's thread.
+    after_ack: Executor | None = None
 
     def register(self, app: App) -> None:
         app.command(self.config.app.slash_command)(self.handle_command)
@@ -67,6 +74,9 @@ class IntakeListeners:
         """ "Escalate this message": the form opens prefilled from the message (question, link back to it,
         the flow its channel or words point at, advertiser and campaign where it names them)."""
         ack()
+        self._later(lambda: self._open_from_message(shortcut, client))
+
+    def _open_from_message(self, shortcut: dict[str, Any], client: WebClient) -> None:
         message = shortcut.get("message") or {}
         channel_id = str((shortcut.get("channel") or {}).get("id") or "")
         ts = str(message.get("ts") or shortcut.get("message_ts") or "")
@@ -110,8 +120,21 @@ class IntakeListeners:
             return
         chosen = self.config.find_flow(first) if first else None
         meta = IntakeMeta(source_channel_id=command.get("channel_id"), text=rest if chosen else text)
-        user_id = str(command.get("user_id"))
-        error = self._open_form(client, command["trigger_id"], user_id, chosen=chosen, meta=meta)
+        user_id, trigger_id = str(command.get("user_id")), str(command["trigger_id"])
+        self._later(lambda: self._open_or_say(client, respond, trigger_id, user_id, chosen=chosen, meta=meta))
+
+    def _open_or_say(
+        self,
+        client: WebClient,
+        respond: Respond,
+        trigger_id: str,
+        user_id: str,
+        *,
+        chosen: Flow | None,
+        meta: IntakeMeta,
+    ) -> None:
+        """Open the form; if Slack did not, tell the rep (ephemeral, through the command's response_url)."""
+        error = self._open_form(client, trigger_id, user_id, chosen=chosen, meta=meta)
         if error is not None:
             respond(
                 text=self._catalog(user_id)
@@ -119,6 +142,13 @@ class IntakeListeners:
                 .format(error=error, command=self.config.app.slash_command),
                 response_type="ephemeral",
             )
+
+    def _later(self, work: Callable[[], None]) -> None:
+        """Run Slack-bound work after the ack in the `after_ack` pool, else here and now."""
+        if self.after_ack is None:
+            work()
+            return
+        self.after_ack.submit(_reported, work)
 
     def _catalog(self, user_id: str, *, ask: bool = False) -> Catalog:
         """The form's language: the rep's Slack locale where a catalogue exists (cached; never calls Slack
@@ -136,7 +166,9 @@ class IntakeListeners:
         Returns Slack's error when the form did not open."""
         catalog = self._catalog(user_id)
         articles = self._articles(meta, chosen, {}, user_id)
-        view = build_intake_modal(self.config.flows, chosen=chosen, meta=meta, articles=articles, catalog=catalog)
+        view = build_intake_modal(
+            self.config.flows, chosen=chosen, meta=meta, articles=articles, catalog=catalog, parts=self.parts
+        )
         try:
             opened = client.views_open(trigger_id=trigger_id, view=view)
         except (SlackApiError, SlackClientError, OSError) as exc:
@@ -159,6 +191,7 @@ class IntakeListeners:
             meta=meta,
             articles=self._articles(meta, chosen, {}, user_id),
             catalog=wanted,
+            parts=self.parts,
         )
         try:
             client.views_update(view_id=shown.get("id"), hash=shown.get("hash"), view=redrawn)
@@ -168,6 +201,10 @@ class IntakeListeners:
 
     def handle_flow_picked(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        self._later(lambda: self._redraw_for_flow(body, client))
+
+    def _redraw_for_flow(self, body: dict[str, Any], client: WebClient) -> None:
+        """The form redrawn for the type just picked, keeping what the rep typed (views.update, hash-guarded)."""
         view = body["view"]
         values = view.get("state", {}).get("values", {})
         meta = IntakeMeta.load(view.get("private_metadata"))
@@ -183,6 +220,7 @@ class IntakeListeners:
             initial=initial,
             articles=articles,
             catalog=self._catalog(body["user"]["id"]),
+            parts=self.parts,
         )
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
@@ -341,3 +379,12 @@ class IntakeListeners:
             replace_original=False,
         )
         self.kick()
+
+
+def _reported(work: Callable[[], None]) -> None:
+    """Work handed off after the ack fails as a listener does: the type and the frames in the log (Bolt's
+    error handler no longer sees it; what it would answer cannot reach Slack after an ack anyway)."""
+    try:
+        work()
+    except Exception as exc:
+        log.error("listener failed after the ack: %s\n%s", type(exc).__name__, frames(exc))
