@@ -5,6 +5,8 @@ behind bot.slack.http's WSGI wrapper (HttpServer, 8 threads) — what `escalatio
 by default (web and job runner in one process). The floor is bench/bare_bolt.py: a Bolt app that only
 acks, served the same way. The Slack stand-in runs in a process of its own (a multiprocessing manager);
 the driver is this process. Every figure is printed with its ratio to the floor measured in the same run.
+Each target is warmed up (40 commands, 40 submissions) and then left to settle (its processes idle: the
+runner has posted and paged the warm-up's cases) before anything is measured.
 
 Modes (--mode, default all):
   open        signed requests at a fixed rate (--rate, default 10/s) for --seconds; latency is measured
@@ -361,12 +363,28 @@ def serving(name: str, env: dict[str, str], workdir: Path, slack: Any) -> Iterat
         target = Target(name, process, Driver(port, slack), others)
         target.driver.closed(COMMAND, 40, 10)  # warm-up: imports, connections, caches
         target.driver.closed(SUBMISSION, 40, 10)
+        # The warm-up's cases are posted and paged before anything is measured: the figures that follow
+        # time the acks (with the runner's work for the cases they file themselves), not leftovers.
+        settle([process, *others, *([worker] if worker is not None else [])])
         yield target
     finally:
         for each in (process, worker, *others):
             if each is not None:
                 each.terminate()
                 each.wait(timeout=20)
+
+
+def settle(processes: list[subprocess.Popen[bytes]], *, idle_share: float = 0.02, limit: float = 60.0) -> None:
+    """Wait until these processes together use under `idle_share` of a core over half a second (the
+    job runner has finished what the warm-up left it), at most `limit` seconds."""
+    deadline = time.monotonic() + limit
+    before = sum(cpu_seconds(p.pid) for p in processes)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = sum(cpu_seconds(p.pid) for p in processes)
+        if now - before < idle_share * 0.5:
+            return
+        before = now
 
 
 def ratio(bot: float, floor: float) -> str:
