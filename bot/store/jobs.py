@@ -8,7 +8,22 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -366,35 +381,53 @@ class JobRepo:
 
     def backlog(self, *, now: datetime, wall_now: datetime, late_after: timedelta) -> Backlog:
         """Pending jobs, how many are late by more than `late_after`, and the oldest due one."""
-        pending = self._session.execute(
-            select(func.count()).select_from(JobRow).where(JobRow.state == JobState.PENDING.value)
-        ).scalar_one()
-        late = self._session.execute(
-            select(func.count())
-            .select_from(JobRow)
-            .where(
-                or_(
-                    and_(JobRow.state == JobState.PENDING.value, JobRow.due_at < now - late_after),
-                    and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < wall_now),
-                )
+        return read_backlog(self._session.connection(), now=now, wall_now=wall_now, late_after=late_after)
+
+
+@lru_cache(maxsize=1)
+def _backlog_statement() -> Select[Any]:
+    """Built once: building the statement cost more than running it."""
+    pending = JobRow.state == JobState.PENDING.value
+    oldest = (
+        select(JobRow.id, JobRow.kind, JobRow.case_id, JobRow.due_at)
+        .where(pending, JobRow.due_at <= bindparam("now"))
+        .order_by(JobRow.due_at, JobRow.id)
+        .limit(1)
+        .subquery()
+    )
+    one = select(literal(1).label("one")).subquery()
+    return select(
+        select(func.count()).select_from(JobRow).where(pending).scalar_subquery().label("pending"),
+        select(func.count())
+        .select_from(JobRow)
+        .where(
+            or_(
+                and_(pending, JobRow.due_at < bindparam("late_before")),
+                and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < bindparam("wall_now")),
             )
-        ).scalar_one()
-        oldest = self._session.execute(
-            select(JobRow.id, JobRow.kind, JobRow.case_id, JobRow.due_at)
-            .where(JobRow.state == JobState.PENDING.value, JobRow.due_at <= now)
-            .order_by(JobRow.due_at, JobRow.id)
-            .limit(1)
-        ).first()
-        if oldest is None:
-            return Backlog(pending=int(pending), overdue=int(late))
-        return Backlog(
-            pending=int(pending),
-            overdue=int(late),
-            oldest_id=oldest.id,
-            oldest_kind=oldest.kind,
-            oldest_case_id=oldest.case_id,
-            oldest_due_at=oldest.due_at,
         )
+        .scalar_subquery()
+        .label("overdue"),
+        oldest.c.id,
+        oldest.c.kind,
+        oldest.c.case_id,
+        oldest.c.due_at,
+    ).select_from(one.outerjoin(oldest, true()))
+
+
+def read_backlog(conn: Connection, *, now: datetime, wall_now: datetime, late_after: timedelta) -> Backlog:
+    """JobRepo.backlog in one statement, on any connection (the auditor's, every 10 s on every replica)."""
+    row = conn.execute(_backlog_statement(), {"now": now, "late_before": now - late_after, "wall_now": wall_now}).one()
+    if row.id is None:
+        return Backlog(pending=int(row.pending), overdue=int(row.overdue))
+    return Backlog(
+        pending=int(row.pending),
+        overdue=int(row.overdue),
+        oldest_id=row.id,
+        oldest_kind=row.kind,
+        oldest_case_id=row.case_id,
+        oldest_due_at=row.due_at,
+    )
 
 
 def _new_job(
