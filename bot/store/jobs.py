@@ -24,7 +24,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from bot.domain.job import Backlog, Job, JobState
@@ -36,8 +36,11 @@ log = logging.getLogger(__name__)
 @lru_cache(maxsize=4)
 def _insert_once(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once and run with bound values."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # a SQLite process does not import Postgres's dialect
+
+        return postgresql.insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
+    return sqlite.insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
 
 
 _JOBS: Table = JobRow.__table__

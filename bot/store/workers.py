@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Interval, String, and_, bindparam, delete, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from bot.domain.job import JobState
@@ -133,7 +133,11 @@ class WorkerRepo:
 
     def beat(self, *, worker: str, host: str, pid: int, started_at: datetime, now: datetime) -> None:
         """Say this worker is alive (insert its row the first time)."""
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        insert: Any = sqlite.insert
+        if self._dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql  # a SQLite process does not import Postgres's dialect
+
+            insert = postgresql.insert
         seen = self._now(now)
         statement = insert(WorkerRow).values(id=worker, host=host, pid=pid, started_at=started_at, last_seen_at=seen)
         self._session.execute(statement.on_conflict_do_update(index_elements=["id"], set_={"last_seen_at": seen}))
