@@ -57,6 +57,7 @@ class Periodic:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.runs = 0  # functions run, for tests
+        self.wakeups = 0  # the thread's start, and each end of a wait (a due time, or every()/stop())
 
     def every(self, name: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
         """Run `fn` every `seconds` (and once at start unless `at_start` is False); replaces a job of that name."""
@@ -104,6 +105,8 @@ class Periodic:
         return self._jobs.get(entry.job.name) is entry.job  # not removed, nor replaced by every()
 
     def _run(self) -> None:
+        with self._cond:
+            self.wakeups += 1
         while True:
             with self._cond:
                 job = self._next_due()
@@ -125,10 +128,12 @@ class Periodic:
                 heapq.heappop(self._queue)  # removed or replaced
             if not self._queue:
                 self._cond.wait()
+                self.wakeups += 1
                 continue
             left = self._queue[0].due - self._monotonic()
             if left > 0:
                 self._cond.wait(left)
+                self.wakeups += 1
                 continue
             return heapq.heappop(self._queue).job
         return None

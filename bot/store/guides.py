@@ -277,7 +277,8 @@ class GuideRepo:
             draft_id, version, state=DraftState.APPROVED.value, guide_id=guide_id, reviewed_by=by, reviewed_at=now
         )
         if self._session.get_bind().dialect.name == "postgresql":
-            self._session.execute(select(func.pg_notify(GUIDES_CHANNEL, "")))
+            # The schema as payload: a deployment in another schema of the same database hears it, and ignores it.
+            self._session.execute(select(func.pg_notify(GUIDES_CHANNEL, func.current_schema())))
         return approved
 
     def discard(self, draft_id: int, version: int, *, by: str, now: datetime) -> GuideDraft:

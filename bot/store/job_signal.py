@@ -95,6 +95,8 @@ class JobListener:
                 with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     conn.execute(f"LISTEN {GUIDES_CHANNEL}")
+                    row = conn.execute("SELECT current_schema()").fetchone()
+                    schema = row[0] if row is not None else None
                     self._guides_heard += 1  # whatever was approved while not listening: read once
                     self.connected.set()
                     if not first:
@@ -107,7 +109,7 @@ class JobListener:
                         # 0.1 s. After `timeout` with nothing: only to notice stop(), no query is sent.
                         for notice in conn.notifies(timeout=0):
                             if notice.channel == GUIDES_CHANNEL:
-                                self._guides_heard += 1
+                                self._guides_heard += notice.payload == schema  # this deployment's only
                             else:
                                 self._wake()
                         select.select([conn.fileno()], [], [], self._timeout)
