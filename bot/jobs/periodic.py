@@ -26,12 +26,16 @@ def _monotonic() -> float:
 
 @dataclass(frozen=True, slots=True)
 class Every:
-    """One periodic function: `fn` every `seconds`, first at start or one period after it."""
+    """One periodic function: `fn` every `seconds` (a number, or asked after each run), first at start or
+    one period after it."""
 
     name: str
-    seconds: float
+    seconds: float | Callable[[], float]
     fn: Callable[[], object]
     at_start: bool = True
+
+    def period(self) -> float:
+        return self.seconds() if callable(self.seconds) else self.seconds
 
 
 @dataclass(order=True)
@@ -55,16 +59,28 @@ class Periodic:
         self._order = itertools.count()
         self._cond = threading.Condition()
         self._stopping = False
+        self._soon: list[str] = []  # run_soon: run these next, whatever their due time
         self._thread: threading.Thread | None = None
         self.runs = 0  # functions run, for tests
         self.wakeups = 0  # the thread's start, and each end of a wait (a due time, or every()/stop())
 
-    def every(self, name: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
-        """Run `fn` every `seconds` (and once at start unless `at_start` is False); replaces a job of that name."""
+    def every(
+        self, name: str, seconds: float | Callable[[], float], fn: Callable[[], object], *, at_start: bool = True
+    ) -> None:
+        """Run `fn` every `seconds` (and once at start unless `at_start` is False); replaces a job of that name.
+        `seconds` may be a function, asked for the next period after each run."""
         with self._cond:
             self._jobs[name] = Every(name, seconds, fn, at_start)
             if self._thread is not None:
                 self._schedule(self._jobs[name], self._monotonic())
+                self._cond.notify()
+
+    def run_soon(self, name: str) -> None:
+        """Run `name` now (on the thread, after the function in hand), e.g. told by a NOTIFY that there is
+        something to look at; its periodic runs go on as before."""
+        with self._cond:
+            if name in self._jobs and name not in self._soon:
+                self._soon.append(name)
                 self._cond.notify()
 
     def has(self, name: str) -> bool:
@@ -98,7 +114,7 @@ class Periodic:
             self._thread.start()
 
     def _schedule(self, job: Every, now: float) -> None:
-        due = now if job.at_start and self._thread is None else now + job.seconds
+        due = now if job.at_start and self._thread is None else now + job.period()
         heapq.heappush(self._queue, _Entry(due, next(self._order), job))
 
     def _live(self, entry: _Entry) -> bool:
@@ -119,11 +135,18 @@ class Periodic:
             with self._cond:
                 self.runs += 1
                 if self._jobs.get(job.name) is job:
-                    heapq.heappush(self._queue, _Entry(self._monotonic() + job.seconds, next(self._order), job))
+                    # Its next run one period from now, whether this one was due or asked for (run_soon).
+                    self._queue = [entry for entry in self._queue if entry.job is not job]
+                    heapq.heapify(self._queue)
+                    heapq.heappush(self._queue, _Entry(self._monotonic() + job.period(), next(self._order), job))
 
     def _next_due(self) -> Every | None:
         """Under the lock: wait until a job is due and take it off the queue; None once stopping."""
         while not self._stopping:
+            while self._soon:
+                soon = self._jobs.get(self._soon.pop(0))
+                if soon is not None:
+                    return soon
             while self._queue and not self._live(self._queue[0]):
                 heapq.heappop(self._queue)  # removed or replaced
             if not self._queue:

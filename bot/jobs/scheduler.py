@@ -165,7 +165,9 @@ class Ticker:
             return seconds, True
         return fallback, False
 
-    def every(self, job_id: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
+    def every(
+        self, job_id: str, seconds: float | Callable[[], float], fn: Callable[[], object], *, at_start: bool = True
+    ) -> None:
         """Run `fn` every `seconds` (and once at start unless `at_start` is False), e.g. planning handoffs."""
         self.periodic.every(job_id, seconds, fn, at_start=at_start)
 

@@ -76,6 +76,9 @@ class JobListener:
         self.connected = threading.Event()
         # Guide approvals heard (and connections made: one may have been missed while away).
         self._guides_heard = 0
+        # Called on the listener's thread when guides_version() changes or turns None (an approval heard,
+        # connected, disconnected): the wiring runs the guide drafts check then.
+        self.on_guides: Callable[[], None] | None = None
 
     def guides_version(self) -> int | None:
         """A number that changes when another replica approves a guide draft; None while not connected
@@ -99,6 +102,7 @@ class JobListener:
                     schema = row[0] if row is not None else None
                     self._guides_heard += 1  # whatever was approved while not listening: read once
                     self.connected.set()
+                    self._guides_changed()
                     if not first:
                         log.info("job listener connected again")
                         self._wake()
@@ -109,7 +113,9 @@ class JobListener:
                         # 0.1 s. After `timeout` with nothing: only to notice stop(), no query is sent.
                         for notice in conn.notifies(timeout=0):
                             if notice.channel == GUIDES_CHANNEL:
-                                self._guides_heard += notice.payload == schema  # this deployment's only
+                                if notice.payload == schema:  # this deployment's only
+                                    self._guides_heard += 1
+                                    self._guides_changed()
                             else:
                                 self._wake()
                         select.select([conn.fileno()], [], [], self._timeout)
@@ -120,10 +126,15 @@ class JobListener:
                     break
                 if was_connected:
                     self._wake()  # the runner goes back to its short fallback interval until we are back
+                    self._guides_changed()  # and the drafts check to reading every 2 s
                 log.warning("job listener lost its connection (%s); the fallback covers it", type(exc).__name__)
                 self._stop.wait(pause)
                 pause = min(pause * 2, 30.0)
                 first = False
+
+    def _guides_changed(self) -> None:
+        if self.on_guides is not None:
+            self.on_guides()
 
     def stop(self) -> None:
         self._stop.set()

@@ -108,3 +108,31 @@ def wait_for(condition: Callable[[], bool]) -> None:
             return
         done.wait(0.01)
     raise AssertionError("timed out")
+
+
+def test_a_planner_told_to_run_runs_at_once_and_its_period_is_asked_after_each_run() -> None:
+    periodic = Periodic()
+    ran: list[str] = []
+    heard = threading.Event()  # stands for the Postgres listener being connected
+    told = threading.Event()
+
+    def drafts() -> None:
+        ran.append("drafts")
+        if len(ran) == 2:
+            told.set()
+
+    periodic.every("guide_drafts", lambda: 3600.0 if heard.is_set() else 0.01, drafts, at_start=False)
+    periodic.start()
+    try:
+        wait_for(lambda: len(ran) >= 1)  # every 10 ms while nothing is heard
+        heard.set()
+        wait_for(lambda: (periodic.next_due_in() or 0) > 60)  # connected: the next look in an hour
+        runs = len(ran)
+        periodic.run_soon("guide_drafts")  # an approval heard
+        wait_for(lambda: len(ran) == runs + 1)
+        left = periodic.next_due_in()
+        assert left is not None and left > 60  # and then it sleeps again: one entry, an hour away
+        assert len(periodic._queue) == 1
+    finally:
+        periodic.stop()
+    assert told.is_set()

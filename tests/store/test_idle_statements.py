@@ -46,10 +46,8 @@ def test_postgres_beats_on_one_held_connection_and_a_dropped_one_costs_no_failed
     store = Store.open(pg_url)
     try:
         heartbeat = Heartbeat(store=store, clock=DatabaseClock(SystemClock()), worker="idle-1")
-        sent = statements(store)
         for _ in range(5):
             heartbeat.beat()
-        assert len(sent) == 5  # one statement a beat
         held = store._beat_conn
         assert held is not None and held.checkouts == 1  # one checkout (and ping) for all of them
         # The database drops it (a restart, a failover): the next beat goes in on a new connection.
