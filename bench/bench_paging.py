@@ -15,7 +15,8 @@ is given or the default URL answers.
 Then, idle: the bot (`serve --http`, nothing due) beside the floor, bench/bare_bolt.py served the same way,
 each started fresh: start to ready (`/readyz` for the bot, `/healthz` for the floor), CPU over an idle
 window (share of one core: the sum of the process's threads' run time in /proc/<pid>/task/*/schedstat,
-nanoseconds, not the 10 ms ticks of /proc/<pid>/stat), and RSS. `--before DIR` also runs the bot from
+nanoseconds, not the 10 ms ticks of /proc/<pid>/stat), and RSS. The checkouts are byte-compiled first, as an
+installed package is. `--before DIR` also runs the bot from
 another checkout (e.g. a worktree of main) in each run, so a change is measured beside what it changes.
 `--idle-only` skips the page bursts.
 
@@ -366,7 +367,18 @@ def idle_once(cmd: list[str], env: dict[str, str], probe: str, seconds: float, c
         process.wait(timeout=15)
 
 
+def compiled(checkout: Path) -> None:
+    """Byte-compile a checkout's code as an installed package has it (pip compiles on install; the image
+    sets PYTHONDONTWRITEBYTECODE=1 only to keep the running bot from writing), so that start to ready does
+    not include compiling a source tree run with PYTHONDONTWRITEBYTECODE=1 in its environment."""
+    folders = [str(checkout / name) for name in ("bot", "slack_standin") if (checkout / name).is_dir()]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], check=True, stdout=subprocess.DEVNULL)
+
+
 def idle_runs(name: str, url: str, workdir: Path, *, runs: int, seconds: float, before: Path | None = None) -> None:
+    for checkout in (ROOT, before) if before is not None else (ROOT,):
+        compiled(checkout)
+    Store.open(url).close()  # the schema made here: every process measured starts on an existing database
     config_path = write_config(workdir / f"idle-{name}", tick_seconds=shipped_tick())
     floors: list[Idle] = []
     bots: list[Idle] = []

@@ -377,8 +377,15 @@ def build_bot(
         guidance.rebuild(new.guides)
 
     # A draft approved on another replica: /ad-policy checks the store before each search; the intake
-    # form's articles (searched in memory, behind an ack) pick it up from this check within 2 s.
-    ticker.every("guide_drafts", 2, guidance.refresh, at_start=False)
+    # form's articles (searched in memory, behind an ack) pick it up from this check: within 2 s, or on
+    # Postgres while this process's listener is connected, as soon as it hears the approval (NOTIFY
+    # bot_guides), with a look every minute only as insurance.
+    def drafts_every() -> float:
+        return 60.0 if listener is not None and listener.connected.is_set() else 2.0
+
+    ticker.every("guide_drafts", drafts_every, guidance.refresh, at_start=False)
+    if listener is not None:
+        listener.on_guides = lambda: ticker.periodic.run_soon("guide_drafts")
 
     reloader.on_reload.append(reindex)
     after_ack = ContextExecutor(max_workers=16, thread_name_prefix=AFTER_ACK)

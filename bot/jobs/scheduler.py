@@ -3,7 +3,7 @@ a Postgres NOTIFY from another), else when the next job falls due, else after `i
 
 An idle bot sleeps: no poll runs while nothing is due. `interval` bounds the sleep only for work this
 process cannot hear of (on SQLite, jobs another process wrote; on Postgres, a lost LISTEN connection).
-APScheduler keeps the periodic planners (handoffs, digests, reloads), in its memory store only."""
+The periodic planners (handoffs, digests, reloads) run on a thread of their own (bot.jobs.periodic)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from apscheduler.schedulers.background import BackgroundScheduler
-
+from bot.jobs.periodic import Periodic
 from bot.jobs.progress import Progress
 from bot.jobs.runner import JobRunner
 from bot.observability import metrics
@@ -59,13 +58,13 @@ class Ticker:
         self.wakeups = 0  # loop rounds, for the idle benchmark and tests
         # A process that serves Slack but runs no jobs (`serve --role web`): a kick is not its to act on.
         self.passive = False
-        # Memory job store only: pages live in our own table, never in APScheduler's store.
-        self.scheduler = BackgroundScheduler(timezone=timezone)
+        # The planners: they only plan work into the job table (pages live there, nowhere else).
+        self.periodic = Periodic(timezone=timezone)
+        self.timezone = timezone
         self.last_tick_at: datetime | None = None
         self.started_at: datetime | None = None
         self._failing_since: float | None = None
         self._last_failure_log = 0.0
-        self._extra: list[tuple[str, float, Callable[[], None], bool]] = []
         self.progress = Progress()  # finished ticks
 
     def tick(self) -> int:
@@ -166,34 +165,15 @@ class Ticker:
             return seconds, True
         return fallback, False
 
-    def every(self, job_id: str, seconds: float, fn: Callable[[], object], *, at_start: bool = True) -> None:
+    def every(
+        self, job_id: str, seconds: float | Callable[[], float], fn: Callable[[], object], *, at_start: bool = True
+    ) -> None:
         """Run `fn` every `seconds` (and once at start unless `at_start` is False), e.g. planning handoffs."""
-
-        def run() -> None:
-            try:
-                fn()
-            except Exception:  # logged; the next run tries again
-                log.exception("%s failed", job_id)
-
-        self._extra.append((job_id, seconds, run, at_start))
+        self.periodic.every(job_id, seconds, fn, at_start=at_start)
 
     def start(self) -> None:
         self.started_at = datetime.now(UTC)
-        for job_id, seconds, run, at_start in self._extra:
-            first = datetime.now(UTC) if at_start else datetime.now(UTC) + timedelta(seconds=seconds)
-            self.scheduler.add_job(
-                run,
-                "interval",
-                seconds=seconds,
-                id=job_id,
-                replace_existing=True,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
-                next_run_time=first,
-            )
-        if self._extra:
-            self.scheduler.start()
+        self.periodic.start()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="job-runner", daemon=True)
         self._thread.start()
@@ -205,5 +185,4 @@ class Ticker:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
+        self.periodic.stop()

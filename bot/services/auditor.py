@@ -84,8 +84,7 @@ class Auditor:
 
     def _check_store(self, now: datetime, wall: datetime) -> list[OpsNotice]:
         try:
-            with self.store.read() as tx:
-                backlog = tx.jobs.backlog(now=now, wall_now=wall, late_after=self.limits.late_after)
+            backlog = self.store.backlog(now=now, wall_now=wall, late_after=self.limits.late_after)
         except StoreUnavailable as exc:
             return self._store_down(str(exc), wall)
         findings = self._store_back(wall)

@@ -100,8 +100,11 @@ class Guidance:
 
     def refresh(self) -> None:
         """The ticker's check (every replica, every few seconds): keeps the in-memory searches on the ack
-        paths (the intake form's articles) current without a database read behind Slack's 3 s. On SQLite
-        it reads only if some other connection committed since its last look (an idle replica: never)."""
+        paths (the intake form's articles) current without a database read behind Slack's 3 s. It reads only
+        if the store's version moved (an idle replica: never): on SQLite, some other connection committed
+        since its last look; on Postgres, the job listener heard an approval (NOTIFY bot_guides) or
+        (re)connected. Without a version (a Postgres process running no jobs, whose listener is not
+        started) it reads each time."""
         version = self.store.version()
         if version is not None and version == self._version_seen:
             return

@@ -112,6 +112,7 @@ def build_app(
         # Bolt's default pool has 5 threads; a slow Slack call in one listener must not delay acks.
         listener_executor=ContextExecutor(max_workers=listener_threads, thread_name_prefix="bolt"),
         logger=_bolt_logger(),
+        name="escalation-bot",  # else Bolt names the app from inspect.stack(), a twentieth of the start-up
     )
     # The listeners get services, never the store (tests/test_imports.py): built here from it.
     cases = CaseReads(store)

@@ -26,7 +26,11 @@ MAX_BODY_BYTES = 512 * 1024  # Slack's payloads are far smaller; refuse floods b
 
 StartResponse = Callable[..., Any]
 CALENDAR_PREFIX = "/calendar/"  # GET /calendar/<token>.ics: a person's private calendar feed
-POLL_S = 1.0  # waitress's own asyncore_loop_timeout
+# The poll's timeout. Waitress's own is 1 s, but nothing in its loop needs a timeout but its channel
+# clean-up (idle connections closed after channel_timeout, 120 s, looked at every cleanup_interval,
+# 30 s): sockets and its trigger (an answer ready, stop()) end the poll at once. So an idle server
+# wakes once per cleanup interval, not every second.
+POLL_S = 30.0
 
 
 def build_wsgi(
@@ -231,8 +235,8 @@ class HttpServer:
 
         server, socket_map = self._server, self._server._map
         while not self._stopping.is_set():
-            # An idle server wakes once per POLL_S (waitress's own loop timeout) for its channel
-            # clean-up; stop() ends the poll at once through waitress's trigger.
+            # An idle server wakes once per POLL_S for its channel clean-up; stop() ends the poll at
+            # once through waitress's trigger.
             wasyncore.loop(timeout=POLL_S, map=socket_map, use_poll=True, count=1)
         server.accepting = False
         server.del_channel()  # the listening socket leaves the poll; the trigger and channels stay

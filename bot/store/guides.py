@@ -19,6 +19,7 @@ from bot.domain.guidance import (
     GuideEventKind,
     GuideSource,
 )
+from bot.store.job_signal import GUIDES_CHANNEL
 from bot.store.tables import CaseRow, GuideDraftRow, GuideEventRow
 
 # Built once: every replica asks it every 2 s (bot.services.guidance), and before each search.
@@ -272,10 +273,16 @@ class GuideRepo:
         return self._change(draft_id, version, **_text_values(text))
 
     def approve(self, draft_id: int, version: int, *, by: str, now: datetime, guide_id: str) -> GuideDraft:
-        """Approve under the (possibly de-duplicated) id it is exported as."""
-        return self._change(
+        """Approve under the (possibly de-duplicated) id it is exported as. On Postgres the approval is
+        announced at commit (NOTIFY bot_guides): the other replicas' listeners hear of it, and until then
+        their guide drafts check reads nothing."""
+        approved = self._change(
             draft_id, version, state=DraftState.APPROVED.value, guide_id=guide_id, reviewed_by=by, reviewed_at=now
         )
+        if self._session.get_bind().dialect.name == "postgresql":
+            # The schema as payload: a deployment in another schema of the same database hears it, and ignores it.
+            self._session.execute(select(func.pg_notify(GUIDES_CHANNEL, func.current_schema())))
+        return approved
 
     def discard(self, draft_id: int, version: int, *, by: str, now: datetime) -> GuideDraft:
         return self._change(draft_id, version, state=DraftState.DISCARDED.value, reviewed_by=by, reviewed_at=now)

@@ -1,8 +1,9 @@
 """Postgres tells job runners that work arrived: a job that becomes pending sends `NOTIFY bot_jobs` at
 commit, from whichever process wrote it (a web process, another replica, `db` tools), and each runner
-LISTENs on a connection of its own. Notifications with the same payload in one transaction arrive
-once, so a burst of inserts is one wake-up. SQLite has no such signal: its runners wake on their own
-process's kick, on the next due time, and on the ticker's fallback interval.
+LISTENs on a connection of its own (and on `bot_guides`, for approved guide drafts). Notifications with
+the same payload in one transaction arrive once, so a burst of inserts is one wake-up. SQLite has no such
+signal: its runners wake on their own process's kick, on the next due time, and on the ticker's fallback
+interval.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from bot.store.tables import JobRow
 log = logging.getLogger(__name__)
 
 CHANNEL = "bot_jobs"
+# An approved guide draft (GuideRepo.approve sends it in its transaction): the listener counts these, so
+# the guide drafts check reads the store only after one (Store.version).
+GUIDES_CHANNEL = "bot_guides"
 
 FUNCTION = f"""
 CREATE OR REPLACE FUNCTION bot_jobs_notify() RETURNS trigger AS $$
@@ -70,6 +74,16 @@ class JobListener:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.connected = threading.Event()
+        # Guide approvals heard (and connections made: one may have been missed while away).
+        self._guides_heard = 0
+        # Called on the listener's thread when guides_version() changes or turns None (an approval heard,
+        # connected, disconnected): the wiring runs the guide drafts check then.
+        self.on_guides: Callable[[], None] | None = None
+
+    def guides_version(self) -> int | None:
+        """A number that changes when another replica approves a guide draft; None while not connected
+        (then nothing is heard: the caller reads)."""
+        return self._guides_heard if self.connected.is_set() else None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="job-listener", daemon=True)
@@ -83,7 +97,12 @@ class JobListener:
             try:
                 with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {GUIDES_CHANNEL}")
+                    row = conn.execute("SELECT current_schema()").fetchone()
+                    schema = row[0] if row is not None else None
+                    self._guides_heard += 1  # whatever was approved while not listening: read once
                     self.connected.set()
+                    self._guides_changed()
                     if not first:
                         log.info("job listener connected again")
                         self._wake()
@@ -92,8 +111,13 @@ class JobListener:
                         # Whatever has arrived (psycopg keeps what came in during LISTEN itself), then
                         # sleep on the socket: psycopg's own wait (notifies with a timeout) wakes every
                         # 0.1 s. After `timeout` with nothing: only to notice stop(), no query is sent.
-                        for _ in conn.notifies(timeout=0):
-                            self._wake()
+                        for notice in conn.notifies(timeout=0):
+                            if notice.channel == GUIDES_CHANNEL:
+                                if notice.payload == schema:  # this deployment's only
+                                    self._guides_heard += 1
+                                    self._guides_changed()
+                            else:
+                                self._wake()
                         select.select([conn.fileno()], [], [], self._timeout)
             except psycopg.Error as exc:
                 was_connected = self.connected.is_set()
@@ -102,10 +126,15 @@ class JobListener:
                     break
                 if was_connected:
                     self._wake()  # the runner goes back to its short fallback interval until we are back
+                    self._guides_changed()  # and the drafts check to reading every 2 s
                 log.warning("job listener lost its connection (%s); the fallback covers it", type(exc).__name__)
                 self._stop.wait(pause)
                 pause = min(pause * 2, 30.0)
                 first = False
+
+    def _guides_changed(self) -> None:
+        if self.on_guides is not None:
+            self.on_guides()
 
     def stop(self) -> None:
         self._stop.set()

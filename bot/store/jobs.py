@@ -8,8 +8,23 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, case, func, insert, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from bot.domain.job import Backlog, Job, JobState, NewJob
@@ -29,15 +44,21 @@ _INSERT_JOB = insert(_JOBS)
 @lru_cache(maxsize=4)
 def _insert_once(dialect: str) -> Any:
     """INSERT … ON CONFLICT (key) DO NOTHING RETURNING id, built once and run with bound values."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.id)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # a SQLite process does not import Postgres's dialect
+
+        return postgresql.insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.id)
+    return sqlite.insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.id)
 
 
 @lru_cache(maxsize=4)
 def _insert_many_once(dialect: str) -> Any:
     """The same for many rows: SQLAlchemy sends them as multi-row INSERTs, returning the added keys."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.key)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.key)
+    return sqlite.insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.key)
 
 
 def _to_job(row: Any) -> Job:
@@ -419,45 +440,53 @@ class JobRepo:
 
     def backlog(self, *, now: datetime, wall_now: datetime, late_after: timedelta) -> Backlog:
         """Pending jobs, how many are late by more than `late_after`, and the oldest due one."""
-        pending = (
-            self._core()
-            .execute(select(func.count()).select_from(_JOBS).where(_JOBS.c.state == JobState.PENDING.value))
-            .scalar_one()
-        )
-        late = (
-            self._core()
-            .execute(
-                select(func.count())
-                .select_from(_JOBS)
-                .where(
-                    or_(
-                        and_(_JOBS.c.state == JobState.PENDING.value, _JOBS.c.due_at < now - late_after),
-                        and_(_JOBS.c.state == JobState.RUNNING.value, _JOBS.c.lease_until < wall_now),
-                    )
-                )
+        return read_backlog(self._session.connection(), now=now, wall_now=wall_now, late_after=late_after)
+
+
+@lru_cache(maxsize=1)
+def _backlog_statement() -> Select[Any]:
+    """Built once: building the statement cost more than running it."""
+    pending = JobRow.state == JobState.PENDING.value
+    oldest = (
+        select(JobRow.id, JobRow.kind, JobRow.case_id, JobRow.due_at)
+        .where(pending, JobRow.due_at <= bindparam("now"))
+        .order_by(JobRow.due_at, JobRow.id)
+        .limit(1)
+        .subquery()
+    )
+    one = select(literal(1).label("one")).subquery()
+    return select(
+        select(func.count()).select_from(JobRow).where(pending).scalar_subquery().label("pending"),
+        select(func.count())
+        .select_from(JobRow)
+        .where(
+            or_(
+                and_(pending, JobRow.due_at < bindparam("late_before")),
+                and_(JobRow.state == JobState.RUNNING.value, JobRow.lease_until < bindparam("wall_now")),
             )
-            .scalar_one()
         )
-        oldest = (
-            self._core()
-            .execute(
-                select(_JOBS.c.id, _JOBS.c.kind, _JOBS.c.case_id, _JOBS.c.due_at)
-                .where(_JOBS.c.state == JobState.PENDING.value, _JOBS.c.due_at <= now)
-                .order_by(_JOBS.c.due_at, _JOBS.c.id)
-                .limit(1)
-            )
-            .first()
-        )
-        if oldest is None:
-            return Backlog(pending=int(pending), overdue=int(late))
-        return Backlog(
-            pending=int(pending),
-            overdue=int(late),
-            oldest_id=oldest.id,
-            oldest_kind=oldest.kind,
-            oldest_case_id=oldest.case_id,
-            oldest_due_at=oldest.due_at,
-        )
+        .scalar_subquery()
+        .label("overdue"),
+        oldest.c.id,
+        oldest.c.kind,
+        oldest.c.case_id,
+        oldest.c.due_at,
+    ).select_from(one.outerjoin(oldest, true()))
+
+
+def read_backlog(conn: Connection, *, now: datetime, wall_now: datetime, late_after: timedelta) -> Backlog:
+    """JobRepo.backlog in one statement, on any connection (the auditor's, every 10 s on every replica)."""
+    row = conn.execute(_backlog_statement(), {"now": now, "late_before": now - late_after, "wall_now": wall_now}).one()
+    if row.id is None:
+        return Backlog(pending=int(row.pending), overdue=int(row.overdue))
+    return Backlog(
+        pending=int(row.pending),
+        overdue=int(row.overdue),
+        oldest_id=row.id,
+        oldest_kind=row.kind,
+        oldest_case_id=row.case_id,
+        oldest_due_at=row.due_at,
+    )
 
 
 def _new_job(

@@ -12,12 +12,12 @@ from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, String, bindparam, delete, func, select, text
+from sqlalchemy import Connection, Engine, String, bindparam, delete, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
 from bot.domain.case import Case
-from bot.domain.job import Job
+from bot.domain.job import Backlog, Job
 from bot.store.audit import AuditRepo
 from bot.store.calendar_feeds import CalendarFeedRepo
 from bot.store.cases import CaseRepo
@@ -26,8 +26,9 @@ from bot.store.commit_deadline import SETTING as COMMIT_DEADLINE
 from bot.store.deadline import DeadlinePassed, Deadlines
 from bot.store.engine import build_engine, connections_in_use
 from bot.store.guides import GuideRepo, approved_generation
+from bot.store.held import HeldConnection
 from bot.store.job_signal import JobListener
-from bot.store.jobs import JobRepo
+from bot.store.jobs import JobRepo, read_backlog
 from bot.store.migrate import SchemaState, StoreUnavailable, prepare, schema_state
 from bot.store.overrides import OverrideRepo
 from bot.store.tables import RequestKeyRow
@@ -227,6 +228,13 @@ class Store:
         self._watch: sqlite3.Connection | None = None
         self._watch_lock = threading.Lock()
         self._data_version: int | None = None
+        # Postgres: the heartbeat's and the guide drafts check's statements, every 1 s and 2 s on every
+        # replica, each on a connection of its own kept checked out (no checkout ping per statement).
+        postgres = engine.dialect.name == "postgresql"
+        self._beat_conn = HeldConnection(engine, in_use) if postgres else None
+        self._drafts_conn = HeldConnection(self.read_engine, in_use) if postgres else None
+        self._audit_conn = HeldConnection(engine, in_use) if postgres else None  # every 10 s
+        self._listener: JobListener | None = None  # Postgres: also hears approved guide drafts (version())
 
     @classmethod
     def open(cls, url: str, *, prefix: str = "ADS") -> Store:
@@ -315,21 +323,19 @@ class Store:
                 with self.transaction() as tx:  # SQLite in memory (tests): no connection of its own
                     tx.workers.beat(worker=worker, host=host, pid=pid, started_at=started_at, now=now)
                     return tx.workers.others(me=worker, stale_after=stale_after, now=now)
+            assert self._beat_conn is not None
             seen: list[Seen] = []
-            with (
-                self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
-                self.engine.connect() as conn,
-            ):
-                conn.execution_options(isolation_level="AUTOCOMMIT")  # one statement: no BEGIN, no COMMIT
 
-                def beat_and_look() -> datetime:
-                    at, others = beat_on_postgres(
-                        conn, worker=worker, host=host, pid=pid, started_at=started_at, stale_after=stale_after
-                    )
-                    seen.extend(others)
-                    return at
+            def beat_and_look(conn: Connection) -> datetime:
+                at, others = beat_on_postgres(
+                    conn, worker=worker, host=host, pid=pid, started_at=started_at, stale_after=stale_after
+                )
+                seen[:] = others
+                return at
 
-                measure(beat_and_look)
+            beat_conn = self._beat_conn
+            with self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext():
+                measure(lambda: beat_conn.run(beat_and_look))  # one statement in autocommit: one round trip
             return seen
 
     @contextmanager
@@ -360,16 +366,34 @@ class Store:
         with (
             _unavailable_when_down(),
             self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
-            self.read_engine.connect() as conn,
         ):
-            if conn.dialect.name == "postgresql":
-                conn.execution_options(isolation_level="AUTOCOMMIT")
-            return approved_generation(conn)
+            if self._drafts_conn is not None:
+                return self._drafts_conn.run(approved_generation)
+            with self.read_engine.connect() as conn:
+                return approved_generation(conn)
+
+    def backlog(self, *, now: datetime, wall_now: datetime, late_after: timedelta) -> Backlog:
+        """JobRepo.backlog for the auditor (every replica, every 10 s) in one statement without an ORM
+        session: on Postgres in autocommit on a connection it keeps, on SQLite a snapshot read."""
+        with (
+            _unavailable_when_down(),
+            self._deadlines.within(ACK_BUDGET_S) if self._deadlines is not None else nullcontext(),
+        ):
+            if self._audit_conn is not None:
+                return self._audit_conn.run(
+                    lambda conn: read_backlog(conn, now=now, wall_now=wall_now, late_after=late_after)
+                )
+            with self.read_engine.connect() as conn:
+                return read_backlog(conn, now=now, wall_now=wall_now, late_after=late_after)
 
     def version(self) -> int | None:
-        """SQLite: `PRAGMA data_version` on the watch connection, a number that changes when any other
-        connection commits (the heartbeat's beats do not change it); compare two to know whether to read
-        again. None on Postgres and in memory (no such number: read)."""
+        """A number that changes when another connection may have changed the approved guide drafts;
+        compare two to know whether to read again (None: no such number now, read). SQLite: `PRAGMA
+        data_version` on the watch connection, which changes when any other connection commits (the
+        heartbeat's beats do not change it). Postgres: the count of approvals this process's job listener
+        heard (NOTIFY bot_guides), while it is connected. In memory: None."""
+        if self._listener is not None:
+            return self._listener.guides_version()
         watch = self._watching()
         if watch is None:
             return None
@@ -407,7 +431,8 @@ class Store:
         job. SQLite: None (one host; runners wake on their kick, due times and the fallback interval)."""
         if self.engine.dialect.name != "postgresql":
             return None
-        return JobListener(self.engine.url.render_as_string(hide_password=False), wake)
+        self._listener = JobListener(self.engine.url.render_as_string(hide_password=False), wake)
+        return self._listener
 
     @contextmanager
     def prefetched(self, jobs: Sequence[Job]) -> Iterator[None]:
@@ -444,6 +469,9 @@ class Store:
         return schema_state(self.read_engine)
 
     def close(self) -> None:
+        for held in (self._beat_conn, self._drafts_conn, self._audit_conn):
+            if held is not None:
+                held.close()
         if self._watch is not None:
             self._watch.close()
         self.engine.dispose()

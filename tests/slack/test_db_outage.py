@@ -84,7 +84,7 @@ def assert_recovers(standin: SlackStandIn, bot, clock: FakeClock) -> None:
     answer = submit_during_outage(standin, clock)
     assert answer.get("response_action") == "update", answer
     assert case_count(bot) == 2
-    assert bot.ticker.scheduler.running
+    assert bot.ticker.periodic.running
 
 
 @pytest.mark.postgres

@@ -38,8 +38,8 @@ def reloadable_bot(standin: SlackStandIn, config_dir: Path) -> Iterator[Bot]:
     )
     bot.start(http_port=0)
     standin.bot_url = bot.http.url
-    assert bot.ticker.scheduler.get_job("reload_config") is not None  # the files are watched every 10 s
-    bot.ticker.scheduler.remove_job("reload_config")  # here the test looks, when it has changed a file
+    assert bot.ticker.periodic.has("reload_config")  # the files are watched every 10 s
+    bot.ticker.periodic.remove("reload_config")  # here the test looks, when it has changed a file
     yield bot
     bot.stop()
 
