@@ -103,6 +103,11 @@ class Periodic:
         if self.has(name):
             self._scheduler.remove_job(name)
 
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler's thread is alive (after start, until stop)."""
+        return bool(self._scheduler.running)
+
     def next_due_in(self) -> float | None:
         """Seconds until the next planner is due (None: none is)."""
         times: list[datetime] = [job.next_run_time for job in self._scheduler.get_jobs() if job.next_run_time]

@@ -59,7 +59,7 @@ class ContextFilter(logging.Filter):
 # Loggers of the Slack libraries (and the names we give them) log request and response bodies —
 # message text, modal values, even of sensitive cases — at DEBUG. We never log a body at all.
 # Third-party loggers held at WARNING (INFO in debug mode, never DEBUG: see configure_logging).
-LIBRARY_LOGGERS = ("alembic", "waitress", "slack_sdk", "slack_bolt", "bot.slack.bolt", "urllib3")
+LIBRARY_LOGGERS = ("apscheduler", "alembic", "waitress", "slack_sdk", "slack_bolt", "bot.slack.bolt", "urllib3")
 SLACK_LIBRARY_LOGGERS = ("slack_sdk", "slack_bolt", "bot.slack.web", "bot.slack.bolt")
 _TOKEN = re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",}]+")
@@ -241,9 +241,9 @@ def configure_logging(
     handlers someone else installed (a test runner's, say), unless `force`. Calling it again
     replaces the handler it installed before; other handlers are always left alone.
 
-    Libraries log at WARNING and above (at INFO when `level` is DEBUG). `quiet` (the CLI tools: db,
-    export, check-config…) raises the root to WARNING too, so a tool writes to stderr only when
-    something is wrong; DEBUG still shows everything.
+    Libraries log at WARNING and above (at INFO when `level` is DEBUG): APScheduler writes INFO lines
+    for every planner run. `quiet` (the CLI tools: db, export, check-config…) raises the root to WARNING
+    too, so a tool writes to stderr only when something is wrong; DEBUG still shows everything.
     """
     root = logging.getLogger()
     ours = [h for h in root.handlers if getattr(h, _OURS, False)]
