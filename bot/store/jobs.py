@@ -61,6 +61,13 @@ def _insert_many_once(dialect: str) -> Any:
     return sqlite.insert(_JOBS).on_conflict_do_nothing(index_elements=["key"]).returning(_JOBS.c.key)
 
 
+def _case_pending(query: Select[Any], case_id: int, kind: str) -> Select[Any]:
+    """`query` narrowed to a case's pending jobs of `kind`, earliest due first."""
+    return query.where(
+        _JOBS.c.case_id == case_id, _JOBS.c.kind == kind, _JOBS.c.state == JobState.PENDING.value
+    ).order_by(_JOBS.c.due_at)
+
+
 def _to_job(row: Any) -> Job:
     return Job(
         id=row.id,
@@ -372,42 +379,17 @@ class JobRepo:
 
     def pending_for_case(self, case_id: int, *, kind: str) -> list[Job]:
         """A case's pending jobs of `kind`, earliest due first (inspection and tests)."""
-        rows = (
-            self._core()
-            .execute(
-                select(_JOBS)
-                .where(_JOBS.c.case_id == case_id, _JOBS.c.kind == kind, _JOBS.c.state == JobState.PENDING.value)
-                .order_by(_JOBS.c.due_at)
-            )
-            .all()
-        )
+        rows = self._core().execute(_case_pending(select(_JOBS), case_id, kind)).all()
         return [_to_job(row) for row in rows]
 
     def pending_keys(self, case_id: int, *, kind: str) -> list[str]:
         """Keys of a case's pending jobs of `kind`, earliest due first."""
-        rows = (
-            self._core()
-            .execute(
-                select(_JOBS.c.key)
-                .where(_JOBS.c.case_id == case_id, _JOBS.c.kind == kind, _JOBS.c.state == JobState.PENDING.value)
-                .order_by(_JOBS.c.due_at)
-            )
-            .all()
-        )
+        rows = self._core().execute(_case_pending(select(_JOBS.c.key), case_id, kind)).all()
         return [str(key) for (key,) in rows]
 
     def bring_forward(self, case_id: int, *, kind: str, now: datetime) -> bool:
         """Make the earliest pending job of `kind` for a case due now (someone passed the page on)."""
-        earliest = (
-            self._core()
-            .execute(
-                select(_JOBS.c.id)
-                .where(_JOBS.c.case_id == case_id, _JOBS.c.kind == kind, _JOBS.c.state == JobState.PENDING.value)
-                .order_by(_JOBS.c.due_at)
-                .limit(1)
-            )
-            .scalar_one_or_none()
-        )
+        earliest = self._core().execute(_case_pending(select(_JOBS.c.id), case_id, kind).limit(1)).scalar_one_or_none()
         if earliest is None:
             return False
         self._core().execute(update(_JOBS).where(_JOBS.c.id == earliest).values(due_at=now))
