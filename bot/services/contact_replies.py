@@ -4,6 +4,7 @@ Each caller (`bot.contact.inbound`) has authenticated the request already."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,11 @@ from bot.services.paging import acknowledge
 from bot.store.store import Store, Tx
 
 
+def _monotonic() -> float:
+    """The kernel's monotonic clock, which freezegun (frozen or moved test clocks) does not touch."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 @dataclass
 class ContactReplies:
     """The inbound acknowledgements and delivery reports, as the answer each caller gives back."""
@@ -24,6 +30,7 @@ class ContactReplies:
     config: Config
     store: Store
     now: Callable[[], datetime] = field(default=lambda: datetime.min.replace(tzinfo=UTC))
+    record_wait: float = 3.0  # seconds a pager's acknowledgement waits for the record of its alert
 
     def _ack(self, case: Case, user_id: str, *, via: str) -> str:
         try:
@@ -89,15 +96,28 @@ class ContactReplies:
         return self._ack(case, user_id, via="phone call")
 
     def pager_acknowledged(self, *, method: MethodKind, key: str) -> str:
-        """PagerDuty or Opsgenie says the alert for `key` (our dedup key / alias) was acknowledged."""
+        """PagerDuty or Opsgenie says the alert for `key` (our dedup key / alias) was acknowledged.
+
+        Who was handed the alert is read from the case's `contacted` events, which the runner records
+        just after the pager accepted the alert: an acknowledgement that arrives in between (a responder
+        quick on the button, a busy runner) waits up to `record_wait` seconds for that record instead of
+        being dropped as an unknown alert."""
         human_id = human_id_from_dedup(key)
         wanted = parse_human_id(self.config.app.case_prefix, human_id or "")
-        with self.store.read() as tx:
-            case = tx.cases.find(wanted) if wanted is not None else None
-            users = [u for m, u in handed_over(tx, case.id) if m == method.value] if case else []
-        if case is None or not users:
+        if wanted is None:
             return "unknown alert"
-        return self._ack(case, users[0], via=LABELS[method])
+        deadline = _monotonic() + self.record_wait
+        while True:
+            with self.store.read() as tx:
+                case = tx.cases.find(wanted)
+                users = [u for m, u in handed_over(tx, case.id) if m == method.value] if case else []
+            if case is None:
+                return "unknown alert"
+            if users:
+                return self._ack(case, users[0], via=LABELS[method])
+            if _monotonic() >= deadline:
+                return "unknown alert"
+            time.sleep(0.05)
 
     def report_undelivered(self, *, case_id: int, user_id: str, method: MethodKind, error: str) -> None:
         """Twilio said, after accepting it, that an SMS or call did not reach the person."""
