@@ -56,6 +56,12 @@ class FakeClock:
             self._since = time.monotonic()
 
 
+def monotonic() -> float:
+    """The kernel's monotonic clock, which freezegun (frozen or moved test clocks) does not touch: for
+    waits and deadlines measured in real seconds (client-side deadlines, lock waits, a webhook's wait)."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
 def machine_now() -> datetime:
     """This machine's real clock, read past freezegun (which freezes `datetime.now` in tests): the
     offset to the database's clock is measured against it, never against an injected clock."""

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from bot.clock import monotonic
 from bot.config.model import Config
 from bot.domain.case import AlreadyAcknowledged, Case, CaseNotOpen, parse_human_id
 from bot.domain.contact import MethodKind, human_id_from_dedup, parse_ack_reply, phone_text
@@ -16,11 +17,6 @@ from bot.services.contact import LABELS, report_contact_failure
 from bot.services.handover import CONTACTED, handed_over
 from bot.services.paging import acknowledge
 from bot.store.store import Store, Tx
-
-
-def _monotonic() -> float:
-    """The kernel's monotonic clock, which freezegun (frozen or moved test clocks) does not touch."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 @dataclass
@@ -106,7 +102,7 @@ class ContactReplies:
         wanted = parse_human_id(self.config.app.case_prefix, human_id or "")
         if wanted is None:
             return "unknown alert"
-        deadline = _monotonic() + self.record_wait
+        deadline = monotonic() + self.record_wait
         while True:
             with self.store.read() as tx:
                 case = tx.cases.find(wanted)
@@ -115,7 +111,7 @@ class ContactReplies:
                 return "unknown alert"
             if users:
                 return self._ack(case, users[0], via=LABELS[method])
-            if _monotonic() >= deadline:
+            if monotonic() >= deadline:
                 return "unknown alert"
             time.sleep(0.05)
 

@@ -12,16 +12,12 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
+from bot.clock import monotonic
+
 log = logging.getLogger(__name__)
-
-
-def monotonic() -> float:
-    """The kernel's monotonic clock, which freezegun (frozen or moved test clocks) does not touch."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 class DeadlinePassed(Exception):

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
+from bot.clock import monotonic
 from bot.store import audit, calendar_feeds, commit_deadline, job_signal, overrides, tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.store.deadline import ConnectionsInUse, DeadlinePassed, monotonic
+from bot.store.deadline import ConnectionsInUse, DeadlinePassed
 
 # A person waits on every write behind a Slack request, and Slack gives up after 3 s: a locked or
 # unreachable database must fail within that, so the person is told to try again rather than time out.
@@ -23,13 +24,13 @@ SQLITE_LOCK_POLL_MAX_S = 0.005  # the longest pause between two asks for the wri
 POSTGRES_CONNECT_TIMEOUT_S = 2  # libpq's smallest; a blackholed server fails in 2 s, a refused one at once
 POSTGRES_STATEMENT_TIMEOUT_MS = 10_000  # no query of ours takes a second; background work waits up to 15 s
 POSTGRES_LOCK_TIMEOUT_MS = 3_000
+POSTGRES_IDLE_IN_TRANSACTION_MS = 10_000  # a client that vanished mid-transaction releases its locks
 # A connection back in the pool from a transaction that worked less than this ago is not pinged on its
 # next checkout (HikariCP's aliveBypassWindowMs, 500 ms by default, does the same): under load every
 # transaction would otherwise pay one more round trip. A database that went away in that window fails
 # that one transaction (answered "try again"); the connection is then pinged or replaced.
 PING_BYPASS_S = 0.5
 _LAST_USED = "bot_last_used"
-POSTGRES_IDLE_IN_TRANSACTION_MS = 10_000  # a client that vanished mid-transaction releases its locks
 
 
 def normalise_url(url: str) -> str:
