@@ -31,6 +31,7 @@ POSTGRES_IDLE_IN_TRANSACTION_MS = 10_000  # a client that vanished mid-transacti
 # that one transaction (answered "try again"); the connection is then pinged or replaced.
 PING_BYPASS_S = 0.5
 _LAST_USED = "bot_last_used"
+_FAILED = "bot_failed"
 
 
 def normalise_url(url: str) -> str:
@@ -191,15 +192,21 @@ def _postgres_engine(url: str) -> Engine:
     def _on_checkin(dbapi_connection: Any, record: Any) -> None:
         connections.checked_in(dbapi_connection)
         if record is not None:
-            record.info[_LAST_USED] = monotonic()
+            # Back from a transaction that worked: its next checkout within PING_BYPASS_S skips the ping.
+            # One that failed (handle_error, just before this) is asked again, however recent.
+            if record.info.pop(_FAILED, False):
+                record.info.pop(_LAST_USED, None)
+            else:
+                record.info[_LAST_USED] = monotonic()
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
-        # A connection that just failed is asked again before its next use, however recently it worked.
+        # A connection that just failed is asked again before its next use, however recently it worked
+        # (marked here; its checkin, which follows, then forgets when it last worked).
         connection = context.connection
         if connection is not None and not connection.invalidated:
             with contextlib.suppress(Exception):
-                connection.connection.info.pop(_LAST_USED, None)
+                connection.connection.info[_FAILED] = True
 
     @event.listens_for(engine, "invalidate")
     def _on_invalidate(dbapi_connection: Any, _record: Any, _exc: Any) -> None:

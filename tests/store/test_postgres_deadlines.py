@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from bot.store.store import ACK_BUDGET_S, Store, StoreUnavailable
 from tests.conftest import postgres_schema_url
@@ -149,3 +150,30 @@ def test_a_connection_back_from_a_transaction_just_now_is_not_pinged_and_one_aft
         add_job(tx, "after")
     assert {"first", "soon after", "a while later", "after"} <= keys(through)
     assert "lost with the connection" not in keys(through)
+
+
+def test_a_connection_back_from_a_failed_statement_is_pinged_however_recent(proxied, monkeypatch):
+    """A statement that failed without the connection being thrown away (an error of the SQL, a deadline)
+    still makes the next checkout ask the database first, even inside PING_BYPASS_S."""
+    from bot.store import engine as engines
+
+    through, _direct, _proxy = proxied
+    moment = [2000.0]
+    monkeypatch.setattr(engines, "monotonic", lambda: moment[0])
+    pings: list[int] = []
+    ping = through.engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(1)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(through.engine.dialect, "do_ping", counted)
+    with through.transaction() as tx:
+        add_job(tx, "first")
+    before = len(pings)
+    with pytest.raises(ProgrammingError), through.transaction() as tx:
+        tx.session.execute(text("SELECT no_such_column FROM jobs"))
+    with through.transaction() as tx:
+        add_job(tx, "after the error")
+    assert len(pings) >= before + 1  # the failed statement's connection was asked again
+    assert {"first", "after the error"} <= keys(through)
