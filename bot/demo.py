@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from bot.bootstrap import Secrets, build_bot
 from bot.config.model import Config
 from bot.demo_phone import run_night_scene
+from bot.services.open_case import POST_ROOT
 from slack_standin import SlackStandIn
 from slack_standin.blockkit.render import plain, render_blocks, render_view
 
@@ -28,6 +29,12 @@ def _wait(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
             return result
         time.sleep(0.05)
     raise TimeoutError("the demo waited too long for the bot")
+
+
+def _posted_by(message: dict[str, Any]) -> str:
+    """The key of the bot's job that posted `message` (every post names it in its metadata)."""
+    payload = (message.get("metadata") or {}).get("event_payload") or {}
+    return str(payload.get("job_key", ""))
 
 
 def _demo_store(config: Config) -> str:
@@ -101,7 +108,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
                     (
                         m
                         for m in slack.messages("C0ESCALATE")
-                        if not m.get("thread_ts") or m.get("thread_ts") == m.get("ts")
+                        if _posted_by(m).startswith(POST_ROOT)  # not a handoff note the rota posts there
                     ),
                     None,
                 )
