@@ -18,6 +18,7 @@ from bot.contact.wiring import build_contacts
 from bot.domain.access import Right
 from bot.domain.case import Case
 from bot.domain.form_text import pick_catalog
+from bot.jobs.acks_first import AcksFirst
 from bot.jobs.heartbeat import Heartbeat, describe_skew
 from bot.jobs.probe import BoundedProbe
 from bot.jobs.runner import JobRunner
@@ -128,6 +129,8 @@ class Bot:
     warm_up: Callable[[], object] | None = None
     # The Slack-bound work listeners hand off once they have acked (bot/slack/app.py AFTER_ACK).
     after_ack: Executor | None = None
+    # The Slack requests being answered; the listeners' kicks of the runner wait for their answers.
+    acks: AcksFirst | None = None
 
     def health(self) -> dict[str, Any]:
         """Alive: the process answers (a load balancer restarts it otherwise)."""
@@ -203,6 +206,7 @@ class Bot:
                         self.calendar_feeds.render(token, now=self.clock.now()) if self.calendar_feeds else None
                     ),
                     routes=self.extra.get("routes"),
+                    in_flight=self.acks,
                 ),
                 host=host,
                 port=http_port,
@@ -355,6 +359,7 @@ def build_bot(
         changed_elsewhere=store.changed_elsewhere if listener is None else lambda: not listener.connected.is_set(),
         hears_elsewhere=None if listener is None else listener.connected.is_set,
     )
+    acks = AcksFirst(ticker.kick)  # a listener's kick waits for its answer to Slack to go out
     ticker.every("plan_handoffs", 60, lambda: plan_handoffs(config=config, store=store, now=clock.now()))
     ticker.every("plan_digests", 60, lambda: plan_digests(config=config, store=store, now=clock.now()))
     ticker.every("plan_weekly", 300, lambda: plan_weekly(config=config, store=store, now=clock.now()))
@@ -395,7 +400,7 @@ def build_bot(
         clock=clock,
         client=reads,
         signing_secret=secrets.signing_secret,
-        kick=ticker.kick,
+        kick=acks.kick,
         case_actions=CaseActions(
             config=config,
             store=store,
@@ -452,6 +457,7 @@ def build_bot(
         signed=bool(secrets.signing_secret),
         warm_up=lambda: guidance.index.build(),
         after_ack=after_ack,
+        acks=acks,
     )
 
 

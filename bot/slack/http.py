@@ -11,8 +11,9 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -41,6 +42,7 @@ def build_wsgi(
     ready: Callable[[], tuple[bool, dict[str, Any]]] | None = None,
     calendar: Callable[[str], bytes | None] | None = None,
     routes: Mapping[str, Callable[..., Iterable[bytes]]] | None = None,
+    in_flight: InFlight | None = None,
 ) -> Callable[..., Iterable[bytes]]:
     """A WSGI app: POST /slack/events to Bolt; GET /healthz, /readyz, /metrics; a JSON error for the rest.
 
@@ -49,6 +51,8 @@ def build_wsgi(
     `ready` is given). Each Slack request is handled with a request id in the log context.
     Without an `app` (Socket Mode: Slack's requests come over the websocket, and there is no signing
     secret to check a POST with) only the probes and /metrics are served.
+    `in_flight` hears when a Slack request is handled and when its answer has been written (a listener's
+    kick of the job runner waits for that: bot.jobs.acks_first).
     """
     slack = SlackRequestHandler(app, path=path) if app is not None else None
 
@@ -110,6 +114,18 @@ def build_wsgi(
             # Slack always sends whole seconds; anything else cannot be signed by Slack (Bolt would
             # raise on it and answer 500 with an ERROR line anyone could provoke).
             return reply(start_response, "401 Unauthorized", {"error": "invalid request timestamp"})
+        if in_flight is None:
+            return handle(environ, start_response)
+        with in_flight.answering() as number:
+            try:
+                body = handle(environ, start_response)
+            except BaseException:
+                in_flight.answered(number)
+                raise
+        return _Answered(body, lambda: in_flight.answered(number))
+
+    def handle(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        assert slack is not None
         with log_context(request_id=_request_id(environ)):
             try:
                 return slack(environ, start_response)
@@ -121,6 +137,37 @@ def build_wsgi(
                 return reply(start_response, "400 Bad Request", {"error": "malformed request"})
 
     return wsgi
+
+
+class InFlight(Protocol):
+    """Told when a Slack request is being handled (`answering`, which numbers it) and when its answer has
+    been written (`answered`, with that number): bot.jobs.acks_first.AcksFirst."""
+
+    def answering(self) -> AbstractContextManager[int]: ...
+
+    def answered(self, number: int) -> None: ...
+
+
+class _Answered:
+    """A response body that calls `done` once the server has written it: WSGI servers call `close()`
+    after the last byte (PEP 3333), and also when the client went away."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
+        self._body = body
+        self._done: Callable[[], None] | None = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            done, self._done = self._done, None
+            if done is not None:
+                done()
 
 
 def frames(exc: BaseException) -> str:
