@@ -14,7 +14,7 @@ from bot.bootstrap import Secrets, build_bot
 from bot.config.model import Config
 from bot.demo_phone import run_night_scene
 from bot.services.open_case import POST_ROOT
-from slack_standin import SlackStandIn
+from slack_standin import SlackStandIn, posted_by
 from slack_standin.blockkit.render import plain, render_blocks, render_view
 
 SECRET = "demo-signing-secret"
@@ -31,10 +31,10 @@ def _wait(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
     raise TimeoutError("the demo waited too long for the bot")
 
 
-def _posted_by(message: dict[str, Any]) -> str:
-    """The key of the bot's job that posted `message` (every post names it in its metadata)."""
-    payload = (message.get("metadata") or {}).get("event_payload") or {}
-    return str(payload.get("job_key", ""))
+def _posts_root(message: dict[str, Any]) -> bool:
+    """Whether the bot's job that posted `message` (named in its metadata) is a case's root post."""
+    job = posted_by(message)
+    return job is not None and job[0].startswith(POST_ROOT)
 
 
 def _demo_store(config: Config) -> str:
@@ -108,7 +108,7 @@ def run_demo(*, config: Config, out: TextIO) -> int:
                     (
                         m
                         for m in slack.messages("C0ESCALATE")
-                        if _posted_by(m).startswith(POST_ROOT)  # not a handoff note the rota posts there
+                        if _posts_root(m)  # not a handoff note the rota posts there
                     ),
                     None,
                 )

@@ -1,7 +1,7 @@
 """A local Slack stand-in: a Web API server that checks what Slack checks, and people who use the bot."""
 
 from slack_standin.people.person import Person
-from slack_standin.standin import SlackStandIn
+from slack_standin.standin import SlackStandIn, posted_by
 from slack_standin.transport.delivery import Response, Signing
 from slack_standin.web_api.faults import Fault, Faults
 from slack_standin.web_api.recorder import RecordedCall
@@ -22,4 +22,5 @@ __all__ = [
     "UserGroup",
     "Workspace",
     "default_workspace",
+    "posted_by",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from types import TracebackType
 from typing import Any, Self, get_args
@@ -25,6 +26,18 @@ from slack_standin.workspace.model import Workspace
 from slack_standin.workspace.team import default_workspace
 
 _EVENT_IDS = itertools.count(1)
+
+
+def posted_by(message: dict[str, Any]) -> tuple[str, int] | None:
+    """The (job key, part) the bot names in a message's metadata (a stored message, or the arguments of
+    the chat.postMessage that posted it, where metadata may be a JSON string), or None."""
+    metadata = message.get("metadata") or {}
+    if isinstance(metadata, str):
+        metadata = json.loads(metadata)
+    payload = metadata.get("event_payload") or {}
+    if "job_key" not in payload:
+        return None
+    return str(payload["job_key"]), int(payload.get("part", 0))
 
 
 class SlackStandIn:
@@ -199,9 +212,8 @@ class SlackStandIn:
         counts: dict[tuple[str, int], int] = {}
         with self.state.lock:
             for _, message in self.workspace.messages.all():
-                payload = (message.get("metadata") or {}).get("event_payload") or {}
-                if "job_key" in payload:
-                    key = (str(payload["job_key"]), int(payload.get("part", 0)))
+                key = posted_by(message)
+                if key is not None:
                     counts[key] = counts.get(key, 0) + 1
         return counts
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.services.open_case import POST_ROOT
-from slack_standin import SlackStandIn
+from slack_standin import SlackStandIn, posted_by
 from tests.slack.conftest import prelaunch_values
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,10 +50,8 @@ def _free_port() -> int:
 
 def _posts_the_case(message: dict[str, Any]) -> bool:
     """Whether a chat.postMessage (its arguments, or the stored message) is a case's root post."""
-    metadata = message.get("metadata") or {}
-    if isinstance(metadata, str):
-        metadata = json.loads(metadata)
-    return str((metadata.get("event_payload") or {}).get("job_key", "")).startswith(POST_ROOT)
+    job = posted_by(message)
+    return job is not None and job[0].startswith(POST_ROOT)
 
 
 def _get(url: str) -> tuple[int, bytes]:

@@ -111,6 +111,24 @@ def test_a_commit_held_briefly_inside_the_budget_goes_through(proxied):
     assert "brief" in keys(direct)
 
 
+def _counted_pings(store, monkeypatch, *, start: float) -> tuple[list[float], list[int]]:
+    """The engine's monotonic clock held at `start` (moved by the test through the returned list), and
+    a list that grows by one per ping the pool sends before a checkout."""
+    from bot.store import engine as engines
+
+    moment = [start]
+    monkeypatch.setattr(engines, "monotonic", lambda: moment[0])
+    pings: list[int] = []
+    ping = store.engine.dialect.do_ping
+
+    def counted(dbapi_connection):
+        pings.append(1)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(store.engine.dialect, "do_ping", counted)
+    return moment, pings
+
+
 def test_a_connection_back_from_a_transaction_just_now_is_not_pinged_and_one_after_a_failure_is(proxied, monkeypatch):
     """Each checkout used to ask the database first (one more round trip per transaction, on every ack).
     A connection that came back to the pool less than PING_BYPASS_S ago from a transaction that worked
@@ -119,16 +137,7 @@ def test_a_connection_back_from_a_transaction_just_now_is_not_pinged_and_one_aft
     from bot.store import engine as engines
 
     through, _direct, proxy = proxied
-    moment = [1000.0]
-    monkeypatch.setattr(engines, "monotonic", lambda: moment[0])
-    pings: list[int] = []
-    ping = through.engine.dialect.do_ping
-
-    def counted(dbapi_connection):
-        pings.append(1)
-        return ping(dbapi_connection)
-
-    monkeypatch.setattr(through.engine.dialect, "do_ping", counted)
+    moment, pings = _counted_pings(through, monkeypatch, start=1000.0)
     with through.transaction() as tx:
         add_job(tx, "first")
     before = len(pings)
@@ -155,19 +164,8 @@ def test_a_connection_back_from_a_transaction_just_now_is_not_pinged_and_one_aft
 def test_a_connection_back_from_a_failed_statement_is_pinged_however_recent(proxied, monkeypatch):
     """A statement that failed without the connection being thrown away (an error of the SQL, a deadline)
     still makes the next checkout ask the database first, even inside PING_BYPASS_S."""
-    from bot.store import engine as engines
-
     through, _direct, _proxy = proxied
-    moment = [2000.0]
-    monkeypatch.setattr(engines, "monotonic", lambda: moment[0])
-    pings: list[int] = []
-    ping = through.engine.dialect.do_ping
-
-    def counted(dbapi_connection):
-        pings.append(1)
-        return ping(dbapi_connection)
-
-    monkeypatch.setattr(through.engine.dialect, "do_ping", counted)
+    _moment, pings = _counted_pings(through, monkeypatch, start=2000.0)
     with through.transaction() as tx:
         add_job(tx, "first")
     before = len(pings)
